@@ -1,0 +1,130 @@
+//! The HTTP toolkit every platform client uses: one reqwest client per shop,
+//! transport errors turned into [`ConnectorError`]s without URLs (a URL may hold a
+//! token in its query), and a count of the requests sent.
+
+use crate::ConnectorError;
+use orderhub_model::Platform;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// A platform's answer: its HTTP status and body, unread.
+#[derive(Debug)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// A reqwest client bound to one platform, counting what it sends.
+#[derive(Debug)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    platform: Platform,
+    calls: AtomicU64,
+}
+
+/// Makes ring the process's TLS crypto provider. reqwest is built without one
+/// (the default, aws-lc, doubles the build time), and panics at `Client::build`
+/// when none is installed. Calling it again does nothing.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl HttpClient {
+    /// A client whose every request gives up after `timeout`.
+    pub fn new(platform: Platform, timeout: Duration) -> Result<Self, ConnectorError> {
+        install_crypto_provider();
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("orderhub/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ConnectorError::Config(format!("{platform}: cannot build the HTTP client: {}", e.without_url())))?;
+        Ok(HttpClient { client, platform, calls: AtomicU64::new(0) })
+    }
+
+    /// Starts a request; finish it with [`HttpClient::send`].
+    pub fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, url)
+    }
+
+    /// Sends the request and reads the whole body. Any HTTP status is an answer;
+    /// only a missing or cut-off answer is an error here.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<HttpAnswer, ConnectorError> {
+        let request = request
+            .build()
+            .map_err(|e| ConnectorError::Config(format!("{}: bad request: {}", self.platform, e.without_url())))?;
+        let host = match request.url().port() {
+            Some(port) => format!("{}:{port}", request.url().host_str().unwrap_or("?")),
+            None => request.url().host_str().unwrap_or("?").to_string(),
+        };
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let unreachable = |e: reqwest::Error| ConnectorError::Unreachable {
+            platform: self.platform,
+            host: host.clone(),
+            detail: describe(e),
+        };
+        let response = self.client.execute(request).await.map_err(unreachable)?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(unreachable)?.to_vec();
+        Ok(HttpAnswer { status, body })
+    }
+
+    /// Requests sent so far.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+}
+
+/// A transport error as one line: what happened and its root cause, with no URL.
+fn describe(error: reqwest::Error) -> String {
+    let what = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "connection failed"
+    } else if error.is_body() || error.is_decode() {
+        "the answer was cut off"
+    } else {
+        "request failed"
+    };
+    let mut root: &dyn std::error::Error = &error;
+    while let Some(next) = root.source() {
+        root = next;
+    }
+    let root = root.to_string();
+    if root.is_empty() || root == error.to_string() { what.to_string() } else { format!("{what}: {root}") }
+}
+
+/// Percent-encodes one path segment (RFC 3986 unreserved characters pass).
+pub fn encode_path_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Joins a configured `base_url` and a document's endpoint path with one slash.
+pub fn join_url(base_url: &str, path: &str) -> String {
+    format!("{}/{}", base_url.trim_end_matches('/'), path.trim_start_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_are_escaped() {
+        assert_eq!(encode_path_segment("asda-20200521-004"), "asda-20200521-004");
+        assert_eq!(encode_path_segment("a/b c"), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn urls_join_with_one_slash() {
+        assert_eq!(join_url("http://h/api/v1/", "/order"), "http://h/api/v1/order");
+        assert_eq!(join_url("http://h/api/v1", "order"), "http://h/api/v1/order");
+    }
+}

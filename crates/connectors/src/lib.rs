@@ -1,0 +1,126 @@
+//! Platform connectors: how orderhub talks to each sales platform.
+//!
+//! Layout: one folder per platform (`shoptima/`, ...) holding its wire types
+//! (serde structs that mirror the platform's document field for field), its client
+//! (auth, requests, paging, the error envelope) and its normaliser (wire →
+//! canonical [`orderhub_model::Order`]). Shared pieces sit beside them:
+//! [`http`] (the HTTP toolkit every client uses), [`wire`] (lenient readers for
+//! money, times and ids as platforms send them), [`error`] and [`registry`]
+//! (platform key → connector; adding a platform adds one line there).
+//!
+//! What this crate must not do: touch the store, decide what to sync, or retry
+//! on its own. It answers one request at a time and classifies every failure
+//! ([`ErrorKind`]) so that the sync engine can decide.
+
+pub mod error;
+pub mod http;
+pub mod registry;
+mod secret;
+pub mod shoptima;
+pub mod wire;
+
+pub use error::{ConnectorError, ErrorKind};
+pub use registry::{ShopSettings, connect};
+pub use secret::Secret;
+
+use async_trait::async_trait;
+use orderhub_model::{Order, Platform, Timestamp};
+
+/// How a platform lets us list orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListBy {
+    /// By creation (order) time only: changes to old orders are not listed, so
+    /// known orders must be re-read to see their changes.
+    CreatedTime,
+    /// By last update time: a window read after a change shows that change.
+    UpdatedTime,
+}
+
+/// What one connector can do. The API and CLI use it to refuse what a platform
+/// cannot do, with the reason, instead of failing at the platform.
+#[derive(Debug, Clone, Copy)]
+pub struct Capabilities {
+    /// `None` for platforms that have no list endpoint (orders come in by number).
+    pub list_by: Option<ListBy>,
+    /// The disjoint sub-listings that together hold every order. Most platforms
+    /// have one (`&["all"]`); Shoptima's list hides refunded orders unless asked
+    /// with `is_refund=1`, so it has two.
+    pub partitions: &'static [&'static str],
+    /// The largest page the platform serves.
+    pub max_page_size: u32,
+    /// Whether the platform takes shipments (tracking numbers) from us.
+    pub ship: bool,
+}
+
+/// One window of one listing.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    /// Inclusive lower bound.
+    pub from: Timestamp,
+    /// Inclusive upper bound.
+    pub to: Timestamp,
+    /// Index into [`Capabilities::partitions`].
+    pub partition: usize,
+    /// 1-based page number.
+    pub page: u32,
+}
+
+/// One page of a listing.
+#[derive(Debug)]
+pub struct OrderPage {
+    /// Each order normalised, or why it could not be.
+    pub orders: Vec<Result<Order, BadOrder>>,
+    /// True when there is no page after this one.
+    pub last_page: bool,
+    /// The platform's count of orders in the whole listing, when it gives one.
+    pub total: Option<u64>,
+}
+
+/// An order the platform sent that could not be normalised. It is recorded with
+/// its payload and does not stop the sync of the others.
+#[derive(Debug, Clone)]
+pub struct BadOrder {
+    /// The order number, when it could be read at all.
+    pub order_number: Option<String>,
+    pub error: String,
+    pub raw: serde_json::Value,
+}
+
+/// A shipment to report to the platform.
+#[derive(Debug, Clone)]
+pub struct ShipmentRequest {
+    pub order_number: String,
+    pub tracking_number: String,
+    pub carrier_code: String,
+}
+
+/// The platform's answer for one order of a shipment request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShipmentOutcome {
+    pub order_number: String,
+    /// True when the platform says the shipment was recorded.
+    pub accepted: bool,
+    /// The platform's own code for this order, as text.
+    pub code: String,
+    /// The platform's message for this order, verbatim.
+    pub message: String,
+}
+
+/// A platform connection for one shop.
+#[async_trait]
+pub trait Connector: Send + Sync {
+    /// Which platform this is.
+    fn platform(&self) -> Platform;
+    /// The configured shop key.
+    fn shop(&self) -> &str;
+    /// What the platform can do.
+    fn capabilities(&self) -> Capabilities;
+    /// Reads one page of a listing.
+    async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError>;
+    /// Reads one order by its number; `Ok(None)` when the platform has no such order.
+    async fn fetch(&self, order_number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError>;
+    /// Reports shipments; the platform answers order by order.
+    async fn ship(&self, shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError>;
+    /// HTTP requests sent so far by this connector.
+    fn api_calls(&self) -> u64;
+}

@@ -1,0 +1,42 @@
+//! Platform key → connector. Adding a platform adds its folder and one line in
+//! [`connect`].
+
+use crate::{Connector, ConnectorError, Secret, shoptima};
+use jiff::tz::TimeZone;
+use orderhub_model::Platform;
+use std::time::Duration;
+
+/// Everything a connector needs to talk to one shop, already validated.
+#[derive(Debug, Clone)]
+pub struct ShopSettings {
+    /// The configured shop key.
+    pub shop: String,
+    pub platform: Platform,
+    /// Everything before the document's endpoint path.
+    pub base_url: String,
+    pub token: Secret,
+    /// The word before the token in the `Authorization` header, where the
+    /// platform's document leaves it open (Shoptima); empty sends the bare token.
+    pub auth_scheme: Option<String>,
+    /// The zone of the platform's wall-clock times.
+    pub timezone: TimeZone,
+    /// Damaijia only: the Douyin `shop_id`.
+    pub remote_shop_id: Option<String>,
+    /// Page size to ask for; `None` asks for the platform's largest.
+    pub page_size: Option<u32>,
+    /// Per-request time limit.
+    pub timeout: Duration,
+}
+
+/// The connector for a shop's platform.
+pub fn connect(settings: ShopSettings) -> Result<Box<dyn Connector>, ConnectorError> {
+    Ok(match settings.platform {
+        Platform::Shoptima => Box::new(shoptima::ShoptimaConnector::new(settings)?),
+        other => {
+            return Err(ConnectorError::Config(format!(
+                "shop {:?}: the {other} connector is not built yet; supported now: shoptima",
+                settings.shop
+            )));
+        }
+    })
+}

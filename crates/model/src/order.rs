@@ -1,0 +1,123 @@
+//! The canonical order document, field for field as `DESIGN.md` lists it.
+
+use crate::{FulfillmentStatus, OrderStatus, PaymentStatus, Platform, RefundStatus};
+use jiff::Timestamp;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// The hub id of an order: `"<platform>:<shop>:<order_number>"`. Stable for the
+/// life of the order, so other systems can key on it.
+pub fn hub_id(platform: Platform, shop: &str, order_number: &str) -> String {
+    format!("{platform}:{shop}:{order_number}")
+}
+
+/// One order, in the shape every platform is normalised to.
+///
+/// Serialised field order is the contract's order, so exports diff cleanly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    /// `"<platform>:<shop>:<order_number>"`, see [`hub_id`].
+    pub id: String,
+    pub platform: Platform,
+    /// The configured shop key.
+    pub shop: String,
+    /// The number the merchant sees on the platform.
+    pub order_number: String,
+    /// The platform's internal id, when it has one distinct from the number.
+    pub platform_order_id: Option<String>,
+    pub status: OrderStatus,
+    pub payment_status: PaymentStatus,
+    pub fulfillment_status: FulfillmentStatus,
+    pub refund_status: RefundStatus,
+    /// The platform's own status, verbatim.
+    pub platform_status: PlatformStatus,
+    /// ISO 4217 code; `None` when the platform did not say.
+    pub currency: Option<String>,
+    /// Sum of the line items before shipping and discounts.
+    pub subtotal: Decimal,
+    pub shipping: Decimal,
+    /// Every discount on the order, as a positive amount.
+    pub discount: Decimal,
+    /// What the buyer owes: subtotal + shipping − discount, unless the platform
+    /// states its own total.
+    pub total: Decimal,
+    /// What the buyer has paid (zero while unpaid).
+    pub paid: Decimal,
+    pub created_at: Option<Timestamp>,
+    /// The platform's last update time of the order; where the platform has none,
+    /// the latest of the times it does report (see the platform's mapping page).
+    pub updated_at: Option<Timestamp>,
+    pub paid_at: Option<Timestamp>,
+    pub shipped_at: Option<Timestamp>,
+    pub cancelled_at: Option<Timestamp>,
+    pub completed_at: Option<Timestamp>,
+    pub customer: Customer,
+    pub shipping_address: Address,
+    pub items: Vec<LineItem>,
+    pub shipments: Vec<Shipment>,
+    /// The platform's payload for this order, verbatim.
+    pub raw: serde_json::Value,
+}
+
+/// The platform's own status code and its meaning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformStatus {
+    /// The code exactly as sent, as a string (`"1"`, `"WAIT_SELLER_SEND_GOODS"`).
+    pub code: String,
+    /// What the platform's document says the code means; for a code the document
+    /// does not list, `"unknown"`.
+    pub label: String,
+}
+
+/// The buyer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Where the order goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country_code: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub district: Option<String>,
+    pub address1: Option<String>,
+    pub address2: Option<String>,
+    pub postal_code: Option<String>,
+}
+
+/// One line of the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineItem {
+    /// Stable within the order: the platform's line id, or the 1-based position
+    /// where the platform has none.
+    pub line_id: String,
+    pub sku: Option<String>,
+    pub product_id: Option<String>,
+    pub sku_id: Option<String>,
+    pub title: Option<String>,
+    /// The chosen options, as the platform words them.
+    pub variant: Option<String>,
+    pub quantity: u32,
+    pub unit_price: Decimal,
+    /// What the line costs: unit price × quantity, less the line's own discount.
+    pub total: Decimal,
+    pub image_url: Option<String>,
+}
+
+/// One parcel handed to a carrier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shipment {
+    pub tracking_number: String,
+    pub carrier_code: Option<String>,
+    pub carrier_name: Option<String>,
+    pub shipped_at: Option<Timestamp>,
+}
