@@ -1,1 +1,61 @@
+//! The sandbox: local simulators of the sales platforms.
+//!
+//! Each simulator is an axum server that speaks one platform's API exactly as
+//! its document in `platform-docs/` describes it (paths, methods, auth, paging,
+//! envelopes, error answers, field names and JSON types), over an order set made
+//! by a deterministic generator and changed by the API's own write calls. They let
+//! orderhub run, demo and be tested with no credentials.
+//!
+//! What it must not do: share types or code with the connectors. The simulators
+//! are written from the documents alone, so that a misreading of a document in a
+//! connector is caught by the simulator instead of hidden by a shared struct.
+//!
+//! Besides the platform's API each simulator has an admin API under
+//! `/_sandbox/` for tests: the truth (every order as the platform holds it now)
+//! and request counts.
 
+// `SimOrder::to_list_json` is one `json!` with the document's 50-odd fields.
+#![recursion_limit = "256"]
+
+mod rng;
+pub mod shoptima;
+
+pub use rng::Rng;
+pub use shoptima::{ShoptimaConfig, ShoptimaSim};
+
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// A simulator serving on a loopback port; stops when dropped.
+#[derive(Debug)]
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The `base_url` a shop's configuration uses to reach it.
+    pub base_url: String,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Serves `router` on `bind` (use port 0 for any free port).
+pub async fn serve(router: axum::Router, bind: SocketAddr, base_path: &str) -> std::io::Result<Running> {
+    let listener = TcpListener::bind(bind).await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "simulator stopped");
+        }
+    });
+    Ok(Running { addr, base_url: format!("http://{addr}{base_path}"), task })
+}
+
+/// The current unix time in seconds.
+pub fn unix_now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}

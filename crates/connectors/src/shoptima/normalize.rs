@@ -20,6 +20,7 @@ pub fn normalize(shop: &str, raw: &Value) -> Result<Order, NormalizeError> {
     let wire = ShoptimaOrder::deserialize(raw).map_err(|e| NormalizeError(format!("order does not match the document: {e}")))?;
     let order_number = wire.order_num.clone().ok_or_else(|| NormalizeError("order has no order_num".into()))?;
 
+    let shipped_at = wire.shipping_time.or(wire.fahuo_time);
     let (mut status, mut payment_status, fulfillment_status, platform_status) = map_status(&wire);
     let refund_status = map_refund(&wire);
     match refund_status {
@@ -54,10 +55,10 @@ pub fn normalize(shop: &str, raw: &Value) -> Result<Order, NormalizeError> {
             tracking_number: tracking.clone(),
             carrier_code: wire.shipping_channel_code.clone(),
             carrier_name: None,
-            shipped_at: wire.shipping_time,
+            shipped_at,
         })
         .collect();
-    let updated_at = [wire.order_time, wire.pay_time, wire.shipping_time].into_iter().flatten().max();
+    let updated_at = [wire.order_time, wire.pay_time, shipped_at].into_iter().flatten().max();
 
     Ok(Order {
         id: hub_id(Platform::Shoptima, shop, &order_number),
@@ -79,7 +80,7 @@ pub fn normalize(shop: &str, raw: &Value) -> Result<Order, NormalizeError> {
         created_at: wire.order_time,
         updated_at,
         paid_at: wire.pay_time,
-        shipped_at: wire.shipping_time,
+        shipped_at,
         cancelled_at: None,
         completed_at: None,
         customer: Customer { id: None, name: name.clone(), email: wire.email.clone(), phone: wire.phone.clone() },

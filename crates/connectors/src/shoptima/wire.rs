@@ -69,9 +69,13 @@ pub struct ShoptimaOrder {
     pub order_time: Option<Timestamp>,
     #[serde(default, deserialize_with = "opt_unix_seconds")]
     pub pay_time: Option<Timestamp>,
-    /// `shipping_time` in the list, `fahuo_time` (发货) in the detail example.
-    #[serde(default, alias = "fahuo_time", deserialize_with = "opt_unix_seconds")]
+    /// 发货时间戳: the shipping time, as the table and the list example name it.
+    #[serde(default, deserialize_with = "opt_unix_seconds")]
     pub shipping_time: Option<Timestamp>,
+    /// The detail example's name for the shipping time (发货 = ship). Read as a
+    /// fallback, not a serde alias: a payload carrying both names must not fail.
+    #[serde(default, deserialize_with = "opt_unix_seconds")]
+    pub fahuo_time: Option<Timestamp>,
     #[serde(default, deserialize_with = "opt_text")]
     pub shipping_channel_code: Option<String>,
     /// 0 not a refund order, 1 refund order.

@@ -1,0 +1,382 @@
+//! The Shoptima simulator (`shoptima-orders.md`).
+//!
+//! Endpoints, under the base path `/api/v1`:
+//! - `GET /order`: Laravel-style pages (`rows` ≤ 120, default 10; `page`;
+//!   `last_page`, `total`), newest order first; filters `status`, `is_refund`
+//!   (default 0: refund orders are listed only with `is_refund=1`), and
+//!   `begin_time`/`end_time` on pay time (`time_type=1`, the default, which leaves
+//!   out unpaid orders) or order time (`time_type=2`); both bounds inclusive.
+//! - `GET /order/{order_num}/detail`; an unknown number answers code 401 "没有找到订单".
+//! - `PATCH /order/updateStatus`, `PATCH /order/batchUpdateOrder`,
+//!   `POST /order/shippingOrders`: change the truth and answer per order.
+//!
+//! The document does not say how Shoptima authenticates. The simulator expects
+//! `Authorization: <scheme> <token>` (scheme `Bearer` by default) and answers a
+//! missing or wrong one with HTTP 401 `{"status":"error","code":401,"message":"Unauthenticated."}`.
+//!
+//! Admin API for tests: `GET /_sandbox/truth` (every order as `GET /order` would
+//! show it, by order number) and `GET /_sandbox/stats` (requests per endpoint).
+
+mod generate;
+mod order;
+
+pub use generate::{GeneratorSpec, generate, number_orders, store_date};
+pub use order::{SimGoods, SimOrder, money};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// How to make a Shoptima simulator.
+#[derive(Debug, Clone)]
+pub struct ShoptimaConfig {
+    /// The token the simulator accepts.
+    pub token: String,
+    /// The word before the token in `Authorization`; empty expects the bare token.
+    pub auth_scheme: String,
+    /// How many orders to generate.
+    pub orders: u64,
+    pub seed: u64,
+    /// The platform's "now" when the orders were made (unix seconds).
+    pub anchor: i64,
+    /// Orders are spread over this many seconds before `anchor`.
+    pub span_seconds: i64,
+    /// Prefix of generated order numbers.
+    pub prefix: String,
+}
+
+impl Default for ShoptimaConfig {
+    fn default() -> Self {
+        ShoptimaConfig {
+            token: "sandbox-shoptima-token".into(),
+            auth_scheme: "Bearer".into(),
+            orders: 1000,
+            seed: 1,
+            anchor: crate::unix_now(),
+            span_seconds: 28 * 86_400,
+            prefix: "asda".into(),
+        }
+    }
+}
+
+/// A Shoptima platform held in memory. Cheap to clone: clones share the orders.
+#[derive(Debug, Clone)]
+pub struct ShoptimaSim {
+    state: Arc<Mutex<SimState>>,
+    expected_authorization: Arc<str>,
+}
+
+#[derive(Debug, Default)]
+struct SimState {
+    /// Newest first: (order_time, seq) descending, the order `GET /order` lists in.
+    orders: Vec<SimOrder>,
+    /// order_num → position in `orders`.
+    index: HashMap<String, usize>,
+    /// Requests per endpoint, rejected ones included.
+    requests: BTreeMap<String, u64>,
+}
+
+impl SimState {
+    fn reindex(&mut self) {
+        self.orders.sort_by(|a, b| (b.order_time, b.seq).cmp(&(a.order_time, a.seq)));
+        self.index = self.orders.iter().enumerate().map(|(i, o)| (o.order_num.clone(), i)).collect();
+    }
+
+    fn find_mut(&mut self, order_num: &str) -> Option<&mut SimOrder> {
+        let at = *self.index.get(order_num)?;
+        self.orders.get_mut(at)
+    }
+}
+
+impl ShoptimaSim {
+    /// A simulator holding `config.orders` generated orders.
+    pub fn new(config: &ShoptimaConfig) -> Self {
+        let spec = GeneratorSpec { seed: config.seed, anchor: config.anchor, span_seconds: config.span_seconds };
+        let mut orders: Vec<SimOrder> = (0..config.orders).map(|i| generate(&spec, i)).collect();
+        number_orders(&mut orders, &config.prefix);
+        let mut state = SimState { orders, ..SimState::default() };
+        state.reindex();
+        let scheme = config.auth_scheme.trim();
+        let expected = if scheme.is_empty() { config.token.clone() } else { format!("{scheme} {}", config.token) };
+        ShoptimaSim { state: Arc::new(Mutex::new(state)), expected_authorization: expected.into() }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SimState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every order as `GET /order` would show it now, sorted by order number.
+    pub fn truth(&self) -> Vec<Value> {
+        let state = self.lock();
+        let mut orders: Vec<&SimOrder> = state.orders.iter().collect();
+        orders.sort_by(|a, b| a.order_num.cmp(&b.order_num));
+        orders.into_iter().map(SimOrder::to_list_json).collect()
+    }
+
+    /// Changes one order in place; false when there is no such order.
+    pub fn mutate(&self, order_num: &str, change: impl FnOnce(&mut SimOrder)) -> bool {
+        let mut state = self.lock();
+        let Some(order) = state.find_mut(order_num) else { return false };
+        change(order);
+        state.reindex();
+        true
+    }
+
+    /// Requests per endpoint so far (`"GET /order"` → count).
+    pub fn requests(&self) -> BTreeMap<String, u64> {
+        self.lock().requests.clone()
+    }
+
+    /// The platform's API and the admin API, with the API under `/api/v1`.
+    pub fn router(&self) -> Router {
+        let api = Router::new()
+            .route("/order", get(list_orders))
+            .route("/order/{order_num}/detail", get(order_detail))
+            .route("/order/updateStatus", patch(update_status))
+            .route("/order/batchUpdateOrder", patch(batch_update_order))
+            .route("/order/shippingOrders", post(shipping_orders));
+        Router::new()
+            .nest("/api/v1", api)
+            .route("/_sandbox/truth", get(admin_truth))
+            .route("/_sandbox/stats", get(admin_stats))
+            .with_state(self.clone())
+    }
+
+    /// Counts the request and checks its `Authorization` header.
+    fn admit(&self, endpoint: &str, headers: &HeaderMap) -> Result<(), Response> {
+        *self.lock().requests.entry(endpoint.to_string()).or_default() += 1;
+        let given = headers.get("authorization").and_then(|v| v.to_str().ok());
+        if given == Some(&*self.expected_authorization) {
+            Ok(())
+        } else {
+            let body = json!({"status": "error", "code": 401, "message": "Unauthenticated."});
+            Err((StatusCode::UNAUTHORIZED, Json(body)).into_response())
+        }
+    }
+}
+
+fn success(message: &str, data: Value) -> Response {
+    Json(json!({"status": "success", "code": 200, "message": message, "data": data})).into_response()
+}
+
+fn success_without_data(message: &str) -> Response {
+    Json(json!({"status": "success", "code": 200, "message": message})).into_response()
+}
+
+fn failure(code: u16, message: &str) -> Response {
+    Json(json!({"status": "error", "code": code, "message": message})).into_response()
+}
+
+/// Reads an integer query parameter; absent or empty gives `None`.
+fn int_param(query: &HashMap<String, String>, name: &str) -> Result<Option<i64>, Response> {
+    match query.get(name).map(|v| v.trim()) {
+        None | Some("") => Ok(None),
+        Some(text) => text
+            .parse()
+            .map(Some)
+            .map_err(|_| failure(400, &format!("参数错误: {name} 必须是整数"))),
+    }
+}
+
+async fn list_orders(
+    State(sim): State<ShoptimaSim>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(denied) = sim.admit("GET /order", &headers) {
+        return denied;
+    }
+    let params = (|| {
+        Ok::<_, Response>((
+            int_param(&query, "rows")?.unwrap_or(10).clamp(1, 120),
+            int_param(&query, "page")?.unwrap_or(1).max(1),
+            int_param(&query, "status")?,
+            int_param(&query, "is_refund")?.unwrap_or(0),
+            int_param(&query, "begin_time")?,
+            int_param(&query, "end_time")?,
+            int_param(&query, "time_type")?.unwrap_or(1),
+        ))
+    })();
+    let (rows, page, status, is_refund, begin, end, time_type) = match params {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    if time_type != 1 && time_type != 2 {
+        return failure(400, "参数错误: time_type 只能是 1 或 2");
+    }
+    let state = sim.lock();
+    let time_of = |o: &SimOrder| if time_type == 2 { Some(o.order_time) } else { o.pay_time };
+    let timed = begin.is_some() || end.is_some();
+    let matches = state.orders.iter().filter(|o| {
+        o.is_refund == is_refund
+            && status.is_none_or(|s| o.status == s)
+            && (!timed
+                || time_of(o).is_some_and(|t| begin.is_none_or(|b| t >= b) && end.is_none_or(|e| t <= e)))
+    });
+    let total = matches.clone().count() as i64;
+    let skip = ((page - 1) * rows) as usize;
+    let data: Vec<Value> = matches.skip(skip).take(rows as usize).map(SimOrder::to_list_json).collect();
+    drop(state);
+
+    let last_page = ((total + rows - 1) / rows).max(1);
+    let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    let path = format!("http://{host}/api/v1/order");
+    let page_url = |p: i64| json!(format!("{path}?page={p}"));
+    let (from, to) = if data.is_empty() {
+        (Value::Null, Value::Null)
+    } else {
+        (json!(skip as i64 + 1), json!(skip as i64 + data.len() as i64))
+    };
+    success(
+        "",
+        json!({
+            "current_page": page,
+            "data": data,
+            "first_page_url": page_url(1),
+            "from": from,
+            "last_page": last_page,
+            "last_page_url": page_url(last_page),
+            "next_page_url": if page < last_page { page_url(page + 1) } else { Value::Null },
+            "path": path,
+            "per_page": rows,
+            "prev_page_url": if page > 1 { page_url(page - 1) } else { Value::Null },
+            "to": to,
+            "total": total,
+        }),
+    )
+}
+
+async fn order_detail(State(sim): State<ShoptimaSim>, headers: HeaderMap, Path(order_num): Path<String>) -> Response {
+    if let Err(denied) = sim.admit("GET /order/{order_num}/detail", &headers) {
+        return denied;
+    }
+    let state = sim.lock();
+    match state.index.get(&order_num) {
+        Some(&at) => success("", state.orders[at].to_detail_json()),
+        None => failure(401, "没有找到订单"),
+    }
+}
+
+/// Reads a JSON body leniently: a body that is not JSON gets the endpoint's failure answer.
+fn json_body(body: &[u8]) -> Option<Value> {
+    serde_json::from_slice(body).ok()
+}
+
+fn text_of(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+async fn update_status(State(sim): State<ShoptimaSim>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    if let Err(denied) = sim.admit("PATCH /order/updateStatus", &headers) {
+        return denied;
+    }
+    let Some(body) = json_body(&body) else { return failure(400, "修改失败") };
+    let status = body.get("status").and_then(|s| text_of(s)?.parse::<i64>().ok());
+    let numbers: Vec<String> =
+        body.get("order_nums").and_then(Value::as_array).map(|a| a.iter().filter_map(text_of).collect()).unwrap_or_default();
+    let Some(status @ 0..=3) = status else { return failure(400, "修改失败") };
+    let mut state = sim.lock();
+    let mut changed = 0;
+    for number in &numbers {
+        if let Some(order) = state.find_mut(number) {
+            order.status = status;
+            changed += 1;
+        }
+    }
+    if changed == 0 {
+        return failure(400, "修改失败");
+    }
+    success_without_data(&format!("修改订单数为{changed}条"))
+}
+
+async fn batch_update_order(State(sim): State<ShoptimaSim>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    if let Err(denied) = sim.admit("PATCH /order/batchUpdateOrder", &headers) {
+        return denied;
+    }
+    let Some(Value::Object(updates)) = json_body(&body) else { return failure(400, "修改失败") };
+    let mut state = sim.lock();
+    let mut errors = Vec::new();
+    let mut changed = 0;
+    for (number, fields) in updates {
+        let (Some(order), Value::Object(fields)) = (state.find_mut(&number), fields) else {
+            errors.push(Value::String(number));
+            continue;
+        };
+        for (key, value) in fields {
+            let text = text_of(&value);
+            match key.as_str() {
+                "tracking_number" => order.tracking_number = text,
+                "province" => order.province = text,
+                "city" => order.city = text,
+                "district" => order.district = text,
+                "area" => order.area = text,
+                "address" => order.address = text,
+                "address2" => order.address2 = text,
+                "postcode" => order.postcode = text,
+                "email" => order.email = text,
+                "phone" => order.phone = text,
+                "country" => order.country = text,
+                "shipping_channel_code" => order.shipping_channel_code = text,
+                "status" => {
+                    if let Some(status @ 0..=3) = text.and_then(|t| t.parse().ok()) {
+                        order.status = status;
+                    }
+                }
+                _ => {}
+            }
+        }
+        changed += 1;
+    }
+    success(&format!("成功修改{changed}条数据"), json!({ "errorOrderNums": errors }))
+}
+
+async fn shipping_orders(State(sim): State<ShoptimaSim>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    if let Err(denied) = sim.admit("POST /order/shippingOrders", &headers) {
+        return denied;
+    }
+    let Some(Value::Array(requests)) = json_body(&body) else { return failure(400, "发货失败,检查数据是否正确") };
+    let now = crate::unix_now();
+    let mut state = sim.lock();
+    let (mut errors, mut successes) = (Vec::new(), Vec::new());
+    for request in requests {
+        let number = request.get("order_num").and_then(text_of).unwrap_or_default();
+        let tracking = request.get("tracking_number").and_then(text_of).filter(|t| !t.trim().is_empty());
+        let channel = request.get("shipping_channel_code").and_then(text_of);
+        let answer = |message: &str, code: u16| json!({"order_number": number, "message": message, "code": code});
+        let Some(tracking) = tracking else {
+            errors.push(answer("缺少物流追踪号", 400));
+            continue;
+        };
+        match state.find_mut(&number) {
+            None => errors.push(answer("没有找到订单", 404)),
+            Some(order) => {
+                order.tracking_number = Some(tracking);
+                order.shipping_channel_code = channel;
+                order.status = 2;
+                order.shipping_time = Some(now.max(order.pay_time.unwrap_or(now)));
+                successes.push(answer("发货成功", 200));
+            }
+        }
+    }
+    success("发货成功", json!({"error": errors, "success": successes}))
+}
+
+async fn admin_truth(State(sim): State<ShoptimaSim>) -> Response {
+    Json(json!({"orders": sim.truth()})).into_response()
+}
+
+async fn admin_stats(State(sim): State<ShoptimaSim>) -> Response {
+    Json(json!({"requests": sim.requests()})).into_response()
+}
+
+#[cfg(test)]
+mod tests;
