@@ -107,6 +107,22 @@ pub fn encode_path_segment(segment: &str) -> String {
     out
 }
 
+/// Checks a configured `base_url`: an absolute http(s) URL with a host and no
+/// query or fragment. Returns what is wrong, in words for a person.
+pub fn check_base_url(base_url: &str) -> Result<(), String> {
+    let url = reqwest::Url::parse(base_url).map_err(|e| format!("{base_url:?} is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{base_url:?} must start with http:// or https://"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{base_url:?} has no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{base_url:?} must not have a query or fragment: give everything before the endpoint path"));
+    }
+    Ok(())
+}
+
 /// Joins a configured `base_url` and a document's endpoint path with one slash.
 pub fn join_url(base_url: &str, path: &str) -> String {
     format!("{}/{}", base_url.trim_end_matches('/'), path.trim_start_matches('/'))
@@ -120,6 +136,14 @@ mod tests {
     fn path_segments_are_escaped() {
         assert_eq!(encode_path_segment("asda-20200521-004"), "asda-20200521-004");
         assert_eq!(encode_path_segment("a/b c"), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn base_urls_are_checked() {
+        assert!(check_base_url("https://open.shoptima.shop/api/v1").is_ok());
+        assert!(check_base_url("open.shoptima.shop").is_err());
+        assert!(check_base_url("ftp://x").is_err());
+        assert!(check_base_url("http://x/api?token=1").is_err());
     }
 
     #[test]

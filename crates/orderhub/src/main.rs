@@ -1,1 +1,101 @@
-fn main() {}
+//! `orderhub`: every order from every sales platform in one place.
+//!
+//! This crate is the command-line binary that wires the others together: it
+//! reads the configuration (`config`), opens the store, builds each shop's
+//! connector, and runs one command from `commands/` (one file per command). It
+//! holds no business rules of its own: parsing platforms is the connectors',
+//! syncing the sync engine's, SQL the store's.
+//!
+//! Exit codes: 0 success, 1 a command failed (a platform, the store), 2 bad
+//! configuration or usage.
+
+mod commands;
+mod config;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// orderhub pulls every order from your shops on several sales platforms into
+/// one store, keeps them in sync, and pushes shipments back.
+#[derive(Parser, Debug)]
+#[command(name = "orderhub", version, propagate_version = true)]
+struct Cli {
+    /// Configuration file (TOML).
+    #[arg(long, global = true, env = "ORDERHUB_CONFIG", default_value = "orderhub.toml")]
+    config: PathBuf,
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Log more to stderr (-v: info, -vv: debug). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the sandbox, sync it into a fresh SQLite store, print a summary and serve the API.
+    Demo(commands::demo::DemoArgs),
+    /// Run the platform simulators alone (and write a config that points at them).
+    Sandbox(commands::sandbox::SandboxArgs),
+    /// Pull orders from the configured shops into the store.
+    Sync(commands::sync::SyncArgs),
+    /// Pull given orders by their numbers.
+    Fetch(commands::fetch::FetchArgs),
+    /// Read the stored orders.
+    #[command(subcommand)]
+    Orders(commands::orders::OrdersCommand),
+    /// Report a shipment (tracking number) to the platform.
+    Ship(commands::ship::ShipArgs),
+    /// Show the sync-run history.
+    Runs(commands::runs::RunsArgs),
+    /// Serve the HTTP API and sync every shop on its schedule.
+    Serve(commands::serve::ServeArgs),
+}
+
+/// What a command needs besides its own arguments.
+pub struct Context {
+    pub config_path: PathBuf,
+    pub json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let context = Context { config_path: cli.config, json: cli.json };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Demo(args) => commands::demo::run(&context, args).await,
+            Command::Sandbox(args) => commands::sandbox::run(&context, args).await,
+            Command::Sync(args) => commands::sync::run(&context, args).await,
+            Command::Fetch(args) => commands::fetch::run(&context, args).await,
+            Command::Orders(command) => commands::orders::run(&context, command).await,
+            Command::Ship(args) => commands::ship::run(&context, args).await,
+            Command::Runs(args) => commands::runs::run(&context, args).await,
+            Command::Serve(args) => commands::serve::run(&context, args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.downcast_ref::<commands::AlreadyReported>().is_some() => ExitCode::from(1),
+        Err(error) => {
+            let code = if error.downcast_ref::<config::ConfigError>().is_some() { 2 } else { 1 };
+            eprintln!("error: {error:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,sqlx=warn",
+        _ => "debug,sqlx=info,hyper=info",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}

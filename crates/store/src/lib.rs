@@ -10,7 +10,8 @@
 //!   stores it once;
 //! - an order is never replaced by an older version of itself (by the platform's
 //!   `updated_at`);
-//! - writing an unchanged order writes nothing, so no event;
+//! - writing an unchanged order writes no event (a new payload whose canonical
+//!   order is the same replaces the stored payload, silently);
 //! - a page of orders, its bad payloads and the cursor that covers them are
 //!   committed in one transaction: progress is never ahead of the data.
 //!
@@ -47,7 +48,8 @@ pub struct WriteStats {
     pub new: u64,
     /// Orders that differed from the stored version.
     pub changed: u64,
-    /// Orders identical to the stored version: nothing written.
+    /// Orders whose canonical fields equal the stored version: no event (a
+    /// payload that differs only in fields the mapping does not read is kept).
     pub unchanged: u64,
     /// Orders older than the stored version (by platform update time): ignored.
     pub stale: u64,
@@ -72,6 +74,8 @@ pub struct OrderFilter {
     pub shop: Option<String>,
     /// A canonical order status word.
     pub status: Option<String>,
+    /// The platform's order number.
+    pub order_number: Option<String>,
     /// At most this many orders, newest (by creation) first.
     pub limit: Option<i64>,
 }

@@ -111,12 +111,14 @@ impl Store {
         let rows = sqlx::query(
             "SELECT id, document, raw FROM orders
              WHERE (?1 IS NULL OR platform = ?1) AND (?2 IS NULL OR shop = ?2) AND (?3 IS NULL OR status = ?3)
+               AND (?5 IS NULL OR order_number = ?5)
              ORDER BY created_ms DESC, id DESC LIMIT ?4",
         )
         .bind(&filter.platform)
         .bind(&filter.shop)
         .bind(&filter.status)
         .bind(filter.limit.unwrap_or(i64::MAX))
+        .bind(&filter.order_number)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(order_from_row).collect()
@@ -125,27 +127,29 @@ impl Store {
     /// Calls `each` for every order matching `filter` (its `limit` aside), in hub
     /// id order, reading 500 at a time so that memory stays flat however many
     /// orders there are.
-    pub async fn for_each_order(
+    pub async fn for_each_order<E: From<StoreError>>(
         &self,
         filter: &OrderFilter,
-        mut each: impl FnMut(Order) -> Result<(), StoreError>,
-    ) -> Result<u64, StoreError> {
+        mut each: impl FnMut(Order) -> Result<(), E>,
+    ) -> Result<u64, E> {
         let (mut after, mut count) = (String::new(), 0u64);
         loop {
             let rows = sqlx::query(
                 "SELECT id, document, raw FROM orders
                  WHERE id > ?1 AND (?2 IS NULL OR platform = ?2) AND (?3 IS NULL OR shop = ?3)
-                   AND (?4 IS NULL OR status = ?4)
+                   AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR order_number = ?5)
                  ORDER BY id LIMIT 500",
             )
             .bind(&after)
             .bind(&filter.platform)
             .bind(&filter.shop)
             .bind(&filter.status)
+            .bind(&filter.order_number)
             .fetch_all(&self.pool)
-            .await?;
+            .await
+            .map_err(StoreError::from)?;
             let Some(last) = rows.last() else { return Ok(count) };
-            after = last.try_get("id")?;
+            after = last.try_get("id").map_err(StoreError::from)?;
             for row in &rows {
                 each(order_from_row(row)?)?;
                 count += 1;
@@ -347,6 +351,18 @@ async fn write_order(
             }
             let changes = diff(&order_from_row(&row)?, order);
             if changes.is_empty() {
+                stats.unchanged += 1;
+                return Ok(());
+            }
+            // Only payload fields the mapping does not read changed (or the same
+            // order came from another endpoint, e.g. detail instead of list): keep
+            // the new payload, but the canonical order did not change, so no event.
+            if changes.iter().all(|c| c.field == "raw") {
+                sqlx::query("UPDATE orders SET raw = ?2 WHERE id = ?1")
+                    .bind(&order.id)
+                    .bind(order.raw.to_string())
+                    .execute(&mut **tx)
+                    .await?;
                 stats.unchanged += 1;
                 return Ok(());
             }

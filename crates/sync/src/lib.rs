@@ -1,1 +1,19 @@
+//! The sync engine: brings a shop's orders from its platform into the store.
+//!
+//! A shop is read through its [`Connector`] in streams: for a platform that lists
+//! by creation time (Shoptima), one stream per listing partition, each reading
+//! the window from its committed cursor (less an overlap) or from the start of the
+//! refresh window, whichever is earlier, up to a bound fixed when the run starts.
+//! Every page is written in one transaction; the last page of a window commits the
+//! stream's cursor with it, so progress is never ahead of the data and a crash
+//! re-reads at most one window. A listing whose `total` moves while it is paged
+//! (an order left or joined it, shifting later pages) is read again.
+//!
+//! What it must not do: parse platform payloads (the connectors do) or write SQL
+//! (the store does).
 
+mod engine;
+mod error;
+
+pub use engine::{ProgressFn, ShipReport, ShopSync, SyncReport, fetch_orders, ship, sync_shop};
+pub use error::SyncError;

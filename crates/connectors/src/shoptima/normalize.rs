@@ -40,12 +40,12 @@ pub fn normalize(shop: &str, raw: &Value) -> Result<Order, NormalizeError> {
         .collect::<Result<Vec<_>, _>>()?;
     let subtotal = wire.order_price.unwrap_or_else(|| items.iter().map(|i| i.total).sum());
     let shipping = wire.shipping_money.unwrap_or_default();
-    let discount = wire.off_price.unwrap_or_default() + wire.coupons_discount_price.unwrap_or_default();
+    let discount = money_sum(&[wire.off_price, wire.coupons_discount_price]);
     let total = match wire.total {
         Some(total) if total > Decimal::ZERO => total,
         _ => subtotal + shipping - discount,
     };
-    let paid = if payment_status == PaymentStatus::Unpaid { Decimal::ZERO } else { total };
+    let paid = if payment_status == PaymentStatus::Unpaid { with_scale(Decimal::ZERO, total.scale()) } else { total };
 
     let name = wire.full_name.clone().or_else(|| join_name(&wire.first_name, &wire.last_name));
     let shipments = wire
@@ -160,6 +160,21 @@ fn line_item(index: usize, goods: &ShoptimaOrderGoods) -> Result<LineItem, Norma
         total: unit_price * Decimal::from(quantity),
         image_url: goods.mask.clone(),
     })
+}
+
+/// The sum of the amounts present, written with as many decimals as the most
+/// precise of them, so that `"0.00" + 0` reads `"0.00"`, not `"0"`.
+fn money_sum(amounts: &[Option<Decimal>]) -> Decimal {
+    let present = amounts.iter().flatten();
+    let scale = present.clone().map(Decimal::scale).max().unwrap_or(2);
+    with_scale(present.sum(), scale)
+}
+
+fn with_scale(mut amount: Decimal, scale: u32) -> Decimal {
+    if amount.scale() < scale {
+        amount.rescale(scale);
+    }
+    amount
 }
 
 fn join_name(first: &Option<String>, last: &Option<String>) -> Option<String> {

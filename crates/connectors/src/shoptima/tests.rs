@@ -83,7 +83,7 @@ fn detail_example_normalises_an_unpaid_two_line_order() {
     assert_eq!(order.raw, raw);
     assert_eq!(order.status, OrderStatus::PendingPayment);
     assert_eq!(order.payment_status, PaymentStatus::Unpaid);
-    assert_eq!(order.paid.to_string(), "0");
+    assert_eq!(order.paid.to_string(), "0.00");
     assert_eq!(order.currency, None);
     assert_eq!(order.items.len(), 2);
     assert_eq!(order.subtotal.to_string(), "73.90");

@@ -23,6 +23,7 @@ CREATE TABLE orders (
 CREATE INDEX orders_shop_created ON orders (shop, created_ms);
 CREATE INDEX orders_updated ON orders (updated_ms);
 CREATE INDEX orders_status ON orders (status, created_ms);
+CREATE INDEX orders_number ON orders (order_number);
 
 CREATE TABLE order_items (
     order_id    TEXT NOT NULL REFERENCES orders (id) ON DELETE CASCADE,

@@ -99,6 +99,19 @@ async fn events_are_written_for_new_and_changed_orders_only() {
 }
 
 #[tokio::test]
+async fn a_payload_change_the_mapping_does_not_read_is_kept_without_an_event() {
+    let (_dir, store) = fresh().await;
+    let first = order("A-1", 100);
+    store.write_batch("belment", std::slice::from_ref(&first), &[], None).await.unwrap();
+    let mut same = first.clone();
+    same.raw["remind_payment"] = json!(1);
+    let stats = store.write_batch("belment", std::slice::from_ref(&same), &[], None).await.unwrap();
+    assert_eq!((stats.changed, stats.unchanged), (0, 1));
+    assert_eq!(store.event_count().await.unwrap(), 1);
+    assert_eq!(store.order(&first.id).await.unwrap().unwrap().raw["remind_payment"], json!(1));
+}
+
+#[tokio::test]
 async fn an_older_version_never_replaces_a_newer_one() {
     let (_dir, store) = fresh().await;
     let mut newer = order("A-1", 200);
@@ -136,7 +149,7 @@ async fn reopening_keeps_everything_and_export_pages_past_500() {
     let count = store
         .for_each_order(&OrderFilter::default(), |o| {
             seen.push(o.order_number);
-            Ok(())
+            Ok::<_, StoreError>(())
         })
         .await
         .unwrap();

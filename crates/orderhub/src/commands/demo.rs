@@ -1,0 +1,88 @@
+//! `orderhub demo`: the sandbox, a sync into a fresh SQLite store, a summary, and the API.
+
+use super::sandbox;
+use super::serve::serve_until_ctrl_c;
+use super::sync::sync_and_report;
+use super::{AlreadyReported, open_store};
+use crate::Context;
+use crate::config;
+use crate::output::{print_json, table};
+use anyhow::Context as _;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// Orders each simulated platform holds.
+    #[arg(long, default_value_t = 1000)]
+    orders: u64,
+    /// Seed of the order generator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The demo's own database file; it is emptied at the start of every demo.
+    #[arg(long, default_value = "orderhub-demo.db")]
+    database: PathBuf,
+    /// Where the API listens (a free port is used if this one is taken).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Print the summary and exit instead of serving the API.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = args.database.clone().into_os_string();
+        path.push(suffix);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot empty the demo database {}", Path::new(&path).display())),
+        }
+    }
+    let sandbox = sandbox::start(args.orders, args.seed, 0).await?;
+    let database_url = format!("sqlite://{}", args.database.display());
+    let config_path = PathBuf::from("orderhub-demo.toml");
+    let text = sandbox::config_text(&sandbox, &database_url, &args.listen);
+    let config = config::parse(&config_path, &text, &|_| None)?;
+    std::fs::write(&config_path, &text).with_context(|| format!("cannot write {}", config_path.display()))?;
+
+    let store = open_store(&config.database_url).await?;
+    let started = Instant::now();
+    let outcome = sync_and_report(&store, &config.shops, context.json).await?;
+    let elapsed = started.elapsed();
+    if let Err(error) = outcome {
+        return Err(AlreadyReported(format!("the demo sync failed: {error}")).into());
+    }
+    let stored = store.order_count().await?;
+    let events = store.event_count().await?;
+    let counts = store.status_counts().await?;
+    let truth = sandbox.shoptima.truth().len();
+    if context.json {
+        print_json(&json!({
+            "orders_on_platforms": truth,
+            "orders_stored": stored,
+            "events": events,
+            "seconds": elapsed.as_secs_f64(),
+            "by_status": counts,
+            "database": database_url,
+        }));
+    } else {
+        println!();
+        let rows: Vec<Vec<String>> =
+            counts.iter().map(|c| vec![c.shop.clone(), c.status.clone(), c.count.to_string()]).collect();
+        print!("{}", table(&["shop", "status", "orders"], &rows));
+        println!(
+            "\n{stored} of {truth} orders stored in {database_url} ({events} events), {:.0} orders/s",
+            stored as f64 / elapsed.as_secs_f64().max(1e-9)
+        );
+        println!("look around: orderhub --config {} orders list", config_path.display());
+    }
+    if args.no_serve {
+        return Ok(());
+    }
+    // The sandbox lives as long as this function: it keeps serving while the API does.
+    let _sandbox = sandbox;
+    serve_until_ctrl_c(store, &args.listen, true).await
+}

@@ -1,0 +1,59 @@
+//! One file per command; shared plumbing here.
+
+pub mod demo;
+pub mod fetch;
+pub mod orders;
+pub mod runs;
+pub mod sandbox;
+pub mod serve;
+pub mod ship;
+pub mod sync;
+
+use crate::Context;
+use crate::config::{self, Config, ConfigError, ShopConfig};
+use anyhow::Context as _;
+use jiff::SignedDuration;
+use orderhub_store::Store;
+use orderhub_sync::ShopSync;
+
+/// An error already printed to stderr; `main` only sets the exit code.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct AlreadyReported(pub String);
+
+/// Reads the configuration named by `--config`.
+pub fn load_config(context: &Context) -> Result<Config, ConfigError> {
+    config::load(&context.config_path)
+}
+
+/// Opens the store named by the configuration.
+pub async fn open_store(url: &str) -> anyhow::Result<Store> {
+    Store::open(url).await.context("the order store")
+}
+
+/// The configured shop with this key, or a usage error listing the keys.
+pub fn find_shop<'a>(config: &'a Config, context: &Context, key: &str) -> Result<&'a ShopConfig, ConfigError> {
+    config.shops.iter().find(|s| s.key() == key).ok_or_else(|| {
+        let keys: Vec<&str> = config.shops.iter().map(ShopConfig::key).collect();
+        ConfigError {
+            place: context.config_path.display().to_string(),
+            key: None,
+            message: if keys.is_empty() {
+                format!("no shop {key:?}: no shops are configured")
+            } else {
+                format!("no shop {key:?}: configured shops are {}", keys.join(", "))
+            },
+        }
+    })
+}
+
+/// A shop's connector and sync settings.
+pub fn shop_sync(shop: &ShopConfig) -> anyhow::Result<ShopSync> {
+    let connector = orderhub_connectors::connect(shop.settings.clone())?;
+    Ok(ShopSync {
+        connector,
+        sync_from: shop.sync_from,
+        refresh_window: shop.refresh_window,
+        overlap: SignedDuration::from_mins(10),
+    })
+}

@@ -1,0 +1,112 @@
+//! `orderhub sandbox`: run the platform simulators on loopback.
+
+use crate::Context;
+use crate::output::print_json;
+use anyhow::Context as _;
+use jiff::{SignedDuration, Timestamp};
+use orderhub_sandbox::{Running, ShoptimaConfig, ShoptimaSim, serve};
+use serde_json::json;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct SandboxArgs {
+    /// Orders each simulator holds.
+    #[arg(long, default_value_t = 1000)]
+    orders: u64,
+    /// Seed of the order generator: the same seed makes the same orders.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Port of the first simulator (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Write a configuration whose shops point at the simulators to this file.
+    #[arg(long)]
+    write_config: Option<PathBuf>,
+    /// The `database.url` to put in the written configuration.
+    #[arg(long, default_value = "sqlite://orderhub.db")]
+    database: String,
+}
+
+/// A shop served by a simulator.
+#[derive(Debug, Clone)]
+pub struct SandboxShop {
+    pub key: &'static str,
+    pub platform: &'static str,
+    pub base_url: String,
+    pub token: String,
+}
+
+/// The running simulators; they stop when this is dropped.
+pub struct Sandbox {
+    pub shops: Vec<SandboxShop>,
+    pub shoptima: ShoptimaSim,
+    /// Where the generated orders start: a safe `sync_from`.
+    pub earliest: Timestamp,
+    _running: Vec<Running>,
+}
+
+/// Starts every simulator on loopback.
+pub async fn start(orders: u64, seed: u64, port: u16) -> anyhow::Result<Sandbox> {
+    let config = ShoptimaConfig { orders, seed, ..ShoptimaConfig::default() };
+    let shoptima = ShoptimaSim::new(&config);
+    let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let running = serve(shoptima.router(), bind, "/api/v1").await.with_context(|| format!("cannot listen on {bind}"))?;
+    let earliest = Timestamp::from_second(config.anchor - config.span_seconds)?
+        .checked_sub(SignedDuration::from_hours(24))?;
+    let shops = vec![SandboxShop {
+        key: "belment",
+        platform: "shoptima",
+        base_url: running.base_url.clone(),
+        token: config.token.clone(),
+    }];
+    Ok(Sandbox { shops, shoptima, earliest, _running: vec![running] })
+}
+
+/// A configuration file whose shops point at the sandbox.
+pub fn config_text(sandbox: &Sandbox, database_url: &str, listen: &str) -> String {
+    let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let mut text = format!(
+        "# Written by `orderhub sandbox`: every shop points at a local simulator.\n\n\
+         [database]\nurl = {}\n\n[server]\nlisten = {}\n",
+        quote(database_url),
+        quote(listen)
+    );
+    for shop in &sandbox.shops {
+        text.push_str(&format!(
+            "\n[[shops]]\nkey = {}\nplatform = {}\nbase_url = {}\ntoken = {}  # the simulator's token, not a real one\nsync_from = {}\n",
+            quote(shop.key),
+            quote(shop.platform),
+            quote(&shop.base_url),
+            quote(&shop.token),
+            quote(&sandbox.earliest.to_string()),
+        ));
+    }
+    text
+}
+
+pub async fn run(context: &Context, args: SandboxArgs) -> anyhow::Result<()> {
+    let sandbox = start(args.orders, args.seed, args.port).await?;
+    if let Some(path) = &args.write_config {
+        std::fs::write(path, config_text(&sandbox, &args.database, "127.0.0.1:8080"))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if context.json {
+        let shops: Vec<_> = sandbox
+            .shops
+            .iter()
+            .map(|s| json!({"key": s.key, "platform": s.platform, "base_url": s.base_url}))
+            .collect();
+        print_json(&json!({"shops": shops, "orders_per_platform": args.orders, "seed": args.seed}));
+    } else {
+        for shop in &sandbox.shops {
+            println!("{:<10} {:<10} {}  ({} orders, seed {})", shop.platform, shop.key, shop.base_url, args.orders, args.seed);
+        }
+        if let Some(path) = &args.write_config {
+            println!("wrote {}: try `orderhub --config {} sync --once`", path.display(), path.display());
+        }
+        println!("simulators are running; Ctrl-C stops them");
+    }
+    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    Ok(())
+}

@@ -1,0 +1,382 @@
+//! The configuration file (`orderhub.toml`) and its environment overrides.
+//!
+//! Every key can be set by an environment variable, which wins over the file:
+//! `ORDERHUB_DATABASE_URL`, `ORDERHUB_SERVER_LISTEN`, and for a shop
+//! `ORDERHUB_SHOP_<KEY>_<FIELD>` (the shop key and field in upper case, with `-`
+//! and `.` as `_`), e.g. `ORDERHUB_SHOP_BELMENT_TOKEN`.
+//!
+//! Errors name the file, the line, the key and what to do. A token never appears
+//! in an error, a log line or `Debug` output.
+
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use orderhub_connectors::{Secret, ShopSettings};
+use orderhub_model::Platform;
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
+use toml::Spanned;
+
+/// The configuration, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `sqlite://PATH`.
+    pub database_url: String,
+    /// Where `serve` and `demo` listen.
+    pub listen: String,
+    pub shops: Vec<ShopConfig>,
+}
+
+/// One shop, validated.
+#[derive(Debug, Clone)]
+pub struct ShopConfig {
+    /// What the connector needs (key, platform, URL, token, zone, ...).
+    pub settings: ShopSettings,
+    /// Where the first sync starts.
+    pub sync_from: Timestamp,
+    /// How often `serve` syncs the shop.
+    pub sync_every: Duration,
+    /// Orders created within this span are re-read each sync (platforms that list
+    /// by creation time only).
+    pub refresh_window: SignedDuration,
+}
+
+impl ShopConfig {
+    pub fn key(&self) -> &str {
+        &self.settings.shop
+    }
+}
+
+/// A configuration problem: where it is and what to do about it.
+#[derive(Debug)]
+pub struct ConfigError {
+    /// The file, with `:line` when known, or the environment variable.
+    pub place: String,
+    /// The key in TOML terms (`shops[0].timezone`), when known.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.key {
+            Some(key) => write!(f, "{}: {key}: {}", self.place, self.message),
+            None => write!(f, "{}: {}", self.place, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+// ---- the file as written ---------------------------------------------------
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    #[serde(default)]
+    database: FileDatabase,
+    #[serde(default)]
+    server: FileServer,
+    #[serde(default)]
+    shops: Vec<Spanned<FileShop>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileDatabase {
+    /// `sqlite://PATH` (created if missing). Default `sqlite://orderhub.db`.
+    url: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileServer {
+    /// Address the API listens on. Default `127.0.0.1:8080`.
+    listen: Option<Spanned<String>>,
+}
+
+/// A `[[shops]]` table. No `Debug`: it holds the token.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileShop {
+    /// The shop key used everywhere (hub ids, CLI `--shop`).
+    key: Option<Spanned<String>>,
+    /// westmonth | wshoto | vanmall | shoptima | damaijia.
+    platform: Option<Spanned<String>>,
+    /// Everything before the document's endpoint path.
+    base_url: Option<Spanned<String>>,
+    /// The platform token. Prefer `token_env`.
+    token: Option<Spanned<String>>,
+    /// Name of an environment variable holding the token.
+    token_env: Option<Spanned<String>>,
+    /// Word before the token in `Authorization` where the document leaves it open
+    /// (Shoptima: default `Bearer`; `""` sends the bare token).
+    auth_scheme: Option<Spanned<String>>,
+    /// IANA zone of the platform's wall-clock times. Default `Asia/Shanghai`.
+    timezone: Option<Spanned<String>>,
+    /// Damaijia only: the Douyin shop_id.
+    remote_shop_id: Option<Spanned<String>>,
+    /// RFC 3339 instant where the first sync starts. Default: 30 days ago.
+    sync_from: Option<Spanned<String>>,
+    /// How often `serve` syncs: `30s`, `5m`, `1h`. Default `5m`.
+    sync_every: Option<Spanned<String>>,
+    /// Orders created within this span are re-read each sync. Default `30d`.
+    refresh_window: Option<Spanned<String>>,
+    /// Page size to ask for. Default: the platform's largest.
+    page_size: Option<Spanned<u32>>,
+    /// Per-request time limit. Default `30s`.
+    timeout: Option<Spanned<String>>,
+}
+
+// ---- loading ----------------------------------------------------------------
+
+/// Where a value came from, for error messages.
+#[derive(Clone)]
+enum Origin {
+    File(Range<usize>),
+    Env(String),
+    Default,
+}
+
+struct Loader<'a> {
+    path: &'a Path,
+    text: &'a str,
+    env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Loader<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())].matches('\n').count() + 1
+    }
+
+    fn error(&self, origin: &Origin, key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+        let place = match origin {
+            Origin::File(span) => format!("{}:{}", self.path.display(), self.line_of(span.start)),
+            Origin::Env(var) => format!("environment variable {var}"),
+            Origin::Default => self.path.display().to_string(),
+        };
+        ConfigError { place, key: Some(key.into()), message: message.into() }
+    }
+
+    /// A value from the environment if set there, else from the file.
+    fn pick(&self, var: &str, file: Option<Spanned<String>>) -> Option<(String, Origin)> {
+        if let Some(value) = (self.env)(var) {
+            return Some((value, Origin::Env(var.to_string())));
+        }
+        file.map(|s| {
+            let span = s.span();
+            (s.into_inner(), Origin::File(span))
+        })
+    }
+}
+
+/// The environment-variable name of a shop field.
+pub fn shop_env_var(shop_key: &str, field: &str) -> String {
+    let key: String = shop_key.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    format!("ORDERHUB_SHOP_{key}_{}", field.to_ascii_uppercase())
+}
+
+/// Reads and validates the file at `path`, with overrides from the process environment.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        place: path.display().to_string(),
+        key: None,
+        message: if e.kind() == std::io::ErrorKind::NotFound {
+            "no such configuration file: create it (see README.md, \"Configuration\"), pass --config FILE, \
+             or run `orderhub sandbox --write-config orderhub.toml` to get one that points at the sandbox"
+                .into()
+        } else {
+            format!("cannot read it: {e}")
+        },
+    })?;
+    parse(path, &text, &|var| std::env::var(var).ok())
+}
+
+/// Parses and validates configuration text; `env` looks up environment variables.
+pub fn parse(path: &Path, text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    let loader = Loader { path, text, env };
+    let file: FileConfig = toml::from_str(text).map_err(|e| toml_error(&loader, &e))?;
+
+    let (database_url, origin) = loader
+        .pick("ORDERHUB_DATABASE_URL", file.database.url)
+        .unwrap_or_else(|| ("sqlite://orderhub.db".into(), Origin::Default));
+    if !database_url.starts_with("sqlite:") {
+        return Err(loader.error(
+            &origin,
+            "database.url",
+            format!("{database_url:?} is not a SQLite URL: use \"sqlite://orderhub.db\" (this build stores orders in SQLite)"),
+        ));
+    }
+    let (listen, origin) = loader
+        .pick("ORDERHUB_SERVER_LISTEN", file.server.listen)
+        .unwrap_or_else(|| ("127.0.0.1:8080".into(), Origin::Default));
+    if listen.parse::<std::net::SocketAddr>().is_err() {
+        return Err(loader.error(&origin, "server.listen", format!("{listen:?} is not an address: use e.g. \"127.0.0.1:8080\"")));
+    }
+
+    let mut shops = Vec::new();
+    let mut keys = HashSet::new();
+    for (index, shop) in file.shops.into_iter().enumerate() {
+        let table_span = shop.span();
+        let shop = shop.into_inner();
+        let shop = shop_config(&loader, index, Origin::File(table_span.clone()), shop)?;
+        if !keys.insert(shop.key().to_string()) {
+            return Err(loader.error(
+                &Origin::File(table_span),
+                format!("shops[{index}].key"),
+                format!("shop key {:?} is used twice: every shop needs its own key", shop.key()),
+            ));
+        }
+        shops.push(shop);
+    }
+    Ok(Config { database_url, listen, shops })
+}
+
+fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> Result<ShopConfig, ConfigError> {
+    let name = |field: &str| format!("shops[{index}].{field}");
+    let (key, key_origin) = match shop.key {
+        Some(k) => {
+            let span = k.span();
+            (k.into_inner(), Origin::File(span))
+        }
+        None => return Err(loader.error(&table, name("key"), "missing: give each shop a key, e.g. key = \"belment\"")),
+    };
+    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        return Err(loader.error(&key_origin, name("key"), format!("{key:?} is not a shop key: use letters, digits, '-', '_' or '.'")));
+    }
+    let var = |field: &str| shop_env_var(&key, field);
+
+    let (platform, origin) = loader
+        .pick(&var("platform"), shop.platform)
+        .ok_or_else(|| loader.error(&table, name("platform"), "missing: one of westmonth, wshoto, vanmall, shoptima, damaijia"))?;
+    let platform: Platform = platform.parse().map_err(|e: orderhub_model::UnknownPlatform| loader.error(&origin, name("platform"), e.to_string()))?;
+
+    let (base_url, origin) = loader.pick(&var("base_url"), shop.base_url).ok_or_else(|| {
+        loader.error(&table, name("base_url"), "missing: the platform's address, everything before the document's endpoint path")
+    })?;
+    orderhub_connectors::http::check_base_url(&base_url).map_err(|m| loader.error(&origin, name("base_url"), m))?;
+
+    let token = match loader.pick(&var("token"), shop.token) {
+        Some((token, origin)) => {
+            if token.trim().is_empty() {
+                return Err(loader.error(&origin, name("token"), "is empty: give the platform token, or token_env"));
+            }
+            Secret::new(token)
+        }
+        None => match loader.pick(&var("token_env"), shop.token_env) {
+            Some((env_name, origin)) => match (loader.env)(&env_name) {
+                Some(token) if !token.trim().is_empty() => Secret::new(token),
+                _ => {
+                    return Err(loader.error(
+                        &origin,
+                        name("token_env"),
+                        format!("environment variable {env_name} is not set or empty: export it with the platform token"),
+                    ));
+                }
+            },
+            None => {
+                return Err(loader.error(
+                    &table,
+                    name("token"),
+                    format!("missing: set token_env = \"NAME\" (an environment variable holding the token), token, or {}", var("token")),
+                ));
+            }
+        },
+    };
+
+    let auth_scheme = loader.pick(&var("auth_scheme"), shop.auth_scheme).map(|(s, _)| s);
+    let timezone = match loader.pick(&var("timezone"), shop.timezone) {
+        None => TimeZone::get("Asia/Shanghai").expect("the time zone database is bundled"),
+        Some((zone, origin)) => TimeZone::get(&zone).map_err(|_| {
+            loader.error(&origin, name("timezone"), format!("unknown time zone {zone:?}: use an IANA name such as \"Asia/Shanghai\""))
+        })?,
+    };
+    let remote_shop_id = loader.pick(&var("remote_shop_id"), shop.remote_shop_id).map(|(s, _)| s);
+    if platform == Platform::Damaijia && remote_shop_id.is_none() {
+        return Err(loader.error(&table, name("remote_shop_id"), "missing: a damaijia shop needs the Douyin shop_id"));
+    }
+    let sync_from = match loader.pick(&var("sync_from"), shop.sync_from) {
+        None => Timestamp::now().checked_sub(SignedDuration::from_hours(30 * 24)).expect("30 days ago is a time"),
+        Some((text, origin)) => text.parse::<Timestamp>().map_err(|_| {
+            loader.error(&origin, name("sync_from"), format!("{text:?} is not an RFC 3339 instant: use e.g. \"2024-01-01T00:00:00Z\""))
+        })?,
+    };
+    let duration = |field: &str, file: Option<Spanned<String>>, default: &str| -> Result<Duration, ConfigError> {
+        let (text, origin) = loader.pick(&var(field), file).unwrap_or_else(|| (default.to_string(), Origin::Default));
+        parse_duration(&text).ok_or_else(|| {
+            loader.error(&origin, name(field), format!("{text:?} is not a duration: use a number and s, m, h or d, e.g. \"5m\""))
+        })
+    };
+    let sync_every = duration("sync_every", shop.sync_every, "5m")?;
+    let refresh_window = duration("refresh_window", shop.refresh_window, "30d")?;
+    let timeout = duration("timeout", shop.timeout, "30s")?;
+    let page_size = match (loader.env)(&var("page_size")) {
+        Some(text) => Some(text.parse::<u32>().map_err(|_| {
+            loader.error(&Origin::Env(var("page_size")), name("page_size"), format!("{text:?} is not a whole number"))
+        })?),
+        None => shop.page_size.map(Spanned::into_inner),
+    };
+
+    Ok(ShopConfig {
+        settings: ShopSettings {
+            shop: key,
+            platform,
+            base_url,
+            token,
+            auth_scheme,
+            timezone,
+            remote_shop_id,
+            page_size,
+            timeout,
+        },
+        sync_from,
+        sync_every,
+        refresh_window: SignedDuration::try_from(refresh_window).unwrap_or(SignedDuration::MAX),
+    })
+}
+
+/// `90s`, `5m`, `2h`, `30d` → a duration; `None` for anything else or zero.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let unit_at = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(unit_at);
+    let number: u64 = number.parse().ok().filter(|n| *n > 0)?;
+    let seconds = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    Some(Duration::from_secs(number.checked_mul(seconds)?))
+}
+
+/// A TOML error as file:line: key: message. The offending text is not quoted
+/// when its line sets a token, so a mistyped token never reaches the terminal.
+fn toml_error(loader: &Loader, error: &toml::de::Error) -> ConfigError {
+    let (place, line_text) = match error.span() {
+        Some(span) => {
+            let line = loader.line_of(span.start);
+            (format!("{}:{line}", loader.path.display()), loader.text.lines().nth(line - 1).unwrap_or(""))
+        }
+        None => (loader.path.display().to_string(), ""),
+    };
+    let assigned = line_text.split('=').next().unwrap_or("").trim();
+    let message = if assigned.to_ascii_lowercase().contains("token") && !assigned.ends_with("token_env") {
+        "invalid value (not shown: it is a secret): a token is a quoted string, e.g. token = \"…\"".to_string()
+    } else {
+        let message = error.message().trim().to_string();
+        if message.starts_with("unknown field") {
+            format!("{message}: remove it or fix its spelling (see README.md, \"Configuration\")")
+        } else {
+            message
+        }
+    };
+    ConfigError { place, key: None, message }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,118 @@
+use super::*;
+
+const GOOD: &str = r#"
+[database]
+url = "sqlite://test.db"
+
+[server]
+listen = "127.0.0.1:9000"
+
+[[shops]]
+key = "belment"
+platform = "shoptima"
+base_url = "https://open.shoptima.shop/api/v1"
+token = "tok-secret-1"
+timezone = "America/New_York"
+sync_from = "2024-01-01T00:00:00Z"
+sync_every = "90s"
+"#;
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn parse_with(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    parse(Path::new("orderhub.toml"), text, env)
+}
+
+fn error_of(text: &str) -> String {
+    parse_with(text, &no_env).unwrap_err().to_string()
+}
+
+#[test]
+fn a_good_file_reads_every_key() {
+    let config = parse_with(GOOD, &no_env).unwrap();
+    assert_eq!(config.database_url, "sqlite://test.db");
+    assert_eq!(config.listen, "127.0.0.1:9000");
+    let shop = &config.shops[0];
+    assert_eq!(shop.key(), "belment");
+    assert_eq!(shop.settings.platform, Platform::Shoptima);
+    assert_eq!(shop.settings.token.expose(), "tok-secret-1");
+    assert_eq!(shop.settings.timezone.iana_name(), Some("America/New_York"));
+    assert_eq!(shop.sync_from.to_string(), "2024-01-01T00:00:00Z");
+    assert_eq!(shop.sync_every, Duration::from_secs(90));
+    assert_eq!(shop.refresh_window, SignedDuration::from_hours(30 * 24));
+}
+
+#[test]
+fn defaults_apply_to_an_empty_file() {
+    let config = parse_with("", &no_env).unwrap();
+    assert_eq!(config.database_url, "sqlite://orderhub.db");
+    assert_eq!(config.listen, "127.0.0.1:8080");
+    assert!(config.shops.is_empty());
+}
+
+#[test]
+fn the_token_never_shows_in_debug_output() {
+    let config = parse_with(GOOD, &no_env).unwrap();
+    let debug = format!("{config:?}");
+    assert!(!debug.contains("tok-secret-1"), "{debug}");
+}
+
+#[test]
+fn environment_variables_win_over_the_file() {
+    let env = |var: &str| match var {
+        "ORDERHUB_DATABASE_URL" => Some("sqlite://other.db".to_string()),
+        "ORDERHUB_SHOP_BELMENT_TOKEN" => Some("from-env".to_string()),
+        "ORDERHUB_SHOP_BELMENT_BASE_URL" => Some("http://127.0.0.1:1/api/v1".to_string()),
+        _ => None,
+    };
+    let config = parse_with(GOOD, &env).unwrap();
+    assert_eq!(config.database_url, "sqlite://other.db");
+    assert_eq!(config.shops[0].settings.token.expose(), "from-env");
+    assert_eq!(config.shops[0].settings.base_url, "http://127.0.0.1:1/api/v1");
+}
+
+#[test]
+fn token_env_reads_the_named_variable_and_says_when_it_is_unset() {
+    let text = GOOD.replace("token = \"tok-secret-1\"", "token_env = \"SHOPTIMA_TOKEN\"");
+    let env = |var: &str| (var == "SHOPTIMA_TOKEN").then(|| "t-env".to_string());
+    assert_eq!(parse_with(&text, &env).unwrap().shops[0].settings.token.expose(), "t-env");
+    let err = parse_with(&text, &no_env).unwrap_err().to_string();
+    assert_eq!(err, "orderhub.toml:13: shops[0].token_env: environment variable SHOPTIMA_TOKEN is not set or empty: export it with the platform token");
+}
+
+#[test]
+fn each_bad_value_names_file_line_key_and_remedy() {
+    let cases = [
+        (GOOD.replace("\"shoptima\"", "\"shopify\""), "orderhub.toml:11: shops[0].platform: unknown platform \"shopify\""),
+        (GOOD.replace("token = \"tok-secret-1\"\n", ""), "orderhub.toml:9: shops[0].token: missing: set token_env"),
+        (GOOD.replace("https://open.shoptima.shop/api/v1", "open.shoptima.shop"), "orderhub.toml:12: shops[0].base_url: \"open.shoptima.shop\" is not a URL"),
+        (GOOD.replace("America/New_York", "Asia/Shangai"), "orderhub.toml:14: shops[0].timezone: unknown time zone \"Asia/Shangai\": use an IANA name"),
+        (GOOD.replace("\"90s\"", "\"soon\""), "orderhub.toml:16: shops[0].sync_every: \"soon\" is not a duration"),
+        (GOOD.replace("2024-01-01T00:00:00Z", "yesterday"), "orderhub.toml:15: shops[0].sync_from: \"yesterday\" is not an RFC 3339 instant"),
+        (GOOD.replace("sqlite://test.db", "mysql://x"), "orderhub.toml:3: database.url: \"mysql://x\" is not a SQLite URL"),
+        (format!("{GOOD}\n{}", &GOOD[GOOD.find("[[shops]]").unwrap()..]), "orderhub.toml:19: shops[1].key: shop key \"belment\" is used twice"),
+        (GOOD.replace("sync_every", "sync_evry"), "orderhub.toml:16: unknown field `sync_evry`"),
+    ];
+    for (text, expected) in cases {
+        let err = error_of(&text);
+        assert!(err.starts_with(expected), "expected {expected:?}\n     got {err:?}");
+    }
+}
+
+#[test]
+fn a_mistyped_token_is_not_quoted_back() {
+    let err = error_of(&GOOD.replace("token = \"tok-secret-1\"", "token = tok-secret-1"));
+    assert!(err.starts_with("orderhub.toml:13: invalid value (not shown: it is a secret)"), "{err}");
+    assert!(!err.contains("tok-secret-1"), "{err}");
+}
+
+#[test]
+fn durations_parse_in_the_documented_units() {
+    assert_eq!(parse_duration("5m"), Some(Duration::from_secs(300)));
+    assert_eq!(parse_duration("30d"), Some(Duration::from_secs(30 * 86_400)));
+    assert_eq!(parse_duration("0s"), None);
+    assert_eq!(parse_duration("5"), None);
+    assert_eq!(parse_duration("5 weeks"), None);
+}

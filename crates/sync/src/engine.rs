@@ -1,0 +1,229 @@
+//! One shop's sync run, fetch by number, and shipping.
+
+use crate::SyncError;
+use jiff::{SignedDuration, Timestamp};
+use orderhub_connectors::{BadOrder, Connector, ListBy, ListQuery, ShipmentOutcome, ShipmentRequest};
+use orderhub_model::Order;
+use orderhub_store::{BadRecord, CursorUpdate, Store, SyncRun, WriteStats};
+use serde::Serialize;
+
+/// How many times a window whose listing shifted while paged is read again
+/// before the run settles for what it read (the next run reads it again anyway).
+const MAX_WINDOW_READS: u32 = 3;
+
+/// One shop to sync.
+pub struct ShopSync {
+    pub connector: Box<dyn Connector>,
+    /// Where the first sync starts.
+    pub sync_from: Timestamp,
+    /// Orders created within this span before now are read again on every run,
+    /// to see their changes on platforms that list by creation time only.
+    pub refresh_window: SignedDuration,
+    /// How far before the committed cursor each run starts reading.
+    pub overlap: SignedDuration,
+}
+
+/// Progress callback: (shop, orders read so far, orders expected when known).
+pub type ProgressFn<'a> = &'a (dyn Fn(&str, u64, Option<u64>) + Sync);
+
+/// What one sync run of one shop did.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncReport {
+    pub shop: String,
+    pub run_id: i64,
+    pub pages: u64,
+    pub api_calls: u64,
+    pub orders: WriteStats,
+    /// Windows read again because the listing shifted while it was paged.
+    pub rereads: u64,
+}
+
+/// Syncs one shop once. The run is recorded in the store's run history whether it
+/// ends well or not.
+pub async fn sync_shop(store: &Store, shop: &ShopSync, progress: ProgressFn<'_>) -> Result<SyncReport, SyncError> {
+    let key = shop.connector.shop().to_string();
+    let store_error = |source| SyncError::Store { shop: key.clone(), source };
+    let run_id = store.start_run(&key).await.map_err(store_error)?;
+    let calls_before = shop.connector.api_calls();
+    let mut report =
+        SyncReport { shop: key.clone(), run_id, pages: 0, api_calls: 0, orders: WriteStats::default(), rereads: 0 };
+    let result = run_streams(store, shop, &mut report, progress).await;
+    report.api_calls = shop.connector.api_calls() - calls_before;
+    let run = SyncRun {
+        id: run_id,
+        shop: key.clone(),
+        started_at: None,
+        ended_at: Some(Timestamp::now()),
+        outcome: if result.is_ok() { "ok" } else { "failed" }.into(),
+        pages: report.pages,
+        api_calls: report.api_calls,
+        orders: report.orders,
+        error: result.as_ref().err().map(|e| e.to_string()),
+    };
+    store.finish_run(&run).await.map_err(store_error)?;
+    result.map(|()| report)
+}
+
+async fn run_streams(
+    store: &Store,
+    shop: &ShopSync,
+    report: &mut SyncReport,
+    progress: ProgressFn<'_>,
+) -> Result<(), SyncError> {
+    let connector = shop.connector.as_ref();
+    let key = connector.shop().to_string();
+    let capabilities = connector.capabilities();
+    let Some(ListBy::CreatedTime) = capabilities.list_by else {
+        return Err(SyncError::Unsupported {
+            shop: key,
+            reason: format!("the {} connector has no listing this engine can page yet", connector.platform()),
+        });
+    };
+    // Fixed for the whole run, so that pages cannot shift under orders placed after it.
+    let upper = Timestamp::now();
+    let refresh_from = upper.checked_sub(shop.refresh_window).unwrap_or(shop.sync_from);
+    let mut read = 0u64;
+    for (partition, name) in capabilities.partitions.iter().enumerate() {
+        let stream = format!("created:{name}");
+        let committed = store.cursor(&key, &stream).await.map_err(|source| SyncError::Store { shop: key.clone(), source })?;
+        let from = match committed.as_deref().and_then(|c| c.parse::<Timestamp>().ok()) {
+            None => shop.sync_from,
+            Some(cursor) => cursor.checked_sub(shop.overlap).unwrap_or(cursor).min(refresh_from).max(shop.sync_from),
+        };
+        let cursor = CursorUpdate { stream, cursor: upper.to_string() };
+        read_window(store, connector, (from, upper, partition), &cursor, report, &mut read, progress).await?;
+    }
+    Ok(())
+}
+
+/// Reads one window of one partition, page by page, committing the cursor with
+/// the last page. Reads it again when the platform's `total` moved meanwhile.
+async fn read_window(
+    store: &Store,
+    connector: &dyn Connector,
+    (from, to, partition): (Timestamp, Timestamp, usize),
+    cursor: &CursorUpdate,
+    report: &mut SyncReport,
+    read: &mut u64,
+    progress: ProgressFn<'_>,
+) -> Result<(), SyncError> {
+    let key = connector.shop().to_string();
+    for attempt in 1..=MAX_WINDOW_READS {
+        let mut first_total = None;
+        let mut shifted = false;
+        for page in 1.. {
+            let query = ListQuery { from, to, partition, page };
+            let answer = connector
+                .list_page(&query)
+                .await
+                .map_err(|source| SyncError::Platform { shop: key.clone(), source })?;
+            report.pages += 1;
+            let total = answer.total;
+            if page == 1 {
+                first_total = total;
+            } else if total != first_total {
+                shifted = true;
+            }
+            let last = answer.last_page;
+            let (orders, bad) = split(answer.orders);
+            *read += (orders.len() + bad.len()) as u64;
+            // The cursor moves only with the last page of a window read without shifting.
+            let commit = (last && !shifted).then_some(cursor);
+            let stats = store
+                .write_batch(&key, &orders, &bad, commit)
+                .await
+                .map_err(|source| SyncError::Store { shop: key.clone(), source })?;
+            report.orders += stats;
+            progress(&key, *read, total);
+            if last {
+                break;
+            }
+        }
+        if !shifted {
+            return Ok(());
+        }
+        report.rereads += 1;
+        tracing::info!(shop = %key, attempt, "the listing changed while it was paged; reading the window again");
+    }
+    // Every read shifted: what was read is stored; the cursor stays, so the next run reads it again.
+    tracing::warn!(shop = %key, "the listing kept changing while paged; the next run reads this window again");
+    Ok(())
+}
+
+fn split(results: Vec<Result<Order, BadOrder>>) -> (Vec<Order>, Vec<BadRecord>) {
+    let mut orders = Vec::with_capacity(results.len());
+    let mut bad = Vec::new();
+    for result in results {
+        match result {
+            Ok(order) => orders.push(order),
+            Err(b) => {
+                tracing::warn!(order_number = ?b.order_number, error = %b.error, "order payload could not be normalised; recorded in bad_orders");
+                bad.push(BadRecord { order_number: b.order_number, error: b.error, raw: b.raw });
+            }
+        }
+    }
+    (orders, bad)
+}
+
+/// Fetches orders by number and stores them. Returns the numbers the platform
+/// does not know.
+pub async fn fetch_orders(
+    store: &Store,
+    connector: &dyn Connector,
+    numbers: &[String],
+) -> Result<(WriteStats, Vec<String>), SyncError> {
+    let key = connector.shop().to_string();
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for number in numbers {
+        match connector.fetch(number).await.map_err(|source| SyncError::Platform { shop: key.clone(), source })? {
+            Some(result) => found.push(result),
+            None => missing.push(number.clone()),
+        }
+    }
+    let (orders, bad) = split(found);
+    let stats = store
+        .write_batch(&key, &orders, &bad, None)
+        .await
+        .map_err(|source| SyncError::Store { shop: key.clone(), source })?;
+    Ok((stats, missing))
+}
+
+/// What a ship request did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShipReport {
+    pub order_number: String,
+    pub accepted: bool,
+    pub code: String,
+    pub message: String,
+    /// What storing the order as the platform now shows it did.
+    pub refreshed: WriteStats,
+}
+
+/// Reports one shipment to the platform, then reads the order back and stores
+/// it, so the store shows what the platform now holds.
+pub async fn ship(store: &Store, connector: &dyn Connector, request: ShipmentRequest) -> Result<ShipReport, SyncError> {
+    let key = connector.shop().to_string();
+    if !connector.capabilities().ship {
+        return Err(SyncError::Unsupported {
+            shop: key,
+            reason: format!("{} does not accept shipments through its API", connector.platform()),
+        });
+    }
+    let outcomes = connector
+        .ship(std::slice::from_ref(&request))
+        .await
+        .map_err(|source| SyncError::Platform { shop: key.clone(), source })?;
+    let ShipmentOutcome { accepted, code, message, .. } = outcomes.into_iter().next().unwrap_or(ShipmentOutcome {
+        order_number: request.order_number.clone(),
+        accepted: false,
+        code: String::new(),
+        message: "the platform answered for no order".into(),
+    });
+    let refreshed = if accepted {
+        fetch_orders(store, connector, std::slice::from_ref(&request.order_number)).await?.0
+    } else {
+        WriteStats::default()
+    };
+    Ok(ShipReport { order_number: request.order_number, accepted, code, message, refreshed })
+}

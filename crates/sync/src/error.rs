@@ -1,0 +1,28 @@
+//! The sync engine's error type.
+
+use orderhub_connectors::ConnectorError;
+use orderhub_store::StoreError;
+
+/// Why a shop's sync (or fetch, or ship) stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The platform could not be read; the store holds everything committed before.
+    #[error("shop {shop:?}: {source}")]
+    Platform { shop: String, source: ConnectorError },
+    /// The store failed.
+    #[error("shop {shop:?}: {source}")]
+    Store { shop: String, source: StoreError },
+    /// The platform has no such capability.
+    #[error("shop {shop:?}: {reason}")]
+    Unsupported { shop: String, reason: String },
+}
+
+impl SyncError {
+    /// The connector error behind this, if any.
+    pub fn connector_error(&self) -> Option<&ConnectorError> {
+        match self {
+            SyncError::Platform { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
