@@ -38,7 +38,9 @@ impl HttpClient {
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("orderhub/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ConnectorError::Config(format!("{platform}: cannot build the HTTP client: {}", e.without_url())))?;
+            .map_err(|e| {
+                ConnectorError::Config(format!("{platform}: cannot build the HTTP client: {}", e.without_url()))
+            })?;
         Ok(HttpClient { client, platform, calls: AtomicU64::new(0) })
     }
 
@@ -118,7 +120,9 @@ pub fn check_base_url(base_url: &str) -> Result<(), String> {
         return Err(format!("{base_url:?} has no host"));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(format!("{base_url:?} must not have a query or fragment: give everything before the endpoint path"));
+        return Err(format!(
+            "{base_url:?} must not have a query or fragment: give everything before the endpoint path"
+        ));
     }
     Ok(())
 }

@@ -25,7 +25,7 @@ pub use order::{Address, Customer, LineItem, Order, PlatformStatus, Shipment, hu
 pub use platform::{Platform, UnknownPlatform};
 pub use status::{FulfillmentStatus, OrderStatus, PaymentStatus, RefundStatus};
 
-/// Money as the model carries it: an exact decimal.
-pub use rust_decimal::Decimal;
 /// A UTC instant.
 pub use jiff::Timestamp;
+/// Money as the model carries it: an exact decimal.
+pub use rust_decimal::Decimal;

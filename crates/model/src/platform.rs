@@ -23,13 +23,8 @@ pub enum Platform {
 
 impl Platform {
     /// Every platform, in the order the documentation lists them.
-    pub const ALL: [Platform; 5] = [
-        Platform::Westmonth,
-        Platform::Wshoto,
-        Platform::Vanmall,
-        Platform::Shoptima,
-        Platform::Damaijia,
-    ];
+    pub const ALL: [Platform; 5] =
+        [Platform::Westmonth, Platform::Wshoto, Platform::Vanmall, Platform::Shoptima, Platform::Damaijia];
 
     /// The key used in configuration files and hub ids.
     pub fn as_str(self) -> &'static str {
@@ -58,9 +53,6 @@ impl FromStr for Platform {
     type Err = UnknownPlatform;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Platform::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| UnknownPlatform(s.to_string()))
+        Platform::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| UnknownPlatform(s.to_string()))
     }
 }

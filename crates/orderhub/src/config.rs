@@ -175,7 +175,8 @@ impl Loader<'_> {
 
 /// The environment-variable name of a shop field.
 pub fn shop_env_var(shop_key: &str, field: &str) -> String {
-    let key: String = shop_key.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    let key: String =
+        shop_key.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
     format!("ORDERHUB_SHOP_{key}_{}", field.to_ascii_uppercase())
 }
 
@@ -214,18 +215,22 @@ pub fn parse(path: &Path, text: &str, env: &dyn Fn(&str) -> Option<String>) -> R
         .pick("ORDERHUB_SERVER_LISTEN", file.server.listen)
         .unwrap_or_else(|| ("127.0.0.1:8080".into(), Origin::Default));
     if listen.parse::<std::net::SocketAddr>().is_err() {
-        return Err(loader.error(&origin, "server.listen", format!("{listen:?} is not an address: use e.g. \"127.0.0.1:8080\"")));
+        return Err(loader.error(
+            &origin,
+            "server.listen",
+            format!("{listen:?} is not an address: use e.g. \"127.0.0.1:8080\""),
+        ));
     }
 
     let mut shops = Vec::new();
     let mut keys = HashSet::new();
     for (index, shop) in file.shops.into_iter().enumerate() {
-        let table_span = shop.span();
-        let shop = shop.into_inner();
-        let shop = shop_config(&loader, index, Origin::File(table_span.clone()), shop)?;
+        let table = Origin::File(shop.span());
+        let key_origin = shop.get_ref().key.as_ref().map(|k| Origin::File(k.span())).unwrap_or(table.clone());
+        let shop = shop_config(&loader, index, table, shop.into_inner())?;
         if !keys.insert(shop.key().to_string()) {
             return Err(loader.error(
-                &Origin::File(table_span),
+                &key_origin,
                 format!("shops[{index}].key"),
                 format!("shop key {:?} is used twice: every shop needs its own key", shop.key()),
             ));
@@ -245,17 +250,27 @@ fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> 
         None => return Err(loader.error(&table, name("key"), "missing: give each shop a key, e.g. key = \"belment\"")),
     };
     if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        return Err(loader.error(&key_origin, name("key"), format!("{key:?} is not a shop key: use letters, digits, '-', '_' or '.'")));
+        return Err(loader.error(
+            &key_origin,
+            name("key"),
+            format!("{key:?} is not a shop key: use letters, digits, '-', '_' or '.'"),
+        ));
     }
     let var = |field: &str| shop_env_var(&key, field);
 
-    let (platform, origin) = loader
-        .pick(&var("platform"), shop.platform)
-        .ok_or_else(|| loader.error(&table, name("platform"), "missing: one of westmonth, wshoto, vanmall, shoptima, damaijia"))?;
-    let platform: Platform = platform.parse().map_err(|e: orderhub_model::UnknownPlatform| loader.error(&origin, name("platform"), e.to_string()))?;
+    let (platform, origin) = loader.pick(&var("platform"), shop.platform).ok_or_else(|| {
+        loader.error(&table, name("platform"), "missing: one of westmonth, wshoto, vanmall, shoptima, damaijia")
+    })?;
+    let platform: Platform = platform
+        .parse()
+        .map_err(|e: orderhub_model::UnknownPlatform| loader.error(&origin, name("platform"), e.to_string()))?;
 
     let (base_url, origin) = loader.pick(&var("base_url"), shop.base_url).ok_or_else(|| {
-        loader.error(&table, name("base_url"), "missing: the platform's address, everything before the document's endpoint path")
+        loader.error(
+            &table,
+            name("base_url"),
+            "missing: the platform's address, everything before the document's endpoint path",
+        )
     })?;
     orderhub_connectors::http::check_base_url(&base_url).map_err(|m| loader.error(&origin, name("base_url"), m))?;
 
@@ -266,32 +281,40 @@ fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> 
             }
             Secret::new(token)
         }
-        None => match loader.pick(&var("token_env"), shop.token_env) {
-            Some((env_name, origin)) => match (loader.env)(&env_name) {
-                Some(token) if !token.trim().is_empty() => Secret::new(token),
-                _ => {
-                    return Err(loader.error(
+        None => {
+            match loader.pick(&var("token_env"), shop.token_env) {
+                Some((env_name, origin)) => {
+                    match (loader.env)(&env_name) {
+                        Some(token) if !token.trim().is_empty() => Secret::new(token),
+                        _ => {
+                            return Err(loader.error(
                         &origin,
                         name("token_env"),
                         format!("environment variable {env_name} is not set or empty: export it with the platform token"),
                     ));
+                        }
+                    }
                 }
-            },
-            None => {
-                return Err(loader.error(
+                None => {
+                    return Err(loader.error(
                     &table,
                     name("token"),
                     format!("missing: set token_env = \"NAME\" (an environment variable holding the token), token, or {}", var("token")),
                 ));
+                }
             }
-        },
+        }
     };
 
     let auth_scheme = loader.pick(&var("auth_scheme"), shop.auth_scheme).map(|(s, _)| s);
     let timezone = match loader.pick(&var("timezone"), shop.timezone) {
         None => TimeZone::get("Asia/Shanghai").expect("the time zone database is bundled"),
         Some((zone, origin)) => TimeZone::get(&zone).map_err(|_| {
-            loader.error(&origin, name("timezone"), format!("unknown time zone {zone:?}: use an IANA name such as \"Asia/Shanghai\""))
+            loader.error(
+                &origin,
+                name("timezone"),
+                format!("unknown time zone {zone:?}: use an IANA name such as \"Asia/Shanghai\""),
+            )
         })?,
     };
     let remote_shop_id = loader.pick(&var("remote_shop_id"), shop.remote_shop_id).map(|(s, _)| s);
@@ -301,13 +324,21 @@ fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> 
     let sync_from = match loader.pick(&var("sync_from"), shop.sync_from) {
         None => Timestamp::now().checked_sub(SignedDuration::from_hours(30 * 24)).expect("30 days ago is a time"),
         Some((text, origin)) => text.parse::<Timestamp>().map_err(|_| {
-            loader.error(&origin, name("sync_from"), format!("{text:?} is not an RFC 3339 instant: use e.g. \"2024-01-01T00:00:00Z\""))
+            loader.error(
+                &origin,
+                name("sync_from"),
+                format!("{text:?} is not an RFC 3339 instant: use e.g. \"2024-01-01T00:00:00Z\""),
+            )
         })?,
     };
     let duration = |field: &str, file: Option<Spanned<String>>, default: &str| -> Result<Duration, ConfigError> {
         let (text, origin) = loader.pick(&var(field), file).unwrap_or_else(|| (default.to_string(), Origin::Default));
         parse_duration(&text).ok_or_else(|| {
-            loader.error(&origin, name(field), format!("{text:?} is not a duration: use a number and s, m, h or d, e.g. \"5m\""))
+            loader.error(
+                &origin,
+                name(field),
+                format!("{text:?} is not a duration: use a number and s, m, h or d, e.g. \"5m\""),
+            )
         })
     };
     let sync_every = duration("sync_every", shop.sync_every, "5m")?;

@@ -52,8 +52,13 @@ mod unicode_width_lite {
     pub fn width(text: &str) -> usize {
         text.chars()
             .map(|c| match c as u32 {
-                0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
-                | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 => 2,
+                0x1100..=0x115F
+                | 0x2E80..=0xA4CF
+                | 0xAC00..=0xD7A3
+                | 0xF900..=0xFAFF
+                | 0xFE30..=0xFE4F
+                | 0xFF00..=0xFF60
+                | 0xFFE0..=0xFFE6 => 2,
                 _ => 1,
             })
             .sum()

@@ -20,6 +20,10 @@ use std::future::Future;
 use tokio::net::TcpListener;
 
 /// Serves the API on `listener` until `shutdown` completes.
-pub async fn serve(listener: TcpListener, store: Store, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    store: Store,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     axum::serve(listener, router(store)).with_graceful_shutdown(shutdown).await
 }

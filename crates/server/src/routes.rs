@@ -53,7 +53,13 @@ impl ListParams {
                 _ => return Err(ApiError::BadRequest(format!("limit {text:?} must be a whole number from 1 to 500"))),
             },
         };
-        Ok(OrderFilter { platform: self.platform, shop: self.shop, status: self.status, order_number: None, limit: Some(limit) })
+        Ok(OrderFilter {
+            platform: self.platform,
+            shop: self.shop,
+            status: self.status,
+            order_number: None,
+            limit: Some(limit),
+        })
     }
 }
 

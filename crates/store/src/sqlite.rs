@@ -7,7 +7,8 @@ use orderhub_model::{Change, Order, diff};
 use serde_json::Value;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{Row, SqlStr, SqlitePool, Transaction};
+use sqlx::{QueryBuilder, Row, SqlStr, SqlitePool, Transaction};
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -54,7 +55,8 @@ impl Store {
     }
 
     /// Writes a page of orders, the bad payloads that came with it and the cursor
-    /// that covers it, all in one transaction.
+    /// that covers it, all in one transaction. The page's orders are read and
+    /// written with a handful of multi-row statements, not a few per order.
     pub async fn write_batch(
         &self,
         shop: &str,
@@ -63,11 +65,8 @@ impl Store {
         cursor: Option<&CursorUpdate>,
     ) -> Result<WriteStats, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let mut stats = WriteStats::default();
         let now = now_ms();
-        for order in orders {
-            write_order(&mut tx, order, now, &mut stats).await?;
-        }
+        let mut stats = write_orders(&mut tx, &latest_of_each(orders), now).await?;
         for record in bad {
             sqlx::query(
                 "INSERT INTO bad_orders (shop, order_number, error, raw, recorded_ms) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -101,7 +100,7 @@ impl Store {
 
     /// One order by hub id.
     pub async fn order(&self, id: &str) -> Result<Option<Order>, StoreError> {
-        let sql = SqlStr::from_static("SELECT id, document, raw FROM orders WHERE id = ?1");
+        let sql = SqlStr::from_static("SELECT id, document FROM orders WHERE id = ?1");
         let row = sqlx::query(sql).bind(id).fetch_optional(&self.pool).await?;
         row.map(|row| order_from_row(&row)).transpose()
     }
@@ -109,7 +108,7 @@ impl Store {
     /// Orders matching `filter`, newest first.
     pub async fn orders(&self, filter: &OrderFilter) -> Result<Vec<Order>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, document, raw FROM orders
+            "SELECT id, document FROM orders
              WHERE (?1 IS NULL OR platform = ?1) AND (?2 IS NULL OR shop = ?2) AND (?3 IS NULL OR status = ?3)
                AND (?5 IS NULL OR order_number = ?5)
              ORDER BY created_ms DESC, id DESC LIMIT ?4",
@@ -135,7 +134,7 @@ impl Store {
         let (mut after, mut count) = (String::new(), 0u64);
         loop {
             let rows = sqlx::query(
-                "SELECT id, document, raw FROM orders
+                "SELECT id, document FROM orders
                  WHERE id > ?1 AND (?2 IS NULL OR platform = ?2) AND (?3 IS NULL OR shop = ?3)
                    AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR order_number = ?5)
                  ORDER BY id LIMIT 500",
@@ -164,9 +163,10 @@ impl Store {
 
     /// Orders per shop and status.
     pub async fn status_counts(&self) -> Result<Vec<StatusCount>, StoreError> {
-        let rows = sqlx::query("SELECT shop, status, COUNT(*) AS n FROM orders GROUP BY shop, status ORDER BY shop, status")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT shop, status, COUNT(*) AS n FROM orders GROUP BY shop, status ORDER BY shop, status")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| Ok(StatusCount { shop: r.try_get("shop")?, status: r.try_get("status")?, count: r.try_get("n")? }))
             .collect()
@@ -297,141 +297,218 @@ fn timestamp(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-/// The canonical document without `raw`, which has a column of its own.
+/// The canonical order as stored: its JSON, exactly as the API emits it.
 fn document_of(order: &Order) -> String {
-    let mut doc = serde_json::to_value(order).expect("an Order always serialises");
-    if let Value::Object(map) = &mut doc {
-        map.shift_remove("raw");
-    }
-    doc.to_string()
+    serde_json::to_string(order).expect("an Order always serialises")
 }
 
 fn order_from_row(row: &SqliteRow) -> Result<Order, StoreError> {
-    let id: String = row.try_get("id")?;
     let document: String = row.try_get("document")?;
-    let raw: String = row.try_get("raw")?;
-    let corrupt = |detail: String| StoreError::Corrupt { id: id.clone(), detail };
-    let mut doc: Value = serde_json::from_str(&document).map_err(|e| corrupt(format!("document: {e}")))?;
-    let raw: Value = serde_json::from_str(&raw).map_err(|e| corrupt(format!("raw: {e}")))?;
-    if let Value::Object(map) = &mut doc {
-        map.insert("raw".into(), raw);
-    }
-    serde_json::from_value(doc).map_err(|e| corrupt(format!("document: {e}")))
+    parse_document(row, &document)
 }
 
-/// Inserts, updates or skips one order, and logs its event.
-async fn write_order(
-    tx: &mut Transaction<'static, sqlx::Sqlite>,
-    order: &Order,
-    now: i64,
-    stats: &mut WriteStats,
-) -> Result<(), StoreError> {
-    let existing = sqlx::query("SELECT id, document, raw, updated_ms FROM orders WHERE id = ?1")
-        .bind(&order.id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    let (kind, changes) = match existing {
-        None => {
-            let summary = ["status", "payment_status", "fulfillment_status", "refund_status", "total"];
-            let doc = serde_json::to_value(order).expect("an Order always serialises");
-            let changes: Vec<Change> = summary
-                .iter()
-                .map(|field| Change { field: (*field).into(), from: Value::Null, to: doc[*field].clone() })
-                .collect();
-            ("created", changes)
+fn parse_document(row: &SqliteRow, document: &str) -> Result<Order, StoreError> {
+    serde_json::from_str(document).map_err(|e| StoreError::Corrupt {
+        id: row.try_get("id").unwrap_or_default(),
+        detail: format!("document: {e}"),
+    })
+}
+
+/// One version of each order: where a page holds an order twice (a listing
+/// that shifted while paged), the newer by platform update time, else the later.
+fn latest_of_each(orders: &[Order]) -> Vec<&Order> {
+    let mut at: HashMap<&str, usize> = HashMap::with_capacity(orders.len());
+    let mut kept: Vec<&Order> = Vec::with_capacity(orders.len());
+    for order in orders {
+        match at.get(order.id.as_str()) {
+            Some(&i) if kept[i].updated_at > order.updated_at => {}
+            Some(&i) => kept[i] = order,
+            None => {
+                at.insert(&order.id, kept.len());
+                kept.push(order);
+            }
         }
-        Some(row) => {
-            let stored_updated: Option<i64> = row.try_get("updated_ms")?;
-            let incoming_updated = order.updated_at.map(|t| t.as_millisecond());
-            if let (Some(stored), Some(incoming)) = (stored_updated, incoming_updated)
-                && incoming < stored
-            {
-                stats.stale += 1;
-                return Ok(());
+    }
+    kept
+}
+
+/// What writing one order must do.
+enum Write<'a> {
+    /// A new order, with its document and its `created` event.
+    Insert(&'a Order, String, Vec<Change>),
+    /// A changed order, with its document and what changed.
+    Update(&'a Order, String, Vec<Change>),
+    /// Only the payload changed, in fields the mapping does not read.
+    RawOnly(&'a Order, String),
+}
+
+/// SQLite takes at most 32766 bound values per statement; chunks stay well below.
+const ORDERS_PER_STATEMENT: usize = 500;
+
+/// Inserts, updates or skips each order and logs its events.
+async fn write_orders(
+    tx: &mut Transaction<'static, sqlx::Sqlite>,
+    orders: &[&Order],
+    now: i64,
+) -> Result<WriteStats, StoreError> {
+    let mut stats = WriteStats::default();
+    let mut stored: HashMap<String, SqliteRow> = HashMap::with_capacity(orders.len());
+    for chunk in orders.chunks(ORDERS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<sqlx::Sqlite>::new("SELECT id, document, updated_ms FROM orders WHERE id IN (");
+        let mut ids = query.separated(", ");
+        for order in chunk {
+            ids.push_bind(order.id.as_str());
+        }
+        query.push(")");
+        for row in query.build().fetch_all(&mut **tx).await? {
+            stored.insert(row.try_get("id")?, row);
+        }
+    }
+
+    let mut writes = Vec::with_capacity(orders.len());
+    for &order in orders {
+        let document = document_of(order);
+        let Some(row) = stored.get(&order.id) else {
+            let created =
+                |field: &str, to: String| Change { field: field.into(), from: Value::Null, to: Value::String(to) };
+            let changes = vec![
+                created("status", order.status.to_string()),
+                created("payment_status", order.payment_status.to_string()),
+                created("fulfillment_status", order.fulfillment_status.to_string()),
+                created("refund_status", order.refund_status.to_string()),
+                created("total", order.total.to_string()),
+            ];
+            writes.push(Write::Insert(order, document, changes));
+            continue;
+        };
+        let stored_updated: Option<i64> = row.try_get("updated_ms")?;
+        if let (Some(stored), Some(incoming)) = (stored_updated, order.updated_at.map(|t| t.as_millisecond()))
+            && incoming < stored
+        {
+            stats.stale += 1;
+            continue;
+        }
+        let stored_document: String = row.try_get("document")?;
+        // The same JSON text is the same order: the common case costs one comparison.
+        if stored_document == document {
+            stats.unchanged += 1;
+            continue;
+        }
+        let changes = diff(&parse_document(row, &stored_document)?, order);
+        if changes.is_empty() {
+            stats.unchanged += 1;
+        } else if changes.iter().all(|c| c.field == "raw") {
+            // The same order from another endpoint (detail instead of list), or a
+            // payload field the mapping does not read: keep the payload, no event.
+            stats.unchanged += 1;
+            writes.push(Write::RawOnly(order, document));
+        } else {
+            writes.push(Write::Update(order, document, changes));
+        }
+    }
+
+    let mut upserts = Vec::new();
+    let mut events = Vec::new();
+    for write in &writes {
+        match write {
+            Write::Insert(order, document, changes) => {
+                stats.new += 1;
+                upserts.push((*order, document));
+                events.push((*order, "created", changes));
             }
-            let changes = diff(&order_from_row(&row)?, order);
-            if changes.is_empty() {
-                stats.unchanged += 1;
-                return Ok(());
+            Write::Update(order, document, changes) => {
+                stats.changed += 1;
+                upserts.push((*order, document));
+                events.push((*order, "changed", changes));
             }
-            // Only payload fields the mapping does not read changed (or the same
-            // order came from another endpoint, e.g. detail instead of list): keep
-            // the new payload, but the canonical order did not change, so no event.
-            if changes.iter().all(|c| c.field == "raw") {
-                sqlx::query("UPDATE orders SET raw = ?2 WHERE id = ?1")
+            Write::RawOnly(order, document) => {
+                sqlx::query("UPDATE orders SET document = ?2 WHERE id = ?1")
                     .bind(&order.id)
-                    .bind(order.raw.to_string())
+                    .bind(document)
                     .execute(&mut **tx)
                     .await?;
-                stats.unchanged += 1;
-                return Ok(());
             }
-            ("changed", changes)
         }
-    };
+    }
 
-    sqlx::query(
-        "INSERT INTO orders (id, platform, shop, order_number, status, payment_status, fulfillment_status,
-             refund_status, currency, total, created_ms, updated_ms, document, raw, first_seen_ms, last_changed_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)
-         ON CONFLICT (id) DO UPDATE SET status = excluded.status, payment_status = excluded.payment_status,
-             fulfillment_status = excluded.fulfillment_status, refund_status = excluded.refund_status,
-             currency = excluded.currency, total = excluded.total, created_ms = excluded.created_ms,
-             updated_ms = excluded.updated_ms, document = excluded.document, raw = excluded.raw,
-             last_changed_ms = excluded.last_changed_ms",
-    )
-    .bind(&order.id)
-    .bind(order.platform.as_str())
-    .bind(&order.shop)
-    .bind(&order.order_number)
-    .bind(order.status.as_str())
-    .bind(order.payment_status.as_str())
-    .bind(order.fulfillment_status.as_str())
-    .bind(order.refund_status.as_str())
-    .bind(&order.currency)
-    .bind(order.total.to_string())
-    .bind(order.created_at.map(|t| t.as_millisecond()))
-    .bind(order.updated_at.map(|t| t.as_millisecond()))
-    .bind(document_of(order))
-    .bind(order.raw.to_string())
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    for chunk in upserts.chunks(ORDERS_PER_STATEMENT / 10) {
+        let mut query = QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO orders (id, platform, shop, order_number, status, payment_status, fulfillment_status,
+                 refund_status, currency, total, created_ms, updated_ms, document, first_seen_ms, last_changed_ms) ",
+        );
+        query.push_values(chunk, |mut row, (order, document)| {
+            row.push_bind(order.id.as_str())
+                .push_bind(order.platform.as_str())
+                .push_bind(order.shop.as_str())
+                .push_bind(order.order_number.as_str())
+                .push_bind(order.status.as_str())
+                .push_bind(order.payment_status.as_str())
+                .push_bind(order.fulfillment_status.as_str())
+                .push_bind(order.refund_status.as_str())
+                .push_bind(order.currency.as_deref())
+                .push_bind(order.total.to_string())
+                .push_bind(order.created_at.map(|t| t.as_millisecond()))
+                .push_bind(order.updated_at.map(|t| t.as_millisecond()))
+                .push_bind(document.as_str())
+                .push_bind(now)
+                .push_bind(now);
+        });
+        query.push(
+            " ON CONFLICT (id) DO UPDATE SET status = excluded.status, payment_status = excluded.payment_status,
+                 fulfillment_status = excluded.fulfillment_status, refund_status = excluded.refund_status,
+                 currency = excluded.currency, total = excluded.total, created_ms = excluded.created_ms,
+                 updated_ms = excluded.updated_ms, document = excluded.document,
+                 last_changed_ms = excluded.last_changed_ms",
+        );
+        query.build().execute(&mut **tx).await?;
+    }
 
     // The items table indexes lines for queries (by sku); the document keeps
     // every line as sent, so a platform repeating a line id loses nothing.
-    sqlx::query("DELETE FROM order_items WHERE order_id = ?1").bind(&order.id).execute(&mut **tx).await?;
-    for item in &order.items {
-        sqlx::query(
-            "INSERT INTO order_items (order_id, line_id, sku, product_id, sku_id, title, quantity, unit_price, total)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (order_id, line_id) DO NOTHING",
-        )
-        .bind(&order.id)
-        .bind(&item.line_id)
-        .bind(&item.sku)
-        .bind(&item.product_id)
-        .bind(&item.sku_id)
-        .bind(&item.title)
-        .bind(i64::from(item.quantity))
-        .bind(item.unit_price.to_string())
-        .bind(item.total.to_string())
-        .execute(&mut **tx)
-        .await?;
+    let updated: Vec<&str> =
+        writes.iter().filter_map(|w| if let Write::Update(o, _, _) = w { Some(o.id.as_str()) } else { None }).collect();
+    for chunk in updated.chunks(ORDERS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<sqlx::Sqlite>::new("DELETE FROM order_items WHERE order_id IN (");
+        let mut ids = query.separated(", ");
+        for id in chunk {
+            ids.push_bind(*id);
+        }
+        query.push(")");
+        query.build().execute(&mut **tx).await?;
+    }
+    let items: Vec<(&Order, &orderhub_model::LineItem)> =
+        upserts.iter().flat_map(|(order, _)| order.items.iter().map(move |item| (*order, item))).collect();
+    for chunk in items.chunks(ORDERS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO order_items (order_id, line_id, sku, product_id, sku_id, title, quantity, unit_price, total) ",
+        );
+        query.push_values(chunk, |mut row, (order, item)| {
+            row.push_bind(order.id.as_str())
+                .push_bind(item.line_id.as_str())
+                .push_bind(item.sku.as_deref())
+                .push_bind(item.product_id.as_deref())
+                .push_bind(item.sku_id.as_deref())
+                .push_bind(item.title.as_deref())
+                .push_bind(i64::from(item.quantity))
+                .push_bind(item.unit_price.to_string())
+                .push_bind(item.total.to_string());
+        });
+        query.push(" ON CONFLICT (order_id, line_id) DO NOTHING");
+        query.build().execute(&mut **tx).await?;
     }
 
-    sqlx::query("INSERT INTO order_events (order_id, kind, changes, recorded_ms) VALUES (?1, ?2, ?3, ?4)")
-        .bind(&order.id)
-        .bind(kind)
-        .bind(serde_json::to_string(&changes).expect("changes serialise"))
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    match kind {
-        "created" => stats.new += 1,
-        _ => stats.changed += 1,
+    for chunk in events.chunks(ORDERS_PER_STATEMENT) {
+        let mut query =
+            QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO order_events (order_id, kind, changes, recorded_ms) ");
+        query.push_values(chunk, |mut row, (order, kind, changes)| {
+            row.push_bind(order.id.as_str())
+                .push_bind(*kind)
+                .push_bind(serde_json::to_string(changes).expect("changes serialise"))
+                .push_bind(now);
+        });
+        query.build().execute(&mut **tx).await?;
     }
-    Ok(())
+    Ok(stats)
 }
 
 #[cfg(test)]

@@ -85,7 +85,8 @@ async fn run_streams(
     let mut read = 0u64;
     for (partition, name) in capabilities.partitions.iter().enumerate() {
         let stream = format!("created:{name}");
-        let committed = store.cursor(&key, &stream).await.map_err(|source| SyncError::Store { shop: key.clone(), source })?;
+        let committed =
+            store.cursor(&key, &stream).await.map_err(|source| SyncError::Store { shop: key.clone(), source })?;
         let from = match committed.as_deref().and_then(|c| c.parse::<Timestamp>().ok()) {
             None => shop.sync_from,
             Some(cursor) => cursor.checked_sub(shop.overlap).unwrap_or(cursor).min(refresh_from).max(shop.sync_from),
@@ -108,36 +109,49 @@ async fn read_window(
     progress: ProgressFn<'_>,
 ) -> Result<(), SyncError> {
     let key = connector.shop().to_string();
+    let platform_error = |source| SyncError::Platform { shop: key.clone(), source };
     for attempt in 1..=MAX_WINDOW_READS {
-        let mut first_total = None;
+        let query = |page| ListQuery { from, to, partition, page };
+        let mut page = 1;
+        let mut answer = connector.list_page(&query(page)).await.map_err(platform_error)?;
+        let first_total = answer.total;
         let mut shifted = false;
-        for page in 1.. {
-            let query = ListQuery { from, to, partition, page };
-            let answer = connector
-                .list_page(&query)
-                .await
-                .map_err(|source| SyncError::Platform { shop: key.clone(), source })?;
+        loop {
             report.pages += 1;
-            let total = answer.total;
-            if page == 1 {
-                first_total = total;
-            } else if total != first_total {
-                shifted = true;
-            }
-            let last = answer.last_page;
-            let (orders, bad) = split(answer.orders);
+            shifted |= answer.total != first_total;
+            let (last, total) = (answer.last_page, answer.total);
+            let (orders, bad) = split(std::mem::take(&mut answer.orders));
             *read += (orders.len() + bad.len()) as u64;
             // The cursor moves only with the last page of a window read without shifting.
             let commit = (last && !shifted).then_some(cursor);
-            let stats = store
-                .write_batch(&key, &orders, &bad, commit)
-                .await
-                .map_err(|source| SyncError::Store { shop: key.clone(), source })?;
+            let write = async {
+                let started = std::time::Instant::now();
+                let written = store.write_batch(&key, &orders, &bad, commit).await;
+                tracing::debug!(shop = %key, page, orders = orders.len(), ms = started.elapsed().as_millis() as u64, "page written");
+                written
+            };
+            let stats = if last {
+                write.await
+            } else {
+                // Ask for the next page while this one is written: the two waits overlap.
+                let next_query = query(page + 1);
+                let fetch = async {
+                    let started = std::time::Instant::now();
+                    let fetched = connector.list_page(&next_query).await;
+                    tracing::debug!(shop = %key, page = page + 1, ms = started.elapsed().as_millis() as u64, "page read");
+                    fetched
+                };
+                let (written, next) = tokio::join!(write, fetch);
+                answer = next.map_err(platform_error)?;
+                written
+            }
+            .map_err(|source| SyncError::Store { shop: key.clone(), source })?;
             report.orders += stats;
             progress(&key, *read, total);
             if last {
                 break;
             }
+            page += 1;
         }
         if !shifted {
             return Ok(());

@@ -199,9 +199,9 @@ impl Connector for ShoptimaConnector {
 /// An order the platform does not mention is reported as not accepted.
 pub(crate) fn ship_outcomes(requests: &[ShipmentRequest], answer: &ShoptimaShipAnswer) -> Vec<ShipmentOutcome> {
     let find = |list: &[super::wire::ShoptimaShipResult], number: &str| {
-        list.iter().find(|r| r.order_number.as_deref() == Some(number)).map(|r| {
-            (r.code.clone().unwrap_or_default(), r.message.clone().unwrap_or_default())
-        })
+        list.iter()
+            .find(|r| r.order_number.as_deref() == Some(number))
+            .map(|r| (r.code.clone().unwrap_or_default(), r.message.clone().unwrap_or_default()))
     };
     requests
         .iter()

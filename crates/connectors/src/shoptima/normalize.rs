@@ -17,7 +17,8 @@ pub struct NormalizeError(pub String);
 
 /// Normalises one order as the list or the detail endpoint sends it.
 pub fn normalize(shop: &str, raw: &Value) -> Result<Order, NormalizeError> {
-    let wire = ShoptimaOrder::deserialize(raw).map_err(|e| NormalizeError(format!("order does not match the document: {e}")))?;
+    let wire = ShoptimaOrder::deserialize(raw)
+        .map_err(|e| NormalizeError(format!("order does not match the document: {e}")))?;
     let order_number = wire.order_num.clone().ok_or_else(|| NormalizeError("order has no order_num".into()))?;
 
     let shipped_at = wire.shipping_time.or(wire.fahuo_time);

@@ -114,11 +114,8 @@ fn ship_example_with_its_trailing_commas_is_read_order_by_order() {
     assert!(serde_json::from_str::<Value>(SHIP_SUCCESS).is_err(), "the document's example is not strict JSON");
     let data = read_envelope("POST /order/shippingOrders", answer(200, SHIP_SUCCESS)).unwrap();
     let answer = ShoptimaShipAnswer::deserialize(data).unwrap();
-    let request = |n: &str| ShipmentRequest {
-        order_number: n.into(),
-        tracking_number: "T".into(),
-        carrier_code: "SF".into(),
-    };
+    let request =
+        |n: &str| ShipmentRequest { order_number: n.into(), tracking_number: "T".into(), carrier_code: "SF".into() };
     let outcomes = ship_outcomes(&[request("asda-20200519-00sdf3"), request("asda-20200519-004")], &answer);
     assert!(outcomes[0].accepted, "listed under success");
     assert_eq!(outcomes[0].code, "200");

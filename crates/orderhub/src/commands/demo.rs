@@ -38,7 +38,10 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
         match std::fs::remove_file(&path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).with_context(|| format!("cannot empty the demo database {}", Path::new(&path).display())),
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot empty the demo database {}", Path::new(&path).display()));
+            }
         }
     }
     let sandbox = sandbox::start(args.orders, args.seed, 0).await?;

@@ -1,5 +1,6 @@
 //! One file per command; shared plumbing here.
 
+pub mod bench;
 pub mod demo;
 pub mod fetch;
 pub mod orders;

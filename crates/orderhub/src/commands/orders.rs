@@ -127,7 +127,13 @@ pub async fn run(context: &Context, command: OrdersCommand) -> anyhow::Result<()
                     let fields: Vec<String> = event
                         .changes
                         .iter()
-                        .map(|c| if c.field == "raw" { "raw".to_string() } else { format!("{} {} → {}", c.field, c.from, c.to) })
+                        .map(|c| {
+                            if c.field == "raw" {
+                                "raw".to_string()
+                            } else {
+                                format!("{} {} → {}", c.field, c.from, c.to)
+                            }
+                        })
                         .collect();
                     println!("  #{} {} {}: {}", event.seq, event.recorded_at, event.kind, fields.join("; "));
                 }
@@ -137,7 +143,9 @@ pub async fn run(context: &Context, command: OrdersCommand) -> anyhow::Result<()
             let filter = filter.filter(None)?;
             let store = open_store(&config.database_url).await?;
             let sink: Box<dyn Write> = match &output {
-                Some(path) => Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?),
+                Some(path) => {
+                    Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?)
+                }
                 None => Box::new(std::io::stdout().lock()),
             };
             let mut sink = std::io::BufWriter::new(sink);
@@ -172,10 +180,13 @@ pub async fn run(context: &Context, command: OrdersCommand) -> anyhow::Result<()
 }
 
 async fn find_by_number(store: &orderhub_store::Store, number: &str, shop: Option<&str>) -> anyhow::Result<Order> {
-    let filter = OrderFilter { shop: shop.map(Into::into), order_number: Some(number.into()), ..OrderFilter::default() };
+    let filter =
+        OrderFilter { shop: shop.map(Into::into), order_number: Some(number.into()), ..OrderFilter::default() };
     let mut found = store.orders(&filter).await?;
     match found.len() {
-        0 => anyhow::bail!("no stored order {number:?}: give the hub id (platform:shop:number) or an order number that was synced"),
+        0 => anyhow::bail!(
+            "no stored order {number:?}: give the hub id (platform:shop:number) or an order number that was synced"
+        ),
         1 => Ok(found.remove(0)),
         _ => {
             let ids: Vec<_> = found.iter().map(|o| o.id.as_str()).collect();
@@ -220,7 +231,12 @@ fn describe(o: &Order) -> String {
     out.push_str(&format!("{}  ({} order {}, shop {})\n", o.id, o.platform, o.order_number, o.shop));
     out.push_str(&format!(
         "status {}  payment {}  fulfillment {}  refund {}  platform status {} ({})\n",
-        o.status, o.payment_status, o.fulfillment_status, o.refund_status, o.platform_status.code, o.platform_status.label
+        o.status,
+        o.payment_status,
+        o.fulfillment_status,
+        o.refund_status,
+        o.platform_status.code,
+        o.platform_status.label
     ));
     out.push_str(&format!(
         "subtotal {}  shipping {}  discount {}  total {}  paid {}\n",
@@ -279,9 +295,30 @@ fn describe(o: &Order) -> String {
 }
 
 const CSV_HEADER: &[&str] = &[
-    "id", "platform", "shop", "order_number", "status", "payment_status", "fulfillment_status", "refund_status",
-    "currency", "subtotal", "shipping", "discount", "total", "paid", "created_at", "updated_at", "paid_at",
-    "shipped_at", "customer_name", "customer_email", "customer_phone", "country_code", "items", "skus",
+    "id",
+    "platform",
+    "shop",
+    "order_number",
+    "status",
+    "payment_status",
+    "fulfillment_status",
+    "refund_status",
+    "currency",
+    "subtotal",
+    "shipping",
+    "discount",
+    "total",
+    "paid",
+    "created_at",
+    "updated_at",
+    "paid_at",
+    "shipped_at",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "country_code",
+    "items",
+    "skus",
     "tracking_numbers",
 ];
 
@@ -327,11 +364,7 @@ fn csv_cell(cell: &str) -> String {
     } else {
         cell.to_string()
     };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
+    if guarded.contains([',', '"', '\n', '\r']) { format!("\"{}\"", guarded.replace('"', "\"\"")) } else { guarded }
 }
 
 #[cfg(test)]

@@ -41,6 +41,9 @@ pub async fn run(context: &Context, args: RunsArgs) -> anyhow::Result<()> {
             ]
         })
         .collect();
-    print!("{}", table(&["run", "shop", "started", "took", "outcome", "new/changed/same/bad", "api calls", "error"], &rows));
+    print!(
+        "{}",
+        table(&["run", "shop", "started", "took", "outcome", "new/changed/same/bad", "api calls", "error"], &rows)
+    );
     Ok(())
 }

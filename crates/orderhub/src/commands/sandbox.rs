@@ -51,9 +51,10 @@ pub async fn start(orders: u64, seed: u64, port: u16) -> anyhow::Result<Sandbox>
     let config = ShoptimaConfig { orders, seed, ..ShoptimaConfig::default() };
     let shoptima = ShoptimaSim::new(&config);
     let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let running = serve(shoptima.router(), bind, "/api/v1").await.with_context(|| format!("cannot listen on {bind}"))?;
-    let earliest = Timestamp::from_second(config.anchor - config.span_seconds)?
-        .checked_sub(SignedDuration::from_hours(24))?;
+    let running =
+        serve(shoptima.router(), bind, "/api/v1").await.with_context(|| format!("cannot listen on {bind}"))?;
+    let earliest =
+        Timestamp::from_second(config.anchor - config.span_seconds)?.checked_sub(SignedDuration::from_hours(24))?;
     let shops = vec![SandboxShop {
         key: "belment",
         platform: "shoptima",
@@ -100,7 +101,10 @@ pub async fn run(context: &Context, args: SandboxArgs) -> anyhow::Result<()> {
         print_json(&json!({"shops": shops, "orders_per_platform": args.orders, "seed": args.seed}));
     } else {
         for shop in &sandbox.shops {
-            println!("{:<10} {:<10} {}  ({} orders, seed {})", shop.platform, shop.key, shop.base_url, args.orders, args.seed);
+            println!(
+                "{:<10} {:<10} {}  ({} orders, seed {})",
+                shop.platform, shop.key, shop.base_url, args.orders, args.seed
+            );
         }
         if let Some(path) = &args.write_config {
             println!("wrote {}: try `orderhub --config {} sync --once`", path.display(), path.display());

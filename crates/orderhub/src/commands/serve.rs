@@ -33,7 +33,9 @@ pub fn spawn_scheduler(store: Store, shop: ShopConfig) -> anyhow::Result<()> {
         loop {
             ticks.tick().await;
             match orderhub_sync::sync_shop(&store, &sync, &|_, _, _| {}).await {
-                Ok(report) => tracing::info!(shop = %shop.key(), new = report.orders.new, changed = report.orders.changed, "synced"),
+                Ok(report) => {
+                    tracing::info!(shop = %shop.key(), new = report.orders.new, changed = report.orders.changed, "synced")
+                }
                 Err(error) => tracing::error!(%error, "sync failed; retrying at the next interval"),
             }
         }

@@ -40,7 +40,8 @@ pub async fn run(context: &Context, args: ShipArgs) -> anyhow::Result<()> {
     }
     if !report.accepted {
         let code = if report.code.is_empty() { String::new() } else { format!(" (code {})", report.code) };
-        let message = format!("shop {:?}: the platform refused to ship {}{code}: {}", args.shop, args.order, report.message);
+        let message =
+            format!("shop {:?}: the platform refused to ship {}{code}: {}", args.shop, args.order, report.message);
         eprintln!("error: {message}");
         return Err(AlreadyReported(message).into());
     }

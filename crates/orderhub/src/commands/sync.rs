@@ -28,7 +28,10 @@ pub async fn run(context: &Context, args: SyncArgs) -> anyhow::Result<()> {
         None => config.shops.clone(),
     };
     if shops.is_empty() {
-        anyhow::bail!("{}: no shops are configured: add a [[shops]] table (see README.md)", context.config_path.display());
+        anyhow::bail!(
+            "{}: no shops are configured: add a [[shops]] table (see README.md)",
+            context.config_path.display()
+        );
     }
     let store = open_store(&config.database_url).await?;
     loop {
@@ -74,7 +77,16 @@ pub async fn sync_and_report(store: &Store, shops: &[ShopConfig], json: bool) ->
                     rep.pages.to_string(),
                     rep.api_calls.to_string(),
                 ],
-                Err(_) => vec![shop.clone(), "FAILED".into(), "-".into(), "-".into(), "-".into(), "-".into(), "-".into(), "-".into()],
+                Err(_) => vec![
+                    shop.clone(),
+                    "FAILED".into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                ],
             })
             .collect();
         print!("{}", table(&["shop", "result", "new", "changed", "unchanged", "bad", "pages", "api calls"], &rows));
@@ -96,7 +108,11 @@ pub async fn sync_all(
     shops: &[ShopConfig],
     show_progress: bool,
 ) -> anyhow::Result<Vec<(String, Result<SyncReport, SyncError>)>> {
-    let bars = MultiProgress::with_draw_target(if show_progress { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() });
+    let bars = MultiProgress::with_draw_target(if show_progress {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    });
     let style = ProgressStyle::with_template("{prefix:>12} {bar:30} {pos}/{len} orders ({per_sec}) {msg}")
         .expect("valid template");
     let mut tasks = tokio::task::JoinSet::new();

@@ -79,21 +79,42 @@ fn token_env_reads_the_named_variable_and_says_when_it_is_unset() {
     let env = |var: &str| (var == "SHOPTIMA_TOKEN").then(|| "t-env".to_string());
     assert_eq!(parse_with(&text, &env).unwrap().shops[0].settings.token.expose(), "t-env");
     let err = parse_with(&text, &no_env).unwrap_err().to_string();
-    assert_eq!(err, "orderhub.toml:13: shops[0].token_env: environment variable SHOPTIMA_TOKEN is not set or empty: export it with the platform token");
+    assert_eq!(
+        err,
+        "orderhub.toml:12: shops[0].token_env: environment variable SHOPTIMA_TOKEN is not set or empty: export it with the platform token"
+    );
 }
 
 #[test]
 fn each_bad_value_names_file_line_key_and_remedy() {
     let cases = [
-        (GOOD.replace("\"shoptima\"", "\"shopify\""), "orderhub.toml:11: shops[0].platform: unknown platform \"shopify\""),
-        (GOOD.replace("token = \"tok-secret-1\"\n", ""), "orderhub.toml:9: shops[0].token: missing: set token_env"),
-        (GOOD.replace("https://open.shoptima.shop/api/v1", "open.shoptima.shop"), "orderhub.toml:12: shops[0].base_url: \"open.shoptima.shop\" is not a URL"),
-        (GOOD.replace("America/New_York", "Asia/Shangai"), "orderhub.toml:14: shops[0].timezone: unknown time zone \"Asia/Shangai\": use an IANA name"),
-        (GOOD.replace("\"90s\"", "\"soon\""), "orderhub.toml:16: shops[0].sync_every: \"soon\" is not a duration"),
-        (GOOD.replace("2024-01-01T00:00:00Z", "yesterday"), "orderhub.toml:15: shops[0].sync_from: \"yesterday\" is not an RFC 3339 instant"),
-        (GOOD.replace("sqlite://test.db", "mysql://x"), "orderhub.toml:3: database.url: \"mysql://x\" is not a SQLite URL"),
-        (format!("{GOOD}\n{}", &GOOD[GOOD.find("[[shops]]").unwrap()..]), "orderhub.toml:19: shops[1].key: shop key \"belment\" is used twice"),
-        (GOOD.replace("sync_every", "sync_evry"), "orderhub.toml:16: unknown field `sync_evry`"),
+        (
+            GOOD.replace("\"shoptima\"", "\"shopify\""),
+            "orderhub.toml:10: shops[0].platform: unknown platform \"shopify\"",
+        ),
+        (GOOD.replace("token = \"tok-secret-1\"\n", ""), "orderhub.toml:8: shops[0].token: missing: set token_env"),
+        (
+            GOOD.replace("https://open.shoptima.shop/api/v1", "open.shoptima.shop"),
+            "orderhub.toml:11: shops[0].base_url: \"open.shoptima.shop\" is not a URL",
+        ),
+        (
+            GOOD.replace("America/New_York", "Asia/Shangai"),
+            "orderhub.toml:13: shops[0].timezone: unknown time zone \"Asia/Shangai\": use an IANA name",
+        ),
+        (GOOD.replace("\"90s\"", "\"soon\""), "orderhub.toml:15: shops[0].sync_every: \"soon\" is not a duration"),
+        (
+            GOOD.replace("2024-01-01T00:00:00Z", "yesterday"),
+            "orderhub.toml:14: shops[0].sync_from: \"yesterday\" is not an RFC 3339 instant",
+        ),
+        (
+            GOOD.replace("sqlite://test.db", "mysql://x"),
+            "orderhub.toml:3: database.url: \"mysql://x\" is not a SQLite URL",
+        ),
+        (
+            format!("{GOOD}\n{}", &GOOD[GOOD.find("[[shops]]").unwrap()..]),
+            "orderhub.toml:18: shops[1].key: shop key \"belment\" is used twice",
+        ),
+        (GOOD.replace("sync_every", "sync_evry"), "orderhub.toml:15: unknown field `sync_evry`"),
     ];
     for (text, expected) in cases {
         let err = error_of(&text);
@@ -104,7 +125,7 @@ fn each_bad_value_names_file_line_key_and_remedy() {
 #[test]
 fn a_mistyped_token_is_not_quoted_back() {
     let err = error_of(&GOOD.replace("token = \"tok-secret-1\"", "token = tok-secret-1"));
-    assert!(err.starts_with("orderhub.toml:13: invalid value (not shown: it is a secret)"), "{err}");
+    assert!(err.starts_with("orderhub.toml:12: invalid value (not shown: it is a secret)"), "{err}");
     assert!(!err.contains("tok-secret-1"), "{err}");
 }
 

@@ -17,7 +17,8 @@ struct Fixture {
 
 async fn start(orders: u64) -> Fixture {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let config = ShoptimaConfig { token: TOKEN.into(), orders, seed: 9, anchor: 1_700_000_000, ..ShoptimaConfig::default() };
+    let config =
+        ShoptimaConfig { token: TOKEN.into(), orders, seed: 9, anchor: 1_700_000_000, ..ShoptimaConfig::default() };
     let sim = ShoptimaSim::new(&config);
     let running = serve(sim.router(), "127.0.0.1:0".parse().unwrap(), "/api/v1").await.unwrap();
     Fixture { base: running.base_url.clone(), sim, client: Client::new(), _running: running }
@@ -49,7 +50,8 @@ impl Fixture {
         for page in 1.. {
             let (_, body) = self.get(&format!("/order?rows=120&page={page}&{query}")).await;
             let data = &body["data"];
-            numbers.extend(data["data"].as_array().unwrap().iter().map(|o| o["order_num"].as_str().unwrap().to_string()));
+            numbers
+                .extend(data["data"].as_array().unwrap().iter().map(|o| o["order_num"].as_str().unwrap().to_string()));
             if data["current_page"] == data["last_page"] {
                 break;
             }
@@ -75,11 +77,9 @@ fn assert_same_shape(path: &str, ours: &Value, documented: &Value) {
             }
         }
         (Value::Null, _) | (_, Value::Null) => {}
-        (a, b) => assert_eq!(
-            std::mem::discriminant(a),
-            std::mem::discriminant(b),
-            "JSON type differs at {path}: {a} vs {b}"
-        ),
+        (a, b) => {
+            assert_eq!(std::mem::discriminant(a), std::mem::discriminant(b), "JSON type differs at {path}: {a} vs {b}")
+        }
     }
 }
 
@@ -136,11 +136,8 @@ async fn wrong_or_missing_token_is_refused_with_401() {
 async fn paging_covers_every_order_once_with_rows_capped_at_120() {
     let f = start(400).await;
     let truth = f.sim.truth();
-    let expected: HashSet<String> = truth
-        .iter()
-        .filter(|o| o["is_refund"] == 0)
-        .map(|o| o["order_num"].as_str().unwrap().to_string())
-        .collect();
+    let expected: HashSet<String> =
+        truth.iter().filter(|o| o["is_refund"] == 0).map(|o| o["order_num"].as_str().unwrap().to_string()).collect();
     let listed = f.list_all("").await;
     assert_eq!(listed.len(), expected.len(), "no duplicates across pages");
     assert_eq!(listed.iter().cloned().collect::<HashSet<_>>(), expected);
@@ -180,7 +177,8 @@ async fn filters_follow_the_document() {
 
     // Newest first.
     let (_, body) = f.get("/order?rows=120&time_type=2").await;
-    let times: Vec<i64> = body["data"]["data"].as_array().unwrap().iter().map(|o| o["order_time"].as_i64().unwrap()).collect();
+    let times: Vec<i64> =
+        body["data"]["data"].as_array().unwrap().iter().map(|o| o["order_time"].as_i64().unwrap()).collect();
     assert!(times.windows(2).all(|w| w[0] >= w[1]));
 
     let (_, bad) = f.get("/order?rows=abc").await;

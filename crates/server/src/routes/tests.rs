@@ -1,7 +1,9 @@
 //! The API over real HTTP on port 0, against a fresh SQLite store.
 
 use super::*;
-use orderhub_model::{Address, Customer, Decimal, FulfillmentStatus, Order, PaymentStatus, PlatformStatus, RefundStatus, hub_id};
+use orderhub_model::{
+    Address, Customer, Decimal, FulfillmentStatus, Order, PaymentStatus, PlatformStatus, RefundStatus, hub_id,
+};
 
 fn order(number: &str, status: OrderStatus) -> Order {
     Order {

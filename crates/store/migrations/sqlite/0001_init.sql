@@ -14,8 +14,7 @@ CREATE TABLE orders (
     total               TEXT NOT NULL,
     created_ms          INTEGER,
     updated_ms          INTEGER,
-    document            TEXT NOT NULL,             -- the canonical order as JSON, without raw
-    raw                 TEXT NOT NULL,             -- the platform's payload, verbatim
+    document            TEXT NOT NULL,             -- the canonical order as JSON, raw payload included
     first_seen_ms       INTEGER NOT NULL,
     last_changed_ms     INTEGER NOT NULL,
     UNIQUE (platform, shop, order_number)

@@ -53,7 +53,8 @@ fn order(number: &str, updated: i64) -> Order {
             image_url: None,
         }],
         shipments: vec![],
-        raw: serde_json::from_str(r#"{"order_num": "X", "price": 6.00, "big": 123456789012345678901234567890}"#).unwrap(),
+        raw: serde_json::from_str(r#"{"order_num": "X", "price": 6.00, "big": 123456789012345678901234567890}"#)
+            .unwrap(),
     }
 }
 
@@ -109,6 +110,18 @@ async fn a_payload_change_the_mapping_does_not_read_is_kept_without_an_event() {
     assert_eq!((stats.changed, stats.unchanged), (0, 1));
     assert_eq!(store.event_count().await.unwrap(), 1);
     assert_eq!(store.order(&first.id).await.unwrap().unwrap().raw["remind_payment"], json!(1));
+}
+
+#[tokio::test]
+async fn an_order_twice_in_one_batch_is_stored_once_at_its_newest() {
+    let (_dir, store) = fresh().await;
+    let mut newer = order("A-1", 200);
+    newer.status = OrderStatus::Shipped;
+    let stats = store.write_batch("belment", &[newer.clone(), order("A-1", 100)], &[], None).await.unwrap();
+    assert_eq!(stats.new, 1);
+    assert_eq!(store.order_count().await.unwrap(), 1);
+    assert_eq!(store.event_count().await.unwrap(), 1);
+    assert_eq!(store.order(&newer.id).await.unwrap().unwrap().status, OrderStatus::Shipped);
 }
 
 #[tokio::test]

@@ -1,0 +1,107 @@
+//! `orderhub bench`: measure a full sync from the sandbox into a fresh SQLite
+//! store: orders/s, API calls against the minimum, and peak memory.
+//!
+//! The simulators run in a child process (`orderhub sandbox`), so the memory
+//! figure is orderhub's own, not the simulated platform's.
+
+use super::{open_store, shop_sync};
+use crate::Context;
+use crate::config;
+use crate::output::print_json;
+use anyhow::Context as _;
+use orderhub_sync::sync_shop;
+use serde_json::json;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// Orders on each simulated platform.
+    #[arg(long, default_value_t = 100_000)]
+    orders: u64,
+    /// Seed of the order generator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("orderhub-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let config_path = dir.join("bench.toml");
+    let database = format!("sqlite://{}", dir.join("bench.db").display());
+    let mut sandbox = tokio::process::Command::new(std::env::current_exe()?)
+        .args(["sandbox", "--orders", &args.orders.to_string(), "--seed", &args.seed.to_string()])
+        .args(["--database", &database, "--write-config"])
+        .arg(&config_path)
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("cannot start `orderhub sandbox`")?;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while !config_path.exists() {
+        if let Some(status) = sandbox.try_wait()? {
+            anyhow::bail!("`orderhub sandbox` exited early: {status}");
+        }
+        anyhow::ensure!(Instant::now() < deadline, "the sandbox did not start within 10 minutes");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let config = config::load(&config_path)?;
+    let store = open_store(&config.database_url).await?;
+
+    let mut results = Vec::new();
+    for shop in &config.shops {
+        let sync = shop_sync(shop)?;
+        let capabilities = sync.connector.capabilities();
+        let started = Instant::now();
+        let report = sync_shop(&store, &sync, &|_, _, _| {}).await?;
+        let seconds = started.elapsed().as_secs_f64();
+        let stored = report.orders.new + report.orders.changed + report.orders.unchanged;
+        // Fewest calls: every partition's orders in full pages, at least one call each.
+        let minimum = (stored.div_ceil(u64::from(capabilities.max_page_size))).max(1) as f64;
+        results.push(json!({
+            "shop": shop.key(),
+            "platform": shop.settings.platform,
+            "orders": stored,
+            "seconds": seconds,
+            "orders_per_second": stored as f64 / seconds,
+            "api_calls": report.api_calls,
+            "api_calls_minimum": minimum,
+            "api_calls_ratio": report.api_calls as f64 / minimum,
+        }));
+    }
+    let peak_mb = peak_memory_mb();
+    sandbox.kill().await.ok();
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+
+    if context.json {
+        print_json(&json!({"shops": results, "peak_memory_mb": peak_mb}));
+    } else {
+        println!("full sync from the sandbox into a fresh SQLite store, {} orders per platform", args.orders);
+        for r in &results {
+            println!(
+                "{:<10} {:>8} orders in {:>7.2}s = {:>8.0} orders/s; API calls {} (minimum {}, {:.3}×)",
+                r["platform"].as_str().unwrap_or("?"),
+                r["orders"],
+                r["seconds"].as_f64().unwrap_or(0.0),
+                r["orders_per_second"].as_f64().unwrap_or(0.0),
+                r["api_calls"],
+                r["api_calls_minimum"],
+                r["api_calls_ratio"].as_f64().unwrap_or(0.0),
+            );
+        }
+        match peak_mb {
+            Some(mb) => println!("peak memory of orderhub (VmHWM): {mb:.1} MB"),
+            None => println!("peak memory: not available on this system"),
+        }
+    }
+    Ok(())
+}
+
+/// The process's peak resident set size, from /proc (Linux).
+fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}

@@ -1,0 +1,93 @@
+//! Test harness: a Shoptima simulator on 127.0.0.1:0 in the test process, the
+//! real `orderhub` binary run as a child process, and a fresh SQLite file in a
+//! temporary directory per test.
+
+#![allow(dead_code)]
+
+use orderhub_sandbox::{Running, ShoptimaConfig, ShoptimaSim, serve};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+pub const TOKEN: &str = "sim-token-5f2a9";
+
+pub struct Harness {
+    pub dir: tempfile::TempDir,
+    pub sim: ShoptimaSim,
+    pub base_url: String,
+    _running: Running,
+}
+
+impl Harness {
+    /// A simulator holding `orders` generated orders, and an empty work directory.
+    pub async fn start(orders: u64, seed: u64) -> Harness {
+        let config = ShoptimaConfig { token: TOKEN.into(), orders, seed, ..ShoptimaConfig::default() };
+        let sim = ShoptimaSim::new(&config);
+        let running = serve(sim.router(), "127.0.0.1:0".parse().unwrap(), "/api/v1").await.unwrap();
+        Harness { dir: tempfile::tempdir().unwrap(), sim, base_url: running.base_url.clone(), _running: running }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("orders.db")
+    }
+
+    pub fn db_url(&self) -> String {
+        format!("sqlite://{}", self.db_path().display())
+    }
+
+    /// Writes `orderhub.toml` in the work directory with one Shoptima shop.
+    pub fn write_config(&self, token: &str, base_url: &str) -> PathBuf {
+        let path = self.dir.path().join("orderhub.toml");
+        let text = format!(
+            "[database]\nurl = \"{}\"\n\n[[shops]]\nkey = \"belment\"\nplatform = \"shoptima\"\nbase_url = \"{base_url}\"\n\
+             token = \"{token}\"\nsync_from = \"2000-01-01T00:00:00Z\"\ntimeout = \"5s\"\n",
+            self.db_url()
+        );
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// Runs `orderhub ARGS...` in the work directory.
+    pub async fn orderhub(&self, args: &[&str]) -> Output {
+        run_orderhub(self.dir.path(), args).await
+    }
+
+    /// Every exported order (`orders export --format jsonl`), by order number.
+    pub async fn export(&self) -> Vec<serde_json::Value> {
+        let out = self.orderhub(&["orders", "export", "--format", "jsonl"]).await;
+        assert_success(&out);
+        String::from_utf8(out.stdout).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+    }
+
+    pub async fn store(&self) -> orderhub_store::Store {
+        orderhub_store::Store::open(&self.db_url()).await.unwrap()
+    }
+}
+
+pub async fn run_orderhub(dir: &Path, args: &[&str]) -> Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_orderhub"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .env_remove("ORDERHUB_CONFIG")
+        .output()
+        .await
+        .unwrap()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "orderhub failed: {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        stdout(out),
+        stderr(out)
+    );
+}

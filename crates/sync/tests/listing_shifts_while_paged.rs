@@ -1,0 +1,116 @@
+//! An order that leaves a listing while it is paged shifts every later order up
+//! by one: the first order of the next page slides onto a page already read.
+//! The engine sees the listing's `total` move and reads the window again, so no
+//! order is lost. Against the Shoptima simulator over real HTTP.
+
+use async_trait::async_trait;
+use jiff::{SignedDuration, Timestamp};
+use orderhub_connectors::{
+    BadOrder, Capabilities, Connector, ConnectorError, ListQuery, OrderPage, Secret, ShipmentOutcome, ShipmentRequest,
+    ShopSettings,
+};
+use orderhub_model::{Order, Platform};
+use orderhub_sandbox::{ShoptimaConfig, ShoptimaSim, serve};
+use orderhub_store::Store;
+use orderhub_sync::{ShopSync, sync_shop};
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// A connector that lets the test change the platform right after a page is read.
+struct Meddling {
+    inner: Box<dyn Connector>,
+    after_page: Mutex<Option<Box<dyn FnOnce(&ListQuery) + Send>>>,
+}
+
+#[async_trait]
+impl Connector for Meddling {
+    fn platform(&self) -> Platform {
+        self.inner.platform()
+    }
+    fn shop(&self) -> &str {
+        self.inner.shop()
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError> {
+        let page = self.inner.list_page(query).await?;
+        if let Some(meddle) = self.after_page.lock().unwrap().take() {
+            meddle(query);
+        }
+        Ok(page)
+    }
+    async fn fetch(&self, number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError> {
+        self.inner.fetch(number).await
+    }
+    async fn ship(&self, shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError> {
+        self.inner.ship(shipments).await
+    }
+    fn api_calls(&self) -> u64 {
+        self.inner.api_calls()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_leaving_the_listing_mid_paging_does_not_hide_another() {
+    let config = ShoptimaConfig { orders: 500, seed: 5, ..ShoptimaConfig::default() };
+    let sim = ShoptimaSim::new(&config);
+    let running = serve(sim.router(), "127.0.0.1:0".parse().unwrap(), "/api/v1").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap();
+
+    let inner = orderhub_connectors::connect(ShopSettings {
+        shop: "belment".into(),
+        platform: Platform::Shoptima,
+        base_url: running.base_url.clone(),
+        token: Secret::new(config.token.clone()),
+        auth_scheme: None,
+        timezone: jiff::tz::TimeZone::UTC,
+        remote_shop_id: None,
+        page_size: None,
+        timeout: Duration::from_secs(5),
+    })
+    .unwrap();
+    // After page 1 of the non-refund listing, the newest order there is refunded:
+    // it moves to the refund listing, and the 121st order slides onto page 1.
+    let newest = sim
+        .truth()
+        .into_iter()
+        .filter(|o| o["is_refund"] == 0)
+        .max_by_key(|o| (o["order_time"].as_i64(), o["order_num"].as_str().map(String::from)))
+        .unwrap();
+    let number = newest["order_num"].as_str().unwrap().to_string();
+    let meddling_sim = sim.clone();
+    let connector = Meddling {
+        inner,
+        after_page: Mutex::new(Some(Box::new(move |query: &ListQuery| {
+            assert_eq!((query.partition, query.page), (0, 1));
+            assert!(meddling_sim.mutate(&number, |o| {
+                o.is_refund = 1;
+                o.refund_type = 1;
+            }));
+        }))),
+    };
+    let shop = ShopSync {
+        connector: Box::new(connector),
+        sync_from: Timestamp::now().checked_sub(SignedDuration::from_hours(24 * 60)).unwrap(),
+        refresh_window: SignedDuration::from_hours(24 * 30),
+        overlap: SignedDuration::from_mins(10),
+    };
+    let report = sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
+
+    let truth: HashSet<String> = sim.truth().iter().map(|o| o["order_num"].as_str().unwrap().to_string()).collect();
+    let mut stored = HashSet::new();
+    store
+        .for_each_order(&Default::default(), |o| {
+            stored.insert(o.order_number);
+            Ok::<_, orderhub_store::StoreError>(())
+        })
+        .await
+        .unwrap();
+    let missing: Vec<_> = truth.difference(&stored).collect();
+    assert!(missing.is_empty(), "missing after one sync: {missing:?}");
+    assert_eq!(stored.len(), 500);
+    assert_eq!(report.rereads, 1, "the shifted window was read again");
+}
