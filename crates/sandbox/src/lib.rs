@@ -22,9 +22,11 @@
 
 mod rng;
 pub mod shoptima;
+pub mod wshoto;
 
 pub use rng::Rng;
 pub use shoptima::{ShoptimaConfig, ShoptimaSim};
+pub use wshoto::{WshotoConfig, WshotoSim};
 
 use std::net::SocketAddr;
 use tokio::net::TcpListener;

@@ -17,10 +17,13 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// What the test does to the platform once a page has been read.
+type Meddle = Box<dyn FnOnce(&ListQuery) + Send>;
+
 /// A connector that lets the test change the platform right after a page is read.
 struct Meddling {
     inner: Box<dyn Connector>,
-    after_page: Mutex<Option<Box<dyn FnOnce(&ListQuery) + Send>>>,
+    after_page: Mutex<Option<Meddle>>,
 }
 
 #[async_trait]
