@@ -79,6 +79,8 @@ impl HttpClient {
 
 /// A transport error as one line: what happened and its root cause, with no URL.
 fn describe(error: reqwest::Error) -> String {
+    // The URL may carry a token in its query (Wshoto's access_token).
+    let error = error.without_url();
     let what = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {

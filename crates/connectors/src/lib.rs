@@ -18,6 +18,7 @@ pub mod registry;
 mod secret;
 pub mod shoptima;
 pub mod wire;
+pub mod wshoto;
 
 pub use error::{ConnectorError, ErrorKind};
 pub use registry::{ShopSettings, connect};

@@ -1,7 +1,7 @@
 //! Platform key → connector. Adding a platform adds its folder and one line in
 //! [`connect`].
 
-use crate::{Connector, ConnectorError, Secret, shoptima};
+use crate::{Connector, ConnectorError, Secret, shoptima, wshoto};
 use jiff::tz::TimeZone;
 use orderhub_model::Platform;
 use std::time::Duration;
@@ -32,9 +32,10 @@ pub struct ShopSettings {
 pub fn connect(settings: ShopSettings) -> Result<Box<dyn Connector>, ConnectorError> {
     Ok(match settings.platform {
         Platform::Shoptima => Box::new(shoptima::ShoptimaConnector::new(settings)?),
+        Platform::Wshoto => Box::new(wshoto::WshotoConnector::new(settings)?),
         other => {
             return Err(ConnectorError::Config(format!(
-                "shop {:?}: the {other} connector is not built yet; supported now: shoptima",
+                "shop {:?}: the {other} connector is not built yet; supported now: shoptima, wshoto",
                 settings.shop
             )));
         }

@@ -46,6 +46,21 @@ pub fn parse_money(text: &str) -> Result<Decimal, String> {
         .map_err(|_| format!("{text:?} is not an amount"))
 }
 
+/// The sum of the amounts present, written with as many decimals as the most
+/// precise of them, so that `"0.00" + 0` reads `"0.00"`, not `"0"`.
+pub fn money_sum(amounts: &[Option<Decimal>]) -> Decimal {
+    let present = amounts.iter().flatten();
+    let scale = present.clone().map(Decimal::scale).max().unwrap_or(2);
+    with_scale(present.sum(), scale)
+}
+
+pub fn with_scale(mut amount: Decimal, scale: u32) -> Decimal {
+    if amount.scale() < scale {
+        amount.rescale(scale);
+    }
+    amount
+}
+
 /// A whole number from a JSON number or a numeric string; `null` and `""` read as `None`.
 pub fn opt_integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let text = match Value::deserialize(d)? {

@@ -2,7 +2,7 @@
 //! `docs/platforms/shoptima.md`; change both together.
 
 use super::wire::{ShoptimaOrder, ShoptimaOrderGoods};
-use crate::wire::warn_unknown_once;
+use crate::wire::{money_sum, warn_unknown_once, with_scale};
 use orderhub_model::{
     Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, Platform,
     PlatformStatus, RefundStatus, Shipment, hub_id,
@@ -161,21 +161,6 @@ fn line_item(index: usize, goods: &ShoptimaOrderGoods) -> Result<LineItem, Norma
         total: unit_price * Decimal::from(quantity),
         image_url: goods.mask.clone(),
     })
-}
-
-/// The sum of the amounts present, written with as many decimals as the most
-/// precise of them, so that `"0.00" + 0` reads `"0.00"`, not `"0"`.
-fn money_sum(amounts: &[Option<Decimal>]) -> Decimal {
-    let present = amounts.iter().flatten();
-    let scale = present.clone().map(Decimal::scale).max().unwrap_or(2);
-    with_scale(present.sum(), scale)
-}
-
-fn with_scale(mut amount: Decimal, scale: u32) -> Decimal {
-    if amount.scale() < scale {
-        amount.rescale(scale);
-    }
-    amount
 }
 
 fn join_name(first: &Option<String>, last: &Option<String>) -> Option<String> {

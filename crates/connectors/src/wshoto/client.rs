@@ -1,0 +1,145 @@
+//! The Wshoto HTTP client: one list endpoint, a query-string token, `code` 0.
+
+use super::normalize::normalize;
+use super::wire::{WshotoEnvelope, WshotoOrderPage};
+use crate::http::{HttpClient, join_url};
+use crate::wire::parse_json_lenient;
+use crate::{
+    BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShipmentOutcome,
+    ShipmentRequest, ShopSettings,
+};
+use async_trait::async_trait;
+use orderhub_model::{Order, Platform};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The largest page the simulator serves; the document names no cap.
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// A connection to one Wshoto mall.
+#[derive(Debug)]
+pub struct WshotoConnector {
+    shop: String,
+    url: String,
+    token: crate::Secret,
+    page_size: u32,
+    http: HttpClient,
+}
+
+impl WshotoConnector {
+    pub fn new(settings: ShopSettings) -> Result<Self, ConnectorError> {
+        Ok(WshotoConnector {
+            http: HttpClient::new(Platform::Wshoto, settings.timeout)?,
+            url: join_url(&settings.base_url, "openapi/mall/order/list"),
+            page_size: settings.page_size.unwrap_or(MAX_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE),
+            token: settings.token,
+            shop: settings.shop,
+        })
+    }
+}
+
+const ENDPOINT: &str = "GET /openapi/mall/order/list";
+
+/// Reads the envelope: `code` 0 gives `data`; anything else is classified.
+pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<Value, ConnectorError> {
+    let platform = Platform::Wshoto;
+    if status == 429 || status >= 500 {
+        return Err(ConnectorError::ServerError { platform, status, message: String::new() });
+    }
+    if status == 401 || status == 403 {
+        return Err(ConnectorError::Unauthorized { platform, status, code: None, message: String::new() });
+    }
+    let malformed = |detail: String| ConnectorError::Malformed { platform, endpoint: ENDPOINT, detail };
+    let value = parse_json_lenient(body).map_err(|e| malformed(format!("HTTP {status}, body is not JSON: {e}")))?;
+    let envelope = WshotoEnvelope::deserialize(&value).map_err(|e| malformed(e.to_string()))?;
+    let code = envelope.code.unwrap_or_default();
+    let message = envelope.msg.unwrap_or_default();
+    let (kind, meaning) = match code.as_str() {
+        "0" if status < 400 => return Ok(envelope.data),
+        "" => return Err(malformed(format!("HTTP {status}, no code in the answer"))),
+        // WeCom's codes, which Wshoto's open platform follows.
+        "40001" | "40014" | "42001" => {
+            return Err(ConnectorError::Unauthorized { platform, status, code: Some(code), message });
+        }
+        "-1" => (ErrorKind::Transient, "platform busy, retry"),
+        "45009" | "45011" => (ErrorKind::Quota, "call frequency or quota exceeded"),
+        _ => (ErrorKind::BadRequest, ""),
+    };
+    Err(ConnectorError::Platform { platform, kind, code, message, meaning })
+}
+
+#[async_trait]
+impl Connector for WshotoConnector {
+    fn platform(&self) -> Platform {
+        Platform::Wshoto
+    }
+
+    fn shop(&self) -> &str {
+        &self.shop
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            list_by: Some(ListBy::UpdatedTime),
+            partitions: &["all"],
+            max_page_size: MAX_PAGE_SIZE,
+            ship: false,
+        }
+    }
+
+    async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError> {
+        // GET with a JSON body, as the document says; `type` 3 = update time.
+        let body = json!({
+            "type": 3,
+            "start_time": query.from.as_second(),
+            "end_time": query.to.as_second(),
+            "current_index": query.page,
+            "page_size": self.page_size,
+        });
+        let request = self
+            .http
+            .request(reqwest::Method::GET, &self.url)
+            .query(&[("access_token", self.token.expose())])
+            .json(&body);
+        let answer = self.http.send(request).await?;
+        let data = read_answer(answer.status, &answer.body)?;
+        let page = WshotoOrderPage::deserialize(data).map_err(|e| ConnectorError::Malformed {
+            platform: Platform::Wshoto,
+            endpoint: ENDPOINT,
+            detail: e.to_string(),
+        })?;
+        let total = page.total.and_then(|t| u64::try_from(t).ok());
+        let read_so_far =
+            u64::from(query.page.saturating_sub(1)) * u64::from(self.page_size) + page.records.len() as u64;
+        let last_page = page.records.is_empty() || total.is_none_or(|t| read_so_far >= t);
+        let orders = page
+            .records
+            .into_iter()
+            .map(|raw| {
+                normalize(&self.shop, &raw).map_err(|e| BadOrder {
+                    order_number: raw
+                        .get("order_code")
+                        .and_then(|v| v.as_str().map(String::from).or_else(|| v.as_number().map(|n| n.to_string()))),
+                    error: e.to_string(),
+                    raw,
+                })
+            })
+            .collect();
+        Ok(OrderPage { orders, last_page, total })
+    }
+
+    async fn fetch(&self, _order_number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError> {
+        Err(ConnectorError::Config(format!(
+            "shop {:?}: Wshoto's API has no lookup by order number; its orders come in by sync",
+            self.shop
+        )))
+    }
+
+    async fn ship(&self, _shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError> {
+        Err(ConnectorError::Config(format!("shop {:?}: Wshoto's API does not take shipments", self.shop)))
+    }
+
+    fn api_calls(&self) -> u64 {
+        self.http.calls()
+    }
+}

@@ -1,0 +1,83 @@
+//! Golden tests: the document's example answer, verbatim.
+
+use super::client::read_answer;
+use super::wire::WshotoOrderPage;
+use super::*;
+use crate::ErrorKind;
+use orderhub_model::{Order, OrderStatus, PaymentStatus, RefundStatus};
+use serde::Deserialize;
+use serde_json::Value;
+
+const LIST_SUCCESS: &str = include_str!("../../../../fixtures/wshoto/list-success.json");
+const LIST_REQUEST: &str = include_str!("../../../../fixtures/wshoto/list-request.json");
+
+fn pretty<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap()
+}
+
+fn example_orders() -> Vec<(Value, Order)> {
+    let data = read_answer(200, LIST_SUCCESS.as_bytes()).unwrap();
+    let page = WshotoOrderPage::deserialize(data).unwrap();
+    assert_eq!(page.total, Some(5));
+    page.records.into_iter().map(|raw| (raw.clone(), normalize("mall", &raw).unwrap())).collect()
+}
+
+#[test]
+fn list_example_normalises_to_hand_checked_orders() {
+    let orders = example_orders();
+    assert_eq!(orders.len(), 2);
+    let (raw, first) = &orders[0];
+    assert_eq!(&first.raw, raw);
+    assert_eq!(first.id, "wshoto:mall:1821092913377060002");
+    // status 2 待发货, pay_status 1: paid, waiting to be shipped.
+    assert_eq!(first.status, OrderStatus::AwaitingShipment);
+    assert_eq!(first.payment_status, PaymentStatus::Paid);
+    assert_eq!(first.refund_status, RefundStatus::None);
+    // 6.00 arrives as a JSON number and keeps its text.
+    assert_eq!(first.total.to_string(), "6.00");
+    assert_eq!(first.paid.to_string(), "6.00");
+    assert_eq!(first.shipping.to_string(), "0.00");
+    // 1632893852 = 2021-09-29 05:37:32 UTC; update 1632893863 = 05:37:43.
+    assert_eq!(first.created_at.unwrap().to_string(), "2021-09-29T05:37:32Z");
+    assert_eq!(first.updated_at.unwrap().to_string(), "2021-09-29T05:37:43Z");
+    assert_eq!(first.cancelled_at, None, "close_time on an open order is a deadline, not a cancellation");
+    // sku_id 1432523873634512903 > 2^53: every digit kept.
+    assert_eq!(first.items[0].sku_id.as_deref(), Some("1432523873634512903"));
+    assert_eq!(first.items[0].product_id.as_deref(), Some("1432523870895632386"));
+    assert_eq!(first.items[0].line_id, "1");
+    assert_eq!(first.shipping_address.phone.as_deref(), Some("13255815771"));
+    let docs: Vec<Value> = orders
+        .iter()
+        .map(|(_, o)| {
+            let mut doc = serde_json::to_value(o).unwrap();
+            doc.as_object_mut().unwrap().shift_remove("raw");
+            doc
+        })
+        .collect();
+    insta::assert_snapshot!("list_example", pretty(&docs));
+}
+
+#[test]
+fn errors_are_classified() {
+    let auth = read_answer(200, br#"{"code":40014,"msg":"invalid access_token"}"#).unwrap_err();
+    assert_eq!(auth.kind(), ErrorKind::Auth);
+    let busy = read_answer(200, br#"{"code":-1,"msg":"system busy"}"#).unwrap_err();
+    assert_eq!(busy.kind(), ErrorKind::Transient);
+    let bad = read_answer(200, r#"{"code":40035,"msg":"不合法的参数"}"#.as_bytes()).unwrap_err();
+    assert_eq!(bad.kind(), ErrorKind::BadRequest);
+    assert_eq!(read_answer(502, b"").unwrap_err().kind(), ErrorKind::Transient);
+    assert_eq!(read_answer(200, br#"{"code":0,"data":{"tot"#).unwrap_err().kind(), ErrorKind::Malformed);
+}
+
+#[test]
+fn fixtures_are_verbatim_copies_of_the_document() {
+    let doc = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/platform-docs/wshoto-mall-order-list.md");
+    let Ok(doc) = std::fs::read_to_string(&doc) else {
+        eprintln!("SKIPPED: {} is not beside this checkout", doc.display());
+        return;
+    };
+    for fixture in [LIST_SUCCESS, LIST_REQUEST] {
+        assert!(doc.contains(fixture.trim_end()), "not verbatim in the document:\n{fixture}");
+    }
+}
