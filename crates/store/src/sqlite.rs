@@ -64,7 +64,10 @@ impl Store {
         bad: &[BadRecord],
         cursor: Option<&CursorUpdate>,
     ) -> Result<WriteStats, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        // IMMEDIATE takes the write lock up front: a deferred transaction that
+        // reads first and then writes fails at once with "database is locked"
+        // when another shop's sync wrote in between, instead of waiting.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let now = now_ms();
         let mut stats = write_orders(&mut tx, &latest_of_each(orders), now).await?;
         for record in bad {

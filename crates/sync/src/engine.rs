@@ -73,10 +73,13 @@ async fn run_streams(
     let connector = shop.connector.as_ref();
     let key = connector.shop().to_string();
     let capabilities = connector.capabilities();
-    let Some(ListBy::CreatedTime) = capabilities.list_by else {
+    let Some(list_by) = capabilities.list_by else {
         return Err(SyncError::Unsupported {
             shop: key,
-            reason: format!("the {} connector has no listing this engine can page yet", connector.platform()),
+            reason: format!(
+                "{} has no order list: its orders come in by number (orderhub fetch)",
+                connector.platform()
+            ),
         });
     };
     // Fixed for the whole run, so that pages cannot shift under orders placed after it.
@@ -84,12 +87,21 @@ async fn run_streams(
     let refresh_from = upper.checked_sub(shop.refresh_window).unwrap_or(shop.sync_from);
     let mut read = 0u64;
     for (partition, name) in capabilities.partitions.iter().enumerate() {
-        let stream = format!("created:{name}");
+        let stream = match list_by {
+            ListBy::CreatedTime => format!("created:{name}"),
+            ListBy::UpdatedTime => format!("updated:{name}"),
+        };
         let committed =
             store.cursor(&key, &stream).await.map_err(|source| SyncError::Store { shop: key.clone(), source })?;
         let from = match committed.as_deref().and_then(|c| c.parse::<Timestamp>().ok()) {
             None => shop.sync_from,
-            Some(cursor) => cursor.checked_sub(shop.overlap).unwrap_or(cursor).min(refresh_from).max(shop.sync_from),
+            Some(cursor) => {
+                let from = cursor.checked_sub(shop.overlap).unwrap_or(cursor);
+                // Listed by creation time, a change to an older order shows only
+                // if the window reaches back to it: re-read the refresh window.
+                let from = if list_by == ListBy::CreatedTime { from.min(refresh_from) } else { from };
+                from.max(shop.sync_from)
+            }
         };
         let cursor = CursorUpdate { stream, cursor: upper.to_string() };
         read_window(store, connector, (from, upper, partition), &cursor, report, &mut read, progress).await?;

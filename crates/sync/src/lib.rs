@@ -1,9 +1,11 @@
 //! The sync engine: brings a shop's orders from its platform into the store.
 //!
-//! A shop is read through its [`Connector`] in streams: for a platform that lists
-//! by creation time (Shoptima), one stream per listing partition, each reading
-//! the window from its committed cursor (less an overlap) or from the start of the
-//! refresh window, whichever is earlier, up to a bound fixed when the run starts.
+//! A shop is read through its [`Connector`] in streams, one per listing
+//! partition. Each reads the window from its committed cursor (less an overlap)
+//! up to a bound fixed when the run starts. Where the platform lists by update
+//! time (Wshoto) that window holds every change; where it lists by creation time
+//! only (Shoptima) the window also reaches back over the shop's refresh window,
+//! so that changes to recent orders are seen.
 //! Every page is written in one transaction; the last page of a window commits the
 //! stream's cursor with it, so progress is never ahead of the data and a crash
 //! re-reads at most one window. A listing whose `total` moves while it is paged

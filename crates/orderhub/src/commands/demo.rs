@@ -14,7 +14,7 @@ use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    /// Orders each simulated platform holds.
+    /// Orders each simulated platform holds (Shoptima and Wshoto shops).
     #[arg(long, default_value_t = 1000)]
     orders: u64,
     /// Seed of the order generator.
@@ -61,7 +61,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     let stored = store.order_count().await?;
     let events = store.event_count().await?;
     let counts = store.status_counts().await?;
-    let truth = sandbox.shoptima.truth().len();
+    let truth = sandbox.order_count();
     if context.json {
         print_json(&json!({
             "orders_on_platforms": truth,

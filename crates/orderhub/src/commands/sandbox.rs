@@ -4,7 +4,7 @@ use crate::Context;
 use crate::output::print_json;
 use anyhow::Context as _;
 use jiff::{SignedDuration, Timestamp};
-use orderhub_sandbox::{Running, ShoptimaConfig, ShoptimaSim, serve};
+use orderhub_sandbox::{Running, ShoptimaConfig, ShoptimaSim, WshotoConfig, WshotoSim, serve};
 use serde_json::json;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -41,27 +41,51 @@ pub struct SandboxShop {
 pub struct Sandbox {
     pub shops: Vec<SandboxShop>,
     pub shoptima: ShoptimaSim,
+    pub wshoto: WshotoSim,
     /// Where the generated orders start: a safe `sync_from`.
     pub earliest: Timestamp,
     _running: Vec<Running>,
 }
 
-/// Starts every simulator on loopback.
+/// Starts every simulator on loopback: the first on `port` (0: any free
+/// port), the next on `port + 1`, and so on.
 pub async fn start(orders: u64, seed: u64, port: u16) -> anyhow::Result<Sandbox> {
-    let config = ShoptimaConfig { orders, seed, ..ShoptimaConfig::default() };
-    let shoptima = ShoptimaSim::new(&config);
-    let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let running =
-        serve(shoptima.router(), bind, "/api/v1").await.with_context(|| format!("cannot listen on {bind}"))?;
+    let bind = |n: u16| SocketAddr::from((Ipv4Addr::LOCALHOST, if port == 0 { 0 } else { port + n }));
+    let listen_error = |n: u16| format!("cannot listen on {}", bind(n));
+
+    let shoptima_config = ShoptimaConfig { orders, seed, ..ShoptimaConfig::default() };
+    let shoptima = ShoptimaSim::new(&shoptima_config);
+    let shoptima_running = serve(shoptima.router(), bind(0), "/api/v1").await.with_context(|| listen_error(0))?;
+
+    let wshoto_config = WshotoConfig { orders, seed, anchor: shoptima_config.anchor, ..WshotoConfig::default() };
+    let wshoto = WshotoSim::new(&wshoto_config);
+    let wshoto_running = serve(wshoto.router(), bind(1), "").await.with_context(|| listen_error(1))?;
+
+    let span = shoptima_config.span_seconds.max(wshoto_config.span_seconds);
     let earliest =
-        Timestamp::from_second(config.anchor - config.span_seconds)?.checked_sub(SignedDuration::from_hours(24))?;
-    let shops = vec![SandboxShop {
-        key: "belment",
-        platform: "shoptima",
-        base_url: running.base_url.clone(),
-        token: config.token.clone(),
-    }];
-    Ok(Sandbox { shops, shoptima, earliest, _running: vec![running] })
+        Timestamp::from_second(shoptima_config.anchor - span)?.checked_sub(SignedDuration::from_hours(24))?;
+    let shops = vec![
+        SandboxShop {
+            key: "belment",
+            platform: "shoptima",
+            base_url: shoptima_running.base_url.clone(),
+            token: shoptima_config.token.clone(),
+        },
+        SandboxShop {
+            key: "fengxi",
+            platform: "wshoto",
+            base_url: wshoto_running.base_url.clone(),
+            token: wshoto_config.access_token.clone(),
+        },
+    ];
+    Ok(Sandbox { shops, shoptima, wshoto, earliest, _running: vec![shoptima_running, wshoto_running] })
+}
+
+impl Sandbox {
+    /// Orders on every simulated platform now.
+    pub fn order_count(&self) -> usize {
+        self.shoptima.truth().len() + self.wshoto.truth().len()
+    }
 }
 
 /// A configuration file whose shops point at the sandbox.

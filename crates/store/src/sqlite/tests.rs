@@ -201,3 +201,24 @@ async fn a_non_sqlite_url_is_refused_with_what_to_do() {
     let text = err.to_string();
     assert!(text.contains("sqlite://orderhub.db") && !text.contains("pw"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_batches_from_several_shops_all_commit() {
+    let (_dir, store) = fresh().await;
+    let mut tasks = Vec::new();
+    for writer in 0..4 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for batch in 0..10 {
+                let orders: Vec<Order> = (0..50).map(|i| order(&format!("W{writer}-{batch}-{i}"), 1)).collect();
+                // Each batch reads (existing rows) before it writes: the pattern that
+                // deadlocks deferred transactions.
+                store.write_batch("belment", &orders, &[], None).await.unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(store.order_count().await.unwrap(), 4 * 10 * 50);
+}
