@@ -25,7 +25,7 @@ pub mod shoptima;
 pub mod wshoto;
 
 pub use rng::Rng;
-pub use shoptima::{ShoptimaConfig, ShoptimaSim};
+pub use shoptima::{ListFault, ShoptimaConfig, ShoptimaSim};
 pub use wshoto::{WshotoConfig, WshotoSim};
 
 use std::net::SocketAddr;

@@ -1,11 +1,16 @@
 //! One shop's sync run, fetch by number, and shipping.
 
 use crate::SyncError;
+use backon::{ExponentialBuilder, Retryable};
 use jiff::{SignedDuration, Timestamp};
-use orderhub_connectors::{BadOrder, Connector, ListBy, ListQuery, ShipmentOutcome, ShipmentRequest};
+use orderhub_connectors::{
+    BadOrder, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShipmentOutcome, ShipmentRequest,
+};
 use orderhub_model::Order;
 use orderhub_store::{BadRecord, CursorUpdate, Store, SyncRun, WriteStats};
 use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 /// How many times a window whose listing shifted while paged is read again
 /// before the run settles for what it read (the next run reads it again anyway).
@@ -21,6 +26,25 @@ pub struct ShopSync {
     pub refresh_window: SignedDuration,
     /// How far before the committed cursor each run starts reading.
     pub overlap: SignedDuration,
+    /// How a transient failure (network, 5xx, busy code, cut-off answer) is retried.
+    pub retry: RetryPolicy,
+}
+
+/// Exponential backoff with jitter for transient failures.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt; 0 disables retrying.
+    pub max_retries: usize,
+    /// The first wait.
+    pub min_delay: Duration,
+    /// The longest wait.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { max_retries: 5, min_delay: Duration::from_millis(200), max_delay: Duration::from_secs(10) }
+    }
 }
 
 /// Progress callback: (shop, orders read so far, orders expected when known).
@@ -36,6 +60,8 @@ pub struct SyncReport {
     pub orders: WriteStats,
     /// Windows read again because the listing shifted while it was paged.
     pub rereads: u64,
+    /// Requests sent again after a transient failure.
+    pub retries: u64,
 }
 
 /// Syncs one shop once. The run is recorded in the store's run history whether it
@@ -45,10 +71,19 @@ pub async fn sync_shop(store: &Store, shop: &ShopSync, progress: ProgressFn<'_>)
     let store_error = |source| SyncError::Store { shop: key.clone(), source };
     let run_id = store.start_run(&key).await.map_err(store_error)?;
     let calls_before = shop.connector.api_calls();
-    let mut report =
-        SyncReport { shop: key.clone(), run_id, pages: 0, api_calls: 0, orders: WriteStats::default(), rereads: 0 };
-    let result = run_streams(store, shop, &mut report, progress).await;
+    let mut report = SyncReport {
+        shop: key.clone(),
+        run_id,
+        pages: 0,
+        api_calls: 0,
+        orders: WriteStats::default(),
+        rereads: 0,
+        retries: 0,
+    };
+    let retries = AtomicU64::new(0);
+    let result = run_streams(store, shop, &mut report, &retries, progress).await;
     report.api_calls = shop.connector.api_calls() - calls_before;
+    report.retries = retries.load(Ordering::Relaxed);
     let run = SyncRun {
         id: run_id,
         shop: key.clone(),
@@ -68,6 +103,7 @@ async fn run_streams(
     store: &Store,
     shop: &ShopSync,
     report: &mut SyncReport,
+    retries: &AtomicU64,
     progress: ProgressFn<'_>,
 ) -> Result<(), SyncError> {
     let connector = shop.connector.as_ref();
@@ -104,7 +140,7 @@ async fn run_streams(
             }
         };
         let cursor = CursorUpdate { stream, cursor: upper.to_string() };
-        read_window(store, connector, (from, upper, partition), &cursor, report, &mut read, progress).await?;
+        read_window(store, shop, (from, upper, partition), &cursor, report, (&mut read, retries), progress).await?;
     }
     Ok(())
 }
@@ -113,19 +149,21 @@ async fn run_streams(
 /// the last page. Reads it again when the platform's `total` moved meanwhile.
 async fn read_window(
     store: &Store,
-    connector: &dyn Connector,
+    shop: &ShopSync,
     (from, to, partition): (Timestamp, Timestamp, usize),
     cursor: &CursorUpdate,
     report: &mut SyncReport,
-    read: &mut u64,
+    (read, retries): (&mut u64, &AtomicU64),
     progress: ProgressFn<'_>,
 ) -> Result<(), SyncError> {
+    let connector = shop.connector.as_ref();
     let key = connector.shop().to_string();
     let platform_error = |source| SyncError::Platform { shop: key.clone(), source };
+    let list_page = |query: ListQuery| list_with_retry(connector, query, shop.retry, retries);
     for attempt in 1..=MAX_WINDOW_READS {
         let query = |page| ListQuery { from, to, partition, page };
         let mut page = 1;
-        let mut answer = connector.list_page(&query(page)).await.map_err(platform_error)?;
+        let mut answer = list_page(query(page)).await.map_err(platform_error)?;
         let first_total = answer.total;
         let mut shifted = false;
         loop {
@@ -146,10 +184,9 @@ async fn read_window(
                 write.await
             } else {
                 // Ask for the next page while this one is written: the two waits overlap.
-                let next_query = query(page + 1);
                 let fetch = async {
                     let started = std::time::Instant::now();
-                    let fetched = connector.list_page(&next_query).await;
+                    let fetched = list_page(query(page + 1)).await;
                     tracing::debug!(shop = %key, page = page + 1, ms = started.elapsed().as_millis() as u64, "page read");
                     fetched
                 };
@@ -174,6 +211,32 @@ async fn read_window(
     // Every read shifted: what was read is stored; the cursor stays, so the next run reads it again.
     tracing::warn!(shop = %key, "the listing kept changing while paged; the next run reads this window again");
     Ok(())
+}
+
+/// Reads one page, retrying transient failures (and answers cut off in transit)
+/// with exponential backoff and jitter. Auth, quota and bad-request errors are
+/// returned at once: retrying cannot fix them.
+async fn list_with_retry(
+    connector: &dyn Connector,
+    query: ListQuery,
+    policy: RetryPolicy,
+    retries: &AtomicU64,
+) -> Result<OrderPage, ConnectorError> {
+    let backoff = ExponentialBuilder::default()
+        .with_min_delay(policy.min_delay)
+        .with_max_delay(policy.max_delay)
+        .with_max_times(policy.max_retries)
+        .with_jitter();
+    (|| connector.list_page(&query))
+        .retry(backoff)
+        .when(|e: &ConnectorError| matches!(e.kind(), ErrorKind::Transient | ErrorKind::Malformed))
+        .notify(|error: &ConnectorError, after: Duration| {
+            retries.fetch_add(1, Ordering::Relaxed);
+            // Info, not warn: a retry that succeeds is routine, and one that does not
+            // ends in the run's error, which is reported on its own.
+            tracing::info!(shop = %connector.shop(), page = query.page, %error, ?after, "retrying");
+        })
+        .await
 }
 
 fn split(results: Vec<Result<Order, BadOrder>>) -> (Vec<Order>, Vec<BadRecord>) {

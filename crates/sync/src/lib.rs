@@ -17,5 +17,5 @@
 mod engine;
 mod error;
 
-pub use engine::{ProgressFn, ShipReport, ShopSync, SyncReport, fetch_orders, ship, sync_shop};
+pub use engine::{ProgressFn, RetryPolicy, ShipReport, ShopSync, SyncReport, fetch_orders, ship, sync_shop};
 pub use error::SyncError;

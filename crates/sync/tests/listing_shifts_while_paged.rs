@@ -100,6 +100,7 @@ async fn an_order_leaving_the_listing_mid_paging_does_not_hide_another() {
         sync_from: Timestamp::now().checked_sub(SignedDuration::from_hours(24 * 60)).unwrap(),
         refresh_window: SignedDuration::from_hours(24 * 30),
         overlap: SignedDuration::from_mins(10),
+        retry: Default::default(),
     };
     let report = sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
 

@@ -56,5 +56,6 @@ pub fn shop_sync(shop: &ShopConfig) -> anyhow::Result<ShopSync> {
         sync_from: shop.sync_from,
         refresh_window: shop.refresh_window,
         overlap: SignedDuration::from_mins(10),
+        retry: orderhub_sync::RetryPolicy::default(),
     })
 }

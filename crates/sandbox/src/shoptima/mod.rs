@@ -64,6 +64,15 @@ impl Default for ShoptimaConfig {
     }
 }
 
+/// A fault the simulator answers a list request with, instead of the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFault {
+    /// HTTP 500 with the document's error answer (code 500, "服务器错误,请刷新后重试").
+    ServerError,
+    /// HTTP 200 with the page's JSON cut off halfway.
+    Truncated,
+}
+
 /// A Shoptima platform held in memory. Cheap to clone: clones share the orders.
 #[derive(Debug, Clone)]
 pub struct ShoptimaSim {
@@ -92,6 +101,8 @@ struct SimState {
     index: HashMap<String, usize>,
     /// Requests per endpoint, rejected ones included.
     requests: BTreeMap<String, u64>,
+    /// Faults for the next list requests, first first.
+    list_faults: std::collections::VecDeque<ListFault>,
 }
 
 impl SimState {
@@ -155,6 +166,11 @@ impl ShoptimaSim {
         true
     }
 
+    /// Makes the next list requests fail, one fault each, in order.
+    pub fn fail_next_lists(&self, faults: &[ListFault]) {
+        self.lock().list_faults.extend(faults.iter().copied());
+    }
+
     /// Requests per endpoint so far (`"GET /order"` → count).
     pub fn requests(&self) -> BTreeMap<String, u64> {
         self.lock().requests.clone()
@@ -216,6 +232,11 @@ async fn list_orders(
     if let Err(denied) = sim.admit("GET /order", &headers) {
         return denied;
     }
+    let fault = sim.lock().list_faults.pop_front();
+    if fault == Some(ListFault::ServerError) {
+        let body = json!({"status": "error", "code": 500, "message": "服务器错误,请刷新后重试"});
+        return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
+    }
     let params = (|| {
         Ok::<_, Response>((
             int_param(&query, "rows")?.unwrap_or(10).clamp(1, 120),
@@ -274,9 +295,11 @@ async fn list_orders(
     } else {
         (json!(skip as i64 + 1), json!(skip as i64 + data.len() as i64))
     };
-    success(
-        "",
-        json!({
+    let page_answer = json!({
+        "status": "success",
+        "code": 200,
+        "message": "",
+        "data": {
             "current_page": page,
             "data": data,
             "first_page_url": page_url(1),
@@ -289,8 +312,17 @@ async fn list_orders(
             "prev_page_url": if page > 1 { page_url(page - 1) } else { Value::Null },
             "to": to,
             "total": total,
-        }),
-    )
+        },
+    });
+    match fault {
+        // A connection that dropped mid-answer: half of the page's JSON.
+        Some(ListFault::Truncated) => {
+            let mut text = serde_json::to_vec(&page_answer).expect("JSON serialises");
+            text.truncate(text.len() / 2);
+            ([("content-type", "application/json")], text).into_response()
+        }
+        _ => Json(page_answer).into_response(),
+    }
 }
 
 async fn order_detail(State(sim): State<ShoptimaSim>, headers: HeaderMap, Path(order_num): Path<String>) -> Response {
