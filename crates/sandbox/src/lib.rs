@@ -22,6 +22,8 @@
 
 mod rng;
 pub mod shoptima;
+#[cfg(test)]
+mod test_support;
 pub mod wshoto;
 
 pub use rng::Rng;

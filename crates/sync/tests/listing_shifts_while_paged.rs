@@ -3,19 +3,16 @@
 //! The engine sees the listing's `total` move and reads the window again, so no
 //! order is lost. Against the Shoptima simulator over real HTTP.
 
+mod common;
+
 use async_trait::async_trait;
-use jiff::{SignedDuration, Timestamp};
 use orderhub_connectors::{
-    BadOrder, Capabilities, Connector, ConnectorError, ListQuery, OrderPage, Secret, ShipmentOutcome, ShipmentRequest,
-    ShopSettings,
+    BadOrder, Capabilities, Connector, ConnectorError, ListQuery, OrderPage, ShipmentOutcome, ShipmentRequest,
 };
 use orderhub_model::{Order, Platform};
-use orderhub_sandbox::{ShoptimaConfig, ShoptimaSim, serve};
-use orderhub_store::Store;
-use orderhub_sync::{ShopSync, sync_shop};
+use orderhub_sync::sync_shop;
 use std::collections::HashSet;
 use std::sync::Mutex;
-use std::time::Duration;
 
 /// What the test does to the platform once a page has been read.
 type Meddle = Box<dyn FnOnce(&ListQuery) + Send>;
@@ -57,24 +54,7 @@ impl Connector for Meddling {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_leaving_the_listing_mid_paging_does_not_hide_another() {
-    let config = ShoptimaConfig { orders: 500, seed: 5, ..ShoptimaConfig::default() };
-    let sim = ShoptimaSim::new(&config);
-    let running = serve(sim.router(), "127.0.0.1:0".parse().unwrap(), "/api/v1").await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap();
-
-    let inner = orderhub_connectors::connect(ShopSettings {
-        shop: "belment".into(),
-        platform: Platform::Shoptima,
-        base_url: running.base_url.clone(),
-        token: Secret::new(config.token.clone()),
-        auth_scheme: None,
-        timezone: jiff::tz::TimeZone::UTC,
-        remote_shop_id: None,
-        page_size: None,
-        timeout: Duration::from_secs(5),
-    })
-    .unwrap();
+    let common::Setup { sim, store, connector: inner, running: _running, dir: _dir } = common::setup(500, 5).await;
     // After page 1 of the non-refund listing, the newest order there is refunded:
     // it moves to the refund listing, and the 121st order slides onto page 1.
     let newest = sim
@@ -95,13 +75,7 @@ async fn an_order_leaving_the_listing_mid_paging_does_not_hide_another() {
             }));
         }))),
     };
-    let shop = ShopSync {
-        connector: Box::new(connector),
-        sync_from: Timestamp::now().checked_sub(SignedDuration::from_hours(24 * 60)).unwrap(),
-        refresh_window: SignedDuration::from_hours(24 * 30),
-        overlap: SignedDuration::from_mins(10),
-        retry: Default::default(),
-    };
+    let shop = common::shop(Box::new(connector), Default::default());
     let report = sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
 
     let truth: HashSet<String> = sim.truth().iter().map(|o| o["order_num"].as_str().unwrap().to_string()).collect();

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::serve;
+use crate::test_support::assert_same_shape;
 use reqwest::Client;
 use std::collections::HashSet;
 
@@ -60,33 +61,8 @@ impl Fixture {
     }
 }
 
-/// The same keys, recursively, and the same JSON types where both sides are not null.
-fn assert_same_shape(path: &str, ours: &Value, documented: &Value) {
-    match (ours, documented) {
-        (Value::Object(a), Value::Object(b)) => {
-            let ka: HashSet<_> = a.keys().collect();
-            let kb: HashSet<_> = b.keys().collect();
-            assert_eq!(ka, kb, "keys differ at {path}");
-            for (key, value) in b {
-                assert_same_shape(&format!("{path}.{key}"), &a[key], value);
-            }
-        }
-        (Value::Array(a), Value::Array(b)) => {
-            if let (Some(x), Some(y)) = (a.first(), b.first()) {
-                assert_same_shape(&format!("{path}[0]"), x, y);
-            }
-        }
-        (Value::Null, _) | (_, Value::Null) => {}
-        (a, b) => {
-            assert_eq!(std::mem::discriminant(a), std::mem::discriminant(b), "JSON type differs at {path}: {a} vs {b}")
-        }
-    }
-}
-
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/../../fixtures/shoptima/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(path).unwrap();
-    serde_json::from_str(&text).unwrap()
+    crate::test_support::fixture("shoptima", name)
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::serve;
+use crate::test_support::assert_same_shape;
 use std::collections::HashSet;
 
 const TOKEN: &str = "wshoto-test-token";
@@ -31,31 +32,7 @@ async fn call(url: &str, token: &str, body: &str) -> Value {
 }
 
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/../../fixtures/wshoto/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// Same keys, recursively, and the same JSON types where both are not null.
-fn same_shape(path: &str, ours: &Value, documented: &Value) {
-    match (ours, documented) {
-        (Value::Object(a), Value::Object(b)) => {
-            let ka: HashSet<_> = a.keys().collect();
-            let kb: HashSet<_> = b.keys().collect();
-            assert_eq!(ka, kb, "keys differ at {path}");
-            for (k, v) in b {
-                same_shape(&format!("{path}.{k}"), &a[k], v);
-            }
-        }
-        (Value::Array(a), Value::Array(b)) => {
-            if let (Some(x), Some(y)) = (a.first(), b.first()) {
-                same_shape(&format!("{path}[0]"), x, y);
-            }
-        }
-        (Value::Null, _) | (_, Value::Null) => {}
-        (a, b) => {
-            assert_eq!(std::mem::discriminant(a), std::mem::discriminant(b), "type differs at {path}: {a} vs {b}")
-        }
-    }
+    crate::test_support::fixture("wshoto", name)
 }
 
 #[tokio::test]
@@ -67,7 +44,7 @@ async fn the_documents_request_gets_the_documents_shape() {
     // The example's window (2021) holds none of our orders: the shape of an empty page.
     assert_eq!(answer["data"]["records"], json!([]));
     let answer = call(&url, TOKEN, r#"{"type":1,"current_index":1,"page_size":10}"#).await;
-    same_shape("$", &answer, &fixture("list-success"));
+    assert_same_shape("$", &answer, &fixture("list-success"));
     let text = answer["data"]["records"][0]["total_price"].to_string();
     assert!(
         text.contains('.') && text.split('.').nth(1).unwrap().len() == 2,
