@@ -17,6 +17,7 @@ pub mod http;
 pub mod registry;
 mod secret;
 pub mod shoptima;
+pub mod westmonth;
 pub mod wire;
 pub mod wshoto;
 

@@ -1,7 +1,7 @@
 //! Platform key → connector. Adding a platform adds its folder and one line in
 //! [`connect`].
 
-use crate::{Connector, ConnectorError, Secret, shoptima, wshoto};
+use crate::{Connector, ConnectorError, Secret, shoptima, westmonth, wshoto};
 use jiff::tz::TimeZone;
 use orderhub_model::Platform;
 use std::time::Duration;
@@ -33,9 +33,10 @@ pub fn connect(settings: ShopSettings) -> Result<Box<dyn Connector>, ConnectorEr
     Ok(match settings.platform {
         Platform::Shoptima => Box::new(shoptima::ShoptimaConnector::new(settings)?),
         Platform::Wshoto => Box::new(wshoto::WshotoConnector::new(settings)?),
+        Platform::Westmonth => Box::new(westmonth::WestmonthConnector::new(settings)?),
         other => {
             return Err(ConnectorError::Config(format!(
-                "shop {:?}: the {other} connector is not built yet; supported now: shoptima, wshoto",
+                "shop {:?}: the {other} connector is not built yet; supported now: shoptima, wshoto, westmonth",
                 settings.shop
             )));
         }

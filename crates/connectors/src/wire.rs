@@ -61,6 +61,42 @@ pub fn with_scale(mut amount: Decimal, scale: u32) -> Decimal {
     amount
 }
 
+/// Money from a formatted amount as the platform displays it (`"¥45.00"`,
+/// `"$1,299.00"`): the currency sign and thousands separators are dropped, the
+/// digits kept exactly. `null` and `""` read as `None`.
+pub fn opt_formatted_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    let text = match Value::deserialize(d)? {
+        Value::Null => return Ok(None),
+        Value::String(s) => s,
+        Value::Number(n) => n.to_string(),
+        other => return Err(D::Error::custom(format!("expected an amount, got {other}"))),
+    };
+    let digits: String = text.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == '-').collect();
+    if digits.is_empty() {
+        return Ok(None);
+    }
+    parse_money(&digits).map(Some).map_err(|_| D::Error::custom(format!("{text:?} is not an amount")))
+}
+
+/// A wall-clock time `yyyy-MM-dd HH:mm:ss` read in `zone`. `""`, `"0"` and
+/// `"0000-00-00 00:00:00"` mean "not set".
+pub fn wall_clock(text: Option<&str>, zone: &jiff::tz::TimeZone) -> Result<Option<Timestamp>, String> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty() && *t != "0" && !t.starts_with("0000-00-00")) else {
+        return Ok(None);
+    };
+    let civil = jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", text)
+        .map_err(|_| format!("{text:?} is not a time in the form yyyy-MM-dd HH:mm:ss"))?;
+    // A time that does not exist or exists twice (a daylight-saving change) is
+    // read the way most systems do: the earlier offset.
+    let zoned = civil.to_zoned(zone.clone()).map_err(|e| format!("{text:?}: {e}"))?;
+    Ok(Some(zoned.timestamp()))
+}
+
+/// An instant as a wall-clock string `yyyy-MM-dd HH:mm:ss` in `zone`.
+pub fn to_wall_clock(instant: Timestamp, zone: &jiff::tz::TimeZone) -> String {
+    instant.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string()
+}
+
 /// A whole number from a JSON number or a numeric string; `null` and `""` read as `None`.
 pub fn opt_integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let text = match Value::deserialize(d)? {
@@ -169,6 +205,31 @@ mod tests {
             assert_eq!(probe(json).time, None, "{json}");
         }
         assert_eq!(probe(r#"{"time": "1590081530"}"#).time.unwrap().to_string(), "2020-05-21T17:18:50Z");
+    }
+
+    #[test]
+    fn wall_clock_times_are_read_in_the_shops_zone() {
+        let shanghai = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+        let t = wall_clock(Some("2025-05-07 16:13:53"), &shanghai).unwrap().unwrap();
+        assert_eq!(t.to_string(), "2025-05-07T08:13:53Z");
+        assert_eq!(to_wall_clock(t, &shanghai), "2025-05-07 16:13:53");
+        for unset in ["", "0", "0000-00-00 00:00:00"] {
+            assert_eq!(wall_clock(Some(unset), &shanghai).unwrap(), None);
+        }
+        assert!(wall_clock(Some("07/05/2025"), &shanghai).is_err());
+    }
+
+    #[test]
+    fn formatted_amounts_keep_their_digits() {
+        #[derive(Deserialize)]
+        struct F {
+            #[serde(deserialize_with = "opt_formatted_money")]
+            a: Option<Decimal>,
+        }
+        let read = |json: &str| serde_json::from_str::<F>(json).unwrap().a.map(|d| d.to_string());
+        assert_eq!(read(r#"{"a": "¥45.00"}"#).as_deref(), Some("45.00"));
+        assert_eq!(read(r#"{"a": "$1,299.50"}"#).as_deref(), Some("1299.50"));
+        assert_eq!(read(r#"{"a": ""}"#), None);
     }
 
     #[test]

@@ -24,10 +24,12 @@ mod rng;
 pub mod shoptima;
 #[cfg(test)]
 mod test_support;
+pub mod westmonth;
 pub mod wshoto;
 
 pub use rng::Rng;
 pub use shoptima::{ListFault, ShoptimaConfig, ShoptimaSim};
+pub use westmonth::{WestmonthConfig, WestmonthSim};
 pub use wshoto::{WshotoConfig, WshotoSim};
 
 use std::net::SocketAddr;

@@ -9,6 +9,7 @@ use orderhub_connectors::{
 use orderhub_model::Order;
 use orderhub_store::{BadRecord, CursorUpdate, Store, SyncRun, WriteStats};
 use serde::Serialize;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -140,17 +141,34 @@ async fn run_streams(
             }
         };
         let cursor = CursorUpdate { stream, cursor: upper.to_string() };
-        read_window(store, shop, (from, upper, partition), &cursor, report, (&mut read, retries), progress).await?;
+        let window = Window { from, to: upper, partition, list_by };
+        read_window(store, shop, window, &cursor, report, (&mut read, retries), progress).await?;
     }
     Ok(())
 }
 
+/// One window of one listing partition, both bounds inclusive.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    from: Timestamp,
+    to: Timestamp,
+    partition: usize,
+    list_by: ListBy,
+}
+
+/// At most this many pages of "orders changed since the window's end" are read
+/// to check a window; a platform busier than that gets the window read again.
+const MAX_CHECK_PAGES: u32 = 20;
+
 /// Reads one window of one partition, page by page, committing the cursor with
-/// the last page. Reads it again when the platform's `total` moved meanwhile.
+/// the last page. Reads it again when the listing shifted while it was paged:
+/// seen from the platform's `total` where it gives one; where it does not (and
+/// the listing is by update time), from orders read in the window that have
+/// since been updated past its end, which moved every later order up a place.
 async fn read_window(
     store: &Store,
     shop: &ShopSync,
-    (from, to, partition): (Timestamp, Timestamp, usize),
+    Window { from, to, partition, list_by }: Window,
     cursor: &CursorUpdate,
     report: &mut SyncReport,
     (read, retries): (&mut u64, &AtomicU64),
@@ -165,6 +183,10 @@ async fn read_window(
         let mut page = 1;
         let mut answer = list_page(query(page)).await.map_err(platform_error)?;
         let first_total = answer.total;
+        // Without a total, the window is checked after it is read, so the cursor
+        // is committed after the check rather than with the last page.
+        let check_after = first_total.is_none() && list_by == ListBy::UpdatedTime;
+        let mut read_ids = HashSet::new();
         let mut shifted = false;
         loop {
             report.pages += 1;
@@ -172,8 +194,11 @@ async fn read_window(
             let (last, total) = (answer.last_page, answer.total);
             let (orders, bad) = split(std::mem::take(&mut answer.orders));
             *read += (orders.len() + bad.len()) as u64;
+            if check_after {
+                read_ids.extend(orders.iter().map(|o| o.id.clone()));
+            }
             // The cursor moves only with the last page of a window read without shifting.
-            let commit = (last && !shifted).then_some(cursor);
+            let commit = (last && !shifted && !check_after).then_some(cursor);
             let write = async {
                 let started = std::time::Instant::now();
                 let written = store.write_batch(&key, &orders, &bad, commit).await;
@@ -202,6 +227,16 @@ async fn read_window(
             }
             page += 1;
         }
+        if check_after && !shifted {
+            shifted =
+                moved_during_read(connector, (to, partition), &read_ids, &list_page).await.map_err(platform_error)?;
+            if !shifted {
+                store
+                    .write_batch(&key, &[], &[], Some(cursor))
+                    .await
+                    .map_err(|source| SyncError::Store { shop: key.clone(), source })?;
+            }
+        }
         if !shifted {
             return Ok(());
         }
@@ -211,6 +246,35 @@ async fn read_window(
     // Every read shifted: what was read is stored; the cursor stays, so the next run reads it again.
     tracing::warn!(shop = %key, "the listing kept changing while paged; the next run reads this window again");
     Ok(())
+}
+
+/// Whether any order read in a window has been updated past the window's end
+/// since: such an order left the listing while it was paged. Reads the orders
+/// updated after the window (usually none, one call).
+async fn moved_during_read<F, Fut>(
+    connector: &dyn Connector,
+    (window_end, partition): (Timestamp, usize),
+    read_ids: &HashSet<String>,
+    list_page: &F,
+) -> Result<bool, ConnectorError>
+where
+    F: Fn(ListQuery) -> Fut,
+    Fut: std::future::Future<Output = Result<OrderPage, ConnectorError>>,
+{
+    let from = window_end.checked_add(SignedDuration::from_secs(1)).unwrap_or(window_end);
+    // Far enough ahead to cover a platform clock running ahead of ours.
+    let to = Timestamp::now().checked_add(SignedDuration::from_hours(24)).unwrap_or(from);
+    for page in 1..=MAX_CHECK_PAGES {
+        let answer = list_page(ListQuery { from, to, partition, page }).await?;
+        if answer.orders.iter().flatten().any(|order| read_ids.contains(&order.id)) {
+            tracing::info!(shop = %connector.shop(), "an order changed while its window was paged");
+            return Ok(true);
+        }
+        if answer.last_page {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Reads one page, retrying transient failures (and answers cut off in transit)

@@ -5,52 +5,11 @@
 
 mod common;
 
-use async_trait::async_trait;
-use orderhub_connectors::{
-    BadOrder, Capabilities, Connector, ConnectorError, ListQuery, OrderPage, ShipmentOutcome, ShipmentRequest,
-};
-use orderhub_model::{Order, Platform};
+use common::Meddling;
+use orderhub_connectors::ListQuery;
 use orderhub_sync::sync_shop;
 use std::collections::HashSet;
 use std::sync::Mutex;
-
-/// What the test does to the platform once a page has been read.
-type Meddle = Box<dyn FnOnce(&ListQuery) + Send>;
-
-/// A connector that lets the test change the platform right after a page is read.
-struct Meddling {
-    inner: Box<dyn Connector>,
-    after_page: Mutex<Option<Meddle>>,
-}
-
-#[async_trait]
-impl Connector for Meddling {
-    fn platform(&self) -> Platform {
-        self.inner.platform()
-    }
-    fn shop(&self) -> &str {
-        self.inner.shop()
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-    async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError> {
-        let page = self.inner.list_page(query).await?;
-        if let Some(meddle) = self.after_page.lock().unwrap().take() {
-            meddle(query);
-        }
-        Ok(page)
-    }
-    async fn fetch(&self, number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError> {
-        self.inner.fetch(number).await
-    }
-    async fn ship(&self, shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError> {
-        self.inner.ship(shipments).await
-    }
-    fn api_calls(&self) -> u64 {
-        self.inner.api_calls()
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_leaving_the_listing_mid_paging_does_not_hide_another() {

@@ -4,7 +4,9 @@ use crate::Context;
 use crate::output::print_json;
 use anyhow::Context as _;
 use jiff::{SignedDuration, Timestamp};
-use orderhub_sandbox::{Running, ShoptimaConfig, ShoptimaSim, WshotoConfig, WshotoSim, serve};
+use orderhub_sandbox::{
+    Running, ShoptimaConfig, ShoptimaSim, WestmonthConfig, WestmonthSim, WshotoConfig, WshotoSim, serve,
+};
 use serde_json::json;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -42,6 +44,7 @@ pub struct Sandbox {
     pub shops: Vec<SandboxShop>,
     pub shoptima: ShoptimaSim,
     pub wshoto: WshotoSim,
+    pub westmonth: WestmonthSim,
     /// Where the generated orders start: a safe `sync_from`.
     pub earliest: Timestamp,
     _running: Vec<Running>,
@@ -61,7 +64,12 @@ pub async fn start(orders: u64, seed: u64, port: u16) -> anyhow::Result<Sandbox>
     let wshoto = WshotoSim::new(&wshoto_config);
     let wshoto_running = serve(wshoto.router(), bind(1), "").await.with_context(|| listen_error(1))?;
 
-    let span = shoptima_config.span_seconds.max(wshoto_config.span_seconds);
+    let westmonth_config =
+        WestmonthConfig { orders, seed, anchor: shoptima_config.anchor, ..WestmonthConfig::default() };
+    let westmonth = WestmonthSim::new(&westmonth_config);
+    let westmonth_running = serve(westmonth.router(), bind(2), "").await.with_context(|| listen_error(2))?;
+
+    let span = shoptima_config.span_seconds.max(wshoto_config.span_seconds).max(westmonth_config.span_seconds);
     let earliest =
         Timestamp::from_second(shoptima_config.anchor - span)?.checked_sub(SignedDuration::from_hours(24))?;
     let shops = vec![
@@ -77,14 +85,27 @@ pub async fn start(orders: u64, seed: u64, port: u16) -> anyhow::Result<Sandbox>
             base_url: wshoto_running.base_url.clone(),
             token: wshoto_config.access_token.clone(),
         },
+        SandboxShop {
+            key: "westmoon",
+            platform: "westmonth",
+            base_url: westmonth_running.base_url.clone(),
+            token: westmonth_config.token.clone(),
+        },
     ];
-    Ok(Sandbox { shops, shoptima, wshoto, earliest, _running: vec![shoptima_running, wshoto_running] })
+    Ok(Sandbox {
+        shops,
+        shoptima,
+        wshoto,
+        westmonth,
+        earliest,
+        _running: vec![shoptima_running, wshoto_running, westmonth_running],
+    })
 }
 
 impl Sandbox {
     /// Orders on every simulated platform now.
     pub fn order_count(&self) -> usize {
-        self.shoptima.truth().len() + self.wshoto.truth().len()
+        self.shoptima.truth().len() + self.wshoto.truth().len() + self.westmonth.truth().len()
     }
 }
 

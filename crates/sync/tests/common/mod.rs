@@ -1,11 +1,18 @@
 //! A Shoptima simulator on 127.0.0.1:0, a fresh SQLite store, and a connector to it.
 
+#![allow(dead_code)]
+
+use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
-use orderhub_connectors::{Connector, Secret, ShopSettings};
-use orderhub_model::Platform;
+use orderhub_connectors::{
+    BadOrder, Capabilities, Connector, ConnectorError, ListQuery, OrderPage, Secret, ShipmentOutcome, ShipmentRequest,
+    ShopSettings,
+};
+use orderhub_model::{Order, Platform};
 use orderhub_sandbox::{Running, ShoptimaConfig, ShoptimaSim, serve};
 use orderhub_store::Store;
 use orderhub_sync::{RetryPolicy, ShopSync};
+use std::sync::Mutex;
 use std::time::Duration;
 
 pub struct Setup {
@@ -18,24 +25,29 @@ pub struct Setup {
     pub dir: tempfile::TempDir,
 }
 
+/// A connector to `base_url` for the given platform, shop key `belment`.
+pub fn connector(platform: Platform, base_url: &str, token: &str) -> Box<dyn Connector> {
+    orderhub_connectors::connect(ShopSettings {
+        shop: "belment".into(),
+        platform,
+        base_url: base_url.into(),
+        token: Secret::new(token),
+        auth_scheme: None,
+        timezone: jiff::tz::TimeZone::get("Asia/Shanghai").unwrap(),
+        remote_shop_id: None,
+        page_size: None,
+        timeout: Duration::from_secs(5),
+    })
+    .unwrap()
+}
+
 pub async fn setup(orders: u64, seed: u64) -> Setup {
     let config = ShoptimaConfig { orders, seed, ..ShoptimaConfig::default() };
     let sim = ShoptimaSim::new(&config);
     let running = serve(sim.router(), "127.0.0.1:0".parse().unwrap(), "/api/v1").await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&format!("sqlite://{}", dir.path().join("sync.db").display())).await.unwrap();
-    let connector = orderhub_connectors::connect(ShopSettings {
-        shop: "belment".into(),
-        platform: Platform::Shoptima,
-        base_url: running.base_url.clone(),
-        token: Secret::new(config.token.clone()),
-        auth_scheme: None,
-        timezone: jiff::tz::TimeZone::UTC,
-        remote_shop_id: None,
-        page_size: None,
-        timeout: Duration::from_secs(5),
-    })
-    .unwrap();
+    let connector = connector(Platform::Shoptima, &running.base_url, &config.token);
     Setup { sim, store, connector, running, dir }
 }
 
@@ -47,5 +59,43 @@ pub fn shop(connector: Box<dyn Connector>, retry: RetryPolicy) -> ShopSync {
         refresh_window: SignedDuration::from_hours(24 * 30),
         overlap: SignedDuration::from_mins(10),
         retry,
+    }
+}
+
+/// What the test does to the platform once a page has been read.
+pub type Meddle = Box<dyn FnOnce(&ListQuery) + Send>;
+
+/// A connector that lets the test change the platform right after a page is read.
+pub struct Meddling {
+    pub inner: Box<dyn Connector>,
+    pub after_page: Mutex<Option<Meddle>>,
+}
+
+#[async_trait]
+impl Connector for Meddling {
+    fn platform(&self) -> Platform {
+        self.inner.platform()
+    }
+    fn shop(&self) -> &str {
+        self.inner.shop()
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError> {
+        let page = self.inner.list_page(query).await?;
+        if let Some(meddle) = self.after_page.lock().unwrap().take() {
+            meddle(query);
+        }
+        Ok(page)
+    }
+    async fn fetch(&self, number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError> {
+        self.inner.fetch(number).await
+    }
+    async fn ship(&self, shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError> {
+        self.inner.ship(shipments).await
+    }
+    fn api_calls(&self) -> u64 {
+        self.inner.api_calls()
     }
 }

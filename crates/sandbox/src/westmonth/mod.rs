@@ -1,0 +1,209 @@
+//! The Westmonth (西月) simulator (`westmonth-order-status.md`).
+//!
+//! `POST /openapi/v2/order/status` with `Authorization: <token>` and a JSON body
+//! `{type: 4, order_numbers?, start_time?, end_time?, page?, per_page?}`:
+//! `order_numbers` looks orders up exactly; `start_time`/`end_time` filter the
+//! **update time** as China wall-clock strings (`yyyy-MM-dd HH:mm:ss`, both
+//! inclusive). Pages are Laravel's simple paginator: `next_page_url` (on another
+//! host, like the document's example) and no `total`. Envelope `code` 0; a
+//! missing or wrong token answers `code` 3 "授权无效 …" like the document.
+//!
+//! Where the document is silent: `per_page` is capped at 100; orders are listed
+//! by id; a body that is not JSON or lacks `type` 4 answers `code` 422.
+//!
+//! Admin: `GET /_sandbox/truth`, `GET /_sandbox/stats`.
+
+mod generate;
+mod order;
+
+pub use generate::generate;
+pub use order::{WestmonthSimOrder, WestmonthSku, amount, china_time, formatted};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The page size cap (the document gives none).
+pub const MAX_PER_PAGE: i64 = 100;
+
+/// How to make a Westmonth simulator.
+#[derive(Debug, Clone)]
+pub struct WestmonthConfig {
+    pub token: String,
+    pub orders: u64,
+    pub seed: u64,
+    pub anchor: i64,
+    pub span_seconds: i64,
+}
+
+impl Default for WestmonthConfig {
+    fn default() -> Self {
+        WestmonthConfig {
+            token: "sandbox-westmonth-token".into(),
+            orders: 1000,
+            seed: 1,
+            anchor: crate::unix_now(),
+            span_seconds: 28 * 86_400,
+        }
+    }
+}
+
+/// A Westmonth platform held in memory. Clones share the orders.
+#[derive(Debug, Clone)]
+pub struct WestmonthSim {
+    state: Arc<Mutex<WestmonthState>>,
+    token: Arc<str>,
+}
+
+#[derive(Debug, Default)]
+struct WestmonthState {
+    /// By id, the order the list answers in.
+    orders: Vec<WestmonthSimOrder>,
+    requests: BTreeMap<String, u64>,
+}
+
+impl WestmonthSim {
+    pub fn new(config: &WestmonthConfig) -> Self {
+        let orders = (0..config.orders).map(|i| generate(config.seed, config.anchor, config.span_seconds, i)).collect();
+        WestmonthSim {
+            state: Arc::new(Mutex::new(WestmonthState { orders, ..WestmonthState::default() })),
+            token: config.token.as_str().into(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, WestmonthState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every order as the list would show it now, by number.
+    pub fn truth(&self) -> Vec<Value> {
+        let state = self.lock();
+        let mut orders: Vec<&WestmonthSimOrder> = state.orders.iter().collect();
+        orders.sort_by(|a, b| a.number.cmp(&b.number));
+        orders.into_iter().map(WestmonthSimOrder::to_json).collect()
+    }
+
+    /// Changes one order; false when there is no such order.
+    pub fn mutate(&self, number: &str, change: impl FnOnce(&mut WestmonthSimOrder)) -> bool {
+        match self.lock().orders.iter_mut().find(|o| o.number == number) {
+            Some(order) => {
+                change(order);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn requests(&self) -> BTreeMap<String, u64> {
+        self.lock().requests.clone()
+    }
+
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/openapi/v2/order/status", post(order_status))
+            .route(
+                "/_sandbox/truth",
+                get(|State(sim): State<WestmonthSim>| async move { Json(json!({"orders": sim.truth()})) }),
+            )
+            .route(
+                "/_sandbox/stats",
+                get(|State(sim): State<WestmonthSim>| async move { Json(json!({"requests": sim.requests()})) }),
+            )
+            .with_state(self.clone())
+    }
+}
+
+fn envelope(code: i64, msg: &str, data: Value) -> Response {
+    Json(json!({"code": code, "msg": msg, "data": data})).into_response()
+}
+
+/// A China wall-clock time `yyyy-MM-dd HH:mm:ss` as unix seconds; `""` is none.
+fn parse_china_time(text: &str) -> Result<Option<i64>, ()> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let civil = jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", text.trim()).map_err(|_| ())?;
+    let zone = jiff::tz::TimeZone::get("Asia/Shanghai").map_err(|_| ())?;
+    Ok(Some(civil.to_zoned(zone).map_err(|_| ())?.timestamp().as_second()))
+}
+
+fn int_of(body: &Value, name: &str) -> Result<Option<i64>, ()> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or(()),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => s.parse().map(Some).map_err(|_| ()),
+        Some(_) => Err(()),
+    }
+}
+
+async fn order_status(State(sim): State<WestmonthSim>, headers: HeaderMap, body: Bytes) -> Response {
+    *sim.lock().requests.entry("POST /openapi/v2/order/status".into()).or_default() += 1;
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(&*sim.token) {
+        return envelope(3, "授权无效 authorization timestamp error", json!([]));
+    }
+    let invalid = |what: &str| envelope(422, &format!("参数错误: {what}"), json!([]));
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else { return invalid("body is not JSON") };
+    if int_of(&body, "type") != Ok(Some(4)) {
+        return invalid("type 必须为 4");
+    }
+    let time = |name: &str| match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => parse_china_time(s),
+        Some(_) => Err(()),
+    };
+    let (Ok(start), Ok(end)) = (time("start_time"), time("end_time")) else {
+        return invalid("start_time/end_time 格式为 yyyy-MM-dd HH:mm:ss");
+    };
+    let (Ok(page), Ok(per_page)) = (int_of(&body, "page"), int_of(&body, "per_page")) else {
+        return invalid("page/per_page 必须是整数");
+    };
+    let numbers: Option<Vec<String>> = match body.get("order_numbers") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(list)) if list.is_empty() => None,
+        Some(Value::Array(list)) => Some(list.iter().filter_map(|v| v.as_str().map(String::from)).collect()),
+        Some(_) => return invalid("order_numbers 必须是数组"),
+    };
+    let page = page.unwrap_or(1).max(1);
+    let per_page = per_page.unwrap_or(10).clamp(1, MAX_PER_PAGE);
+    let state = sim.lock();
+    let data: Vec<Value> = state
+        .orders
+        .iter()
+        .filter(|o| numbers.as_ref().is_none_or(|n| n.contains(&o.number)))
+        .filter(|o| start.is_none_or(|s| o.updated_at >= s) && end.is_none_or(|e| o.updated_at <= e))
+        .skip(((page - 1) * per_page) as usize)
+        .take(per_page as usize + 1)
+        .map(WestmonthSimOrder::to_json)
+        .collect();
+    drop(state);
+    let has_more = data.len() as i64 > per_page;
+    let data: Vec<Value> = data.into_iter().take(per_page as usize).collect();
+    // Like the document's example, the URLs name another host: clients must not follow them.
+    let path = "http://westmoon.io/openapi/v2/order/status";
+    let from = (page - 1) * per_page + 1;
+    envelope(
+        0,
+        "",
+        json!({
+            "current_page": page,
+            "data": data,
+            "first_page_url": format!("{path}?page=1"),
+            "from": if data.is_empty() { Value::Null } else { json!(from) },
+            "next_page_url": if has_more { json!(format!("{path}?page={}", page + 1)) } else { Value::Null },
+            "path": path,
+            "per_page": per_page,
+            "prev_page_url": if page > 1 { json!(format!("{path}?page={}", page - 1)) } else { Value::Null },
+            "to": if data.is_empty() { Value::Null } else { json!(from + data.len() as i64 - 1) },
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests;
