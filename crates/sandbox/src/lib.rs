@@ -20,6 +20,7 @@
 // answer; a Response is large, and these are not hot paths worth boxing for.
 #![allow(clippy::result_large_err)]
 
+pub mod damaijia;
 mod rng;
 pub mod shoptima;
 #[cfg(test)]
@@ -27,6 +28,7 @@ mod test_support;
 pub mod westmonth;
 pub mod wshoto;
 
+pub use damaijia::{DamaijiaConfig, DamaijiaSim};
 pub use rng::Rng;
 pub use shoptima::{ListFault, ShoptimaConfig, ShoptimaSim};
 pub use westmonth::{WestmonthConfig, WestmonthSim};

@@ -1,0 +1,222 @@
+//! The Damaijia (大麦家) Douyin-shop relay simulator (`damaijia-douyin-order-search.md`).
+//!
+//! `POST /vv/external/requestDyErp/order-searchList` with `Authorization:
+//! <access token>` and `{shop_id, params: {create_time_start (required),
+//! create_time_end, update_time_start, update_time_end, order_by, order_asc,
+//! page (0-based), size (≤ 100)}}`; numbers may come as strings. The answer is
+//! `{"data": {"page", "shop_order_list", "size", "total", "deduct_money"}, "status": 0}`,
+//! each shop order holding its sku orders; amounts in fen; buyer fields encrypted.
+//!
+//! Error answers use the document's codes: 100 bad parameters (a missing
+//! `create_time_start`, `size` over 100), 302 a `shop_id` this token is not
+//! authorised for, 204 a wrong token (no permission). Where the document is
+//! silent: errors are HTTP 200 `{"status": code, "msg": "<the table's words>", "data": null}`.
+//!
+//! Admin: `GET /_sandbox/truth`, `GET /_sandbox/stats`, and
+//! [`DamaijiaSim::fail_next`] to answer the next requests with a status code.
+
+mod generate;
+mod order;
+
+pub use generate::generate;
+pub use order::{DamaijiaSimOrder, DamaijiaSku, lossy};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// How to make a Damaijia simulator.
+#[derive(Debug, Clone)]
+pub struct DamaijiaConfig {
+    pub token: String,
+    /// The Douyin shop_id the token is authorised for.
+    pub shop_id: String,
+    pub orders: u64,
+    pub seed: u64,
+    pub anchor: i64,
+    pub span_seconds: i64,
+}
+
+impl Default for DamaijiaConfig {
+    fn default() -> Self {
+        DamaijiaConfig {
+            token: "sandbox-damaijia-token".into(),
+            shop_id: "20358278".into(),
+            orders: 1000,
+            seed: 1,
+            anchor: crate::unix_now(),
+            span_seconds: 28 * 86_400,
+        }
+    }
+}
+
+/// A Douyin shop behind Damaijia, held in memory. Clones share the orders.
+#[derive(Debug, Clone)]
+pub struct DamaijiaSim {
+    state: Arc<Mutex<DamaijiaState>>,
+    token: Arc<str>,
+    shop_id: Arc<str>,
+}
+
+#[derive(Debug, Default)]
+struct DamaijiaState {
+    orders: Vec<DamaijiaSimOrder>,
+    requests: BTreeMap<String, u64>,
+    /// Status codes for the next requests (101, 200, 204, …).
+    faults: VecDeque<i64>,
+}
+
+/// The document's words for each status code.
+pub fn status_message(code: i64) -> &'static str {
+    match code {
+        100 => "请求参数错误",
+        101 => "请求超时,请重试",
+        103 => "旺旺账号不存在",
+        200 => "系统错误,请联系客服",
+        203 => "暂不支持当前接口",
+        204 => "请求异常:无该接口权限,请前往官网开通正式接口。",
+        302 => "未授权店铺",
+        _ => "",
+    }
+}
+
+impl DamaijiaSim {
+    pub fn new(config: &DamaijiaConfig) -> Self {
+        let orders = (0..config.orders).map(|i| generate(config.seed, config.anchor, config.span_seconds, i)).collect();
+        DamaijiaSim {
+            state: Arc::new(Mutex::new(DamaijiaState { orders, ..DamaijiaState::default() })),
+            token: config.token.as_str().into(),
+            shop_id: config.shop_id.as_str().into(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, DamaijiaState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every shop order as the list would show it now, by order id.
+    pub fn truth(&self) -> Vec<Value> {
+        let state = self.lock();
+        let mut orders: Vec<&DamaijiaSimOrder> = state.orders.iter().collect();
+        orders.sort_by(|a, b| a.order_id.cmp(&b.order_id));
+        orders.into_iter().map(DamaijiaSimOrder::to_json).collect()
+    }
+
+    /// Changes one order; false when there is no such order.
+    pub fn mutate(&self, order_id: &str, change: impl FnOnce(&mut DamaijiaSimOrder)) -> bool {
+        match self.lock().orders.iter_mut().find(|o| o.order_id == order_id) {
+            Some(order) => {
+                change(order);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Answers the next requests with these status codes, one each.
+    pub fn fail_next(&self, codes: &[i64]) {
+        self.lock().faults.extend(codes.iter().copied());
+    }
+
+    pub fn requests(&self) -> BTreeMap<String, u64> {
+        self.lock().requests.clone()
+    }
+
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/vv/external/requestDyErp/order-searchList", post(search))
+            .route(
+                "/_sandbox/truth",
+                get(|State(sim): State<DamaijiaSim>| async move { Json(json!({"orders": sim.truth()})) }),
+            )
+            .route(
+                "/_sandbox/stats",
+                get(|State(sim): State<DamaijiaSim>| async move { Json(json!({"requests": sim.requests()})) }),
+            )
+            .with_state(self.clone())
+    }
+}
+
+fn failure(code: i64) -> Response {
+    Json(json!({"status": code, "msg": status_message(code), "data": null})).into_response()
+}
+
+/// A parameter as a whole number: number or numeric string.
+fn int_param(params: &Value, name: &str) -> Result<Option<i64>, ()> {
+    match params.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or(()),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| ()),
+        Some(_) => Err(()),
+    }
+}
+
+async fn search(State(sim): State<DamaijiaSim>, headers: HeaderMap, body: Bytes) -> Response {
+    let fault = {
+        let mut state = sim.lock();
+        *state.requests.entry("POST /vv/external/requestDyErp/order-searchList".into()).or_default() += 1;
+        state.faults.pop_front()
+    };
+    if let Some(code) = fault {
+        return failure(code);
+    }
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(&*sim.token) {
+        return failure(204);
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else { return failure(100) };
+    let shop_id = match body.get("shop_id") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => return failure(100),
+    };
+    if shop_id != *sim.shop_id {
+        return failure(302);
+    }
+    let params = body.get("params").cloned().unwrap_or(Value::Null);
+    let ints: Result<Vec<Option<i64>>, ()> =
+        ["create_time_start", "create_time_end", "update_time_start", "update_time_end", "page", "size"]
+            .iter()
+            .map(|name| int_param(&params, name))
+            .collect();
+    let Ok(&[Some(create_start), create_end, update_start, update_end, page, size]) = ints.as_deref() else {
+        // Unreadable numbers, or no create_time_start (required).
+        return failure(100);
+    };
+    let (Some(page @ 0..), Some(size @ 1..=100)) = (page, size) else { return failure(100) };
+    let by_update = params.get("order_by").and_then(Value::as_str) == Some("update_time");
+    let ascending = match params.get("order_asc") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s == "true",
+        _ => false,
+    };
+    let state = sim.lock();
+    let mut matches: Vec<&DamaijiaSimOrder> = state
+        .orders
+        .iter()
+        .filter(|o| o.create_time >= create_start && create_end.is_none_or(|e| o.create_time <= e))
+        .filter(|o| update_start.is_none_or(|s| o.update_time >= s) && update_end.is_none_or(|e| o.update_time <= e))
+        .collect();
+    let key = |o: &DamaijiaSimOrder| (if by_update { o.update_time } else { o.create_time }, o.order_id.clone());
+    matches.sort_by_key(|o| key(o));
+    if !ascending {
+        matches.reverse();
+    }
+    let total = matches.len();
+    let list: Vec<Value> =
+        matches.iter().skip((page * size) as usize).take(size as usize).map(|o| o.to_json()).collect();
+    Json(json!({
+        "data": {"page": page, "shop_order_list": list, "size": size, "total": total, "deduct_money": 0},
+        "status": 0,
+    }))
+    .into_response()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,223 @@
+//! The simulator's record of a Douyin shop order as Damaijia relays it, and its
+//! JSON: built on the document's own example order as a template, so every
+//! field name and JSON type is the document's; the fields that vary are
+//! overwritten. Amounts are integer fen; times unix seconds, `0` for "not yet".
+
+use serde_json::{Number, Value, json};
+use std::sync::LazyLock;
+
+/// The document's example answer, verbatim.
+const EXAMPLE: &str = include_str!("../../../../fixtures/damaijia/search-success.json");
+
+static TEMPLATE: LazyLock<(Value, Value)> = LazyLock::new(|| {
+    let example: Value = serde_json::from_str(EXAMPLE).expect("the document's example is JSON");
+    let shop_order = example["data"]["shop_order_list"][0].clone();
+    let sku_order = shop_order["sku_order_list"][0].clone();
+    (shop_order, sku_order)
+});
+
+/// One sku order (商品单): a line of a shop order.
+#[derive(Debug, Clone)]
+pub struct DamaijiaSku {
+    pub sku_order_id: String,
+    pub product_id: u64,
+    pub sku_id: u64,
+    pub product_name: String,
+    pub product_pic: String,
+    pub spec: Vec<(String, String)>,
+    pub out_sku_id: String,
+    pub item_num: i64,
+    /// 商品现价, fen.
+    pub origin_amount: i64,
+    /// after_sale_info.refund_status: 0 none … 3 refunded.
+    pub refund_status: i64,
+}
+
+/// One shop order (店铺单).
+#[derive(Debug, Clone)]
+pub struct DamaijiaSimOrder {
+    pub order_id: String,
+    /// 1 待支付, 105 已支付, 2 备货中, 3 已发货, 4 已关闭, 5 已完成.
+    pub order_status: i64,
+    /// 主流程状态; 21 发货前退款完成 for orders refunded before shipping.
+    pub main_status: i64,
+    pub create_time: i64,
+    pub update_time: i64,
+    pub pay_time: i64,
+    pub ship_time: i64,
+    pub finish_time: i64,
+    pub post_amount: i64,
+    pub promotion_amount: i64,
+    pub skus: Vec<DamaijiaSku>,
+    /// (tracking_no, company, company_name)
+    pub logistics: Option<(String, String, String)>,
+    /// (province, city, town, street) names.
+    pub region: (String, String, String, String),
+    pub encrypted_receiver: String,
+    pub encrypted_tel: String,
+    pub encrypted_detail: String,
+}
+
+fn status_desc(status: i64) -> &'static str {
+    match status {
+        1 => "待支付",
+        105 => "已支付",
+        2 => "备货中",
+        101 => "部分发货",
+        3 => "已发货",
+        4 => "已关闭",
+        5 => "已完成",
+        _ => "未知",
+    }
+}
+
+fn main_status_desc(status: i64) -> &'static str {
+    match status {
+        21 => "发货前退款完成",
+        103 => "部分支付",
+        other => status_desc(other),
+    }
+}
+
+/// A u64 as the platform's lossy `product_id`: the nearest double, printed the
+/// way JavaScript prints it (16 significant digits, then zeros), as the example's
+/// 3489373605366769000 for 3489373605366769084.
+pub fn lossy(id: u64) -> Value {
+    let text = id.to_string();
+    let kept: String = text.chars().take(16).collect();
+    let lossy = format!("{kept}{}", "0".repeat(text.len().saturating_sub(16)));
+    Value::Number(lossy.parse::<Number>().expect("digits are a number"))
+}
+
+impl DamaijiaSimOrder {
+    pub fn sum_fen(&self) -> i64 {
+        self.skus.iter().map(|s| s.origin_amount * s.item_num).sum()
+    }
+
+    /// 订单金额: goods + freight − promotions.
+    pub fn order_amount(&self) -> i64 {
+        self.sum_fen() + self.post_amount - self.promotion_amount
+    }
+
+    fn post_addr(&self) -> Value {
+        let (province, city, town, street) = &self.region;
+        json!({
+            "city": {"id": "330100", "name": city},
+            "detail": "",
+            "encrypt_detail": self.encrypted_detail,
+            "province": {"id": "33", "name": province},
+            "street": {"id": "330106006", "name": street},
+            "town": {"id": "330106", "name": town},
+        })
+    }
+
+    /// The shop order as `shop_order_list[]` shows it.
+    pub fn to_json(&self) -> Value {
+        let (shop_template, sku_template) = &*TEMPLATE;
+        let mut order = shop_template.clone();
+        let logistics: Vec<Value> = match &self.logistics {
+            None => vec![],
+            Some((tracking, company, name)) => vec![json!({
+                "tracking_no": tracking,
+                "company": company,
+                "ship_time": self.ship_time,
+                "delivery_id": format!("{company}_{tracking}"),
+                "company_name": name,
+                "product_info": self.skus.iter().map(|s| json!({
+                    "price": s.origin_amount,
+                    "outer_sku_id": s.out_sku_id,
+                    "sku_id": s.sku_id,
+                    "sku_specs": s.spec.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>(),
+                    "product_id": lossy(s.product_id),
+                    "sku_order_id": s.sku_order_id,
+                })).collect::<Vec<_>>(),
+            })],
+        };
+        let skus: Vec<Value> = self
+            .skus
+            .iter()
+            .map(|s| {
+                let mut sku = sku_template.clone();
+                let set = |sku: &mut Value, key: &str, value: Value| sku[key] = value;
+                set(&mut sku, "after_sale_info", json!({
+                    "after_sale_status": if s.refund_status == 3 { 12 } else if s.refund_status > 0 { 6 } else { 0 },
+                    "after_sale_type": if s.refund_status > 0 { 2 } else { 0 },
+                    "refund_status": s.refund_status,
+                }));
+                for (key, value) in [
+                    ("order_id", json!(s.sku_order_id)),
+                    ("parent_order_id", json!(self.order_id)),
+                    ("order_status", json!(self.order_status)),
+                    ("order_status_desc", json!(status_desc(self.order_status))),
+                    ("main_status", json!(self.main_status)),
+                    ("main_status_desc", json!(main_status_desc(self.main_status))),
+                    ("create_time", json!(self.create_time)),
+                    ("update_time", json!(self.update_time)),
+                    ("pay_time", json!(self.pay_time)),
+                    ("ship_time", json!(self.ship_time)),
+                    ("finish_time", json!(self.finish_time)),
+                    ("item_num", json!(s.item_num)),
+                    ("origin_amount", json!(s.origin_amount)),
+                    ("sum_amount", json!(s.origin_amount * s.item_num)),
+                    ("order_amount", json!(s.origin_amount * s.item_num)),
+                    ("pay_amount", json!(s.origin_amount * s.item_num)),
+                    ("product_id", lossy(s.product_id)),
+                    ("product_id_str", json!(s.product_id.to_string())),
+                    ("sku_id", json!(s.sku_id)),
+                    ("product_name", json!(s.product_name)),
+                    ("product_pic", json!(s.product_pic)),
+                    ("out_sku_id", json!(s.out_sku_id)),
+                    ("spec", json!(s.spec.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>())),
+                    ("post_addr", self.post_addr()),
+                    ("encrypt_post_receiver", json!(self.encrypted_receiver)),
+                    ("encrypt_post_tel", json!(self.encrypted_tel)),
+                ] {
+                    set(&mut sku, key, value);
+                }
+                sku
+            })
+            .collect();
+        for (key, value) in [
+            ("order_id", json!(self.order_id)),
+            ("order_status", json!(self.order_status)),
+            ("order_status_desc", json!(status_desc(self.order_status))),
+            ("main_status", json!(self.main_status)),
+            ("main_status_desc", json!(main_status_desc(self.main_status))),
+            ("create_time", json!(self.create_time)),
+            ("update_time", json!(self.update_time)),
+            ("pay_time", json!(self.pay_time)),
+            ("ship_time", json!(self.ship_time)),
+            ("finish_time", json!(self.finish_time)),
+            ("exp_ship_time", json!(self.create_time + 2 * 86_400)),
+            ("order_amount", json!(self.order_amount())),
+            ("pay_amount", json!(self.order_amount())),
+            ("post_amount", json!(self.post_amount)),
+            ("promotion_amount", json!(self.promotion_amount)),
+            ("promotion_shop_amount", json!(self.promotion_amount)),
+            ("total_promotion_amount", json!(self.promotion_amount)),
+            ("logistics_info", json!(logistics)),
+            ("post_addr", self.post_addr()),
+            ("encrypt_post_receiver", json!(self.encrypted_receiver)),
+            ("encrypt_post_tel", json!(self.encrypted_tel)),
+            (
+                "channel_payment_no",
+                json!(if self.pay_time > 0 { format!("2021{}", self.pay_time) } else { String::new() }),
+            ),
+            ("sku_order_list", json!(skus)),
+        ] {
+            order[key] = value;
+        }
+        order
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lossy;
+
+    #[test]
+    fn product_ids_lose_digits_like_the_example() {
+        assert_eq!(lossy(3_489_373_605_366_769_084).to_string(), "3489373605366769000");
+        assert_eq!(lossy(1234).to_string(), "1234");
+    }
+}
