@@ -12,6 +12,7 @@
 //! on its own. It answers one request at a time and classifies every failure
 //! ([`ErrorKind`]) so that the sync engine can decide.
 
+pub mod damaijia;
 pub mod error;
 pub mod http;
 pub mod registry;

@@ -1,7 +1,7 @@
 //! Platform key → connector. Adding a platform adds its folder and one line in
 //! [`connect`].
 
-use crate::{Connector, ConnectorError, Secret, shoptima, westmonth, wshoto};
+use crate::{Connector, ConnectorError, Secret, damaijia, shoptima, westmonth, wshoto};
 use jiff::tz::TimeZone;
 use orderhub_model::Platform;
 use std::time::Duration;
@@ -22,6 +22,9 @@ pub struct ShopSettings {
     pub timezone: TimeZone,
     /// Damaijia only: the Douyin `shop_id`.
     pub remote_shop_id: Option<String>,
+    /// Where the shop's sync starts; Damaijia requires a creation-time lower
+    /// bound on every list request and takes it from here.
+    pub sync_from: Option<jiff::Timestamp>,
     /// Page size to ask for; `None` asks for the platform's largest.
     pub page_size: Option<u32>,
     /// Per-request time limit.
@@ -34,9 +37,10 @@ pub fn connect(settings: ShopSettings) -> Result<Box<dyn Connector>, ConnectorEr
         Platform::Shoptima => Box::new(shoptima::ShoptimaConnector::new(settings)?),
         Platform::Wshoto => Box::new(wshoto::WshotoConnector::new(settings)?),
         Platform::Westmonth => Box::new(westmonth::WestmonthConnector::new(settings)?),
+        Platform::Damaijia => Box::new(damaijia::DamaijiaConnector::new(settings)?),
         other => {
             return Err(ConnectorError::Config(format!(
-                "shop {:?}: the {other} connector is not built yet; supported now: shoptima, wshoto, westmonth",
+                "shop {:?}: the {other} connector is not built yet; supported now: shoptima, wshoto, westmonth, damaijia",
                 settings.shop
             )));
         }

@@ -97,6 +97,11 @@ pub fn to_wall_clock(instant: Timestamp, zone: &jiff::tz::TimeZone) -> String {
     instant.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string()
 }
 
+/// An amount in fen (1/100 yuan, an integer) as yuan: `1000` reads `10.00`.
+pub fn opt_fen<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    Ok(opt_integer(d)?.map(|fen| Decimal::new(fen, 2)))
+}
+
 /// A whole number from a JSON number or a numeric string; `null` and `""` read as `None`.
 pub fn opt_integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let text = match Value::deserialize(d)? {

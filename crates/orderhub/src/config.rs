@@ -360,6 +360,7 @@ fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> 
             auth_scheme,
             timezone,
             remote_shop_id,
+            sync_from: Some(sync_from),
             page_size,
             timeout,
         },

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    /// Orders each simulated platform holds (Shoptima, Wshoto and Westmonth shops).
+    /// Orders each simulated platform holds (Shoptima, Wshoto, Westmonth and Damaijia shops).
     #[arg(long, default_value_t = 1000)]
     orders: u64,
     /// Seed of the order generator.

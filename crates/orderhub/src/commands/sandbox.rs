@@ -5,7 +5,8 @@ use crate::output::print_json;
 use anyhow::Context as _;
 use jiff::{SignedDuration, Timestamp};
 use orderhub_sandbox::{
-    Running, ShoptimaConfig, ShoptimaSim, WestmonthConfig, WestmonthSim, WshotoConfig, WshotoSim, serve,
+    DamaijiaConfig, DamaijiaSim, Running, ShoptimaConfig, ShoptimaSim, WestmonthConfig, WestmonthSim, WshotoConfig,
+    WshotoSim, serve,
 };
 use serde_json::json;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -37,6 +38,8 @@ pub struct SandboxShop {
     pub platform: &'static str,
     pub base_url: String,
     pub token: String,
+    /// Damaijia only: the Douyin shop_id.
+    pub remote_shop_id: Option<String>,
 }
 
 /// The running simulators; they stop when this is dropped.
@@ -45,6 +48,7 @@ pub struct Sandbox {
     pub shoptima: ShoptimaSim,
     pub wshoto: WshotoSim,
     pub westmonth: WestmonthSim,
+    pub damaijia: DamaijiaSim,
     /// Where the generated orders start: a safe `sync_from`.
     pub earliest: Timestamp,
     _running: Vec<Running>,
@@ -69,7 +73,19 @@ pub async fn start(orders: u64, seed: u64, port: u16) -> anyhow::Result<Sandbox>
     let westmonth = WestmonthSim::new(&westmonth_config);
     let westmonth_running = serve(westmonth.router(), bind(2), "").await.with_context(|| listen_error(2))?;
 
-    let span = shoptima_config.span_seconds.max(wshoto_config.span_seconds).max(westmonth_config.span_seconds);
+    let damaijia_config = DamaijiaConfig { orders, seed, anchor: shoptima_config.anchor, ..DamaijiaConfig::default() };
+    let damaijia = DamaijiaSim::new(&damaijia_config);
+    let damaijia_running = serve(damaijia.router(), bind(3), "").await.with_context(|| listen_error(3))?;
+
+    let span = [
+        shoptima_config.span_seconds,
+        wshoto_config.span_seconds,
+        westmonth_config.span_seconds,
+        damaijia_config.span_seconds,
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or(0);
     let earliest =
         Timestamp::from_second(shoptima_config.anchor - span)?.checked_sub(SignedDuration::from_hours(24))?;
     let shops = vec![
@@ -78,18 +94,28 @@ pub async fn start(orders: u64, seed: u64, port: u16) -> anyhow::Result<Sandbox>
             platform: "shoptima",
             base_url: shoptima_running.base_url.clone(),
             token: shoptima_config.token.clone(),
+            remote_shop_id: None,
         },
         SandboxShop {
             key: "fengxi",
             platform: "wshoto",
             base_url: wshoto_running.base_url.clone(),
             token: wshoto_config.access_token.clone(),
+            remote_shop_id: None,
         },
         SandboxShop {
             key: "westmoon",
             platform: "westmonth",
             base_url: westmonth_running.base_url.clone(),
             token: westmonth_config.token.clone(),
+            remote_shop_id: None,
+        },
+        SandboxShop {
+            key: "taoyitao",
+            platform: "damaijia",
+            base_url: damaijia_running.base_url.clone(),
+            token: damaijia_config.token.clone(),
+            remote_shop_id: Some(damaijia_config.shop_id.clone()),
         },
     ];
     Ok(Sandbox {
@@ -97,15 +123,19 @@ pub async fn start(orders: u64, seed: u64, port: u16) -> anyhow::Result<Sandbox>
         shoptima,
         wshoto,
         westmonth,
+        damaijia,
         earliest,
-        _running: vec![shoptima_running, wshoto_running, westmonth_running],
+        _running: vec![shoptima_running, wshoto_running, westmonth_running, damaijia_running],
     })
 }
 
 impl Sandbox {
     /// Orders on every simulated platform now.
     pub fn order_count(&self) -> usize {
-        self.shoptima.truth().len() + self.wshoto.truth().len() + self.westmonth.truth().len()
+        self.shoptima.truth().len()
+            + self.wshoto.truth().len()
+            + self.westmonth.truth().len()
+            + self.damaijia.truth().len()
     }
 }
 
@@ -127,6 +157,9 @@ pub fn config_text(sandbox: &Sandbox, database_url: &str, listen: &str) -> Strin
             quote(&shop.token),
             quote(&sandbox.earliest.to_string()),
         ));
+        if let Some(remote) = &shop.remote_shop_id {
+            text.push_str(&format!("remote_shop_id = {}\n", quote(remote)));
+        }
     }
     text
 }

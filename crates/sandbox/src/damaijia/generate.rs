@@ -46,11 +46,15 @@ pub fn generate(seed: u64, anchor: i64, span: i64, index: u64) -> DamaijiaSimOrd
     let close_time = if order_status == 4 { clamp(create_time + rng.range(1800, 86_400)) } else { 0 };
     let update_time = [create_time, pay_time, ship_time, finish_time, close_time].into_iter().max().unwrap();
     let lines = 1 + (rng.range(0, 100) / 80) as usize;
-    let order_id = format!("48{:017}", 79_354_354_618_346_764u64 % 100_000_000_000_000_000 + index * 7919);
+    let order_id = format!("48{:017}", 79_354_354_618_346_764u64 + index * 7919);
     let skus = (0..lines)
         .map(|n| {
             let (name, spec_name, spec_value, price) = *rng.pick(PRODUCTS);
-            let product_id = 3_489_373_605_366_769_084u64 + (rng.next_u64() % 1000) * 1_000_003;
+            let mut product_id = 3_489_373_605_366_769_084u64 + (rng.next_u64() % 1000) * 1_000_003;
+            // Ids ending in 000 survive the platform's rounding; keep every id one that does not.
+            if product_id.is_multiple_of(1000) {
+                product_id += 7;
+            }
             DamaijiaSku {
                 sku_order_id: format!("{order_id}{n}"),
                 product_id,

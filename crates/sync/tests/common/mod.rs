@@ -35,6 +35,7 @@ pub fn connector(platform: Platform, base_url: &str, token: &str) -> Box<dyn Con
         auth_scheme: None,
         timezone: jiff::tz::TimeZone::get("Asia/Shanghai").unwrap(),
         remote_shop_id: None,
+        sync_from: None,
         page_size: None,
         timeout: Duration::from_secs(5),
     })

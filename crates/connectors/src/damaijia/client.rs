@@ -1,0 +1,170 @@
+//! The Damaijia HTTP client: one POST endpoint, `status` codes from the document's table.
+
+use super::normalize::normalize;
+use super::wire::{DamaijiaEnvelope, DamaijiaOrderPage};
+use crate::http::{HttpClient, join_url};
+use crate::wire::parse_json_lenient;
+use crate::{
+    BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShipmentOutcome,
+    ShipmentRequest, ShopSettings,
+};
+use async_trait::async_trait;
+use jiff::Timestamp;
+use orderhub_model::{Order, Platform};
+use reqwest::header::HeaderValue;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The document: `size` 单页大小,限制100以内.
+pub const MAX_SIZE: u32 = 100;
+
+const ENDPOINT: &str = "POST /vv/external/requestDyErp/order-searchList";
+
+/// A connection to one Douyin shop through Damaijia.
+#[derive(Debug)]
+pub struct DamaijiaConnector {
+    shop: String,
+    url: String,
+    authorization: HeaderValue,
+    remote_shop_id: String,
+    created_from: Timestamp,
+    size: u32,
+    http: HttpClient,
+}
+
+impl DamaijiaConnector {
+    pub fn new(settings: ShopSettings) -> Result<Self, ConnectorError> {
+        let remote_shop_id = settings.remote_shop_id.clone().ok_or_else(|| {
+            ConnectorError::Config(format!(
+                "shop {:?}: a damaijia shop needs remote_shop_id (the Douyin shop_id)",
+                settings.shop
+            ))
+        })?;
+        let mut authorization = HeaderValue::from_str(settings.token.expose()).map_err(|_| {
+            ConnectorError::Config(format!(
+                "shop {:?}: the token holds characters an HTTP header cannot carry",
+                settings.shop
+            ))
+        })?;
+        authorization.set_sensitive(true);
+        Ok(DamaijiaConnector {
+            http: HttpClient::new(Platform::Damaijia, settings.timeout)?,
+            url: join_url(&settings.base_url, "vv/external/requestDyErp/order-searchList"),
+            size: settings.page_size.unwrap_or(MAX_SIZE).clamp(1, MAX_SIZE),
+            created_from: settings.sync_from.unwrap_or(Timestamp::UNIX_EPOCH),
+            shop: settings.shop,
+            remote_shop_id,
+            authorization,
+        })
+    }
+}
+
+fn malformed(detail: String) -> ConnectorError {
+    ConnectorError::Malformed { platform: Platform::Damaijia, endpoint: ENDPOINT, detail }
+}
+
+/// Reads the envelope and classifies every status code of the document's table.
+pub(crate) fn read_answer(http_status: u16, body: &[u8]) -> Result<Value, ConnectorError> {
+    let platform = Platform::Damaijia;
+    if http_status == 429 || http_status >= 500 {
+        return Err(ConnectorError::ServerError { platform, status: http_status, message: String::new() });
+    }
+    let value =
+        parse_json_lenient(body).map_err(|e| malformed(format!("HTTP {http_status}, body is not JSON: {e}")))?;
+    let envelope = DamaijiaEnvelope::deserialize(&value).map_err(|e| malformed(e.to_string()))?;
+    let code = envelope.status.unwrap_or_default();
+    let message = envelope.msg.or(envelope.message).unwrap_or_default();
+    let (kind, meaning) = match code.as_str() {
+        "0" => return Ok(envelope.data),
+        "" => return Err(malformed(format!("HTTP {http_status}, no status in the answer"))),
+        "100" => (ErrorKind::BadRequest, "request parameters wrong: a bug in orderhub, please report it"),
+        "101" => (ErrorKind::Transient, "timed out, retry"),
+        "103" => (ErrorKind::Auth, "the account does not exist: check the token"),
+        "200" => (ErrorKind::Transient, "system error on Damaijia's side"),
+        "203" => (ErrorKind::BadRequest, "this API is not supported"),
+        "204" => (
+            ErrorKind::Quota,
+            "no permission for this API, or the call quota is spent: open or top up the API on damaijia168.com",
+        ),
+        "302" => (ErrorKind::Auth, "the shop is not authorised: scan the authorisation link to grant the shop"),
+        _ => (ErrorKind::BadRequest, ""),
+    };
+    if kind == ErrorKind::Auth {
+        return Err(ConnectorError::Unauthorized {
+            platform,
+            status: http_status,
+            code: Some(code),
+            message: format!("{message} ({meaning})"),
+        });
+    }
+    Err(ConnectorError::Platform { platform, kind, code, message, meaning })
+}
+
+#[async_trait]
+impl Connector for DamaijiaConnector {
+    fn platform(&self) -> Platform {
+        Platform::Damaijia
+    }
+
+    fn shop(&self) -> &str {
+        &self.shop
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { list_by: Some(ListBy::UpdatedTime), partitions: &["all"], max_page_size: MAX_SIZE, ship: false }
+    }
+
+    async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError> {
+        let page = query.page.saturating_sub(1); // the document's pages start at 0
+        let body = json!({
+            "shop_id": self.remote_shop_id,
+            "params": {
+                "create_time_start": self.created_from.as_second(),
+                "update_time_start": query.from.as_second(),
+                "update_time_end": query.to.as_second(),
+                "order_by": "update_time",
+                "order_asc": true,
+                "page": page,
+                "size": self.size,
+            }
+        });
+        let request = self
+            .http
+            .request(reqwest::Method::POST, &self.url)
+            .header(reqwest::header::AUTHORIZATION, self.authorization.clone())
+            .json(&body);
+        let answer = self.http.send(request).await?;
+        let data = read_answer(answer.status, &answer.body)?;
+        let data = DamaijiaOrderPage::deserialize(data).map_err(|e| malformed(e.to_string()))?;
+        let total = data.total.and_then(|t| u64::try_from(t).ok());
+        let read = u64::from(page) * u64::from(self.size) + data.shop_order_list.len() as u64;
+        let last_page = data.shop_order_list.is_empty() || total.is_none_or(|t| read >= t);
+        let orders = data
+            .shop_order_list
+            .into_iter()
+            .map(|raw| {
+                normalize(&self.shop, &raw).map_err(|e| BadOrder {
+                    order_number: raw.get("order_id").and_then(Value::as_str).map(String::from),
+                    error: e.to_string(),
+                    raw,
+                })
+            })
+            .collect();
+        Ok(OrderPage { orders, last_page, total })
+    }
+
+    async fn fetch(&self, _order_number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError> {
+        Err(ConnectorError::Config(format!(
+            "shop {:?}: the order-searchList API has no lookup by order number; its orders come in by sync",
+            self.shop
+        )))
+    }
+
+    async fn ship(&self, _shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError> {
+        Err(ConnectorError::Config(format!("shop {:?}: Damaijia's order API does not take shipments", self.shop)))
+    }
+
+    fn api_calls(&self) -> u64 {
+        self.http.calls()
+    }
+}

@@ -1,0 +1,22 @@
+//! Damaijia (大麦家) relay for Douyin shops (`damaijia-douyin-order-search.md`).
+//!
+//! - [`wire`]: the shop order and its sku orders as the document lists them;
+//! - [`client`]: `POST /vv/external/requestDyErp/order-searchList` with
+//!   `Authorization: <access token>`, `{shop_id, params}`, 0-based `page`,
+//!   `size` ≤ 100, update-time windows ordered by update time, the `status`
+//!   codes of the document's table classified;
+//! - [`normalize`]: wire → canonical, mapped in `docs/platforms/damaijia.md`.
+//!
+//! Amounts are integer fen. `product_id` is a JSON number that has lost digits;
+//! `product_id_str` is the exact one and the only one read. Buyer fields arrive
+//! encrypted and stay so: canonical values carry the [`ENCRYPTED_PREFIX`].
+
+mod client;
+pub mod normalize;
+pub mod wire;
+
+pub use client::{DamaijiaConnector, MAX_SIZE};
+pub use normalize::{ENCRYPTED_PREFIX, normalize};
+
+#[cfg(test)]
+mod tests;
