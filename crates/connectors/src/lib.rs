@@ -18,6 +18,7 @@ pub mod http;
 pub mod registry;
 mod secret;
 pub mod shoptima;
+pub mod vanmall;
 pub mod westmonth;
 pub mod wire;
 pub mod wshoto;

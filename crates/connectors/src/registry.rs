@@ -1,7 +1,7 @@
 //! Platform key → connector. Adding a platform adds its folder and one line in
 //! [`connect`].
 
-use crate::{Connector, ConnectorError, Secret, damaijia, shoptima, westmonth, wshoto};
+use crate::{Connector, ConnectorError, Secret, damaijia, shoptima, vanmall, westmonth, wshoto};
 use jiff::tz::TimeZone;
 use orderhub_model::Platform;
 use std::time::Duration;
@@ -38,11 +38,6 @@ pub fn connect(settings: ShopSettings) -> Result<Box<dyn Connector>, ConnectorEr
         Platform::Wshoto => Box::new(wshoto::WshotoConnector::new(settings)?),
         Platform::Westmonth => Box::new(westmonth::WestmonthConnector::new(settings)?),
         Platform::Damaijia => Box::new(damaijia::DamaijiaConnector::new(settings)?),
-        other => {
-            return Err(ConnectorError::Config(format!(
-                "shop {:?}: the {other} connector is not built yet; supported now: shoptima, wshoto, westmonth, damaijia",
-                settings.shop
-            )));
-        }
+        Platform::Vanmall => Box::new(vanmall::VanmallConnector::new(settings)?),
     })
 }

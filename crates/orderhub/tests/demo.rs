@@ -11,7 +11,7 @@ async fn demo_syncs_the_sandbox_into_a_fresh_store_and_can_run_twice() {
         let out = run_orderhub(dir.path(), &["demo", "--no-serve", "--orders", "300"]).await;
         assert_success(&out);
         let text = stdout(&out);
-        assert!(text.contains("1200 of 1200 orders stored in sqlite://orderhub-demo.db (1200 events)"), "{text}");
+        assert!(text.contains("1500 of 1500 orders stored in sqlite://orderhub-demo.db (1500 events)"), "{text}");
     }
     // The config it leaves behind reads the demo's store.
     let out =

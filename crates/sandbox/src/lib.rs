@@ -25,12 +25,14 @@ mod rng;
 pub mod shoptima;
 #[cfg(test)]
 mod test_support;
+pub mod vanmall;
 pub mod westmonth;
 pub mod wshoto;
 
 pub use damaijia::{DamaijiaConfig, DamaijiaSim};
 pub use rng::Rng;
 pub use shoptima::{ListFault, ShoptimaConfig, ShoptimaSim};
+pub use vanmall::{VanmallConfig, VanmallSim};
 pub use westmonth::{WestmonthConfig, WestmonthSim};
 pub use wshoto::{WshotoConfig, WshotoSim};
 

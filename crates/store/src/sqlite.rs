@@ -159,6 +159,18 @@ impl Store {
         }
     }
 
+    /// Order numbers of a shop's orders that can still change (not completed or
+    /// cancelled), for platforms whose orders are refreshed one by one.
+    pub async fn open_order_numbers(&self, shop: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT order_number FROM orders WHERE shop = ?1 AND status NOT IN ('completed', 'cancelled')
+             ORDER BY order_number",
+        )
+        .bind(shop)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Number of orders stored.
     pub async fn order_count(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&self.pool).await?)

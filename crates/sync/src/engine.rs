@@ -111,13 +111,7 @@ async fn run_streams(
     let key = connector.shop().to_string();
     let capabilities = connector.capabilities();
     let Some(list_by) = capabilities.list_by else {
-        return Err(SyncError::Unsupported {
-            shop: key,
-            reason: format!(
-                "{} has no order list: its orders come in by number (orderhub fetch)",
-                connector.platform()
-            ),
-        });
+        return refresh_open_orders(store, connector, report, progress).await;
     };
     // Fixed for the whole run, so that pages cannot shift under orders placed after it.
     let upper = Timestamp::now();
@@ -245,6 +239,35 @@ async fn read_window(
     }
     // Every read shifted: what was read is stored; the cursor stays, so the next run reads it again.
     tracing::warn!(shop = %key, "the listing kept changing while paged; the next run reads this window again");
+    Ok(())
+}
+
+/// How many orders are fetched and written together when refreshing.
+const REFRESH_BATCH: usize = 50;
+
+/// For platforms with no list (VanMall): re-reads every known order that can
+/// still change, by number, and stores what changed. New orders come in by
+/// `orderhub fetch`.
+async fn refresh_open_orders(
+    store: &Store,
+    connector: &dyn Connector,
+    report: &mut SyncReport,
+    progress: ProgressFn<'_>,
+) -> Result<(), SyncError> {
+    let key = connector.shop().to_string();
+    let numbers =
+        store.open_order_numbers(&key).await.map_err(|source| SyncError::Store { shop: key.clone(), source })?;
+    let mut read = 0u64;
+    for batch in numbers.chunks(REFRESH_BATCH) {
+        let (stats, missing) = fetch_orders(store, connector, batch).await?;
+        if !missing.is_empty() {
+            tracing::warn!(shop = %key, orders = ?missing, "known orders the platform no longer finds; kept as stored");
+        }
+        report.orders += stats;
+        report.pages += batch.len() as u64;
+        read += batch.len() as u64;
+        progress(&key, read, Some(numbers.len() as u64));
+    }
     Ok(())
 }
 

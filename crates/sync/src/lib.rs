@@ -5,7 +5,9 @@
 //! up to a bound fixed when the run starts. Where the platform lists by update
 //! time (Wshoto) that window holds every change; where it lists by creation time
 //! only (Shoptima) the window also reaches back over the shop's refresh window,
-//! so that changes to recent orders are seen.
+//! so that changes to recent orders are seen. Where it has no list at all
+//! (VanMall), orders come in by number and every known order that can still
+//! change is re-read by number on each run.
 //! Every page is written in one transaction; the last page of a window commits the
 //! stream's cursor with it, so progress is never ahead of the data and a crash
 //! re-reads at most one window. A listing whose `total` moves while it is paged

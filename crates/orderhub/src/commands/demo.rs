@@ -14,7 +14,7 @@ use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    /// Orders each simulated platform holds (Shoptima, Wshoto, Westmonth and Damaijia shops).
+    /// Orders each simulated platform holds (Shoptima, Wshoto, Westmonth, Damaijia and VanMall shops).
     #[arg(long, default_value_t = 1000)]
     orders: u64,
     /// Seed of the order generator.
@@ -53,6 +53,19 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
 
     let store = open_store(&config.database_url).await?;
     let started = Instant::now();
+    // VanMall has no list API: its orders come in by number (a store's order
+    // notifications, or `orderhub fetch`). The demo hands over every number once.
+    if let Some(vanmall) = config.shops.iter().find(|s| s.settings.platform == orderhub_model::Platform::Vanmall) {
+        let numbers = sandbox.vanmall.order_numbers();
+        let connector = super::shop_sync(vanmall)?.connector;
+        let (stats, _) = orderhub_sync::fetch_orders(&store, connector.as_ref(), &numbers).await?;
+        if !context.json {
+            println!(
+                "fetched {} VanMall orders by number (VanMall has no list API)",
+                stats.new + stats.changed + stats.unchanged
+            );
+        }
+    }
     let outcome = sync_and_report(&store, &config.shops, context.json).await?;
     let elapsed = started.elapsed();
     if let Err(error) = outcome {

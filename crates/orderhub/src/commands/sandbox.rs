@@ -5,8 +5,8 @@ use crate::output::print_json;
 use anyhow::Context as _;
 use jiff::{SignedDuration, Timestamp};
 use orderhub_sandbox::{
-    DamaijiaConfig, DamaijiaSim, Running, ShoptimaConfig, ShoptimaSim, WestmonthConfig, WestmonthSim, WshotoConfig,
-    WshotoSim, serve,
+    DamaijiaConfig, DamaijiaSim, Running, ShoptimaConfig, ShoptimaSim, VanmallConfig, VanmallSim, WestmonthConfig,
+    WestmonthSim, WshotoConfig, WshotoSim, serve,
 };
 use serde_json::json;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -49,6 +49,7 @@ pub struct Sandbox {
     pub wshoto: WshotoSim,
     pub westmonth: WestmonthSim,
     pub damaijia: DamaijiaSim,
+    pub vanmall: VanmallSim,
     /// Where the generated orders start: a safe `sync_from`.
     pub earliest: Timestamp,
     _running: Vec<Running>,
@@ -77,11 +78,16 @@ pub async fn start(orders: u64, seed: u64, port: u16) -> anyhow::Result<Sandbox>
     let damaijia = DamaijiaSim::new(&damaijia_config);
     let damaijia_running = serve(damaijia.router(), bind(3), "").await.with_context(|| listen_error(3))?;
 
+    let vanmall_config = VanmallConfig { orders, seed, anchor: shoptima_config.anchor, ..VanmallConfig::default() };
+    let vanmall = VanmallSim::new(&vanmall_config);
+    let vanmall_running = serve(vanmall.router(), bind(4), "").await.with_context(|| listen_error(4))?;
+
     let span = [
         shoptima_config.span_seconds,
         wshoto_config.span_seconds,
         westmonth_config.span_seconds,
         damaijia_config.span_seconds,
+        vanmall_config.span_seconds,
     ]
     .into_iter()
     .max()
@@ -117,6 +123,13 @@ pub async fn start(orders: u64, seed: u64, port: u16) -> anyhow::Result<Sandbox>
             token: damaijia_config.token.clone(),
             remote_shop_id: Some(damaijia_config.shop_id.clone()),
         },
+        SandboxShop {
+            key: "fecshop",
+            platform: "vanmall",
+            base_url: vanmall_running.base_url.clone(),
+            token: vanmall_config.token.clone(),
+            remote_shop_id: None,
+        },
     ];
     Ok(Sandbox {
         shops,
@@ -124,8 +137,9 @@ pub async fn start(orders: u64, seed: u64, port: u16) -> anyhow::Result<Sandbox>
         wshoto,
         westmonth,
         damaijia,
+        vanmall,
         earliest,
-        _running: vec![shoptima_running, wshoto_running, westmonth_running, damaijia_running],
+        _running: vec![shoptima_running, wshoto_running, westmonth_running, damaijia_running, vanmall_running],
     })
 }
 
@@ -136,6 +150,7 @@ impl Sandbox {
             + self.wshoto.truth().len()
             + self.westmonth.truth().len()
             + self.damaijia.truth().len()
+            + self.vanmall.truth().len()
     }
 }
 

@@ -1,0 +1,114 @@
+//! The VanMall HTTP client: one order by number, GET with a JSON body.
+
+use super::normalize::normalize;
+use super::wire::VanmallEnvelope;
+use crate::http::{HttpClient, join_url};
+use crate::wire::parse_json_lenient;
+use crate::{
+    BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListQuery, OrderPage, ShipmentOutcome,
+    ShipmentRequest, ShopSettings,
+};
+use async_trait::async_trait;
+use jiff::tz::TimeZone;
+use orderhub_model::{Order, Platform};
+use reqwest::header::HeaderValue;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+const ENDPOINT: &str = "GET /manager/api/apps/openapi/order/info";
+
+/// A connection to one VanMall store.
+#[derive(Debug)]
+pub struct VanmallConnector {
+    shop: String,
+    url: String,
+    token: HeaderValue,
+    zone: TimeZone,
+    http: HttpClient,
+}
+
+impl VanmallConnector {
+    pub fn new(settings: ShopSettings) -> Result<Self, ConnectorError> {
+        let mut token = HeaderValue::from_str(settings.token.expose()).map_err(|_| {
+            ConnectorError::Config(format!(
+                "shop {:?}: the token holds characters an HTTP header cannot carry",
+                settings.shop
+            ))
+        })?;
+        token.set_sensitive(true);
+        Ok(VanmallConnector {
+            http: HttpClient::new(Platform::Vanmall, settings.timeout)?,
+            url: join_url(&settings.base_url, "manager/api/apps/openapi/order/info"),
+            zone: settings.timezone,
+            shop: settings.shop,
+            token,
+        })
+    }
+}
+
+fn malformed(detail: String) -> ConnectorError {
+    ConnectorError::Malformed { platform: Platform::Vanmall, endpoint: ENDPOINT, detail }
+}
+
+/// Reads the envelope: `code` 200 gives `data`; `Ok(None)` for an unknown order.
+pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<Option<Value>, ConnectorError> {
+    let platform = Platform::Vanmall;
+    if status == 429 || status >= 500 {
+        return Err(ConnectorError::ServerError { platform, status, message: String::new() });
+    }
+    let value = parse_json_lenient(body).map_err(|e| malformed(format!("HTTP {status}, body is not JSON: {e}")))?;
+    let envelope = VanmallEnvelope::deserialize(&value).map_err(|e| malformed(e.to_string()))?;
+    let code = envelope.code.unwrap_or_default();
+    let message = envelope.message.unwrap_or_default();
+    match code.as_str() {
+        "200" => Ok(Some(envelope.data)),
+        "404" => Ok(None),
+        "" => Err(malformed(format!("HTTP {status}, no code in the answer"))),
+        "401" | "403" => Err(ConnectorError::Unauthorized { platform, status, code: Some(code), message }),
+        _ => Err(ConnectorError::Platform { platform, kind: ErrorKind::BadRequest, code, message, meaning: "" }),
+    }
+}
+
+#[async_trait]
+impl Connector for VanmallConnector {
+    fn platform(&self) -> Platform {
+        Platform::Vanmall
+    }
+
+    fn shop(&self) -> &str {
+        &self.shop
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { list_by: None, partitions: &[], max_page_size: 1, ship: false }
+    }
+
+    async fn list_page(&self, _query: &ListQuery) -> Result<OrderPage, ConnectorError> {
+        Err(ConnectorError::Config(format!("shop {:?}: VanMall's API has no order list", self.shop)))
+    }
+
+    async fn fetch(&self, order_number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError> {
+        // GET with a JSON body, as the document says.
+        let request = self
+            .http
+            .request(reqwest::Method::GET, &self.url)
+            .header("open-access-token", self.token.clone())
+            .json(&json!({ "order_number": order_number }));
+        let answer = self.http.send(request).await?;
+        let Some(data) = read_answer(answer.status, &answer.body)? else { return Ok(None) };
+        let raw = data.get("order_info").cloned().ok_or_else(|| malformed("data has no order_info".into()))?;
+        Ok(Some(normalize(&self.shop, &self.zone, &raw).map_err(|e| BadOrder {
+            order_number: Some(order_number.to_string()),
+            error: e.to_string(),
+            raw,
+        })))
+    }
+
+    async fn ship(&self, _shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError> {
+        Err(ConnectorError::Config(format!("shop {:?}: VanMall's open API does not take shipments", self.shop)))
+    }
+
+    fn api_calls(&self) -> u64 {
+        self.http.calls()
+    }
+}
