@@ -134,7 +134,7 @@ fn damaijia_shop(base_url: &str, config: &DamaijiaConfig) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_equals_the_truth_in_yuan_with_exact_ids_and_encrypted_buyers() {
-    let (sim, running, config) = start_damaijia(1100).await;
+    let (sim, running, config) = start_damaijia(10_000).await;
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
         "[database]\nurl = \"sqlite://{}\"\n{}",
@@ -145,8 +145,8 @@ async fn sync_equals_the_truth_in_yuan_with_exact_ids_and_encrypted_buyers() {
     let out = run_orderhub(dir.path(), &["sync", "--once", "--json"]).await;
     assert_success(&out);
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(report["shops"][0]["report"]["orders"]["new"], 1100);
-    assert_eq!(report["shops"][0]["report"]["api_calls"], 11, "pages of 100");
+    assert_eq!(report["shops"][0]["report"]["orders"]["new"], 10_000);
+    assert_eq!(report["shops"][0]["report"]["api_calls"], 100, "pages of 100");
     let truth: HashMap<String, Value> =
         sim.truth().into_iter().map(|o| (o["order_id"].as_str().unwrap().to_string(), o)).collect();
     let out = run_orderhub(dir.path(), &["orders", "export"]).await;

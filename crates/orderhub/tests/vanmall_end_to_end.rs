@@ -75,7 +75,7 @@ fn assert_matches_truth(order: &Value, truth: &Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_by_number_then_refresh_of_the_open_ones() {
-    let config = VanmallConfig { token: "vm-e2e".into(), orders: 300, seed: 31, ..VanmallConfig::default() };
+    let config = VanmallConfig { token: "vm-e2e".into(), orders: 10_000, seed: 31, ..VanmallConfig::default() };
     let sim = VanmallSim::new(&config);
     let running = serve(sim.router(), "127.0.0.1:0".parse().unwrap(), "").await.unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -93,13 +93,13 @@ async fn orders_by_number_then_refresh_of_the_open_ones() {
     args.extend(numbers.iter().map(String::as_str));
     let out = run_orderhub(dir.path(), &args).await;
     assert_success(&out);
-    assert!(stdout(&out).contains("fetched 300 order(s): 300 new"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("fetched 10000 order(s): 10000 new"), "{}", stdout(&out));
 
     let truth: HashMap<String, Value> =
         sim.truth().into_iter().map(|o| (o["order_number"].as_str().unwrap().to_string(), o)).collect();
     let out = run_orderhub(dir.path(), &["orders", "export"]).await;
     let exported: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(exported.len(), 300);
+    assert_eq!(exported.len(), 10_000);
     for order in &exported {
         assert_matches_truth(order, &truth[order["order_number"].as_str().unwrap()]);
     }

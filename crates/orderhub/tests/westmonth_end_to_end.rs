@@ -88,7 +88,7 @@ fn assert_matches_truth(order: &Value, truth: &Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_by_wall_clock_windows_equals_the_truth() {
-    let config = WestmonthConfig { token: TOKEN.into(), orders: 1200, seed: 17, ..WestmonthConfig::default() };
+    let config = WestmonthConfig { token: TOKEN.into(), orders: 10_000, seed: 17, ..WestmonthConfig::default() };
     let sim = WestmonthSim::new(&config);
     let running = serve(sim.router(), "127.0.0.1:0".parse().unwrap(), "").await.unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -105,9 +105,9 @@ async fn sync_by_wall_clock_windows_equals_the_truth() {
     let out = run_orderhub(dir.path(), &["sync", "--once", "--json"]).await;
     assert_success(&out);
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(report["shops"][0]["report"]["orders"]["new"], 1200);
-    // 12 pages of 100, plus one call to check nothing moved while paging.
-    assert_eq!(report["shops"][0]["report"]["api_calls"], 13);
+    assert_eq!(report["shops"][0]["report"]["orders"]["new"], 10_000);
+    // 100 pages of 100, plus one call to check nothing moved while paging.
+    assert_eq!(report["shops"][0]["report"]["api_calls"], 101);
 
     let truth: HashMap<String, Value> =
         sim.truth().into_iter().map(|o| (o["number"].as_str().unwrap().to_string(), o)).collect();

@@ -115,7 +115,7 @@ async fn export(dir: &std::path::Path) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_by_update_time_equals_the_truth_and_follows_changes() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let config = WshotoConfig { access_token: TOKEN.into(), orders: 1500, seed: 21, ..WshotoConfig::default() };
+    let config = WshotoConfig { access_token: TOKEN.into(), orders: 10_000, seed: 21, ..WshotoConfig::default() };
     let sim = WshotoSim::new(&config);
     let running = serve(sim.router(), "127.0.0.1:0".parse().unwrap(), "").await.unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -136,8 +136,8 @@ async fn sync_by_update_time_equals_the_truth_and_follows_changes() {
     let out = run_orderhub(dir.path(), &["sync", "--once", "--json"]).await;
     assert_success(&out);
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(report["shops"][0]["report"]["orders"]["new"], 1500);
-    assert_eq!(report["shops"][0]["report"]["api_calls"], 15, "1500 orders in pages of 100");
+    assert_eq!(report["shops"][0]["report"]["orders"]["new"], 10_000);
+    assert_eq!(report["shops"][0]["report"]["api_calls"], 100, "10,000 orders in pages of 100");
 
     let truth: HashMap<String, Value> =
         sim.truth().into_iter().map(|o| (o["order_code"].as_str().unwrap().to_string(), o)).collect();
@@ -177,7 +177,7 @@ async fn sync_by_update_time_equals_the_truth_and_follows_changes() {
         assert_matches_truth(order, &truth[order["order_number"].as_str().unwrap()]);
     }
     let store = orderhub_store::Store::open(&db).await.unwrap();
-    assert_eq!(store.event_count().await.unwrap(), 1503, "one event per new order, one per shipped order");
+    assert_eq!(store.event_count().await.unwrap(), 10_003, "one event per new order, one per shipped order");
     for code in &waiting {
         let events = store.events(&format!("wshoto:fengxi:{code}")).await.unwrap();
         assert_eq!(events.len(), 2);
