@@ -123,6 +123,19 @@ pub trait Connector: Send + Sync {
     async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError>;
     /// Reads one order by its number; `Ok(None)` when the platform has no such order.
     async fn fetch(&self, order_number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError>;
+    /// Reads many orders by number: one answer per number, in the same order.
+    /// Platforms that look up many at once (Westmonth's `order_numbers`) do so;
+    /// the others ask one by one.
+    async fn fetch_many(
+        &self,
+        order_numbers: &[String],
+    ) -> Result<Vec<Option<Result<Order, BadOrder>>>, ConnectorError> {
+        let mut found = Vec::with_capacity(order_numbers.len());
+        for number in order_numbers {
+            found.push(self.fetch(number).await?);
+        }
+        Ok(found)
+    }
     /// Reports shipments; the platform answers order by order.
     async fn ship(&self, shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError>;
     /// HTTP requests sent so far by this connector.

@@ -114,7 +114,10 @@ fn unknown_status_codes_are_kept_verbatim() {
     let mut order = example("shoptima/list-success.json", "/data/data/0");
     order["status"] = json!(42);
     let normalized = shoptima::normalize("s", &order).unwrap();
-    assert_eq!((normalized.platform_status.code.as_str(), normalized.platform_status.label.as_str()), ("42", "unknown"));
+    assert_eq!(
+        (normalized.platform_status.code.as_str(), normalized.platform_status.label.as_str()),
+        ("42", "unknown")
+    );
     let mut order = example("wshoto/list-success.json", "/data/records/0");
     order["status"] = json!(9);
     assert_eq!(wshoto::normalize("s", &order).unwrap().platform_status.code, "9");

@@ -156,6 +156,12 @@ async fn sync_equals_the_truth_in_yuan_with_exact_ids_and_encrypted_buyers() {
     for order in &exported {
         assert_matches_truth(order, &truth[order["order_number"].as_str().unwrap()]);
     }
+    // A second sync adds nothing.
+    let out = run_orderhub(dir.path(), &["sync", "--once", "--json"]).await;
+    assert_success(&out);
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let orders = &report["shops"][0]["report"]["orders"];
+    assert_eq!((orders["new"].clone(), orders["changed"].clone()), (json!(0), json!(0)), "{report}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

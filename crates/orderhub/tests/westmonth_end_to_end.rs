@@ -119,11 +119,22 @@ async fn sync_by_wall_clock_windows_equals_the_truth() {
         assert_matches_truth(order, &truth[order["order_number"].as_str().unwrap()]);
     }
 
-    // An exact lookup by number through `order_numbers`.
-    let number = truth.keys().next().unwrap().clone();
-    let out = run_orderhub(dir.path(), &["fetch", "--shop", "westmoon", &number]).await;
+    // A second sync adds nothing.
+    let out = run_orderhub(dir.path(), &["sync", "--once", "--json"]).await;
     assert_success(&out);
-    assert!(stdout(&out).contains("fetched 1 order(s): 0 new, 0 changed, 1 unchanged"), "{}", stdout(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let orders = &report["shops"][0]["report"]["orders"];
+    assert_eq!((orders["new"].clone(), orders["changed"].clone()), (json!(0), json!(0)), "{report}");
+
+    // Exact lookups of many orders through `order_numbers`: 250 numbers, 3 calls.
+    let numbers: Vec<&str> = truth.keys().take(250).map(String::as_str).collect();
+    let before = sim.requests()["POST /openapi/v2/order/status"];
+    let mut args = vec!["fetch", "--shop", "westmoon"];
+    args.extend(&numbers);
+    let out = run_orderhub(dir.path(), &args).await;
+    assert_success(&out);
+    assert!(stdout(&out).contains("fetched 250 order(s): 0 new, 0 changed, 250 unchanged"), "{}", stdout(&out));
+    assert_eq!(sim.requests()["POST /openapi/v2/order/status"] - before, 3);
     let out = run_orderhub(dir.path(), &["fetch", "--shop", "westmoon", "aOP0000000000000"]).await;
     assert_eq!(out.status.code(), Some(1));
 }

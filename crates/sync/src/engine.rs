@@ -351,8 +351,10 @@ pub async fn fetch_orders(
     let key = connector.shop().to_string();
     let mut found = Vec::new();
     let mut missing = Vec::new();
-    for number in numbers {
-        match connector.fetch(number).await.map_err(|source| SyncError::Platform { shop: key.clone(), source })? {
+    let answers =
+        connector.fetch_many(numbers).await.map_err(|source| SyncError::Platform { shop: key.clone(), source })?;
+    for (number, answer) in numbers.iter().zip(answers) {
+        match answer {
             Some(result) => found.push(result),
             None => missing.push(number.clone()),
         }

@@ -136,11 +136,28 @@ impl Connector for WestmonthConnector {
     }
 
     async fn fetch(&self, order_number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError> {
-        let body = json!({"type": 4, "order_numbers": [order_number], "page": 1, "per_page": 10});
-        let page = self.call(body).await?;
-        let found =
-            page.data.into_iter().filter(|o| o.get("number").and_then(Value::as_str) == Some(order_number)).collect();
-        Ok(self.normalize_all(found).into_iter().next())
+        Ok(self.fetch_many(&[order_number.to_string()]).await?.pop().flatten())
+    }
+
+    async fn fetch_many(
+        &self,
+        order_numbers: &[String],
+    ) -> Result<Vec<Option<Result<Order, BadOrder>>>, ConnectorError> {
+        let mut by_number = std::collections::HashMap::new();
+        for chunk in order_numbers.chunks(self.per_page as usize) {
+            // One exact lookup per chunk; a chunk never needs a second page.
+            let body = json!({"type": 4, "order_numbers": chunk, "page": 1, "per_page": self.per_page});
+            let page = self.call(body).await?;
+            for raw in page.data {
+                if let Some(number) = raw.get("number").and_then(Value::as_str).map(String::from) {
+                    by_number.insert(number, raw);
+                }
+            }
+        }
+        Ok(order_numbers
+            .iter()
+            .map(|number| by_number.remove(number).and_then(|raw| self.normalize_all(vec![raw]).pop()))
+            .collect())
     }
 
     async fn ship(&self, _shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError> {
