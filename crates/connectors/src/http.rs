@@ -111,6 +111,17 @@ pub fn encode_path_segment(segment: &str) -> String {
     out
 }
 
+/// A header value carrying a credential: marked sensitive, so that it is left
+/// out of `Debug` output, and refused with a clear error (never echoing it)
+/// when it holds characters a header cannot carry.
+pub fn secret_header(shop: &str, value: &str) -> Result<reqwest::header::HeaderValue, ConnectorError> {
+    let mut header = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+        ConnectorError::Config(format!("shop {shop:?}: the token holds characters an HTTP header cannot carry"))
+    })?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
 /// Checks a configured `base_url`: an absolute http(s) URL with a host and no
 /// query or fragment. Returns what is wrong, in words for a person.
 pub fn check_base_url(base_url: &str) -> Result<(), String> {

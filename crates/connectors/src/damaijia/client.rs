@@ -2,7 +2,7 @@
 
 use super::normalize::normalize;
 use super::wire::{DamaijiaEnvelope, DamaijiaOrderPage};
-use crate::http::{HttpClient, join_url};
+use crate::http::{HttpClient, join_url, secret_header};
 use crate::wire::parse_json_lenient;
 use crate::{
     BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShipmentOutcome,
@@ -40,13 +40,7 @@ impl DamaijiaConnector {
                 settings.shop
             ))
         })?;
-        let mut authorization = HeaderValue::from_str(settings.token.expose()).map_err(|_| {
-            ConnectorError::Config(format!(
-                "shop {:?}: the token holds characters an HTTP header cannot carry",
-                settings.shop
-            ))
-        })?;
-        authorization.set_sensitive(true);
+        let authorization = secret_header(&settings.shop, settings.token.expose())?;
         Ok(DamaijiaConnector {
             http: HttpClient::new(Platform::Damaijia, settings.timeout)?,
             url: join_url(&settings.base_url, "vv/external/requestDyErp/order-searchList"),

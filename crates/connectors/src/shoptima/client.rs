@@ -2,7 +2,7 @@
 
 use super::normalize::normalize;
 use super::wire::{ShoptimaEnvelope, ShoptimaOrderPage, ShoptimaShipAnswer};
-use crate::http::{HttpAnswer, HttpClient, encode_path_segment, join_url};
+use crate::http::{HttpAnswer, HttpClient, encode_path_segment, join_url, secret_header};
 use crate::wire::parse_json_lenient;
 use crate::{
     BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShipmentOutcome,
@@ -43,13 +43,7 @@ impl ShoptimaConnector {
         } else {
             format!("{scheme} {}", settings.token.expose())
         };
-        let mut authorization = HeaderValue::from_str(&value).map_err(|_| {
-            ConnectorError::Config(format!(
-                "shop {:?}: the token or auth_scheme holds characters an HTTP header cannot carry",
-                settings.shop
-            ))
-        })?;
-        authorization.set_sensitive(true);
+        let authorization = secret_header(&settings.shop, &value)?;
         Ok(ShoptimaConnector {
             http: HttpClient::new(Platform::Shoptima, settings.timeout)?,
             page_size: settings.page_size.unwrap_or(MAX_ROWS).clamp(1, MAX_ROWS),

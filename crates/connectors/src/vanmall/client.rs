@@ -2,7 +2,7 @@
 
 use super::normalize::normalize;
 use super::wire::VanmallEnvelope;
-use crate::http::{HttpClient, join_url};
+use crate::http::{HttpClient, join_url, secret_header};
 use crate::wire::parse_json_lenient;
 use crate::{
     BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListQuery, OrderPage, ShipmentOutcome,
@@ -29,13 +29,7 @@ pub struct VanmallConnector {
 
 impl VanmallConnector {
     pub fn new(settings: ShopSettings) -> Result<Self, ConnectorError> {
-        let mut token = HeaderValue::from_str(settings.token.expose()).map_err(|_| {
-            ConnectorError::Config(format!(
-                "shop {:?}: the token holds characters an HTTP header cannot carry",
-                settings.shop
-            ))
-        })?;
-        token.set_sensitive(true);
+        let token = secret_header(&settings.shop, settings.token.expose())?;
         Ok(VanmallConnector {
             http: HttpClient::new(Platform::Vanmall, settings.timeout)?,
             url: join_url(&settings.base_url, "manager/api/apps/openapi/order/info"),

@@ -2,7 +2,7 @@
 
 use super::normalize::normalize;
 use super::wire::{WestmonthEnvelope, WestmonthOrderPage};
-use crate::http::{HttpClient, join_url};
+use crate::http::{HttpClient, join_url, secret_header};
 use crate::wire::{parse_json_lenient, to_wall_clock};
 use crate::{
     BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShipmentOutcome,
@@ -33,13 +33,7 @@ pub struct WestmonthConnector {
 
 impl WestmonthConnector {
     pub fn new(settings: ShopSettings) -> Result<Self, ConnectorError> {
-        let mut authorization = HeaderValue::from_str(settings.token.expose()).map_err(|_| {
-            ConnectorError::Config(format!(
-                "shop {:?}: the token holds characters an HTTP header cannot carry",
-                settings.shop
-            ))
-        })?;
-        authorization.set_sensitive(true);
+        let authorization = secret_header(&settings.shop, settings.token.expose())?;
         Ok(WestmonthConnector {
             http: HttpClient::new(Platform::Westmonth, settings.timeout)?,
             url: join_url(&settings.base_url, "openapi/v2/order/status"),
