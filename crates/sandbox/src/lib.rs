@@ -68,6 +68,26 @@ pub async fn serve(router: axum::Router, bind: SocketAddr, base_path: &str) -> s
     Ok(Running { addr, base_url: format!("http://{addr}{base_path}"), task })
 }
 
+/// The admin routes every simulator serves beside its platform API:
+/// `GET /_sandbox/truth` (every order as the platform holds it now) and
+/// `GET /_sandbox/stats` (requests per endpoint).
+pub fn admin_routes<S: Clone + Send + Sync + 'static>(
+    truth: fn(&S) -> Vec<serde_json::Value>,
+    requests: fn(&S) -> std::collections::BTreeMap<String, u64>,
+) -> axum::Router<S> {
+    use axum::extract::State;
+    use axum::routing::get;
+    axum::Router::new()
+        .route(
+            "/_sandbox/truth",
+            get(move |State(sim): State<S>| async move { axum::Json(serde_json::json!({"orders": truth(&sim)})) }),
+        )
+        .route(
+            "/_sandbox/stats",
+            get(move |State(sim): State<S>| async move { axum::Json(serde_json::json!({"requests": requests(&sim)})) }),
+        )
+}
+
 /// The current unix time in seconds.
 pub fn unix_now() -> i64 {
     jiff::Timestamp::now().as_second()

@@ -25,7 +25,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, VecDeque};
@@ -131,14 +131,7 @@ impl DamaijiaSim {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/vv/external/requestDyErp/order-searchList", post(search))
-            .route(
-                "/_sandbox/truth",
-                get(|State(sim): State<DamaijiaSim>| async move { Json(json!({"orders": sim.truth()})) }),
-            )
-            .route(
-                "/_sandbox/stats",
-                get(|State(sim): State<DamaijiaSim>| async move { Json(json!({"requests": sim.requests()})) }),
-            )
+            .merge(crate::admin_routes(DamaijiaSim::truth, DamaijiaSim::requests))
             .with_state(self.clone())
     }
 }

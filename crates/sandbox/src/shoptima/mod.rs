@@ -186,8 +186,7 @@ impl ShoptimaSim {
             .route("/order/shippingOrders", post(shipping_orders));
         Router::new()
             .nest("/api/v1", api)
-            .route("/_sandbox/truth", get(admin_truth))
-            .route("/_sandbox/stats", get(admin_stats))
+            .merge(crate::admin_routes(ShoptimaSim::truth, ShoptimaSim::requests))
             .with_state(self.clone())
     }
 
@@ -450,14 +449,6 @@ async fn shipping_orders(State(sim): State<ShoptimaSim>, headers: HeaderMap, bod
     }
     state.rekey();
     success("发货成功", json!({"error": errors, "success": successes}))
-}
-
-async fn admin_truth(State(sim): State<ShoptimaSim>) -> Response {
-    Json(json!({"orders": sim.truth()})).into_response()
-}
-
-async fn admin_stats(State(sim): State<ShoptimaSim>) -> Response {
-    Json(json!({"requests": sim.requests()})).into_response()
 }
 
 #[cfg(test)]

@@ -224,14 +224,7 @@ impl VanmallSim {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/manager/api/apps/openapi/order/info", get(order_info))
-            .route(
-                "/_sandbox/truth",
-                get(|State(sim): State<VanmallSim>| async move { Json(json!({"orders": sim.truth()})) }),
-            )
-            .route(
-                "/_sandbox/stats",
-                get(|State(sim): State<VanmallSim>| async move { Json(json!({"requests": sim.requests()})) }),
-            )
+            .merge(crate::admin_routes(VanmallSim::truth, VanmallSim::requests))
             .with_state(self.clone())
     }
 }

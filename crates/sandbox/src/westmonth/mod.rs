@@ -23,7 +23,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -107,14 +107,7 @@ impl WestmonthSim {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/openapi/v2/order/status", post(order_status))
-            .route(
-                "/_sandbox/truth",
-                get(|State(sim): State<WestmonthSim>| async move { Json(json!({"orders": sim.truth()})) }),
-            )
-            .route(
-                "/_sandbox/stats",
-                get(|State(sim): State<WestmonthSim>| async move { Json(json!({"requests": sim.requests()})) }),
-            )
+            .merge(crate::admin_routes(WestmonthSim::truth, WestmonthSim::requests))
             .with_state(self.clone())
     }
 }

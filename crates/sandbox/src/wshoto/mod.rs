@@ -109,14 +109,7 @@ impl WshotoSim {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/openapi/mall/order/list", get(list_orders))
-            .route(
-                "/_sandbox/truth",
-                get(|State(sim): State<WshotoSim>| async move { Json(json!({"orders": sim.truth()})) }),
-            )
-            .route(
-                "/_sandbox/stats",
-                get(|State(sim): State<WshotoSim>| async move { Json(json!({"requests": sim.requests()})) }),
-            )
+            .merge(crate::admin_routes(WshotoSim::truth, WshotoSim::requests))
             .with_state(self.clone())
     }
 }

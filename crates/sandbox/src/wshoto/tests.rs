@@ -113,3 +113,15 @@ fn generated_orders_are_consistent() {
     let codes: HashSet<_> = orders.iter().map(|o| &o.order_code).collect();
     assert_eq!(codes.len(), orders.len());
 }
+
+#[tokio::test]
+async fn the_admin_api_serves_the_truth_and_request_counts() {
+    let (sim, url, running) = start(25).await;
+    call(&url, TOKEN, r#"{"type":1}"#).await;
+    let truth: Value =
+        reqwest::get(format!("{}/_sandbox/truth", running.base_url)).await.unwrap().json().await.unwrap();
+    assert_eq!(truth["orders"], json!(sim.truth()));
+    let stats: Value =
+        reqwest::get(format!("{}/_sandbox/stats", running.base_url)).await.unwrap().json().await.unwrap();
+    assert_eq!(stats["requests"]["GET /openapi/mall/order/list"], 1);
+}
