@@ -54,6 +54,8 @@ enum Command {
     Runs(commands::runs::RunsArgs),
     /// Serve the HTTP API and sync every shop on its schedule.
     Serve(commands::serve::ServeArgs),
+    /// Reconcile the store against the platform: report missing or stale orders.
+    Verify(commands::verify::VerifyArgs),
     /// Measure a full sync from the sandbox: orders/s, API calls, peak memory.
     Bench(commands::bench::BenchArgs),
 }
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
             Command::Ship(args) => commands::ship::run(&context, args).await,
             Command::Runs(args) => commands::runs::run(&context, args).await,
             Command::Serve(args) => commands::serve::run(&context, args).await,
+            Command::Verify(args) => commands::verify::run(&context, args).await,
             Command::Bench(args) => commands::bench::run(&context, args).await,
         }
     });

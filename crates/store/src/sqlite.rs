@@ -101,6 +101,31 @@ impl Store {
         Ok(stats)
     }
 
+    /// The stored orders among these hub ids, by id.
+    pub async fn orders_by_id(&self, ids: &[String]) -> Result<HashMap<String, Order>, StoreError> {
+        let mut found = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(ORDERS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<sqlx::Sqlite>::new("SELECT id, document FROM orders WHERE id IN (");
+            let mut list = query.separated(", ");
+            for id in chunk {
+                list.push_bind(id.as_str());
+            }
+            query.push(")");
+            for row in query.build().fetch_all(&self.pool).await? {
+                found.insert(row.try_get("id")?, order_from_row(&row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Order numbers of every stored order of a shop.
+    pub async fn order_numbers(&self, shop: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT order_number FROM orders WHERE shop = ?1 ORDER BY order_number")
+            .bind(shop)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     /// One order by hub id.
     pub async fn order(&self, id: &str) -> Result<Option<Order>, StoreError> {
         let sql = SqlStr::from_static("SELECT id, document FROM orders WHERE id = ?1");

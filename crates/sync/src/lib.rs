@@ -18,6 +18,8 @@
 
 mod engine;
 mod error;
+mod verify;
 
 pub use engine::{ProgressFn, RetryPolicy, ShipReport, ShopSync, SyncReport, fetch_orders, ship, sync_shop};
 pub use error::SyncError;
+pub use verify::{VerifyReport, verify_shop};

@@ -9,6 +9,7 @@ pub mod sandbox;
 pub mod serve;
 pub mod ship;
 pub mod sync;
+pub mod verify;
 
 use crate::Context;
 use crate::config::{self, Config, ConfigError, ShopConfig};

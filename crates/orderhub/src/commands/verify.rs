@@ -1,0 +1,109 @@
+//! `orderhub verify [--shop K] [--from T] [--to T] [--repair]`: reconcile the
+//! store against the platform and report every missing or stale order.
+
+use super::{AlreadyReported, find_shop, load_config, open_store, shop_sync};
+use crate::Context;
+use crate::config::{ConfigError, ShopConfig};
+use crate::output::{print_json, table};
+use jiff::Timestamp;
+use orderhub_sync::verify_shop;
+
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// Only this shop (default: every configured shop).
+    #[arg(long)]
+    shop: Option<String>,
+    /// Start of the range, RFC 3339 (default: the shop's `sync_from`).
+    #[arg(long)]
+    from: Option<String>,
+    /// End of the range, RFC 3339 (default: now).
+    #[arg(long)]
+    to: Option<String>,
+    /// Store what is missing or stale, as the platform has it.
+    #[arg(long)]
+    repair: bool,
+}
+
+fn instant(flag: &str, text: &Option<String>) -> Result<Option<Timestamp>, ConfigError> {
+    text.as_deref()
+        .map(|t| {
+            t.parse::<Timestamp>().map_err(|_| ConfigError {
+                place: "command line".into(),
+                key: None,
+                message: format!("{flag} {t:?} is not an RFC 3339 instant: use e.g. 2024-01-01T00:00:00Z"),
+            })
+        })
+        .transpose()
+}
+
+/// Numbers as a short list for people: the first 20, then how many more.
+fn some(numbers: &[String]) -> String {
+    let mut text = numbers.iter().take(20).cloned().collect::<Vec<_>>().join(", ");
+    if numbers.len() > 20 {
+        text.push_str(&format!(" … and {} more (see --json)", numbers.len() - 20));
+    }
+    text
+}
+
+pub async fn run(context: &Context, args: VerifyArgs) -> anyhow::Result<()> {
+    let config = load_config(context)?;
+    let (from, to) = (instant("--from", &args.from)?, instant("--to", &args.to)?);
+    let shops: Vec<ShopConfig> = match &args.shop {
+        Some(key) => vec![find_shop(&config, context, key)?.clone()],
+        None => config.shops.clone(),
+    };
+    let store = open_store(&config.database_url).await?;
+    let mut reports = Vec::new();
+    let mut failures = Vec::new();
+    for shop in &shops {
+        let sync = shop_sync(shop)?;
+        let range = (from.unwrap_or(shop.sync_from), to.unwrap_or_else(Timestamp::now));
+        match verify_shop(&store, sync.connector.as_ref(), range, args.repair).await {
+            Ok(report) => reports.push(report),
+            Err(error) => failures.push(error.to_string()),
+        }
+    }
+    if context.json {
+        print_json(&serde_json::json!({"shops": reports, "errors": failures}));
+    } else {
+        let rows: Vec<Vec<String>> = reports
+            .iter()
+            .map(|r| {
+                vec![
+                    r.shop.clone(),
+                    r.on_platform.to_string(),
+                    r.missing.len().to_string(),
+                    r.stale.len().to_string(),
+                    r.gone.len().to_string(),
+                    r.repaired.map(|s| format!("{} new, {} changed", s.new, s.changed)).unwrap_or_else(|| "-".into()),
+                    r.api_calls.to_string(),
+                ]
+            })
+            .collect();
+        print!("{}", table(&["shop", "on platform", "missing", "stale", "gone", "repaired", "api calls"], &rows));
+        for r in &reports {
+            if !r.missing.is_empty() {
+                println!("{}: missing {}", r.shop, some(&r.missing));
+            }
+            if !r.stale.is_empty() {
+                println!("{}: stale {}", r.shop, some(&r.stale));
+            }
+            if !r.gone.is_empty() {
+                println!("{}: no longer on the platform {}", r.shop, some(&r.gone));
+            }
+        }
+    }
+    for error in &failures {
+        eprintln!("error: {error}");
+    }
+    let gaps = reports.iter().filter(|r| !r.clean() && r.repaired.is_none()).count();
+    if !failures.is_empty() || gaps > 0 {
+        if gaps > 0 {
+            eprintln!(
+                "error: {gaps} shop(s) have missing or stale orders: run `orderhub verify --repair` or `orderhub sync`"
+            );
+        }
+        return Err(AlreadyReported(format!("{} failed, {gaps} with gaps", failures.len())).into());
+    }
+    Ok(())
+}

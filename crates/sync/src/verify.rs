@@ -1,0 +1,122 @@
+//! Reconciliation: does the store hold every order the platform holds, in its
+//! latest state? Reads the platform without writing (unless asked to repair)
+//! and reports every missing and every stale order by number.
+
+use crate::SyncError;
+use jiff::Timestamp;
+use orderhub_connectors::{Connector, ListQuery};
+use orderhub_model::{Order, diff};
+use orderhub_store::{BadRecord, Store, WriteStats};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// What a reconciliation of one shop found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerifyReport {
+    pub shop: String,
+    /// Orders the platform reported in the range.
+    pub on_platform: u64,
+    /// Order numbers the platform has and the store does not.
+    pub missing: Vec<String>,
+    /// Order numbers the store holds in an older state than the platform's.
+    pub stale: Vec<String>,
+    /// Order numbers the store holds that the platform no longer finds (lookup platforms only).
+    pub gone: Vec<String>,
+    /// Payloads that could not be normalised (not counted as missing).
+    pub bad: u64,
+    /// What `--repair` wrote; `None` when not repairing.
+    pub repaired: Option<WriteStats>,
+    pub api_calls: u64,
+}
+
+impl VerifyReport {
+    /// True when the store equals the platform for the range.
+    pub fn clean(&self) -> bool {
+        self.missing.is_empty() && self.stale.is_empty()
+    }
+}
+
+/// Reconciles one shop for orders in `[from, to]` (creation or update time, as
+/// the platform lists them). Platforms with no list are checked by looking up
+/// every stored order by number. With `repair`, missing and stale orders are
+/// written as the platform has them.
+pub async fn verify_shop(
+    store: &Store,
+    connector: &dyn Connector,
+    (from, to): (Timestamp, Timestamp),
+    repair: bool,
+) -> Result<VerifyReport, SyncError> {
+    let key = connector.shop().to_string();
+    let platform_error = |source| SyncError::Platform { shop: key.clone(), source };
+    let store_error = |source| SyncError::Store { shop: key.clone(), source };
+    let calls_before = connector.api_calls();
+    let mut report = VerifyReport { shop: key.clone(), ..VerifyReport::default() };
+    let mut listed: HashMap<String, Order> = HashMap::new();
+    let mut bad: Vec<BadRecord> = Vec::new();
+    let mut absorb = |result: Result<Order, orderhub_connectors::BadOrder>| match result {
+        // A listing that shifted may show an order twice: keep the newest.
+        Ok(order) => {
+            if listed.get(&order.id).is_none_or(|seen| seen.updated_at <= order.updated_at) {
+                listed.insert(order.id.clone(), order);
+            }
+        }
+        Err(b) => bad.push(BadRecord { order_number: b.order_number, error: b.error, raw: b.raw }),
+    };
+
+    let capabilities = connector.capabilities();
+    if capabilities.list_by.is_some() {
+        for partition in 0..capabilities.partitions.len() {
+            for page in 1.. {
+                let answer =
+                    connector.list_page(&ListQuery { from, to, partition, page }).await.map_err(platform_error)?;
+                let last = answer.last_page;
+                answer.orders.into_iter().for_each(&mut absorb);
+                if last {
+                    break;
+                }
+            }
+        }
+    } else {
+        let numbers = store.order_numbers(&key).await.map_err(store_error)?;
+        let answers = connector.fetch_many(&numbers).await.map_err(platform_error)?;
+        for (number, answer) in numbers.into_iter().zip(answers) {
+            match answer {
+                Some(result) => absorb(result),
+                None => report.gone.push(number),
+            }
+        }
+    }
+
+    report.on_platform = listed.len() as u64;
+    report.bad = bad.len() as u64;
+    let ids: Vec<String> = listed.keys().cloned().collect();
+    let stored = store.orders_by_id(&ids).await.map_err(store_error)?;
+    let mut to_write = Vec::new();
+    for (id, order) in listed {
+        match stored.get(&id) {
+            None => {
+                report.missing.push(order.order_number.clone());
+                to_write.push(order);
+            }
+            Some(held) => {
+                let newer_on_platform = match (held.updated_at, order.updated_at) {
+                    (Some(h), Some(p)) => p >= h,
+                    _ => true,
+                };
+                if newer_on_platform && diff(held, &order).iter().any(|c| c.field != "raw") {
+                    report.stale.push(order.order_number.clone());
+                    to_write.push(order);
+                }
+            }
+        }
+    }
+    report.missing.sort();
+    report.stale.sort();
+    report.gone.sort();
+    if repair {
+        let stats = store.write_batch(&key, &to_write, &bad, None).await.map_err(store_error)?;
+        report.repaired = Some(stats);
+    }
+    report.api_calls = connector.api_calls() - calls_before;
+    Ok(report)
+}
