@@ -14,12 +14,14 @@ pub struct HttpAnswer {
     pub body: Vec<u8>,
 }
 
-/// A reqwest client bound to one platform, counting what it sends.
+/// A reqwest client bound to one platform, counting what it sends and keeping
+/// to the shop's rate limit.
 #[derive(Debug)]
 pub struct HttpClient {
     client: reqwest::Client,
     platform: Platform,
     calls: AtomicU64,
+    limiter: Option<governor::DefaultDirectRateLimiter>,
 }
 
 /// Makes ring the process's TLS crypto provider. reqwest is built without one
@@ -30,8 +32,25 @@ pub fn install_crypto_provider() {
 }
 
 impl HttpClient {
-    /// A client whose every request gives up after `timeout`.
-    pub fn new(platform: Platform, timeout: Duration) -> Result<Self, ConnectorError> {
+    /// A client whose every request gives up after `timeout`, sending at most
+    /// `rate_limit.0` requests per `rate_limit.1` (bursts up to that count).
+    pub fn new(
+        platform: Platform,
+        timeout: Duration,
+        rate_limit: Option<(u32, Duration)>,
+    ) -> Result<Self, ConnectorError> {
+        let limiter = match rate_limit {
+            None => None,
+            Some((count, span)) => {
+                let count = std::num::NonZeroU32::new(count).ok_or_else(|| {
+                    ConnectorError::Config(format!("{platform}: a rate limit needs at least one request"))
+                })?;
+                let quota = governor::Quota::with_period(span / count.get())
+                    .ok_or_else(|| ConnectorError::Config(format!("{platform}: a rate limit needs a span above zero")))?
+                    .allow_burst(count);
+                Some(governor::RateLimiter::direct(quota))
+            }
+        };
         install_crypto_provider();
         let client = reqwest::Client::builder()
             .timeout(timeout)
@@ -41,7 +60,7 @@ impl HttpClient {
             .map_err(|e| {
                 ConnectorError::Config(format!("{platform}: cannot build the HTTP client: {}", e.without_url()))
             })?;
-        Ok(HttpClient { client, platform, calls: AtomicU64::new(0) })
+        Ok(HttpClient { client, platform, calls: AtomicU64::new(0), limiter })
     }
 
     /// Starts a request; finish it with [`HttpClient::send`].
@@ -59,6 +78,9 @@ impl HttpClient {
             Some(port) => format!("{}:{port}", request.url().host_str().unwrap_or("?")),
             None => request.url().host_str().unwrap_or("?").to_string(),
         };
+        if let Some(limiter) = &self.limiter {
+            limiter.until_ready().await;
+        }
         self.calls.fetch_add(1, Ordering::Relaxed);
         let unreachable = |e: reqwest::Error| ConnectorError::Unreachable {
             platform: self.platform,

@@ -29,6 +29,8 @@ pub struct ShopSettings {
     pub page_size: Option<u32>,
     /// Per-request time limit.
     pub timeout: Duration,
+    /// At most this many requests per this span, e.g. `(10, 1s)`; `None` for no limit.
+    pub rate_limit: Option<(u32, Duration)>,
 }
 
 /// The connector for a shop's platform.

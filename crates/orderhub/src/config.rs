@@ -129,6 +129,8 @@ struct FileShop {
     page_size: Option<Spanned<u32>>,
     /// Per-request time limit. Default `30s`.
     timeout: Option<Spanned<String>>,
+    /// At most this many requests: `"10/s"`, `"600/m"`, `"5000/h"`. Default: no limit.
+    rate_limit: Option<Spanned<String>>,
 }
 
 // ---- loading ----------------------------------------------------------------
@@ -344,6 +346,16 @@ fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> 
     let sync_every = duration("sync_every", shop.sync_every, "5m")?;
     let refresh_window = duration("refresh_window", shop.refresh_window, "30d")?;
     let timeout = duration("timeout", shop.timeout, "30s")?;
+    let rate_limit = match loader.pick(&var("rate_limit"), shop.rate_limit) {
+        None => None,
+        Some((text, origin)) => Some(parse_rate(&text).ok_or_else(|| {
+            loader.error(
+                &origin,
+                name("rate_limit"),
+                format!("{text:?} is not a rate: use requests per s, m or h, e.g. \"10/s\""),
+            )
+        })?),
+    };
     let page_size = match (loader.env)(&var("page_size")) {
         Some(text) => Some(text.parse::<u32>().map_err(|_| {
             loader.error(&Origin::Env(var("page_size")), name("page_size"), format!("{text:?} is not a whole number"))
@@ -363,11 +375,25 @@ fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> 
             sync_from: Some(sync_from),
             page_size,
             timeout,
+            rate_limit,
         },
         sync_from,
         sync_every,
         refresh_window: SignedDuration::try_from(refresh_window).unwrap_or(SignedDuration::MAX),
     })
+}
+
+/// `10/s`, `600/m`, `5000/h` → (requests, span); `None` for anything else or zero.
+pub fn parse_rate(text: &str) -> Option<(u32, Duration)> {
+    let (count, unit) = text.trim().split_once('/')?;
+    let count: u32 = count.trim().parse().ok().filter(|n| *n > 0)?;
+    let span = match unit.trim() {
+        "s" => Duration::from_secs(1),
+        "m" => Duration::from_secs(60),
+        "h" => Duration::from_secs(3600),
+        _ => return None,
+    };
+    Some((count, span))
 }
 
 /// `90s`, `5m`, `2h`, `30d` → a duration; `None` for anything else or zero.

@@ -42,7 +42,7 @@ impl DamaijiaConnector {
         })?;
         let authorization = secret_header(&settings.shop, settings.token.expose())?;
         Ok(DamaijiaConnector {
-            http: HttpClient::new(Platform::Damaijia, settings.timeout)?,
+            http: HttpClient::new(Platform::Damaijia, settings.timeout, settings.rate_limit)?,
             url: join_url(&settings.base_url, "vv/external/requestDyErp/order-searchList"),
             size: settings.page_size.unwrap_or(MAX_SIZE).clamp(1, MAX_SIZE),
             created_from: settings.sync_from.unwrap_or(Timestamp::UNIX_EPOCH),

@@ -45,7 +45,7 @@ impl ShoptimaConnector {
         };
         let authorization = secret_header(&settings.shop, &value)?;
         Ok(ShoptimaConnector {
-            http: HttpClient::new(Platform::Shoptima, settings.timeout)?,
+            http: HttpClient::new(Platform::Shoptima, settings.timeout, settings.rate_limit)?,
             page_size: settings.page_size.unwrap_or(MAX_ROWS).clamp(1, MAX_ROWS),
             shop: settings.shop,
             base_url: settings.base_url,

@@ -31,7 +31,7 @@ impl VanmallConnector {
     pub fn new(settings: ShopSettings) -> Result<Self, ConnectorError> {
         let token = secret_header(&settings.shop, settings.token.expose())?;
         Ok(VanmallConnector {
-            http: HttpClient::new(Platform::Vanmall, settings.timeout)?,
+            http: HttpClient::new(Platform::Vanmall, settings.timeout, settings.rate_limit)?,
             url: join_url(&settings.base_url, "manager/api/apps/openapi/order/info"),
             zone: settings.timezone,
             shop: settings.shop,

@@ -35,7 +35,7 @@ impl WestmonthConnector {
     pub fn new(settings: ShopSettings) -> Result<Self, ConnectorError> {
         let authorization = secret_header(&settings.shop, settings.token.expose())?;
         Ok(WestmonthConnector {
-            http: HttpClient::new(Platform::Westmonth, settings.timeout)?,
+            http: HttpClient::new(Platform::Westmonth, settings.timeout, settings.rate_limit)?,
             url: join_url(&settings.base_url, "openapi/v2/order/status"),
             per_page: settings.page_size.unwrap_or(MAX_PER_PAGE).clamp(1, MAX_PER_PAGE),
             zone: settings.timezone,

@@ -29,7 +29,7 @@ pub struct WshotoConnector {
 impl WshotoConnector {
     pub fn new(settings: ShopSettings) -> Result<Self, ConnectorError> {
         Ok(WshotoConnector {
-            http: HttpClient::new(Platform::Wshoto, settings.timeout)?,
+            http: HttpClient::new(Platform::Wshoto, settings.timeout, settings.rate_limit)?,
             url: join_url(&settings.base_url, "openapi/mall/order/list"),
             page_size: settings.page_size.unwrap_or(MAX_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE),
             token: settings.token,

@@ -130,6 +130,17 @@ fn a_mistyped_token_is_not_quoted_back() {
 }
 
 #[test]
+fn rate_limits_parse_and_bad_ones_are_named() {
+    assert_eq!(parse_rate("10/s"), Some((10, Duration::from_secs(1))));
+    assert_eq!(parse_rate("600/m"), Some((600, Duration::from_secs(60))));
+    assert_eq!(parse_rate("0/s"), None);
+    let config = parse_with(&GOOD.replace("sync_every = \"90s\"", "rate_limit = \"5/s\""), &no_env).unwrap();
+    assert_eq!(config.shops[0].settings.rate_limit, Some((5, Duration::from_secs(1))));
+    let err = error_of(&GOOD.replace("sync_every = \"90s\"", "rate_limit = \"fast\""));
+    assert!(err.starts_with("orderhub.toml:15: shops[0].rate_limit: \"fast\" is not a rate"), "{err}");
+}
+
+#[test]
 fn durations_parse_in_the_documented_units() {
     assert_eq!(parse_duration("5m"), Some(Duration::from_secs(300)));
     assert_eq!(parse_duration("30d"), Some(Duration::from_secs(30 * 86_400)));

@@ -38,6 +38,7 @@ pub fn connector(platform: Platform, base_url: &str, token: &str) -> Box<dyn Con
         sync_from: None,
         page_size: None,
         timeout: Duration::from_secs(5),
+        rate_limit: None,
     })
     .unwrap()
 }
