@@ -50,6 +50,8 @@ enum Command {
     Orders(commands::orders::OrdersCommand),
     /// Report a shipment (tracking number) to the platform.
     Ship(commands::ship::ShipArgs),
+    /// Each shop's platform, last sync run, and pause (with what to do).
+    Shops(commands::shops::ShopsArgs),
     /// Show the sync-run history.
     Runs(commands::runs::RunsArgs),
     /// Serve the HTTP API and sync every shop on its schedule.
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
             Command::Fetch(args) => commands::fetch::run(&context, args).await,
             Command::Orders(command) => commands::orders::run(&context, command).await,
             Command::Ship(args) => commands::ship::run(&context, args).await,
+            Command::Shops(args) => commands::shops::run(&context, args).await,
             Command::Runs(args) => commands::runs::run(&context, args).await,
             Command::Serve(args) => commands::serve::run(&context, args).await,
             Command::Verify(args) => commands::verify::run(&context, args).await,

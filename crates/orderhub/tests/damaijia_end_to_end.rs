@@ -183,7 +183,19 @@ async fn a_spent_quota_fails_only_its_own_shop() {
     let store = h.store().await;
     assert_eq!(store.order_count().await.unwrap(), 150, "the Shoptima shop synced in the same run");
 
-    // Quota back: the next run completes the Damaijia shop.
+    // The shop is paused with the reason, visible to a person; the other is not.
+    let out = h.orderhub(&["shops", "--json"]).await;
+    assert_success(&out);
+    let shops: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let by_key = |key: &str| shops.as_array().unwrap().iter().find(|s| s["key"] == key).unwrap().clone();
+    assert!(by_key("taoyitao")["paused"]["reason"].as_str().unwrap().contains("204"), "{shops}");
+    assert_eq!(by_key("belment")["paused"], Value::Null);
+    assert_eq!(by_key("taoyitao")["last_run"]["outcome"], "failed");
+
+    // Quota back: a sync a person asks for runs, completes the shop, and clears the pause.
     assert_success(&h.orderhub(&["sync", "--once", "--shop", "taoyitao"]).await);
     assert_eq!(store.order_count().await.unwrap(), 270);
+    let out = h.orderhub(&["shops", "--json"]).await;
+    let shops: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(shops.as_array().unwrap().iter().find(|s| s["key"] == "taoyitao").unwrap()["paused"], Value::Null);
 }

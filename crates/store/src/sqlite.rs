@@ -13,7 +13,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// The migrations, embedded: (version, description, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, "shop state", include_str!("../migrations/sqlite/0002_shop_state.sql")),
+];
 
 /// The order store.
 #[derive(Debug, Clone)]
@@ -258,6 +261,37 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(|r| Ok((r.try_get("order_number")?, r.try_get("error")?))).collect()
+    }
+
+    /// Pauses a shop's scheduled syncs with the reason a person must act on.
+    pub async fn pause_shop(&self, shop: &str, reason: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO shop_state (shop, paused_reason, paused_ms) VALUES (?1, ?2, ?3)
+             ON CONFLICT (shop) DO UPDATE SET paused_reason = excluded.paused_reason, paused_ms = excluded.paused_ms",
+        )
+        .bind(shop)
+        .bind(reason)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Clears a shop's pause.
+    pub async fn resume_shop(&self, shop: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM shop_state WHERE shop = ?1").bind(shop).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Why and since when a shop is paused, if it is.
+    pub async fn paused(&self, shop: &str) -> Result<Option<(String, jiff::Timestamp)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT paused_reason, paused_ms FROM shop_state WHERE shop = ?1 AND paused_reason IS NOT NULL",
+        )
+        .bind(shop)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get("paused_reason")?, timestamp(r.try_get("paused_ms")?)))).transpose()
     }
 
     /// Records the start of a sync run; returns its id.

@@ -97,7 +97,32 @@ pub async fn sync_shop(store: &Store, shop: &ShopSync, progress: ProgressFn<'_>)
         error: result.as_ref().err().map(|e| e.to_string()),
     };
     store.finish_run(&run).await.map_err(store_error)?;
+    // A refused token or a spent quota needs a person: pause the shop's
+    // scheduled syncs with the reason. Any run that ends well clears it.
+    match &result {
+        Ok(()) => store.resume_shop(&key).await.map_err(store_error)?,
+        Err(error) => {
+            if let Some(ErrorKind::Auth | ErrorKind::Quota) = error.connector_error().map(ConnectorError::kind) {
+                store.pause_shop(&key, &error.to_string()).await.map_err(store_error)?;
+            }
+        }
+    }
     result.map(|()| report)
+}
+
+/// Whether a scheduled sync of this shop should run now: not while it is
+/// paused, except once every `retry_paused_after` (a quota refills, a person
+/// may have fixed the token). A sync a person asks for runs regardless.
+pub async fn due_for_scheduled_sync(
+    store: &Store,
+    shop: &str,
+    retry_paused_after: SignedDuration,
+) -> Result<bool, SyncError> {
+    let paused = store.paused(shop).await.map_err(|source| SyncError::Store { shop: shop.to_string(), source })?;
+    Ok(match paused {
+        None => true,
+        Some((_, since)) => Timestamp::now().duration_since(since) >= retry_paused_after,
+    })
 }
 
 async fn run_streams(

@@ -20,6 +20,8 @@ mod engine;
 mod error;
 mod verify;
 
-pub use engine::{ProgressFn, RetryPolicy, ShipReport, ShopSync, SyncReport, fetch_orders, ship, sync_shop};
+pub use engine::{
+    ProgressFn, RetryPolicy, ShipReport, ShopSync, SyncReport, due_for_scheduled_sync, fetch_orders, ship, sync_shop,
+};
 pub use error::SyncError;
 pub use verify::{VerifyReport, verify_shop};

@@ -43,3 +43,30 @@ async fn failures_outlasting_the_retries_fail_the_run_without_moving_the_cursor(
     let report = sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
     assert_eq!(report.orders.new, 300);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_pauses_scheduled_syncs_until_a_run_ends_well() {
+    let common::Setup { sim: _sim, store, running, dir: _dir, .. } = common::setup(20, 13).await;
+    let wrong = common::shop(
+        common::connector(orderhub_model::Platform::Shoptima, &running.base_url, "wrong"),
+        quick_retries(2),
+    );
+    let error = sync_shop(&store, &wrong, &|_, _, _| {}).await.unwrap_err();
+    assert_eq!(error.connector_error().map(|e| e.kind()), Some(ErrorKind::Auth));
+    let (reason, _) = store.paused("belment").await.unwrap().expect("paused");
+    assert!(reason.contains("refused the token"), "{reason}");
+    let hour = jiff::SignedDuration::from_hours(1);
+    assert!(!orderhub_sync::due_for_scheduled_sync(&store, "belment", hour).await.unwrap());
+    assert!(orderhub_sync::due_for_scheduled_sync(&store, "belment", jiff::SignedDuration::ZERO).await.unwrap());
+
+    let right = common::shop(
+        common::connector(
+            orderhub_model::Platform::Shoptima,
+            &running.base_url,
+            &orderhub_sandbox::ShoptimaConfig::default().token,
+        ),
+        quick_retries(2),
+    );
+    sync_shop(&store, &right, &|_, _, _| {}).await.unwrap();
+    assert_eq!(store.paused("belment").await.unwrap(), None);
+}

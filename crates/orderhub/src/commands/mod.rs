@@ -8,6 +8,7 @@ pub mod runs;
 pub mod sandbox;
 pub mod serve;
 pub mod ship;
+pub mod shops;
 pub mod sync;
 pub mod verify;
 

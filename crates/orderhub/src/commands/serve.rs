@@ -24,7 +24,11 @@ pub async fn run(context: &Context, args: ServeArgs) -> anyhow::Result<()> {
     serve_until_ctrl_c(store, &listen, false).await
 }
 
-/// Syncs one shop now and then every `sync_every`, logging failures, until the process ends.
+/// A paused shop (refused token, spent quota) is tried again this often.
+pub const RETRY_PAUSED_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
+
+/// Syncs one shop now and then every `sync_every`, logging failures, until the
+/// process ends. A paused shop is skipped, but tried once an hour.
 pub fn spawn_scheduler(store: Store, shop: ShopConfig) -> anyhow::Result<()> {
     let sync = shop_sync(&shop)?;
     tokio::spawn(async move {
@@ -32,6 +36,14 @@ pub fn spawn_scheduler(store: Store, shop: ShopConfig) -> anyhow::Result<()> {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
+            match orderhub_sync::due_for_scheduled_sync(&store, shop.key(), RETRY_PAUSED_AFTER).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(error) => {
+                    tracing::error!(%error, "cannot read the shop's state");
+                    continue;
+                }
+            }
             match orderhub_sync::sync_shop(&store, &sync, &|_, _, _| {}).await {
                 Ok(report) => {
                     tracing::info!(shop = %shop.key(), new = report.orders.new, changed = report.orders.changed, "synced")

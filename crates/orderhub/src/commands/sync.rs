@@ -16,7 +16,8 @@ pub struct SyncArgs {
     /// Only this shop (default: every configured shop).
     #[arg(long)]
     shop: Option<String>,
-    /// Sync once and exit, instead of syncing every shop on its `sync_every`.
+    /// Sync once and exit (every shop, paused ones included), instead of syncing
+    /// on the shortest `sync_every` (paused shops then wait an hour between tries).
     #[arg(long)]
     once: bool,
 }
@@ -34,15 +35,25 @@ pub async fn run(context: &Context, args: SyncArgs) -> anyhow::Result<()> {
         );
     }
     let store = open_store(&config.database_url).await?;
+    if args.once {
+        // Asked for by a person: every shop runs, paused or not.
+        return sync_and_report(&store, &shops, context.json).await?;
+    }
     loop {
-        let outcome = sync_and_report(&store, &shops, context.json).await?;
-        if args.once {
-            return outcome;
+        let mut due = Vec::new();
+        for shop in &shops {
+            if orderhub_sync::due_for_scheduled_sync(&store, shop.key(), super::serve::RETRY_PAUSED_AFTER).await? {
+                due.push(shop.clone());
+            }
+        }
+        let outcome = sync_and_report(&store, &due, context.json).await?;
+        if let Err(error) = outcome {
+            tracing::warn!(%error, "some shops failed; they are tried again at the next interval");
         }
         let pause = shops.iter().map(|s| s.sync_every).min().unwrap_or(Duration::from_secs(300));
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}
-            _ = tokio::signal::ctrl_c() => return outcome,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
         }
     }
 }

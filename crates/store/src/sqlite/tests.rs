@@ -222,3 +222,14 @@ async fn concurrent_batches_from_several_shops_all_commit() {
     }
     assert_eq!(store.order_count().await.unwrap(), 4 * 10 * 50);
 }
+
+#[tokio::test]
+async fn a_shop_is_paused_with_its_reason_and_resumed() {
+    let (_dir, store) = fresh().await;
+    assert_eq!(store.paused("belment").await.unwrap(), None);
+    store.pause_shop("belment", "quota spent").await.unwrap();
+    store.pause_shop("belment", "quota spent again").await.unwrap();
+    assert_eq!(store.paused("belment").await.unwrap().unwrap().0, "quota spent again");
+    store.resume_shop("belment").await.unwrap();
+    assert_eq!(store.paused("belment").await.unwrap(), None);
+}
