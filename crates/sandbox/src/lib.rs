@@ -68,15 +68,32 @@ pub async fn serve(router: axum::Router, bind: SocketAddr, base_path: &str) -> s
     Ok(Running { addr, base_url: format!("http://{addr}{base_path}"), task })
 }
 
+/// What a simulator exposes to its admin routes.
+pub struct Admin<S> {
+    /// Every order as the platform holds it now.
+    pub truth: fn(&S) -> Vec<serde_json::Value>,
+    /// Requests per endpoint.
+    pub requests: fn(&S) -> std::collections::BTreeMap<String, u64>,
+    /// Moves orders along their lifecycle: (count, round) → what changed.
+    pub churn: fn(&S, usize, u64) -> Vec<String>,
+}
+
+static CHURN_ROUND: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// The next round number for [`Admin::churn`]: each round picks other orders.
+pub fn next_churn_round() -> u64 {
+    CHURN_ROUND.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The admin routes every simulator serves beside its platform API:
-/// `GET /_sandbox/truth` (every order as the platform holds it now) and
-/// `GET /_sandbox/stats` (requests per endpoint).
-pub fn admin_routes<S: Clone + Send + Sync + 'static>(
-    truth: fn(&S) -> Vec<serde_json::Value>,
-    requests: fn(&S) -> std::collections::BTreeMap<String, u64>,
-) -> axum::Router<S> {
-    use axum::extract::State;
-    use axum::routing::get;
+/// `GET /_sandbox/truth` (every order as the platform holds it now),
+/// `GET /_sandbox/stats` (requests per endpoint) and
+/// `POST /_sandbox/churn?count=N` (move N orders along their lifecycle).
+pub fn admin_routes<S: Clone + Send + Sync + 'static>(admin: Admin<S>) -> axum::Router<S> {
+    use axum::extract::{Query, State};
+    use axum::routing::{get, post};
+    use std::collections::HashMap;
+    let Admin { truth, requests, churn } = admin;
     axum::Router::new()
         .route(
             "/_sandbox/truth",
@@ -85,6 +102,13 @@ pub fn admin_routes<S: Clone + Send + Sync + 'static>(
         .route(
             "/_sandbox/stats",
             get(move |State(sim): State<S>| async move { axum::Json(serde_json::json!({"requests": requests(&sim)})) }),
+        )
+        .route(
+            "/_sandbox/churn",
+            post(move |State(sim): State<S>, Query(query): Query<HashMap<String, String>>| async move {
+                let count = query.get("count").and_then(|c| c.parse().ok()).unwrap_or(1);
+                axum::Json(serde_json::json!({"changed": churn(&sim, count, next_churn_round())}))
+            }),
         )
 }
 

@@ -29,6 +29,10 @@ pub struct DemoArgs {
     /// Print the summary and exit instead of serving the API.
     #[arg(long)]
     no_serve: bool,
+    /// While serving: orders per second, per platform, that move along their
+    /// lifecycle on the simulated platforms, synced every 30 seconds.
+    #[arg(long, default_value_t = 0)]
+    churn: usize,
 }
 
 pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
@@ -99,6 +103,12 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     // The sandbox lives as long as this function: it keeps serving while the API does.
+    let _churn = sandbox.spawn_churn(args.churn);
+    if args.churn > 0 {
+        for shop in &config.shops {
+            super::serve::spawn_scheduler(store.clone(), shop.clone())?;
+        }
+    }
     let _sandbox = sandbox;
     serve_until_ctrl_c(store, &args.listen, true).await
 }

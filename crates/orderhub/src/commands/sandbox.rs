@@ -29,6 +29,10 @@ pub struct SandboxArgs {
     /// The `database.url` to put in the written configuration.
     #[arg(long, default_value = "sqlite://orderhub.db")]
     database: String,
+    /// Orders per second, per platform, that move one step along their
+    /// lifecycle (paid, shipped, completed, refund asked), as on a live shop.
+    #[arg(long, default_value_t = 0)]
+    churn: usize,
 }
 
 /// A shop served by a simulator.
@@ -144,6 +148,33 @@ pub async fn start(orders: u64, seed: u64, port: u16) -> anyhow::Result<Sandbox>
 }
 
 impl Sandbox {
+    /// Moves `per_second` orders of every platform along their lifecycle each
+    /// second, until the sandbox is dropped.
+    pub fn spawn_churn(&self, per_second: usize) -> Option<tokio::task::JoinHandle<()>> {
+        if per_second == 0 {
+            return None;
+        }
+        let (shoptima, wshoto, westmonth, damaijia, vanmall) = (
+            self.shoptima.clone(),
+            self.wshoto.clone(),
+            self.westmonth.clone(),
+            self.damaijia.clone(),
+            self.vanmall.clone(),
+        );
+        Some(tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                ticks.tick().await;
+                let round = orderhub_sandbox::next_churn_round();
+                shoptima.churn(per_second, round);
+                wshoto.churn(per_second, round);
+                westmonth.churn(per_second, round);
+                damaijia.churn(per_second, round);
+                vanmall.churn(per_second, round);
+            }
+        }))
+    }
+
     /// Orders on every simulated platform now.
     pub fn order_count(&self) -> usize {
         self.shoptima.truth().len()
@@ -165,7 +196,7 @@ pub fn config_text(sandbox: &Sandbox, database_url: &str, listen: &str) -> Strin
     );
     for shop in &sandbox.shops {
         text.push_str(&format!(
-            "\n[[shops]]\nkey = {}\nplatform = {}\nbase_url = {}\ntoken = {}  # the simulator's token, not a real one\nsync_from = {}\n",
+            "\n[[shops]]\nkey = {}\nplatform = {}\nbase_url = {}\ntoken = {}  # the simulator's token, not a real one\nsync_from = {}\nsync_every = \"30s\"\n",
             quote(shop.key),
             quote(shop.platform),
             quote(&shop.base_url),
@@ -181,6 +212,7 @@ pub fn config_text(sandbox: &Sandbox, database_url: &str, listen: &str) -> Strin
 
 pub async fn run(context: &Context, args: SandboxArgs) -> anyhow::Result<()> {
     let sandbox = start(args.orders, args.seed, args.port).await?;
+    let _churn = sandbox.spawn_churn(args.churn);
     if let Some(path) = &args.write_config {
         std::fs::write(path, config_text(&sandbox, &args.database, "127.0.0.1:8080"))
             .with_context(|| format!("cannot write {}", path.display()))?;

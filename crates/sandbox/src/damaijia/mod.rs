@@ -124,6 +124,42 @@ impl DamaijiaSim {
         self.lock().faults.extend(codes.iter().copied());
     }
 
+    /// Moves up to `count` orders one step along their lifecycle (待支付 → 备货中
+    /// → 已发货 → 已完成), stamping `update_time` now. Returns the ids changed.
+    pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
+        let now = crate::unix_now();
+        let mut state = self.lock();
+        let len = state.orders.len();
+        let mut rng = crate::Rng::fork(0x444d_4348, round);
+        let mut changed = Vec::new();
+        for _ in 0..count.min(len) {
+            let order = &mut state.orders[rng.range(0, len as i64) as usize];
+            match order.order_status {
+                1 => {
+                    order.order_status = 2;
+                    order.main_status = 2;
+                    order.pay_time = now;
+                }
+                105 | 2 => {
+                    order.order_status = 3;
+                    order.main_status = 3;
+                    order.ship_time = now;
+                    order.logistics =
+                        Some((format!("SF{now}{}", rng.range(100, 999)), "shunfeng".into(), "顺丰".into()));
+                }
+                3 => {
+                    order.order_status = 5;
+                    order.main_status = 5;
+                    order.finish_time = now;
+                }
+                _ => continue,
+            }
+            order.update_time = now;
+            changed.push(order.order_id.clone());
+        }
+        changed
+    }
+
     pub fn requests(&self) -> BTreeMap<String, u64> {
         self.lock().requests.clone()
     }
@@ -131,7 +167,11 @@ impl DamaijiaSim {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/vv/external/requestDyErp/order-searchList", post(search))
-            .merge(crate::admin_routes(DamaijiaSim::truth, DamaijiaSim::requests))
+            .merge(crate::admin_routes(crate::Admin {
+                truth: DamaijiaSim::truth,
+                requests: DamaijiaSim::requests,
+                churn: DamaijiaSim::churn,
+            }))
             .with_state(self.clone())
     }
 }

@@ -166,6 +166,40 @@ impl ShoptimaSim {
         true
     }
 
+    /// Moves up to `count` orders one step along their lifecycle, as buyers and
+    /// sellers would: unpaid → paid, paid or pre-advised → shipped, shipped →
+    /// refund requested (now and then). Returns the order numbers changed.
+    pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
+        let now = crate::unix_now();
+        let mut state = self.lock();
+        let len = state.orders.len();
+        let mut rng = crate::Rng::fork(0x5348_4f50, round);
+        let mut changed = Vec::new();
+        for _ in 0..count.min(len) {
+            let order = &mut state.orders[rng.range(0, len as i64) as usize];
+            match order.status {
+                0 => {
+                    order.status = 1;
+                    order.pay_time = Some(now);
+                }
+                1 | 3 => {
+                    order.status = 2;
+                    order.shipping_time = Some(now);
+                    order.tracking_number = Some(format!("SF{now}{}", rng.range(100, 999)));
+                    order.shipping_channel_code = Some("SF".into());
+                }
+                _ if order.is_refund == 0 && rng.percent(20) => {
+                    order.is_refund = 1;
+                    order.refund_type = 1;
+                }
+                _ => continue,
+            }
+            changed.push(order.order_num.clone());
+        }
+        state.rekey();
+        changed
+    }
+
     /// Makes the next list requests fail, one fault each, in order.
     pub fn fail_next_lists(&self, faults: &[ListFault]) {
         self.lock().list_faults.extend(faults.iter().copied());
@@ -186,7 +220,11 @@ impl ShoptimaSim {
             .route("/order/shippingOrders", post(shipping_orders));
         Router::new()
             .nest("/api/v1", api)
-            .merge(crate::admin_routes(ShoptimaSim::truth, ShoptimaSim::requests))
+            .merge(crate::admin_routes(crate::Admin {
+                truth: ShoptimaSim::truth,
+                requests: ShoptimaSim::requests,
+                churn: ShoptimaSim::churn,
+            }))
             .with_state(self.clone())
     }
 

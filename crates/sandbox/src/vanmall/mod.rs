@@ -217,6 +217,35 @@ impl VanmallSim {
         }
     }
 
+    /// Moves up to `count` open orders one step: awaiting payment → paid,
+    /// paid → fulfilled. Returns the numbers changed.
+    pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
+        let now = store_time(crate::unix_now());
+        let mut state = self.lock();
+        let numbers: Vec<String> = state.orders.keys().cloned().collect();
+        let mut rng = crate::Rng::fork(0x564d_4348, round);
+        let mut changed = Vec::new();
+        for _ in 0..count.min(numbers.len()) {
+            let number = &numbers[rng.range(0, numbers.len() as i64) as usize];
+            let info = &mut state.orders.get_mut(number).expect("listed").order_info;
+            match (info["order_status"].as_i64(), info["payment_status"].as_i64(), info["fulfillment_status"].as_i64())
+            {
+                (Some(2), Some(1 | 2), _) => {
+                    info["payment_status"] = json!(3);
+                    info["payed_at"] = json!(now);
+                }
+                (Some(2), Some(3), Some(1 | 2)) => {
+                    info["fulfillment_status"] = json!(5);
+                    info["fulfilled_at"] = json!(now);
+                }
+                _ => continue,
+            }
+            info["updated_at"] = json!(now);
+            changed.push(number.clone());
+        }
+        changed
+    }
+
     pub fn requests(&self) -> BTreeMap<String, u64> {
         self.lock().requests.clone()
     }
@@ -224,7 +253,11 @@ impl VanmallSim {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/manager/api/apps/openapi/order/info", get(order_info))
-            .merge(crate::admin_routes(VanmallSim::truth, VanmallSim::requests))
+            .merge(crate::admin_routes(crate::Admin {
+                truth: VanmallSim::truth,
+                requests: VanmallSim::requests,
+                churn: VanmallSim::churn,
+            }))
             .with_state(self.clone())
     }
 }

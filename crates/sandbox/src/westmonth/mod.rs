@@ -100,6 +100,36 @@ impl WestmonthSim {
         }
     }
 
+    /// Moves up to `count` orders one step along their lifecycle (unpaid → paid →
+    /// shipped → completed), stamping `updated_at` now. Returns the numbers changed.
+    pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
+        let now = crate::unix_now();
+        let mut state = self.lock();
+        let len = state.orders.len();
+        let mut rng = crate::Rng::fork(0x5745_4348, round);
+        let mut changed = Vec::new();
+        for _ in 0..count.min(len) {
+            let order = &mut state.orders[rng.range(0, len as i64) as usize];
+            match order.status.as_str() {
+                "unpaid" => {
+                    order.status = "paid".into();
+                    order.pay_status = 1;
+                    order.pay_time = Some(now);
+                }
+                "paid" => {
+                    order.status = "shipped".into();
+                    order.shipment_no = format!("SF{now}{}", rng.range(100, 999));
+                    order.logistics = Some((1, "顺丰速运".into(), "SF".into()));
+                }
+                "shipped" => order.status = "completed".into(),
+                _ => continue,
+            }
+            order.updated_at = now;
+            changed.push(order.number.clone());
+        }
+        changed
+    }
+
     pub fn requests(&self) -> BTreeMap<String, u64> {
         self.lock().requests.clone()
     }
@@ -107,7 +137,11 @@ impl WestmonthSim {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/openapi/v2/order/status", post(order_status))
-            .merge(crate::admin_routes(WestmonthSim::truth, WestmonthSim::requests))
+            .merge(crate::admin_routes(crate::Admin {
+                truth: WestmonthSim::truth,
+                requests: WestmonthSim::requests,
+                churn: WestmonthSim::churn,
+            }))
             .with_state(self.clone())
     }
 }

@@ -101,6 +101,42 @@ impl WshotoSim {
         }
     }
 
+    /// Moves up to `count` orders one step along their lifecycle (待付款 → 待发货
+    /// → 待收货 → 已完成), stamping `update_time` now. Returns the codes changed.
+    pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
+        let now = crate::unix_now();
+        let mut state = self.lock();
+        let len = state.orders.len();
+        let mut rng = crate::Rng::fork(0x5753_4843, round);
+        let mut changed = Vec::new();
+        for _ in 0..count.min(len) {
+            let order = &mut state.orders[rng.range(0, len as i64) as usize];
+            match order.status {
+                0 => {
+                    order.status = 2;
+                    order.pay_status = 1;
+                    order.pay_time = Some(now);
+                    order.close_time = None;
+                }
+                1 | 2 => {
+                    order.status = 3;
+                    order.send_time = Some(now);
+                    order.express_no = Some(format!("SF{now}{}", rng.range(100, 999)));
+                    order.express_name = Some("顺丰速运".into());
+                }
+                3 => {
+                    order.status = 4;
+                    order.finish_time = Some(now);
+                    order.order_status_tag = Some(4);
+                }
+                _ => continue,
+            }
+            order.update_time = now;
+            changed.push(order.order_code.clone());
+        }
+        changed
+    }
+
     /// Requests per endpoint so far.
     pub fn requests(&self) -> BTreeMap<String, u64> {
         self.lock().requests.clone()
@@ -109,7 +145,11 @@ impl WshotoSim {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/openapi/mall/order/list", get(list_orders))
-            .merge(crate::admin_routes(WshotoSim::truth, WshotoSim::requests))
+            .merge(crate::admin_routes(crate::Admin {
+                truth: WshotoSim::truth,
+                requests: WshotoSim::requests,
+                churn: WshotoSim::churn,
+            }))
             .with_state(self.clone())
     }
 }

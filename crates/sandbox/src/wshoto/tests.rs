@@ -124,4 +124,22 @@ async fn the_admin_api_serves_the_truth_and_request_counts() {
     let stats: Value =
         reqwest::get(format!("{}/_sandbox/stats", running.base_url)).await.unwrap().json().await.unwrap();
     assert_eq!(stats["requests"]["GET /openapi/mall/order/list"], 1);
+    let before = sim.truth();
+    let churned: Value = reqwest::Client::new()
+        .post(format!("{}/_sandbox/churn?count=10", running.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let changed = churned["changed"].as_array().unwrap();
+    assert!(!changed.is_empty());
+    let after = sim.truth();
+    for code in changed {
+        let old = before.iter().find(|o| o["order_code"] == *code).unwrap();
+        let new = after.iter().find(|o| o["order_code"] == *code).unwrap();
+        assert!(new["status"].as_i64() > old["status"].as_i64(), "moved forward: {code}");
+        assert!(new["update_time"].as_i64() >= old["update_time"].as_i64());
+    }
 }
