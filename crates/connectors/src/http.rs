@@ -4,7 +4,7 @@
 
 use crate::ConnectorError;
 use orderhub_model::Platform;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// A platform's answer: its HTTP status and body, unread.
@@ -22,6 +22,9 @@ pub struct HttpClient {
     platform: Platform,
     calls: AtomicU64,
     limiter: Option<governor::DefaultDirectRateLimiter>,
+    /// The platform's clock minus ours, in ms, from the last answer's `Date` header.
+    clock_offset_ms: AtomicI64,
+    clock_known: AtomicBool,
 }
 
 /// Makes ring the process's TLS crypto provider. reqwest is built without one
@@ -60,7 +63,14 @@ impl HttpClient {
             .map_err(|e| {
                 ConnectorError::Config(format!("{platform}: cannot build the HTTP client: {}", e.without_url()))
             })?;
-        Ok(HttpClient { client, platform, calls: AtomicU64::new(0), limiter })
+        Ok(HttpClient {
+            client,
+            platform,
+            calls: AtomicU64::new(0),
+            limiter,
+            clock_offset_ms: AtomicI64::new(0),
+            clock_known: AtomicBool::new(false),
+        })
     }
 
     /// Starts a request; finish it with [`HttpClient::send`].
@@ -88,9 +98,28 @@ impl HttpClient {
             detail: describe(e),
         };
         let response = self.client.execute(request).await.map_err(unreachable)?;
+        self.note_platform_clock(response.headers());
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(unreachable)?.to_vec();
         Ok(HttpAnswer { status, body })
+    }
+
+    /// Learns the platform's clock from an answer's `Date` header. The header
+    /// has whole seconds, so the platform's time is taken as its middle second.
+    fn note_platform_clock(&self, headers: &reqwest::header::HeaderMap) {
+        let Some(date) = headers.get(reqwest::header::DATE).and_then(|d| d.to_str().ok()) else { return };
+        let Ok(platform) = jiff::fmt::rfc2822::parse(date) else { return };
+        let offset = platform.timestamp().as_millisecond() + 500 - jiff::Timestamp::now().as_millisecond();
+        self.clock_offset_ms.store(offset, Ordering::Relaxed);
+        self.clock_known.store(true, Ordering::Relaxed);
+    }
+
+    /// How far the platform's clock runs ahead of ours (negative: behind), as
+    /// its last answer told; `None` before any answer with a `Date` header.
+    pub fn platform_clock_offset(&self) -> Option<jiff::SignedDuration> {
+        self.clock_known
+            .load(Ordering::Relaxed)
+            .then(|| jiff::SignedDuration::from_millis(self.clock_offset_ms.load(Ordering::Relaxed)))
     }
 
     /// Requests sent so far.

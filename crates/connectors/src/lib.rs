@@ -140,4 +140,9 @@ pub trait Connector: Send + Sync {
     async fn ship(&self, shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError>;
     /// HTTP requests sent so far by this connector.
     fn api_calls(&self) -> u64;
+    /// How far the platform's clock runs ahead of ours, as its last answer's
+    /// `Date` header told; `None` before the first answer.
+    fn platform_clock_offset(&self) -> Option<jiff::SignedDuration> {
+        None
+    }
 }

@@ -112,6 +112,20 @@ pub fn admin_routes<S: Clone + Send + Sync + 'static>(admin: Admin<S>) -> axum::
         )
 }
 
+/// Answers with the platform's own clock: every response's `Date` header is
+/// now plus `offset_seconds` (a platform whose clock runs ahead or behind).
+pub fn with_clock(router: axum::Router, offset_seconds: i64) -> axum::Router {
+    router.layer(axum::middleware::map_response(move |mut response: axum::response::Response| async move {
+        let now = jiff::Timestamp::from_second(unix_now() + offset_seconds).unwrap_or_else(|_| jiff::Timestamp::now());
+        if let Ok(date) = jiff::fmt::rfc2822::DateTimePrinter::new().timestamp_to_rfc9110_string(&now)
+            && let Ok(value) = axum::http::HeaderValue::from_str(&date)
+        {
+            response.headers_mut().insert(axum::http::header::DATE, value);
+        }
+        response
+    }))
+}
+
 /// The current unix time in seconds.
 pub fn unix_now() -> i64 {
     jiff::Timestamp::now().as_second()

@@ -138,8 +138,18 @@ async fn run_streams(
     let Some(list_by) = capabilities.list_by else {
         return refresh_open_orders(store, connector, report, progress).await;
     };
-    // Fixed for the whole run, so that pages cannot shift under orders placed after it.
-    let upper = Timestamp::now();
+    // Fixed for the whole run, so that pages cannot shift under orders changed
+    // after it; on the platform's clock, so that a clock running ahead of ours
+    // does not hold its latest changes back until ours catches up. A run that
+    // has not heard from the platform yet asks it once (an empty window).
+    if list_by == ListBy::UpdatedTime && connector.platform_clock_offset().is_none() {
+        let now = Timestamp::now();
+        let probe = ListQuery { from: now, to: now, partition: 0, page: 1 };
+        list_with_retry(connector, probe, shop.retry, retries)
+            .await
+            .map_err(|source| SyncError::Platform { shop: key.clone(), source })?;
+    }
+    let upper = platform_now(connector);
     let refresh_from = upper.checked_sub(shop.refresh_window).unwrap_or(shop.sync_from);
     let mut read = 0u64;
     for (partition, name) in capabilities.partitions.iter().enumerate() {
@@ -164,6 +174,16 @@ async fn run_streams(
         read_window(store, shop, window, &cursor, report, (&mut read, retries), progress).await?;
     }
     Ok(())
+}
+
+/// Now on the platform's clock, as far as its answers have told; ours before any.
+fn platform_now(connector: &dyn Connector) -> Timestamp {
+    let now = Timestamp::now();
+    match connector.platform_clock_offset() {
+        // Within a second is the Date header's own precision: ignore it.
+        Some(offset) if offset.abs() > SignedDuration::from_secs(1) => now.checked_add(offset).unwrap_or(now),
+        _ => now,
+    }
 }
 
 /// One window of one listing partition, both bounds inclusive.

@@ -2,7 +2,9 @@
 //!
 //! A shop is read through its [`Connector`] in streams, one per listing
 //! partition. Each reads the window from its committed cursor (less an overlap)
-//! up to a bound fixed when the run starts. Where the platform lists by update
+//! up to a bound fixed when the run starts, on the platform's clock (learned from
+//! its answers' `Date` header, with one empty-window call when a run has not
+//! heard from the platform yet). Where the platform lists by update
 //! time (Wshoto) that window holds every change; where it lists by creation time
 //! only (Shoptima) the window also reaches back over the shop's refresh window,
 //! so that changes to recent orders are seen. Where it has no list at all

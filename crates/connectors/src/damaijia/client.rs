@@ -161,4 +161,8 @@ impl Connector for DamaijiaConnector {
     fn api_calls(&self) -> u64 {
         self.http.calls()
     }
+
+    fn platform_clock_offset(&self) -> Option<jiff::SignedDuration> {
+        self.http.platform_clock_offset()
+    }
 }

@@ -185,6 +185,10 @@ impl Connector for ShoptimaConnector {
     fn api_calls(&self) -> u64 {
         self.http.calls()
     }
+
+    fn platform_clock_offset(&self) -> Option<jiff::SignedDuration> {
+        self.http.platform_clock_offset()
+    }
 }
 
 /// One outcome per requested order. An order listed under `success` was

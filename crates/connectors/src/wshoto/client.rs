@@ -142,4 +142,8 @@ impl Connector for WshotoConnector {
     fn api_calls(&self) -> u64 {
         self.http.calls()
     }
+
+    fn platform_clock_offset(&self) -> Option<jiff::SignedDuration> {
+        self.http.platform_clock_offset()
+    }
 }

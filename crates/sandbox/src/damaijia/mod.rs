@@ -41,6 +41,9 @@ pub struct DamaijiaConfig {
     pub seed: u64,
     pub anchor: i64,
     pub span_seconds: i64,
+    /// How far the platform's clock runs ahead of ours (negative: behind), in
+    /// seconds. Changes made by [`DamaijiaSim::churn`] are stamped with its clock.
+    pub clock_offset: i64,
 }
 
 impl Default for DamaijiaConfig {
@@ -52,6 +55,7 @@ impl Default for DamaijiaConfig {
             seed: 1,
             anchor: crate::unix_now(),
             span_seconds: 28 * 86_400,
+            clock_offset: 0,
         }
     }
 }
@@ -59,6 +63,7 @@ impl Default for DamaijiaConfig {
 /// A Douyin shop behind Damaijia, held in memory. Clones share the orders.
 #[derive(Debug, Clone)]
 pub struct DamaijiaSim {
+    clock_offset: i64,
     state: Arc<Mutex<DamaijiaState>>,
     token: Arc<str>,
     shop_id: Arc<str>,
@@ -90,6 +95,7 @@ impl DamaijiaSim {
     pub fn new(config: &DamaijiaConfig) -> Self {
         let orders = (0..config.orders).map(|i| generate(config.seed, config.anchor, config.span_seconds, i)).collect();
         DamaijiaSim {
+            clock_offset: config.clock_offset,
             state: Arc::new(Mutex::new(DamaijiaState { orders, ..DamaijiaState::default() })),
             token: config.token.as_str().into(),
             shop_id: config.shop_id.as_str().into(),
@@ -127,7 +133,7 @@ impl DamaijiaSim {
     /// Moves up to `count` orders one step along their lifecycle (待支付 → 备货中
     /// → 已发货 → 已完成), stamping `update_time` now. Returns the ids changed.
     pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
-        let now = crate::unix_now();
+        let now = crate::unix_now() + self.clock_offset;
         let mut state = self.lock();
         let len = state.orders.len();
         let mut rng = crate::Rng::fork(0x444d_4348, round);
@@ -165,14 +171,15 @@ impl DamaijiaSim {
     }
 
     pub fn router(&self) -> Router {
-        Router::new()
+        let router = Router::new()
             .route("/vv/external/requestDyErp/order-searchList", post(search))
             .merge(crate::admin_routes(crate::Admin {
                 truth: DamaijiaSim::truth,
                 requests: DamaijiaSim::requests,
                 churn: DamaijiaSim::churn,
             }))
-            .with_state(self.clone())
+            .with_state(self.clone());
+        crate::with_clock(router, self.clock_offset)
     }
 }
 

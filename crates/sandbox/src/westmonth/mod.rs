@@ -40,6 +40,9 @@ pub struct WestmonthConfig {
     pub seed: u64,
     pub anchor: i64,
     pub span_seconds: i64,
+    /// How far the platform's clock runs ahead of ours (negative: behind), in
+    /// seconds. Changes made by [`WestmonthSim::churn`] are stamped with its clock.
+    pub clock_offset: i64,
 }
 
 impl Default for WestmonthConfig {
@@ -50,6 +53,7 @@ impl Default for WestmonthConfig {
             seed: 1,
             anchor: crate::unix_now(),
             span_seconds: 28 * 86_400,
+            clock_offset: 0,
         }
     }
 }
@@ -57,6 +61,7 @@ impl Default for WestmonthConfig {
 /// A Westmonth platform held in memory. Clones share the orders.
 #[derive(Debug, Clone)]
 pub struct WestmonthSim {
+    clock_offset: i64,
     state: Arc<Mutex<WestmonthState>>,
     token: Arc<str>,
 }
@@ -72,6 +77,7 @@ impl WestmonthSim {
     pub fn new(config: &WestmonthConfig) -> Self {
         let orders = (0..config.orders).map(|i| generate(config.seed, config.anchor, config.span_seconds, i)).collect();
         WestmonthSim {
+            clock_offset: config.clock_offset,
             state: Arc::new(Mutex::new(WestmonthState { orders, ..WestmonthState::default() })),
             token: config.token.as_str().into(),
         }
@@ -103,7 +109,7 @@ impl WestmonthSim {
     /// Moves up to `count` orders one step along their lifecycle (unpaid → paid →
     /// shipped → completed), stamping `updated_at` now. Returns the numbers changed.
     pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
-        let now = crate::unix_now();
+        let now = crate::unix_now() + self.clock_offset;
         let mut state = self.lock();
         let len = state.orders.len();
         let mut rng = crate::Rng::fork(0x5745_4348, round);
@@ -135,14 +141,15 @@ impl WestmonthSim {
     }
 
     pub fn router(&self) -> Router {
-        Router::new()
+        let router = Router::new()
             .route("/openapi/v2/order/status", post(order_status))
             .merge(crate::admin_routes(crate::Admin {
                 truth: WestmonthSim::truth,
                 requests: WestmonthSim::requests,
                 churn: WestmonthSim::churn,
             }))
-            .with_state(self.clone())
+            .with_state(self.clone());
+        crate::with_clock(router, self.clock_offset)
     }
 }
 

@@ -41,6 +41,9 @@ pub struct WshotoConfig {
     /// The platform's "now" when the orders were made (unix seconds).
     pub anchor: i64,
     pub span_seconds: i64,
+    /// How far the platform's clock runs ahead of ours (negative: behind), in
+    /// seconds. Changes made by [`WshotoSim::churn`] are stamped with its clock.
+    pub clock_offset: i64,
 }
 
 impl Default for WshotoConfig {
@@ -51,6 +54,7 @@ impl Default for WshotoConfig {
             seed: 1,
             anchor: crate::unix_now(),
             span_seconds: 28 * 86_400,
+            clock_offset: 0,
         }
     }
 }
@@ -58,6 +62,7 @@ impl Default for WshotoConfig {
 /// A Wshoto mall held in memory. Clones share the orders.
 #[derive(Debug, Clone)]
 pub struct WshotoSim {
+    clock_offset: i64,
     state: Arc<Mutex<WshotoState>>,
     access_token: Arc<str>,
 }
@@ -72,6 +77,7 @@ impl WshotoSim {
     pub fn new(config: &WshotoConfig) -> Self {
         let orders = (0..config.orders).map(|i| generate(config.seed, config.anchor, config.span_seconds, i)).collect();
         WshotoSim {
+            clock_offset: config.clock_offset,
             state: Arc::new(Mutex::new(WshotoState { orders, ..WshotoState::default() })),
             access_token: config.access_token.as_str().into(),
         }
@@ -104,7 +110,7 @@ impl WshotoSim {
     /// Moves up to `count` orders one step along their lifecycle (待付款 → 待发货
     /// → 待收货 → 已完成), stamping `update_time` now. Returns the codes changed.
     pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
-        let now = crate::unix_now();
+        let now = crate::unix_now() + self.clock_offset;
         let mut state = self.lock();
         let len = state.orders.len();
         let mut rng = crate::Rng::fork(0x5753_4843, round);
@@ -143,14 +149,15 @@ impl WshotoSim {
     }
 
     pub fn router(&self) -> Router {
-        Router::new()
+        let router = Router::new()
             .route("/openapi/mall/order/list", get(list_orders))
             .merge(crate::admin_routes(crate::Admin {
                 truth: WshotoSim::truth,
                 requests: WshotoSim::requests,
                 churn: WshotoSim::churn,
             }))
-            .with_state(self.clone())
+            .with_state(self.clone());
+        crate::with_clock(router, self.clock_offset)
     }
 }
 

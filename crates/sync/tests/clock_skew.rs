@@ -1,0 +1,71 @@
+//! The platform's clock 5 minutes ahead of ours, or behind: changes stamped by
+//! its clock still land in a window (each run reads back over a 10-minute
+//! overlap), so after sync → changes → sync the store equals the platform.
+//! For every platform that lists by update time.
+
+mod common;
+
+use jiff::{SignedDuration, Timestamp};
+use orderhub_connectors::{Connector, Secret, ShopSettings};
+use orderhub_model::Platform;
+use orderhub_sandbox::{DamaijiaConfig, DamaijiaSim, WestmonthConfig, WestmonthSim, WshotoConfig, WshotoSim, serve};
+use orderhub_store::Store;
+use orderhub_sync::{sync_shop, verify_shop};
+use std::time::Duration;
+
+fn connector(platform: Platform, base_url: &str, token: &str, remote_shop_id: Option<&str>) -> Box<dyn Connector> {
+    orderhub_connectors::connect(ShopSettings {
+        shop: "skewed".into(),
+        platform,
+        base_url: base_url.into(),
+        token: Secret::new(token),
+        auth_scheme: None,
+        timezone: jiff::tz::TimeZone::get("Asia/Shanghai").unwrap(),
+        remote_shop_id: remote_shop_id.map(String::from),
+        sync_from: Some(Timestamp::UNIX_EPOCH),
+        page_size: None,
+        timeout: Duration::from_secs(5),
+        rate_limit: None,
+    })
+    .unwrap()
+}
+
+/// Syncs, lets `churn` change orders on the platform, syncs again, and checks
+/// the store equals the platform.
+async fn sync_churn_sync_verify(connector: Box<dyn Connector>, churn: impl Fn() -> usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&format!("sqlite://{}", dir.path().join("k.db").display())).await.unwrap();
+    let shop = common::shop(connector, Default::default());
+    sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
+    assert!(churn() > 50);
+    let report = sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
+    assert!(report.orders.changed > 0);
+    let range = (Timestamp::UNIX_EPOCH, Timestamp::now().checked_add(SignedDuration::from_hours(1)).unwrap());
+    let check = verify_shop(&store, shop.connector.as_ref(), range, false).await.unwrap();
+    assert!(check.clean(), "missing {:?}, stale {:?}", check.missing, check.stale);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_minutes_ahead_or_behind_loses_nothing() {
+    for offset in [300i64, -300] {
+        let anchor = orderhub_sandbox::unix_now() + offset;
+
+        let config = WshotoConfig { orders: 400, anchor, clock_offset: offset, ..WshotoConfig::default() };
+        let sim = WshotoSim::new(&config);
+        let running = serve(sim.router(), "127.0.0.1:0".parse().unwrap(), "").await.unwrap();
+        let c = connector(Platform::Wshoto, &running.base_url, &config.access_token, None);
+        sync_churn_sync_verify(c, || sim.churn(120, 1).len()).await;
+
+        let config = WestmonthConfig { orders: 400, anchor, clock_offset: offset, ..WestmonthConfig::default() };
+        let sim = WestmonthSim::new(&config);
+        let running = serve(sim.router(), "127.0.0.1:0".parse().unwrap(), "").await.unwrap();
+        let c = connector(Platform::Westmonth, &running.base_url, &config.token, None);
+        sync_churn_sync_verify(c, || sim.churn(120, 2).len()).await;
+
+        let config = DamaijiaConfig { orders: 400, anchor, clock_offset: offset, ..DamaijiaConfig::default() };
+        let sim = DamaijiaSim::new(&config);
+        let running = serve(sim.router(), "127.0.0.1:0".parse().unwrap(), "").await.unwrap();
+        let c = connector(Platform::Damaijia, &running.base_url, &config.token, Some(&config.shop_id));
+        sync_churn_sync_verify(c, || sim.churn(120, 3).len()).await;
+    }
+}
