@@ -1,0 +1,62 @@
+//! `orderhub serve`: the API answers while the scheduler syncs each shop on
+//! its `sync_every`, so a change on the platform shows in the API by itself.
+
+mod common;
+
+use common::{Harness, TOKEN};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+async fn poll<F: Fn(&Value) -> bool>(url: &str, done: F) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(response) = reqwest::get(url).await
+            && let Ok(body) = response.json::<Value>().await
+            && done(&body)
+        {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "{url} did not reach the expected state in 30 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduler_keeps_the_api_up_to_date() {
+    orderhub_connectors::http::install_crypto_provider();
+    let h = Harness::start(200, 37).await;
+    let config = h.write_config(TOKEN, &h.base_url);
+    let text = std::fs::read_to_string(&config).unwrap() + "sync_every = \"1s\"\n";
+    std::fs::write(&config, text).unwrap();
+
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_orderhub"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .current_dir(h.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next_line().await.unwrap().unwrap();
+    let base = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().trim_end_matches('/').to_string();
+
+    let listed =
+        poll(&format!("{base}/api/v1/orders?limit=500"), |b| b["orders"].as_array().is_some_and(|o| o.len() == 200))
+            .await;
+    assert_eq!(listed["orders"].as_array().unwrap().len(), 200);
+
+    let target = h.sim.truth().into_iter().find(|o| o["status"] == 1 && o["is_refund"] == 0).unwrap();
+    let number = target["order_num"].as_str().unwrap().to_string();
+    h.sim.mutate(&number, |o| {
+        o.status = 2;
+        o.tracking_number = Some("SF-SERVE-1".into());
+    });
+    let order = poll(&format!("{base}/api/v1/orders/shoptima:belment:{number}"), |b| b["status"] == "shipped").await;
+    assert_eq!(order["shipments"][0]["tracking_number"], "SF-SERVE-1");
+    let events =
+        poll(&format!("{base}/api/v1/orders/shoptima:belment:{number}/events"), |b| b["events"].as_array().is_some())
+            .await;
+    assert_eq!(events["events"].as_array().unwrap().len(), 2);
+    child.kill().await.unwrap();
+}
