@@ -149,6 +149,14 @@ fn describe(error: reqwest::Error) -> String {
     if root.is_empty() || root == error.to_string() { what.to_string() } else { format!("{what}: {root}") }
 }
 
+/// HTTP 429 and 5xx: the platform is busy or failing; try again later.
+pub fn retryable_status(platform: Platform, status: u16) -> Result<(), ConnectorError> {
+    if status == 429 || status >= 500 {
+        return Err(ConnectorError::ServerError { platform, status, message: String::new() });
+    }
+    Ok(())
+}
+
 /// Percent-encodes one path segment (RFC 3986 unreserved characters pass).
 pub fn encode_path_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());

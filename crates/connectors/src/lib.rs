@@ -90,6 +90,19 @@ pub struct BadOrder {
     pub raw: serde_json::Value,
 }
 
+impl BadOrder {
+    /// An order the normaliser refused, with its number read from
+    /// `number_field` (string or number) when the payload has one.
+    pub fn new(raw: serde_json::Value, number_field: &str, error: impl std::fmt::Display) -> Self {
+        let order_number = raw.get(number_field).and_then(|v| match v {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
+        BadOrder { order_number, error: error.to_string(), raw }
+    }
+}
+
 /// A shipment to report to the platform.
 #[derive(Debug, Clone)]
 pub struct ShipmentRequest {
@@ -121,8 +134,15 @@ pub trait Connector: Send + Sync {
     fn capabilities(&self) -> Capabilities;
     /// Reads one page of a listing.
     async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError>;
-    /// Reads one order by its number; `Ok(None)` when the platform has no such order.
-    async fn fetch(&self, order_number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError>;
+    /// Reads one order by its number; `Ok(None)` when the platform has no such
+    /// order. Platforms without a lookup answer with a configuration error.
+    async fn fetch(&self, _order_number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError> {
+        Err(ConnectorError::Config(format!(
+            "shop {:?}: {}'s API has no lookup by order number; its orders come in by sync",
+            self.shop(),
+            self.platform()
+        )))
+    }
     /// Reads many orders by number: one answer per number, in the same order.
     /// Platforms that look up many at once (Westmonth's `order_numbers`) do so;
     /// the others ask one by one.
@@ -136,8 +156,15 @@ pub trait Connector: Send + Sync {
         }
         Ok(found)
     }
-    /// Reports shipments; the platform answers order by order.
-    async fn ship(&self, shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError>;
+    /// Reports shipments; the platform answers order by order. Platforms that
+    /// take none (`Capabilities::ship` false) answer with a configuration error.
+    async fn ship(&self, _shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError> {
+        Err(ConnectorError::Config(format!(
+            "shop {:?}: {}'s API does not take shipments",
+            self.shop(),
+            self.platform()
+        )))
+    }
     /// HTTP requests sent so far by this connector.
     fn api_calls(&self) -> u64;
     /// How far the platform's clock runs ahead of ours, as its last answer's

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::unix_instant as instant;
+
 use common::{Harness, TOKEN, assert_success, run_orderhub, stderr, stdout};
 use orderhub_sandbox::{DamaijiaConfig, DamaijiaSim, serve};
 use rust_decimal::Decimal;
@@ -15,13 +17,6 @@ use std::collections::HashMap;
 
 fn yuan(fen: &Value) -> Decimal {
     Decimal::new(fen.as_i64().unwrap(), 2)
-}
-
-fn instant(unix: &Value) -> Value {
-    match unix.as_i64() {
-        None | Some(0) => Value::Null,
-        Some(s) => json!(jiff::Timestamp::from_second(s).unwrap().to_string()),
-    }
 }
 
 fn assert_matches_truth(order: &Value, truth: &Value) {
@@ -142,12 +137,10 @@ async fn sync_equals_the_truth_in_yuan_with_exact_ids_and_encrypted_buyers() {
         damaijia_shop(&running.base_url, &config)
     );
     std::fs::write(dir.path().join("orderhub.toml"), text).unwrap();
-    let out = run_orderhub(dir.path(), &["sync", "--once", "--json"]).await;
-    assert_success(&out);
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(report["shops"][0]["report"]["orders"]["new"], 10_000);
+    let report = common::sync_once(dir.path()).await;
+    assert_eq!(report["orders"]["new"], 10_000);
     // 100 pages of 100, and one call that learns the platform's clock.
-    assert_eq!(report["shops"][0]["report"]["api_calls"], 101);
+    assert_eq!(report["api_calls"], 101);
     let truth: HashMap<String, Value> =
         sim.truth().into_iter().map(|o| (o["order_id"].as_str().unwrap().to_string(), o)).collect();
     let out = run_orderhub(dir.path(), &["orders", "export"]).await;
@@ -158,10 +151,8 @@ async fn sync_equals_the_truth_in_yuan_with_exact_ids_and_encrypted_buyers() {
         assert_matches_truth(order, &truth[order["order_number"].as_str().unwrap()]);
     }
     // A second sync adds nothing.
-    let out = run_orderhub(dir.path(), &["sync", "--once", "--json"]).await;
-    assert_success(&out);
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let orders = &report["shops"][0]["report"]["orders"];
+    let report = common::sync_once(dir.path()).await;
+    let orders = &report["orders"];
     assert_eq!((orders["new"].clone(), orders["changed"].clone()), (json!(0), json!(0)), "{report}");
 }
 

@@ -7,26 +7,12 @@
 
 mod common;
 
+use common::{amount as decimal, unix_instant as instant};
+
 use common::{Harness, TOKEN, assert_success, stdout};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
-
-fn decimal(value: &Value) -> Decimal {
-    match value {
-        Value::Null => Decimal::ZERO,
-        Value::String(s) => s.parse().unwrap(),
-        Value::Number(n) => n.to_string().parse().unwrap(),
-        other => panic!("not an amount: {other}"),
-    }
-}
-
-fn instant(unix: &Value) -> Value {
-    match unix.as_i64() {
-        None | Some(0) => Value::Null,
-        Some(s) => json!(jiff::Timestamp::from_second(s).unwrap().to_string()),
-    }
-}
 
 fn null_if_empty(value: &Value) -> Value {
     match value {
@@ -129,10 +115,8 @@ async fn sync_export_resync_and_ship_against_the_simulator() {
     h.write_config(TOKEN, &h.base_url);
 
     // First sync: every order arrives.
-    let out = h.orderhub(&["sync", "--once", "--json"]).await;
-    assert_success(&out);
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(report["shops"][0]["report"]["orders"]["new"], 1000);
+    let report = common::sync_once(h.dir.path()).await;
+    assert_eq!(report["orders"]["new"], 1000);
 
     let truth: HashMap<String, Value> =
         h.sim.truth().into_iter().map(|o| (o.get("order_num").unwrap().as_str().unwrap().to_string(), o)).collect();
@@ -153,10 +137,8 @@ async fn sync_export_resync_and_ship_against_the_simulator() {
     let store = h.store().await;
     let events_before = store.event_count().await.unwrap();
     assert_eq!(events_before, 1000);
-    let out = h.orderhub(&["sync", "--once", "--json"]).await;
-    assert_success(&out);
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let orders = &report["shops"][0]["report"]["orders"];
+    let report = common::sync_once(h.dir.path()).await;
+    let orders = &report["orders"];
     assert_eq!((orders["new"].clone(), orders["changed"].clone()), (json!(0), json!(0)), "{report}");
     assert_eq!(orders["unchanged"], 1000);
     assert_eq!(store.order_count().await.unwrap(), 1000);

@@ -4,20 +4,12 @@
 
 mod common;
 
+use common::china_instant as instant;
+
 use common::{assert_success, run_orderhub, stdout};
 use orderhub_sandbox::{VanmallConfig, VanmallSim, serve};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-
-fn instant(text: &Value) -> Value {
-    match text {
-        Value::String(s) => {
-            let civil = jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", s).unwrap();
-            json!(civil.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).unwrap().timestamp().to_string())
-        }
-        _ => Value::Null,
-    }
-}
 
 fn assert_matches_truth(order: &Value, truth: &Value) {
     let number = truth["order_number"].as_str().unwrap();
@@ -116,10 +108,8 @@ async fn orders_by_number_then_refresh_of_the_open_ones() {
     });
     sim.mutate(final_one, |o| o["note"] = json!("changed after cancellation"));
     let before = sim.requests()["GET /manager/api/apps/openapi/order/info"];
-    let out = run_orderhub(dir.path(), &["sync", "--once", "--json"]).await;
-    assert_success(&out);
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(report["shops"][0]["report"]["orders"]["changed"], 1, "{report}");
+    let report = common::sync_once(dir.path()).await;
+    assert_eq!(report["orders"]["changed"], 1, "{report}");
     let calls = sim.requests()["GET /manager/api/apps/openapi/order/info"] - before;
     assert_eq!(calls as usize, open.len(), "only orders that can still change are re-read");
     let out = run_orderhub(dir.path(), &["orders", "show", to_ship, "--json"]).await;

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::china_instant as instant;
+
 use common::{assert_success, run_orderhub, stdout};
 use orderhub_sandbox::{WestmonthConfig, WestmonthSim, serve};
 use rust_decimal::Decimal;
@@ -21,16 +23,6 @@ fn amount(value: &Value) -> Decimal {
 }
 
 /// A China wall-clock string as an RFC 3339 UTC instant.
-fn instant(text: &Value) -> Value {
-    match text.as_str() {
-        None | Some("") => Value::Null,
-        Some(text) => {
-            let civil = jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", text).unwrap();
-            json!(civil.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).unwrap().timestamp().to_string())
-        }
-    }
-}
-
 fn assert_matches_truth(order: &Value, truth: &Value) {
     let number = truth["number"].as_str().unwrap();
     let ctx = format!("order {number}");
@@ -102,13 +94,11 @@ async fn sync_by_wall_clock_windows_equals_the_truth() {
         ),
     )
     .unwrap();
-    let out = run_orderhub(dir.path(), &["sync", "--once", "--json"]).await;
-    assert_success(&out);
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(report["shops"][0]["report"]["orders"]["new"], 10_000);
+    let report = common::sync_once(dir.path()).await;
+    assert_eq!(report["orders"]["new"], 10_000);
     // 100 pages of 100, one call that learns the platform's clock, and one that
     // checks nothing moved while the window was paged.
-    assert_eq!(report["shops"][0]["report"]["api_calls"], 102);
+    assert_eq!(report["api_calls"], 102);
 
     let truth: HashMap<String, Value> =
         sim.truth().into_iter().map(|o| (o["number"].as_str().unwrap().to_string(), o)).collect();
@@ -121,10 +111,8 @@ async fn sync_by_wall_clock_windows_equals_the_truth() {
     }
 
     // A second sync adds nothing.
-    let out = run_orderhub(dir.path(), &["sync", "--once", "--json"]).await;
-    assert_success(&out);
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let orders = &report["shops"][0]["report"]["orders"];
+    let report = common::sync_once(dir.path()).await;
+    let orders = &report["orders"];
     assert_eq!((orders["new"].clone(), orders["changed"].clone()), (json!(0), json!(0)), "{report}");
 
     // Exact lookups of many orders through `order_numbers`: 250 numbers, 3 calls.

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::{amount as decimal, unix_instant as instant};
+
 use common::{assert_success, run_orderhub, stdout};
 use orderhub_sandbox::{WshotoConfig, WshotoSim, serve};
 use rust_decimal::Decimal;
@@ -14,22 +16,6 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 
 const TOKEN: &str = "wshoto-e2e-token";
-
-fn decimal(value: &Value) -> Decimal {
-    match value {
-        Value::Null => Decimal::ZERO,
-        Value::Number(n) => n.to_string().parse().unwrap(),
-        Value::String(s) => s.parse().unwrap(),
-        other => panic!("not an amount: {other}"),
-    }
-}
-
-fn instant(unix: &Value) -> Value {
-    match unix.as_i64() {
-        None | Some(0) => Value::Null,
-        Some(s) => json!(jiff::Timestamp::from_second(s).unwrap().to_string()),
-    }
-}
 
 fn assert_matches_truth(order: &Value, truth: &Value) {
     let code = truth["order_code"].as_str().unwrap();
@@ -133,12 +119,10 @@ async fn sync_by_update_time_equals_the_truth_and_follows_changes() {
     // SAFETY: set before any thread of this test reads the environment concurrently.
     unsafe { std::env::set_var("WSHOTO_E2E_TOKEN", TOKEN) };
 
-    let out = run_orderhub(dir.path(), &["sync", "--once", "--json"]).await;
-    assert_success(&out);
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(report["shops"][0]["report"]["orders"]["new"], 10_000);
+    let report = common::sync_once(dir.path()).await;
+    assert_eq!(report["orders"]["new"], 10_000);
     // 100 pages of 100, and one call that learns the platform's clock.
-    assert_eq!(report["shops"][0]["report"]["api_calls"], 101);
+    assert_eq!(report["api_calls"], 101);
 
     let truth: HashMap<String, Value> =
         sim.truth().into_iter().map(|o| (o["order_code"].as_str().unwrap().to_string(), o)).collect();
@@ -165,10 +149,8 @@ async fn sync_by_update_time_equals_the_truth_and_follows_changes() {
             o.update_time = now;
         }));
     }
-    let out = run_orderhub(dir.path(), &["sync", "--once", "--json"]).await;
-    assert_success(&out);
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let orders = &report["shops"][0]["report"]["orders"];
+    let report = common::sync_once(dir.path()).await;
+    let orders = &report["orders"];
     assert_eq!((orders["new"].clone(), orders["changed"].clone()), (json!(0), json!(3)), "{report}");
     let truth: HashMap<String, Value> =
         sim.truth().into_iter().map(|o| (o["order_code"].as_str().unwrap().to_string(), o)).collect();

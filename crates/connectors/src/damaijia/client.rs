@@ -2,15 +2,12 @@
 
 use super::normalize::normalize;
 use super::wire::{DamaijiaEnvelope, DamaijiaOrderPage};
-use crate::http::{HttpClient, join_url, secret_header};
+use crate::http::{HttpClient, join_url, retryable_status, secret_header};
 use crate::wire::parse_json_lenient;
-use crate::{
-    BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShipmentOutcome,
-    ShipmentRequest, ShopSettings,
-};
+use crate::{BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShopSettings};
 use async_trait::async_trait;
 use jiff::Timestamp;
-use orderhub_model::{Order, Platform};
+use orderhub_model::Platform;
 use reqwest::header::HeaderValue;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -60,9 +57,7 @@ fn malformed(detail: String) -> ConnectorError {
 /// Reads the envelope and classifies every status code of the document's table.
 pub(crate) fn read_answer(http_status: u16, body: &[u8]) -> Result<Value, ConnectorError> {
     let platform = Platform::Damaijia;
-    if http_status == 429 || http_status >= 500 {
-        return Err(ConnectorError::ServerError { platform, status: http_status, message: String::new() });
-    }
+    retryable_status(platform, http_status)?;
     let value =
         parse_json_lenient(body).map_err(|e| malformed(format!("HTTP {http_status}, body is not JSON: {e}")))?;
     let envelope = DamaijiaEnvelope::deserialize(&value).map_err(|e| malformed(e.to_string()))?;
@@ -136,26 +131,9 @@ impl Connector for DamaijiaConnector {
         let orders = data
             .shop_order_list
             .into_iter()
-            .map(|raw| {
-                normalize(&self.shop, &raw).map_err(|e| BadOrder {
-                    order_number: raw.get("order_id").and_then(Value::as_str).map(String::from),
-                    error: e.to_string(),
-                    raw,
-                })
-            })
+            .map(|raw| normalize(&self.shop, &raw).map_err(|e| BadOrder::new(raw, "order_id", e)))
             .collect();
         Ok(OrderPage { orders, last_page, total })
-    }
-
-    async fn fetch(&self, _order_number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError> {
-        Err(ConnectorError::Config(format!(
-            "shop {:?}: the order-searchList API has no lookup by order number; its orders come in by sync",
-            self.shop
-        )))
-    }
-
-    async fn ship(&self, _shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError> {
-        Err(ConnectorError::Config(format!("shop {:?}: Damaijia's order API does not take shipments", self.shop)))
     }
 
     fn api_calls(&self) -> u64 {

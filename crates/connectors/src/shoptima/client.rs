@@ -96,15 +96,7 @@ fn malformed(endpoint: &'static str, detail: String) -> ConnectorError {
 }
 
 fn normalize_one(shop: &str, raw: Value) -> Result<Order, BadOrder> {
-    normalize(shop, &raw).map_err(|e| BadOrder {
-        order_number: raw.get("order_num").and_then(|v| match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        }),
-        error: e.to_string(),
-        raw,
-    })
+    normalize(shop, &raw).map_err(|e| BadOrder::new(raw, "order_num", e))
 }
 
 #[async_trait]

@@ -2,12 +2,9 @@
 
 use super::normalize::normalize;
 use super::wire::VanmallEnvelope;
-use crate::http::{HttpClient, join_url, secret_header};
+use crate::http::{HttpClient, join_url, retryable_status, secret_header};
 use crate::wire::parse_json_lenient;
-use crate::{
-    BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListQuery, OrderPage, ShipmentOutcome,
-    ShipmentRequest, ShopSettings,
-};
+use crate::{BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListQuery, OrderPage, ShopSettings};
 use async_trait::async_trait;
 use jiff::tz::TimeZone;
 use orderhub_model::{Order, Platform};
@@ -47,9 +44,7 @@ fn malformed(detail: String) -> ConnectorError {
 /// Reads the envelope: `code` 200 gives `data`; `Ok(None)` for an unknown order.
 pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<Option<Value>, ConnectorError> {
     let platform = Platform::Vanmall;
-    if status == 429 || status >= 500 {
-        return Err(ConnectorError::ServerError { platform, status, message: String::new() });
-    }
+    retryable_status(platform, status)?;
     let value = parse_json_lenient(body).map_err(|e| malformed(format!("HTTP {status}, body is not JSON: {e}")))?;
     let envelope = VanmallEnvelope::deserialize(&value).map_err(|e| malformed(e.to_string()))?;
     let code = envelope.code.unwrap_or_default();
@@ -96,10 +91,6 @@ impl Connector for VanmallConnector {
             error: e.to_string(),
             raw,
         })))
-    }
-
-    async fn ship(&self, _shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError> {
-        Err(ConnectorError::Config(format!("shop {:?}: VanMall's open API does not take shipments", self.shop)))
     }
 
     fn api_calls(&self) -> u64 {

@@ -2,12 +2,9 @@
 
 use super::normalize::normalize;
 use super::wire::{WestmonthEnvelope, WestmonthOrderPage};
-use crate::http::{HttpClient, join_url, secret_header};
+use crate::http::{HttpClient, join_url, retryable_status, secret_header};
 use crate::wire::{parse_json_lenient, to_wall_clock};
-use crate::{
-    BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShipmentOutcome,
-    ShipmentRequest, ShopSettings,
-};
+use crate::{BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShopSettings};
 use async_trait::async_trait;
 use jiff::tz::TimeZone;
 use orderhub_model::{Order, Platform};
@@ -58,13 +55,7 @@ impl WestmonthConnector {
     fn normalize_all(&self, records: Vec<Value>) -> Vec<Result<Order, BadOrder>> {
         records
             .into_iter()
-            .map(|raw| {
-                normalize(&self.shop, &self.zone, &raw).map_err(|e| BadOrder {
-                    order_number: raw.get("number").and_then(Value::as_str).map(String::from),
-                    error: e.to_string(),
-                    raw,
-                })
-            })
+            .map(|raw| normalize(&self.shop, &self.zone, &raw).map_err(|e| BadOrder::new(raw, "number", e)))
             .collect()
     }
 }
@@ -76,9 +67,7 @@ fn malformed(detail: String) -> ConnectorError {
 /// Reads the envelope: `code` 0 gives `data`; 3 is a refused authorization.
 pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<Value, ConnectorError> {
     let platform = Platform::Westmonth;
-    if status == 429 || status >= 500 {
-        return Err(ConnectorError::ServerError { platform, status, message: String::new() });
-    }
+    retryable_status(platform, status)?;
     if status == 401 || status == 403 {
         return Err(ConnectorError::Unauthorized { platform, status, code: None, message: String::new() });
     }
@@ -152,10 +141,6 @@ impl Connector for WestmonthConnector {
             .iter()
             .map(|number| by_number.remove(number).and_then(|raw| self.normalize_all(vec![raw]).pop()))
             .collect())
-    }
-
-    async fn ship(&self, _shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError> {
-        Err(ConnectorError::Config(format!("shop {:?}: Westmonth's API does not take shipments", self.shop)))
     }
 
     fn api_calls(&self) -> u64 {

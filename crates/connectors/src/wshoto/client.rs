@@ -2,14 +2,11 @@
 
 use super::normalize::normalize;
 use super::wire::{WshotoEnvelope, WshotoOrderPage};
-use crate::http::{HttpClient, join_url};
+use crate::http::{HttpClient, join_url, retryable_status};
 use crate::wire::parse_json_lenient;
-use crate::{
-    BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShipmentOutcome,
-    ShipmentRequest, ShopSettings,
-};
+use crate::{BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShopSettings};
 use async_trait::async_trait;
-use orderhub_model::{Order, Platform};
+use orderhub_model::Platform;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -43,9 +40,7 @@ const ENDPOINT: &str = "GET /openapi/mall/order/list";
 /// Reads the envelope: `code` 0 gives `data`; anything else is classified.
 pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<Value, ConnectorError> {
     let platform = Platform::Wshoto;
-    if status == 429 || status >= 500 {
-        return Err(ConnectorError::ServerError { platform, status, message: String::new() });
-    }
+    retryable_status(platform, status)?;
     if status == 401 || status == 403 {
         return Err(ConnectorError::Unauthorized { platform, status, code: None, message: String::new() });
     }
@@ -115,28 +110,9 @@ impl Connector for WshotoConnector {
         let orders = page
             .records
             .into_iter()
-            .map(|raw| {
-                normalize(&self.shop, &raw).map_err(|e| BadOrder {
-                    order_number: raw
-                        .get("order_code")
-                        .and_then(|v| v.as_str().map(String::from).or_else(|| v.as_number().map(|n| n.to_string()))),
-                    error: e.to_string(),
-                    raw,
-                })
-            })
+            .map(|raw| normalize(&self.shop, &raw).map_err(|e| BadOrder::new(raw, "order_code", e)))
             .collect();
         Ok(OrderPage { orders, last_page, total })
-    }
-
-    async fn fetch(&self, _order_number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError> {
-        Err(ConnectorError::Config(format!(
-            "shop {:?}: Wshoto's API has no lookup by order number; its orders come in by sync",
-            self.shop
-        )))
-    }
-
-    async fn ship(&self, _shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError> {
-        Err(ConnectorError::Config(format!("shop {:?}: Wshoto's API does not take shipments", self.shop)))
     }
 
     fn api_calls(&self) -> u64 {

@@ -74,6 +74,46 @@ pub async fn run_orderhub(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `orderhub sync --once --json` in `dir`, asserted to succeed: the first
+/// shop's report (`orders.new`, `orders.changed`, `api_calls`, …).
+pub async fn sync_once(dir: &Path) -> serde_json::Value {
+    let out = run_orderhub(dir, &["sync", "--once", "--json"]).await;
+    assert_success(&out);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    report["shops"][0]["report"].clone()
+}
+
+/// Unix seconds as the canonical RFC 3339 instant; `0` or absent is null.
+pub fn unix_instant(unix: &serde_json::Value) -> serde_json::Value {
+    match unix.as_i64() {
+        None | Some(0) => serde_json::Value::Null,
+        Some(s) => serde_json::json!(jiff::Timestamp::from_second(s).unwrap().to_string()),
+    }
+}
+
+/// A China wall-clock string (`yyyy-MM-dd HH:mm:ss`) as the canonical instant;
+/// `""`, `0` or absent is null.
+pub fn china_instant(text: &serde_json::Value) -> serde_json::Value {
+    match text.as_str() {
+        None | Some("") => serde_json::Value::Null,
+        Some(text) => {
+            let civil = jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", text).unwrap();
+            let zone = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+            serde_json::json!(civil.to_zoned(zone).unwrap().timestamp().to_string())
+        }
+    }
+}
+
+/// An amount from a decimal string or a JSON number's text; null is zero.
+pub fn amount(value: &serde_json::Value) -> rust_decimal::Decimal {
+    match value {
+        serde_json::Value::Null => rust_decimal::Decimal::ZERO,
+        serde_json::Value::String(s) => s.parse().unwrap(),
+        serde_json::Value::Number(n) => n.to_string().parse().unwrap(),
+        other => panic!("not an amount: {other}"),
+    }
+}
+
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
