@@ -52,8 +52,35 @@ pub struct Capabilities {
     pub partitions: &'static [&'static str],
     /// The largest page the platform serves.
     pub max_page_size: u32,
+    /// Whether the platform looks orders up by number ([`Connector::fetch`]).
+    pub fetch: bool,
     /// Whether the platform takes shipments (tracking numbers) from us.
     pub ship: bool,
+    /// The platform's own status codes an order can be set to through its API,
+    /// with what each means; empty when it takes no status changes.
+    pub status_codes: &'static [(&'static str, &'static str)],
+    /// Whether the platform takes changes of an order's shipping address.
+    pub update_address: bool,
+}
+
+impl Capabilities {
+    /// A platform that only lists (or looks up) orders: no write-back.
+    pub const fn read_only(
+        list_by: Option<ListBy>,
+        partitions: &'static [&'static str],
+        max_page_size: u32,
+        fetch: bool,
+    ) -> Self {
+        Capabilities {
+            list_by,
+            partitions,
+            max_page_size,
+            fetch,
+            ship: false,
+            status_codes: &[],
+            update_address: false,
+        }
+    }
 }
 
 /// One window of one listing.
@@ -111,7 +138,24 @@ pub struct ShipmentRequest {
     pub carrier_code: String,
 }
 
-/// The platform's answer for one order of a shipment request.
+/// A new shipping address (and buyer contact) for an order; `None` fields are
+/// left as the platform holds them.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddressUpdate {
+    pub country_code: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub district: Option<String>,
+    pub address1: Option<String>,
+    pub address2: Option<String>,
+    pub postal_code: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// The platform's answer for one order of a write request (a shipment, a
+/// status or an address change).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShipmentOutcome {
     pub order_number: String,
@@ -161,6 +205,27 @@ pub trait Connector: Send + Sync {
     async fn ship(&self, _shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError> {
         Err(ConnectorError::Config(format!(
             "shop {:?}: {}'s API does not take shipments",
+            self.shop(),
+            self.platform()
+        )))
+    }
+    /// Sets the platform status (one of [`Capabilities::status_codes`]) of
+    /// these orders; the platform answers for them all at once.
+    async fn update_status(&self, _order_numbers: &[String], _code: &str) -> Result<ShipmentOutcome, ConnectorError> {
+        Err(ConnectorError::Config(format!(
+            "shop {:?}: {}'s API does not take status changes",
+            self.shop(),
+            self.platform()
+        )))
+    }
+    /// Changes an order's shipping address.
+    async fn update_address(
+        &self,
+        _order_number: &str,
+        _update: &AddressUpdate,
+    ) -> Result<ShipmentOutcome, ConnectorError> {
+        Err(ConnectorError::Config(format!(
+            "shop {:?}: {}'s API does not take address changes",
             self.shop(),
             self.platform()
         )))

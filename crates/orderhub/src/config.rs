@@ -28,6 +28,8 @@ pub struct Config {
     /// Where `serve` and `demo` listen.
     pub listen: String,
     pub shops: Vec<ShopConfig>,
+    /// Where change events are pushed.
+    pub webhooks: Vec<orderhub_sync::Webhook>,
 }
 
 /// One shop, validated.
@@ -82,6 +84,23 @@ struct FileConfig {
     server: FileServer,
     #[serde(default)]
     shops: Vec<Spanned<FileShop>>,
+    #[serde(default)]
+    webhooks: Vec<Spanned<FileWebhook>>,
+}
+
+/// A `[[webhooks]]` table: a URL that receives every order change, signed.
+/// No `Debug`: it holds the secret.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileWebhook {
+    /// A name for it, unique: its delivery progress is kept under it.
+    name: Option<Spanned<String>>,
+    /// `http://` or `https://` URL that receives `POST {"events": [...]}`.
+    url: Option<Spanned<String>>,
+    /// The HMAC-SHA256 key of `X-Orderhub-Signature`. Prefer `secret_env`.
+    secret: Option<Spanned<String>>,
+    /// Name of an environment variable holding the secret.
+    secret_env: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -239,7 +258,52 @@ pub fn parse(path: &Path, text: &str, env: &dyn Fn(&str) -> Option<String>) -> R
         }
         shops.push(shop);
     }
-    Ok(Config { database_url, listen, shops })
+    let mut webhooks = Vec::new();
+    for (index, hook) in file.webhooks.into_iter().enumerate() {
+        let table = Origin::File(hook.span());
+        let hook = hook.into_inner();
+        let key = |field: &str| format!("webhooks[{index}].{field}");
+        let field = |value: Option<Spanned<String>>| {
+            value.map(|v| {
+                let span = v.span();
+                (v.into_inner(), Origin::File(span))
+            })
+        };
+        let (name, origin) = field(hook.name).ok_or_else(|| {
+            loader.error(&table, key("name"), "missing: give each webhook a name, e.g. name = \"erp\"")
+        })?;
+        if webhooks.iter().any(|w: &orderhub_sync::Webhook| w.name == name) || name.trim().is_empty() {
+            return Err(loader.error(&origin, key("name"), format!("{name:?}: every webhook needs its own name")));
+        }
+        let (url, origin) = field(hook.url)
+            .ok_or_else(|| loader.error(&table, key("url"), "missing: the URL that receives the events"))?;
+        orderhub_connectors::http::check_base_url(&url).map_err(|m| loader.error(&origin, key("url"), m))?;
+        let secret = match (field(hook.secret), field(hook.secret_env)) {
+            (Some((secret, origin)), _) if secret.trim().is_empty() => {
+                return Err(loader.error(&origin, key("secret"), "is empty: give a long random secret, or secret_env"));
+            }
+            (Some((secret, _)), _) => Secret::new(secret),
+            (None, Some((var, origin))) => match (loader.env)(&var) {
+                Some(secret) if !secret.trim().is_empty() => Secret::new(secret),
+                _ => {
+                    return Err(loader.error(
+                        &origin,
+                        key("secret_env"),
+                        format!("environment variable {var} is not set or empty: export it with the webhook's secret"),
+                    ));
+                }
+            },
+            (None, None) => {
+                return Err(loader.error(
+                    &table,
+                    key("secret"),
+                    "missing: set secret_env = \"NAME\" (an environment variable holding the signing secret) or secret",
+                ));
+            }
+        };
+        webhooks.push(orderhub_sync::Webhook { name, url, secret, timeout: Duration::from_secs(10) });
+    }
+    Ok(Config { database_url, listen, shops, webhooks })
 }
 
 fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> Result<ShopConfig, ConfigError> {

@@ -52,6 +52,8 @@ enum Command {
     Ship(commands::ship::ShipArgs),
     /// Each shop's platform, last sync run, and pause (with what to do).
     Shops(commands::shops::ShopsArgs),
+    /// Create, list and revoke the API's keys.
+    Keys(commands::keys::KeysArgs),
     /// Show the sync-run history.
     Runs(commands::runs::RunsArgs),
     /// Serve the HTTP API and sync every shop on its schedule.
@@ -82,6 +84,7 @@ fn main() -> ExitCode {
             Command::Orders(command) => commands::orders::run(&context, command).await,
             Command::Ship(args) => commands::ship::run(&context, args).await,
             Command::Shops(args) => commands::shops::run(&context, args).await,
+            Command::Keys(args) => commands::keys::run(&context, args).await,
             Command::Runs(args) => commands::runs::run(&context, args).await,
             Command::Serve(args) => commands::serve::run(&context, args).await,
             Command::Verify(args) => commands::verify::run(&context, args).await,

@@ -8,10 +8,11 @@ use serde_json::Value;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-async fn poll<F: Fn(&Value) -> bool>(url: &str, done: F) -> Value {
+async fn poll<F: Fn(&Value) -> bool>(url: &str, key: &str, done: F) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
+    let client = reqwest::Client::new();
     loop {
-        if let Ok(response) = reqwest::get(url).await
+        if let Ok(response) = client.get(url).bearer_auth(key).send().await
             && let Ok(body) = response.json::<Value>().await
             && done(&body)
         {
@@ -30,6 +31,17 @@ async fn the_scheduler_keeps_the_api_up_to_date() {
     let text = std::fs::read_to_string(&config).unwrap() + "sync_every = \"1s\"\n";
     std::fs::write(&config, text).unwrap();
 
+    // A key from the CLI: printed once on stdout.
+    let created = tokio::process::Command::new(env!("CARGO_BIN_EXE_orderhub"))
+        .args(["keys", "create", "--scope", "read", "--name", "serve-test"])
+        .current_dir(h.dir.path())
+        .output()
+        .await
+        .unwrap();
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let key = String::from_utf8(created.stdout).unwrap().trim().to_string();
+    assert!(key.starts_with("ohk_") && key.len() == 68, "{key}");
+
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_orderhub"))
         .args(["serve", "--listen", "127.0.0.1:0"])
         .current_dir(h.dir.path())
@@ -38,12 +50,20 @@ async fn the_scheduler_keeps_the_api_up_to_date() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next_line().await.unwrap().unwrap();
-    let base = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().trim_end_matches('/').to_string();
+    let base = loop {
+        let line = lines.next_line().await.unwrap().expect("serve printed no address");
+        if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+            break url.trim_end_matches("/api/v1/orders").to_string();
+        }
+    };
+    // Without the key: a JSON 401.
+    let refused = reqwest::get(format!("{base}/api/v1/orders")).await.unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
 
-    let listed =
-        poll(&format!("{base}/api/v1/orders?limit=500"), |b| b["orders"].as_array().is_some_and(|o| o.len() == 200))
-            .await;
+    let listed = poll(&format!("{base}/api/v1/orders?limit=500"), &key, |b| {
+        b["orders"].as_array().is_some_and(|o| o.len() == 200)
+    })
+    .await;
     assert_eq!(listed["orders"].as_array().unwrap().len(), 200);
 
     let target = h.sim.truth().into_iter().find(|o| o["status"] == 1 && o["is_refund"] == 0).unwrap();
@@ -52,11 +72,13 @@ async fn the_scheduler_keeps_the_api_up_to_date() {
         o.status = 2;
         o.tracking_number = Some("SF-SERVE-1".into());
     });
-    let order = poll(&format!("{base}/api/v1/orders/shoptima:belment:{number}"), |b| b["status"] == "shipped").await;
+    let order =
+        poll(&format!("{base}/api/v1/orders/shoptima:belment:{number}"), &key, |b| b["status"] == "shipped").await;
     assert_eq!(order["shipments"][0]["tracking_number"], "SF-SERVE-1");
-    let events =
-        poll(&format!("{base}/api/v1/orders/shoptima:belment:{number}/events"), |b| b["events"].as_array().is_some())
-            .await;
+    let events = poll(&format!("{base}/api/v1/orders/shoptima:belment:{number}/events"), &key, |b| {
+        b["events"].as_array().is_some()
+    })
+    .await;
     assert_eq!(events["events"].as_array().unwrap().len(), 2);
     child.kill().await.unwrap();
 }

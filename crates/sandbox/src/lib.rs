@@ -31,7 +31,7 @@ pub mod wshoto;
 
 pub use damaijia::{DamaijiaConfig, DamaijiaSim};
 pub use rng::Rng;
-pub use shoptima::{ListFault, ShoptimaConfig, ShoptimaSim};
+pub use shoptima::{ListFault, ShipFault, ShoptimaConfig, ShoptimaSim};
 pub use vanmall::{VanmallConfig, VanmallSim};
 pub use westmonth::{WestmonthConfig, WestmonthSim};
 pub use wshoto::{WshotoConfig, WshotoSim};

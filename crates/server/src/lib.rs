@@ -1,29 +1,80 @@
-//! The orderhub HTTP API over the store.
+//! The orderhub HTTP API: every order of every shop, one JSON shape.
 //!
-//! Routes (JSON; orders in the canonical shape of `DESIGN.md`):
-//! - `GET /healthz`
-//! - `GET /api/v1/orders?platform=&shop=&status=&limit=` (newest first, `limit` ≤ 500)
-//! - `GET /api/v1/orders/{id}` and `GET /api/v1/orders/{id}/events`
-//! - `GET /` a plain page of the newest orders, for a first look in a browser
+//! Layout: [`routes`] holds the router and one file per group of routes
+//! (`orders`, `feed`, `writeback`, `shops`, `meta`); [`auth`] checks API keys
+//! and masks what a key without the `pii` scope may not see; [`cursor`] makes
+//! the opaque page cursors; [`error`] is the one error type, mapped once to
+//! HTTP answers.
 //!
-//! Every error is one JSON shape: `{"error": {"code": "...", "message": "..."}}`.
-//! It must not talk to platforms or write SQL: it reads through the store.
+//! Routes (JSON; orders in the canonical shape of `DESIGN.md`). Every `/api`
+//! route needs a key (`Authorization: Bearer KEY`): `read` for GETs, `write`
+//! for POSTs, `admin` for keys and webhooks.
+//! - `GET /api/v1/orders` filters, `q` search, sort, cursor paging
+//! - `GET /api/v1/orders/{id}`, `/events` (timeline), `/writebacks`
+//! - `POST /api/v1/orders/{id}/shipments`, `/status`, `/address` (outbox;
+//!   `Idempotency-Key`), `GET /api/v1/outbox/{job}`
+//! - `GET /api/v1/events?after=&wait=` the change feed, long-polled
+//! - `GET /api/v1/shops`, `POST /api/v1/shops/{key}/sync`, `/fetch`,
+//!   `GET /api/v1/sync/runs`, `GET /api/v1/stats`
+//! - `GET /api/v1/keys`, `GET /api/v1/webhooks` (admin)
+//! - `GET /healthz`, `GET /metrics` (Prometheus), `GET /`
+//!
+//! Every error is `{"error": {"code": "...", "message": "..."}}`.
+//! What it must not do: talk to platforms (the hub does) or write SQL (the store does).
 
+pub mod auth;
+mod cursor;
 mod error;
 mod routes;
 
 pub use error::ApiError;
 pub use routes::router;
 
-use orderhub_store::Store;
+use orderhub_sync::Hub;
+use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
+
+/// The largest request body the API takes, in bytes.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub hub: Arc<Hub>,
+    pub metrics: Arc<Metrics>,
+    /// Names of the configured webhooks.
+    pub webhooks: Arc<Vec<String>>,
+}
+
+impl AppState {
+    pub fn new(hub: Arc<Hub>, webhooks: Vec<String>) -> AppState {
+        AppState { hub, metrics: Arc::default(), webhooks: Arc::new(webhooks) }
+    }
+}
+
+/// Requests answered, by (method, route, status).
+#[derive(Debug, Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+}
+
+impl Metrics {
+    fn count(&self, method: String, route: String, status: u16) {
+        *self.requests.lock().expect("metrics lock").entry((method, route, status)).or_default() += 1;
+    }
+
+    fn snapshot(&self) -> Vec<((String, String, u16), u64)> {
+        self.requests.lock().expect("metrics lock").iter().map(|(k, v)| (k.clone(), *v)).collect()
+    }
+}
 
 /// Serves the API on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
-    store: Store,
+    state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(store)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
 }

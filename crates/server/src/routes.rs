@@ -1,122 +1,126 @@
-//! The handlers.
+//! The router and what the handlers share: query parameters, JSON bodies,
+//! orders as the caller may see them. One file per group of routes beside it.
 
-use crate::ApiError;
-use axum::extract::{Path, Query, State};
-use axum::response::Html;
-use axum::routing::get;
-use axum::{Json, Router};
-use orderhub_model::{OrderStatus, Platform};
-use orderhub_store::{OrderFilter, Store};
-use serde::Deserialize;
-use serde_json::{Value, json};
+mod feed;
+mod meta;
+pub(crate) mod orders;
+mod shops;
+mod writeback;
 
-/// The API's routes over `store`.
-pub fn router(store: Store) -> Router {
+use crate::auth::{self, Caller, mask_order};
+use crate::{ApiError, AppState, MAX_BODY};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use orderhub_model::Order;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// Every route.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/orders", get(orders::list))
+        .route("/orders/{id}", get(orders::show))
+        .route("/orders/{id}/events", get(orders::events))
+        .route("/orders/{id}/shipments", post(writeback::ship))
+        .route("/orders/{id}/status", post(writeback::status))
+        .route("/orders/{id}/address", post(writeback::address))
+        .route("/orders/{id}/writebacks", get(writeback::of_order))
+        .route("/outbox/{job}", get(writeback::job))
+        .route("/events", get(feed::events))
+        .route("/shops", get(shops::list))
+        .route("/shops/{key}/sync", post(shops::sync))
+        .route("/shops/{key}/fetch", post(shops::fetch))
+        .route("/sync/runs", get(shops::runs))
+        .route("/keys", get(meta::keys))
+        .route("/webhooks", get(meta::webhooks))
+        .route("/stats", get(meta::stats))
+        // route_layer: an unknown path is a 404, not a 401.
+        .route_layer(from_fn_with_state(state.hub.store.clone(), auth::authenticate));
     Router::new()
-        .route("/", get(home))
-        .route("/healthz", get(healthz))
-        .route("/api/v1/orders", get(list_orders))
-        .route("/api/v1/orders/{id}", get(get_order))
-        .route("/api/v1/orders/{id}/events", get(order_events))
-        .fallback(|| async { ApiError::NotFound("no such route: see GET /api/v1/orders".into()) })
-        .with_state(store)
-}
-
-async fn healthz() -> Json<Value> {
-    Json(json!({"status": "ok"}))
-}
-
-#[derive(Debug, Deserialize)]
-struct ListParams {
-    platform: Option<String>,
-    shop: Option<String>,
-    status: Option<String>,
-    limit: Option<String>,
-}
-
-impl ListParams {
-    fn filter(self) -> Result<OrderFilter, ApiError> {
-        if let Some(platform) = &self.platform {
-            platform.parse::<Platform>().map_err(|e| ApiError::BadRequest(format!("platform: {e}")))?;
-        }
-        if let Some(status) = &self.status
-            && OrderStatus::parse(status).is_none()
-        {
-            return Err(ApiError::BadRequest(format!(
-                "status {status:?} is not one of pending_payment, awaiting_shipment, shipped, completed, cancelled"
-            )));
-        }
-        let limit = match self.limit.as_deref() {
-            None => 50,
-            Some(text) => match text.parse::<i64>() {
-                Ok(n @ 1..=500) => n,
-                _ => return Err(ApiError::BadRequest(format!("limit {text:?} must be a whole number from 1 to 500"))),
-            },
-        };
-        Ok(OrderFilter {
-            platform: self.platform,
-            shop: self.shop,
-            status: self.status,
-            order_number: None,
-            limit: Some(limit),
+        .route("/", get(meta::home))
+        .route("/healthz", get(meta::healthz))
+        .route("/metrics", get(meta::metrics))
+        .nest("/api/v1", api)
+        .fallback(|| async {
+            ApiError::NotFound("no such route: the API is under /api/v1 (GET /api/v1/orders)".into())
         })
+        .method_not_allowed_fallback(|| async {
+            ApiError::MethodNotAllowed("this route does not take that method".into())
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(from_fn_with_state(state.clone(), meta::count_request))
+        .with_state(state)
+}
+
+/// A request's query parameters, in order. Unknown and repeated parameters
+/// are refused by [`Params::only`], so a typo (`stauts=`) is an error, not a
+/// silently ignored filter.
+#[derive(Debug, Default)]
+pub struct Params(Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<Vec<(String, String)>>::from_request_parts(parts, state).await {
+            Ok(Query(pairs)) => Ok(Params(pairs)),
+            Err(rejection) => Err(ApiError::BadRequest(format!("bad query string: {}", rejection.body_text()))),
+        }
     }
 }
 
-async fn list_orders(State(store): State<Store>, Query(params): Query<ListParams>) -> Result<Json<Value>, ApiError> {
-    let orders = store.orders(&params.filter()?).await?;
-    Ok(Json(json!({"orders": orders})))
-}
+impl Params {
+    /// The value of `name`; an empty value counts as absent.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+    }
 
-async fn get_order(State(store): State<Store>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    match store.order(&id).await? {
-        Some(order) => Ok(Json(serde_json::to_value(order).expect("orders serialise"))),
-        None => Err(ApiError::NotFound(format!("no order {id:?}: ids look like shoptima:belment:asda-20200521-004"))),
+    /// Refuses parameters not in `known`, and any given twice.
+    pub fn only(&self, known: &[&str]) -> Result<(), ApiError> {
+        for (i, (name, _)) in self.0.iter().enumerate() {
+            if !known.contains(&name.as_str()) {
+                return Err(ApiError::BadRequest(format!(
+                    "unknown parameter {name:?}: this route takes {}",
+                    known.join(", ")
+                )));
+            }
+            if self.0[..i].iter().any(|(n, _)| n == name) {
+                return Err(ApiError::BadRequest(format!("parameter {name:?} is given twice")));
+            }
+        }
+        Ok(())
+    }
+
+    /// A time parameter: RFC 3339 with an offset.
+    pub fn time(&self, name: &str) -> Result<Option<jiff::Timestamp>, ApiError> {
+        self.get(name)
+            .map(|text| {
+                text.parse::<jiff::Timestamp>().map_err(|_| {
+                    ApiError::BadRequest(format!(
+                        "{name} {text:?} is not an RFC 3339 time with an offset, such as 2024-05-01T00:00:00Z"
+                    ))
+                })
+            })
+            .transpose()
     }
 }
 
-async fn order_events(State(store): State<Store>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    if store.order(&id).await?.is_none() {
-        return Err(ApiError::NotFound(format!("no order {id:?}")));
+/// Reads a JSON body into `T`, with a message that says what is wrong.
+pub fn json_body<T: DeserializeOwned>(body: axum::body::Bytes) -> Result<T, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::BadRequest("the request needs a JSON body".into()));
     }
-    Ok(Json(json!({"events": store.events(&id).await?})))
+    serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("bad JSON body: {e}")))
 }
 
-/// HTML-escapes text for element content and attribute values.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
-
-async fn home(State(store): State<Store>) -> Result<Html<String>, ApiError> {
-    let filter = OrderFilter { limit: Some(100), ..OrderFilter::default() };
-    let orders = store.orders(&filter).await?;
-    let total = store.order_count().await?;
-    let mut rows = String::new();
-    for o in &orders {
-        let api = format!("/api/v1/orders/{}", o.id);
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td class=\"n\">{} {}</td><td>{}</td></tr>\n",
-            escape(&o.shop),
-            escape(&api),
-            escape(&o.order_number),
-            escape(o.status.as_str()),
-            escape(o.payment_status.as_str()),
-            escape(&o.total.to_string()),
-            escape(o.currency.as_deref().unwrap_or("")),
-            o.created_at.map(|t| t.to_string()).unwrap_or_default(),
-        ));
+/// An order as the caller may see it: whole with the `pii` scope, masked without.
+pub fn order_json(order: &Order, caller: &Caller) -> Value {
+    let mut value = serde_json::to_value(order).expect("orders serialise");
+    if !caller.pii {
+        mask_order(&mut value);
     }
-    Ok(Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>orderhub</title>\
-         <style>body{{font-family:system-ui,sans-serif;margin:2rem}}table{{border-collapse:collapse}}\
-         td,th{{padding:.25rem .75rem;border-bottom:1px solid #ddd;text-align:left}}.n{{text-align:right}}</style></head>\
-         <body><h1>orderhub</h1><p>{total} orders stored. The newest {} are below; \
-         the API is at <a href=\"/api/v1/orders\">/api/v1/orders</a>.</p>\
-         <table><tr><th>shop</th><th>order</th><th>status</th><th>payment</th><th>total</th><th>created (UTC)</th></tr>\n{rows}</table>\
-         </body></html>",
-        orders.len()
-    )))
+    value
 }
-
-#[cfg(test)]
-mod tests;

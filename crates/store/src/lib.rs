@@ -114,3 +114,209 @@ pub struct StatusCount {
     pub status: String,
     pub count: i64,
 }
+
+/// How a listing of orders is ordered. Each order has a place given by (sort
+/// time, id), so that a page can start right after the last order of the one
+/// before it (keyset paging: no offsets, no skips when orders change).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OrderSort {
+    /// Newest created first (the default). Creation times do not change, so
+    /// paging this way serves every order exactly once, however orders change.
+    #[default]
+    CreatedDesc,
+    /// Oldest created first; as stable as `CreatedDesc`.
+    CreatedAsc,
+    /// Least recently updated (by the platform) first. An order that changes
+    /// while a client pages moves towards the end: it is never skipped, and it
+    /// comes again in its new state only if it was served before it changed.
+    UpdatedAsc,
+}
+
+impl OrderSort {
+    /// The API's name for this order.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderSort::CreatedDesc => "-created",
+            OrderSort::CreatedAsc => "created",
+            OrderSort::UpdatedAsc => "updated",
+        }
+    }
+
+    /// The order named `name` (`-created`, `created`, `updated`).
+    pub fn parse(name: &str) -> Option<OrderSort> {
+        [OrderSort::CreatedDesc, OrderSort::CreatedAsc, OrderSort::UpdatedAsc].into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+/// An order's place in a sorted listing: its sort time (unix ms; 0 when the
+/// platform gave none) and its hub id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortKey {
+    pub time_ms: i64,
+    pub id: String,
+}
+
+/// A query over orders. Every field narrows; `None` does not.
+#[derive(Debug, Clone, Default)]
+pub struct OrderQuery {
+    pub platform: Option<String>,
+    pub shop: Option<String>,
+    pub status: Option<String>,
+    pub payment_status: Option<String>,
+    pub fulfillment_status: Option<String>,
+    pub refund_status: Option<String>,
+    pub order_number: Option<String>,
+    /// Created at or after (inclusive).
+    pub created_from: Option<jiff::Timestamp>,
+    /// Created before (exclusive).
+    pub created_to: Option<jiff::Timestamp>,
+    /// Updated by the platform at or after (inclusive).
+    pub updated_from: Option<jiff::Timestamp>,
+    /// Updated by the platform before (exclusive).
+    pub updated_to: Option<jiff::Timestamp>,
+    /// Orders with a line of exactly this SKU.
+    pub sku: Option<String>,
+    /// Orders with a search term (order number, platform id, buyer or receiver
+    /// name and phone, email, tracking number) starting with this text, in any case.
+    pub q: Option<String>,
+    pub sort: OrderSort,
+    /// Start right after this order.
+    pub after: Option<SortKey>,
+    /// At most this many orders.
+    pub limit: i64,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone)]
+pub struct OrderListPage {
+    pub orders: Vec<orderhub_model::Order>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<SortKey>,
+}
+
+/// One entry of the change feed: an order created or changed, in commit order.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedEvent {
+    /// Commit order across the whole store; resume with `after=seq`.
+    pub seq: i64,
+    pub order_id: String,
+    pub platform: String,
+    pub shop: String,
+    pub order_number: String,
+    /// `created` or `changed`.
+    pub kind: String,
+    pub changes: Vec<orderhub_model::Change>,
+    pub recorded_at: jiff::Timestamp,
+}
+
+/// What a write-back job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxKind {
+    /// Report a shipment (tracking number, carrier).
+    Ship,
+    /// Change the order's status on the platform.
+    Status,
+    /// Change the order's shipping address on the platform.
+    Address,
+}
+
+impl OutboxKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxKind::Ship => "ship",
+            OutboxKind::Status => "status",
+            OutboxKind::Address => "address",
+        }
+    }
+
+    fn parse(text: &str) -> Option<OutboxKind> {
+        [OutboxKind::Ship, OutboxKind::Status, OutboxKind::Address].into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// A write-back request and how far it has got.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutboxJob {
+    pub id: i64,
+    pub kind: OutboxKind,
+    pub order_id: String,
+    pub shop: String,
+    /// The request as the API received it.
+    pub request: serde_json::Value,
+    /// `pending` (waiting for its turn or a retry), `running`, `done` (the
+    /// platform accepted it) or `failed` (the platform refused it, or retries ran out).
+    pub state: String,
+    pub attempts: i64,
+    pub idempotency_key: Option<String>,
+    /// The platform's answer, once there is one.
+    pub outcome: Option<serde_json::Value>,
+    /// Why the last attempt failed.
+    pub error: Option<String>,
+    pub created_at: jiff::Timestamp,
+    pub updated_at: jiff::Timestamp,
+    /// When the next attempt is due (pending jobs).
+    pub next_attempt_at: jiff::Timestamp,
+    /// True when a worker took the job before and stopped without recording an
+    /// answer: the platform may already have acted, so check before sending again.
+    #[serde(skip)]
+    pub interrupted: bool,
+}
+
+/// A new write-back request.
+#[derive(Debug, Clone)]
+pub struct NewOutboxJob {
+    pub kind: OutboxKind,
+    pub order_id: String,
+    pub shop: String,
+    pub request: serde_json::Value,
+    pub idempotency_key: Option<String>,
+}
+
+/// What enqueueing a write-back request did.
+#[derive(Debug, Clone)]
+pub enum Enqueued {
+    /// Stored as a new job.
+    New(OutboxJob),
+    /// A job with this idempotency key exists: nothing new was stored.
+    Repeat(OutboxJob),
+    /// The order already has a live shipment: nothing new was stored.
+    AlreadyShipped(OutboxJob),
+}
+
+/// An API key as stored: never the key itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiKey {
+    pub id: i64,
+    pub name: String,
+    /// The key's first characters, to tell keys apart in a list.
+    pub prefix: String,
+    /// `read`, `write`, `admin`, `pii`.
+    pub scopes: Vec<String>,
+    pub created_at: jiff::Timestamp,
+    pub revoked_at: Option<jiff::Timestamp>,
+    pub last_used_at: Option<jiff::Timestamp>,
+}
+
+/// How far a webhook has been delivered.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebhookState {
+    pub name: String,
+    /// The last event sequence number delivered.
+    pub delivered_seq: i64,
+    /// Failed attempts since the last delivery.
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub delivered_total: i64,
+}
+
+/// Per-shop figures over the sync-run history, for health and metrics.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunTotals {
+    pub shop: String,
+    pub runs_ok: i64,
+    pub runs_failed: i64,
+    pub api_calls: i64,
+    /// The end of the newest run that ended OK.
+    pub last_ok_at: Option<jiff::Timestamp>,
+}

@@ -10,18 +10,23 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Row, SqlStr, SqlitePool, Transaction};
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 
 /// The migrations, embedded: (version, description, SQL).
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
     (2, "shop state", include_str!("../migrations/sqlite/0002_shop_state.sql")),
+    (3, "api", include_str!("../migrations/sqlite/0003_api.sql")),
 ];
 
 /// The order store.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// Woken after each commit that created or changed orders (long polls wait on it).
+    changes: Arc<Notify>,
 }
 
 fn now_ms() -> i64 {
@@ -54,7 +59,7 @@ impl Store {
             })
             .collect();
         Migrator::with_migrations(migrations).run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store { pool, changes: Arc::new(Notify::new()) })
     }
 
     /// Writes a page of orders, the bad payloads that came with it and the cursor
@@ -101,6 +106,9 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        if stats.new + stats.changed > 0 {
+            self.changes.notify_waiters();
+        }
         Ok(stats)
     }
 
@@ -367,6 +375,33 @@ impl Store {
     }
 }
 
+/// A time as a sort key: unix milliseconds, 0 when there is none.
+fn sort_time(time: Option<Timestamp>) -> i64 {
+    time.map_or(0, |t| t.as_millisecond())
+}
+
+/// The words `q` finds an order by, lower-cased (see `order_terms`).
+fn search_terms(order: &Order) -> Vec<String> {
+    let mut terms: Vec<String> = [
+        Some(order.order_number.as_str()),
+        order.platform_order_id.as_deref(),
+        order.customer.name.as_deref(),
+        order.customer.phone.as_deref(),
+        order.customer.email.as_deref(),
+        order.shipping_address.name.as_deref(),
+        order.shipping_address.phone.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(order.shipments.iter().map(|s| s.tracking_number.as_str()))
+    .map(|t| t.trim().to_lowercase())
+    .filter(|t| !t.is_empty())
+    .collect();
+    terms.sort();
+    terms.dedup();
+    terms
+}
+
 fn timestamp(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
@@ -456,7 +491,9 @@ async fn write_orders(
             continue;
         };
         let stored_updated: Option<i64> = row.try_get("updated_ms")?;
+        // 0 stands for "no update time" (sort keys are never NULL).
         if let (Some(stored), Some(incoming)) = (stored_updated, order.updated_at.map(|t| t.as_millisecond()))
+            && stored > 0
             && incoming < stored
         {
             stats.stale += 1;
@@ -521,8 +558,8 @@ async fn write_orders(
                 .push_bind(order.refund_status.as_str())
                 .push_bind(order.currency.as_deref())
                 .push_bind(order.total.to_string())
-                .push_bind(order.created_at.map(|t| t.as_millisecond()))
-                .push_bind(order.updated_at.map(|t| t.as_millisecond()))
+                .push_bind(sort_time(order.created_at))
+                .push_bind(sort_time(order.updated_at))
                 .push_bind(document.as_str())
                 .push_bind(now)
                 .push_bind(now);
@@ -548,6 +585,25 @@ async fn write_orders(
             ids.push_bind(*id);
         }
         query.push(")");
+        query.build().execute(&mut **tx).await?;
+    }
+    for chunk in updated.chunks(ORDERS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<sqlx::Sqlite>::new("DELETE FROM order_terms WHERE order_id IN (");
+        let mut ids = query.separated(", ");
+        for id in chunk {
+            ids.push_bind(*id);
+        }
+        query.push(")");
+        query.build().execute(&mut **tx).await?;
+    }
+    let terms: Vec<(&str, String)> =
+        upserts.iter().flat_map(|(order, _)| search_terms(order).into_iter().map(|t| (order.id.as_str(), t))).collect();
+    for chunk in terms.chunks(ORDERS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO order_terms (term, order_id) ");
+        query.push_values(chunk, |mut row, (id, term)| {
+            row.push_bind(term.as_str()).push_bind(*id);
+        });
+        query.push(" ON CONFLICT DO NOTHING");
         query.build().execute(&mut **tx).await?;
     }
     let items: Vec<(&Order, &orderhub_model::LineItem)> =
@@ -585,5 +641,9 @@ async fn write_orders(
     Ok(stats)
 }
 
+mod feed;
+mod keys;
+mod outbox;
+mod query;
 #[cfg(test)]
 mod tests;

@@ -20,10 +20,16 @@
 
 mod engine;
 mod error;
+mod hub;
+mod outbox;
 mod verify;
+mod webhook;
 
 pub use engine::{
     ProgressFn, RetryPolicy, ShipReport, ShopSync, SyncReport, due_for_scheduled_sync, fetch_orders, ship, sync_shop,
 };
 pub use error::SyncError;
+pub use hub::{Hub, HubShop, RETRY_PAUSED_AFTER, StartSync};
+pub use outbox::{JOB_LEASE, MAX_ATTEMPTS, ShipRequest, StatusRequest};
 pub use verify::{VerifyReport, verify_shop};
+pub use webhook::{Webhook, signature};

@@ -100,7 +100,7 @@ impl Connector for DamaijiaConnector {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { list_by: Some(ListBy::UpdatedTime), partitions: &["all"], max_page_size: MAX_SIZE, ship: false }
+        Capabilities::read_only(Some(ListBy::UpdatedTime), &["all"], MAX_SIZE, false)
     }
 
     async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError> {

@@ -5,8 +5,8 @@ use super::wire::{ShoptimaEnvelope, ShoptimaOrderPage, ShoptimaShipAnswer};
 use crate::http::{HttpAnswer, HttpClient, encode_path_segment, join_url, secret_header};
 use crate::wire::parse_json_lenient;
 use crate::{
-    BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShipmentOutcome,
-    ShipmentRequest, ShopSettings,
+    AddressUpdate, BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage,
+    ShipmentOutcome, ShipmentRequest, ShopSettings,
 };
 use async_trait::async_trait;
 use orderhub_model::{Order, Platform};
@@ -21,6 +21,10 @@ pub const MAX_ROWS: u32 = 120;
 /// The document does not say how Shoptima authenticates; we send
 /// `Authorization: Bearer <token>` unless the shop's `auth_scheme` says otherwise.
 pub const DEFAULT_AUTH_SCHEME: &str = "Bearer";
+
+/// `PATCH /order/updateStatus`'s `status` values, as the document gives them.
+const STATUS_CODES: &[(&str, &str)] =
+    &[("0", "未支付 unpaid"), ("1", "成功支付 paid"), ("2", "已经发货 shipped"), ("3", "已经预报 forecast")];
 
 /// `is_refund` of each partition: the list hides refund orders unless asked.
 const PARTITIONS: &[&str] = &["is_refund=0", "is_refund=1"];
@@ -110,7 +114,15 @@ impl Connector for ShoptimaConnector {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { list_by: Some(ListBy::CreatedTime), partitions: PARTITIONS, max_page_size: MAX_ROWS, ship: true }
+        Capabilities {
+            list_by: Some(ListBy::CreatedTime),
+            partitions: PARTITIONS,
+            max_page_size: MAX_ROWS,
+            fetch: true,
+            ship: true,
+            status_codes: STATUS_CODES,
+            update_address: true,
+        }
     }
 
     async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError> {
@@ -172,6 +184,67 @@ impl Connector for ShoptimaConnector {
             ShoptimaShipAnswer::deserialize(data).map_err(|e| malformed(ENDPOINT, e.to_string()))?
         };
         Ok(ship_outcomes(shipments, &answer))
+    }
+
+    async fn update_status(&self, order_numbers: &[String], code: &str) -> Result<ShipmentOutcome, ConnectorError> {
+        const ENDPOINT: &str = "PATCH /order/updateStatus";
+        let status: i64 = match STATUS_CODES.iter().find(|(c, _)| *c == code) {
+            Some((c, _)) => c.parse().expect("the codes are digits"),
+            None => {
+                return Err(ConnectorError::Config(format!(
+                    "status {code:?} is not one of Shoptima's: 0 unpaid, 1 paid, 2 shipped, 3 forecast"
+                )));
+            }
+        };
+        let body = json!({ "status": status, "order_nums": order_numbers });
+        let request = self.http.request(Method::PATCH, &join_url(&self.base_url, "order/updateStatus")).json(&body);
+        let number = order_numbers.join(",");
+        match self.call(ENDPOINT, request).await {
+            // The success answer carries no data, only a message ("修改订单数为2条").
+            Ok(_) => {
+                Ok(ShipmentOutcome { order_number: number, accepted: true, code: "200".into(), message: String::new() })
+            }
+            Err(ConnectorError::Platform { code, message, kind: ErrorKind::BadRequest, .. }) => {
+                Ok(ShipmentOutcome { order_number: number, accepted: false, code, message })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn update_address(
+        &self,
+        order_number: &str,
+        update: &AddressUpdate,
+    ) -> Result<ShipmentOutcome, ConnectorError> {
+        const ENDPOINT: &str = "PATCH /order/batchUpdateOrder";
+        // The document's field names; only the fields given are sent, so the
+        // platform keeps the others.
+        let fields = [
+            ("country", &update.country_code),
+            ("province", &update.province),
+            ("city", &update.city),
+            ("district", &update.district),
+            ("address", &update.address1),
+            ("address2", &update.address2),
+            ("postcode", &update.postal_code),
+            ("phone", &update.phone),
+            ("email", &update.email),
+        ];
+        let changes: serde_json::Map<String, Value> =
+            fields.into_iter().filter_map(|(name, value)| Some((name.to_string(), json!(value.as_ref()?)))).collect();
+        let body = json!({ order_number: changes });
+        let request = self.http.request(Method::PATCH, &join_url(&self.base_url, "order/batchUpdateOrder")).json(&body);
+        let data = self.call(ENDPOINT, request).await?;
+        let refused = data
+            .get("errorOrderNums")
+            .and_then(Value::as_array)
+            .is_some_and(|numbers| numbers.iter().any(|n| n.as_str() == Some(order_number)));
+        Ok(ShipmentOutcome {
+            order_number: order_number.to_string(),
+            accepted: !refused,
+            code: "200".into(),
+            message: if refused { "the platform listed the order in errorOrderNums".into() } else { String::new() },
+        })
     }
 
     fn api_calls(&self) -> u64 {

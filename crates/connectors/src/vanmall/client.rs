@@ -69,7 +69,7 @@ impl Connector for VanmallConnector {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { list_by: None, partitions: &[], max_page_size: 1, ship: false }
+        Capabilities::read_only(None, &[], 1, true)
     }
 
     async fn list_page(&self, _query: &ListQuery) -> Result<OrderPage, ConnectorError> {

@@ -95,12 +95,7 @@ impl Connector for WestmonthConnector {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            list_by: Some(ListBy::UpdatedTime),
-            partitions: &["all"],
-            max_page_size: MAX_PER_PAGE,
-            ship: false,
-        }
+        Capabilities::read_only(Some(ListBy::UpdatedTime), &["all"], MAX_PER_PAGE, true)
     }
 
     async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError> {

@@ -74,12 +74,7 @@ impl Connector for WshotoConnector {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            list_by: Some(ListBy::UpdatedTime),
-            partitions: &["all"],
-            max_page_size: MAX_PAGE_SIZE,
-            ship: false,
-        }
+        Capabilities::read_only(Some(ListBy::UpdatedTime), &["all"], MAX_PAGE_SIZE, false)
     }
 
     async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError> {

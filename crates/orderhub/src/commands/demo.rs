@@ -1,7 +1,7 @@
 //! `orderhub demo`: the sandbox, a sync into a fresh SQLite store, a summary, and the API.
 
 use super::sandbox;
-use super::serve::serve_until_ctrl_c;
+use super::serve::{build_hub, serve_until_ctrl_c, start_background};
 use super::sync::sync_and_report;
 use super::{AlreadyReported, open_store};
 use crate::Context;
@@ -104,11 +104,15 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     }
     // The sandbox lives as long as this function: it keeps serving while the API does.
     let _churn = sandbox.spawn_churn(args.churn);
+    let hub = build_hub(&store, &config.shops)?;
     if args.churn > 0 {
-        for shop in &config.shops {
-            super::serve::spawn_scheduler(store.clone(), shop.clone())?;
-        }
+        hub.spawn_schedulers();
     }
+    start_background(&hub, &config.webhooks);
+    // The demo's own key: everything, PII included (the buyers are made up).
+    let (key, _) = orderhub_server::auth::create_key(&store, "demo", orderhub_server::auth::Scope::Admin, true).await?;
+    println!("API key for this demo (admin, pii): {key}");
+    println!("  curl -H 'Authorization: Bearer {key}' http://{}/api/v1/orders", args.listen);
     let _sandbox = sandbox;
-    serve_until_ctrl_c(store, &args.listen, true).await
+    serve_until_ctrl_c(hub, &config.webhooks, &args.listen, true).await
 }

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod demo;
 pub mod fetch;
+pub mod keys;
 pub mod orders;
 pub mod runs;
 pub mod sandbox;

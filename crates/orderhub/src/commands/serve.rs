@@ -1,11 +1,15 @@
-//! `orderhub serve`: the HTTP API, with every shop synced on its schedule.
+//! `orderhub serve`: the HTTP API, with every shop synced on its schedule, the
+//! write-back outbox worked off and webhooks delivered.
 
 use super::{load_config, open_store, shop_sync};
 use crate::Context;
 use crate::config::ShopConfig;
 use anyhow::Context as _;
 use orderhub_store::Store;
+use orderhub_sync::{Hub, Webhook};
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
@@ -18,46 +22,41 @@ pub async fn run(context: &Context, args: ServeArgs) -> anyhow::Result<()> {
     let config = load_config(context)?;
     let store = open_store(&config.database_url).await?;
     let listen = args.listen.map(|a| a.to_string()).unwrap_or(config.listen.clone());
-    for shop in &config.shops {
-        spawn_scheduler(store.clone(), shop.clone())?;
+    let hub = build_hub(&store, &config.shops)?;
+    hub.spawn_schedulers();
+    start_background(&hub, &config.webhooks);
+    if store.api_keys().await?.iter().all(|k| k.revoked_at.is_some()) {
+        println!(
+            "no API keys yet: every /api route needs one; create one with \
+             `orderhub --config {} keys create --scope read`",
+            context.config_path.display()
+        );
     }
-    serve_until_ctrl_c(store, &listen, false).await
+    serve_until_ctrl_c(hub, &config.webhooks, &listen, false).await
 }
 
-/// A paused shop (refused token, spent quota) is tried again this often.
-pub const RETRY_PAUSED_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
+/// The hub over the configured shops.
+pub fn build_hub(store: &Store, shops: &[ShopConfig]) -> anyhow::Result<Arc<Hub>> {
+    let shops = shops.iter().map(|shop| Ok((shop_sync(shop)?, shop.sync_every))).collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Hub::new(store.clone(), shops))
+}
 
-/// Syncs one shop now and then every `sync_every`, logging failures, until the
-/// process ends. A paused shop is skipped, but tried once an hour.
-pub fn spawn_scheduler(store: Store, shop: ShopConfig) -> anyhow::Result<()> {
-    let sync = shop_sync(&shop)?;
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(shop.sync_every);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
-            match orderhub_sync::due_for_scheduled_sync(&store, shop.key(), RETRY_PAUSED_AFTER).await {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(error) => {
-                    tracing::error!(%error, "cannot read the shop's state");
-                    continue;
-                }
-            }
-            match orderhub_sync::sync_shop(&store, &sync, &|_, _, _| {}).await {
-                Ok(report) => {
-                    tracing::info!(shop = %shop.key(), new = report.orders.new, changed = report.orders.changed, "synced")
-                }
-                Err(error) => tracing::error!(%error, "sync failed; retrying at the next interval"),
-            }
-        }
-    });
-    Ok(())
+/// The outbox worker and the webhooks' deliveries.
+pub fn start_background(hub: &Arc<Hub>, webhooks: &[Webhook]) {
+    hub.spawn_outbox_worker(Duration::from_secs(1));
+    for webhook in webhooks {
+        hub.spawn_webhook(webhook.clone());
+    }
 }
 
 /// Serves the API on `listen` until Ctrl-C. With `fallback`, a taken port falls
 /// back to any free port instead of failing.
-pub async fn serve_until_ctrl_c(store: Store, listen: &str, fallback: bool) -> anyhow::Result<()> {
+pub async fn serve_until_ctrl_c(
+    hub: Arc<Hub>,
+    webhooks: &[Webhook],
+    listen: &str,
+    fallback: bool,
+) -> anyhow::Result<()> {
     let listener = match tokio::net::TcpListener::bind(listen).await {
         Ok(listener) => listener,
         Err(e) if fallback => {
@@ -67,8 +66,9 @@ pub async fn serve_until_ctrl_c(store: Store, listen: &str, fallback: bool) -> a
         Err(e) => return Err(e).with_context(|| format!("cannot listen on {listen} (server.listen)")),
     };
     let addr = listener.local_addr()?;
-    println!("API and orders page at http://{addr}/  (orders: http://{addr}/api/v1/orders); Ctrl-C stops");
-    orderhub_server::serve(listener, store, async {
+    println!("API at http://{addr}/api/v1/orders (send Authorization: Bearer KEY); Ctrl-C stops");
+    let state = orderhub_server::AppState::new(hub, webhooks.iter().map(|w| w.name.clone()).collect());
+    orderhub_server::serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;

@@ -42,7 +42,7 @@ pub async fn run(context: &Context, args: SyncArgs) -> anyhow::Result<()> {
     loop {
         let mut due = Vec::new();
         for shop in &shops {
-            if orderhub_sync::due_for_scheduled_sync(&store, shop.key(), super::serve::RETRY_PAUSED_AFTER).await? {
+            if orderhub_sync::due_for_scheduled_sync(&store, shop.key(), orderhub_sync::RETRY_PAUSED_AFTER).await? {
                 due.push(shop.clone());
             }
         }

@@ -73,6 +73,16 @@ pub enum ListFault {
     Truncated,
 }
 
+/// A fault the simulator answers a `POST /order/shippingOrders` with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShipFault {
+    /// HTTP 500 with the document's error answer; nothing is shipped.
+    ServerError,
+    /// The shipment is recorded, then HTTP 500 is answered: the answer is
+    /// lost on the way, as when a connection drops after the platform acted.
+    AnswerLost,
+}
+
 /// A Shoptima platform held in memory. Cheap to clone: clones share the orders.
 #[derive(Debug, Clone)]
 pub struct ShoptimaSim {
@@ -103,6 +113,8 @@ struct SimState {
     requests: BTreeMap<String, u64>,
     /// Faults for the next list requests, first first.
     list_faults: std::collections::VecDeque<ListFault>,
+    /// Faults for the next shipment requests, first first.
+    ship_faults: std::collections::VecDeque<ShipFault>,
 }
 
 impl SimState {
@@ -205,6 +217,11 @@ impl ShoptimaSim {
         self.lock().list_faults.extend(faults.iter().copied());
     }
 
+    /// Makes the next shipment requests fail, one fault each, in order.
+    pub fn fail_next_ships(&self, faults: &[ShipFault]) {
+        self.lock().ship_faults.extend(faults.iter().copied());
+    }
+
     /// Requests per endpoint so far (`"GET /order"` → count).
     pub fn requests(&self) -> BTreeMap<String, u64> {
         self.lock().requests.clone()
@@ -249,6 +266,12 @@ fn success_without_data(message: &str) -> Response {
     Json(json!({"status": "success", "code": 200, "message": message})).into_response()
 }
 
+/// The document's error answer for a server error, with HTTP 500.
+fn server_error() -> Response {
+    let body = json!({"status": "error", "code": 500, "message": "服务器错误,请刷新后重试"});
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+}
+
 fn failure(code: u16, message: &str) -> Response {
     Json(json!({"status": "error", "code": code, "message": message})).into_response()
 }
@@ -271,8 +294,7 @@ async fn list_orders(
     }
     let fault = sim.lock().list_faults.pop_front();
     if fault == Some(ListFault::ServerError) {
-        let body = json!({"status": "error", "code": 500, "message": "服务器错误,请刷新后重试"});
-        return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
+        return server_error();
     }
     let params = (|| {
         Ok::<_, Response>((
@@ -464,6 +486,10 @@ async fn shipping_orders(State(sim): State<ShoptimaSim>, headers: HeaderMap, bod
     };
     let now = crate::unix_now();
     let mut state = sim.lock();
+    let fault = state.ship_faults.pop_front();
+    if fault == Some(ShipFault::ServerError) {
+        return server_error();
+    }
     let (mut errors, mut successes) = (Vec::new(), Vec::new());
     for request in requests {
         let number = request.get("order_num").and_then(text_of).unwrap_or_default();
@@ -486,6 +512,9 @@ async fn shipping_orders(State(sim): State<ShoptimaSim>, headers: HeaderMap, bod
         }
     }
     state.rekey();
+    if fault == Some(ShipFault::AnswerLost) {
+        return server_error();
+    }
     success("发货成功", json!({"error": errors, "success": successes}))
 }
 

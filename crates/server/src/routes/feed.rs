@@ -1,0 +1,64 @@
+//! `GET /api/v1/events`: the change feed, resumable and long-polled.
+
+use super::Params;
+use crate::auth::{Caller, mask_changes};
+use crate::{ApiError, AppState};
+use axum::Extension;
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// The longest a request may wait for an event.
+pub const MAX_WAIT_SECONDS: u64 = 30;
+
+/// Events after `after` (a sequence number, default 0), oldest first, at most
+/// `limit` (default 100, up to 1000). With `wait=N` and nothing new, the answer
+/// waits up to N seconds for the first new event: a change is seen within a
+/// moment of its commit (at once in this process; within 250 ms from another
+/// process writing the same database). Resume with `after=next_after`.
+pub async fn events(
+    State(state): State<AppState>,
+    axum::Extension(caller): Extension<Caller>,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    params.only(&["after", "limit", "wait"])?;
+    let number = |name: &str, default: i64, max: i64| -> Result<i64, ApiError> {
+        match params.get(name) {
+            None => Ok(default),
+            Some(text) => match text.parse::<i64>() {
+                Ok(n) if (0..=max).contains(&n) => Ok(n),
+                _ => Err(ApiError::BadRequest(format!("{name} {text:?} must be a whole number from 0 to {max}"))),
+            },
+        }
+    };
+    let after = number("after", 0, i64::MAX)?;
+    let limit = number("limit", 100, 1000)?.max(1);
+    let wait = Duration::from_secs(number("wait", 0, MAX_WAIT_SECONDS as i64)? as u64);
+    let store = &state.hub.store;
+    let deadline = tokio::time::Instant::now() + wait;
+    let events = loop {
+        // Registered before the read, so a commit between the read and the
+        // wait still wakes us.
+        let changed = store.changed();
+        let events = store.events_after(after, limit).await?;
+        if !events.is_empty() || tokio::time::Instant::now() >= deadline {
+            break events;
+        }
+        tokio::select! {
+            _ = changed => {}
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+            _ = tokio::time::sleep_until(deadline) => {}
+        }
+    };
+    let next_after = events.last().map_or(after, |e| e.seq);
+    let mut events = serde_json::to_value(events).expect("events serialise");
+    if !caller.pii {
+        for event in events.as_array_mut().into_iter().flatten() {
+            if let Some(changes) = event.get_mut("changes") {
+                mask_changes(changes);
+            }
+        }
+    }
+    Ok(Json(json!({"events": events, "next_after": next_after})))
+}

@@ -1,0 +1,178 @@
+//! What is not about one order: health, metrics, keys, webhooks, statistics,
+//! and the home page.
+
+use crate::auth::{Caller, Scope};
+use crate::{ApiError, AppState};
+use axum::Extension;
+use axum::Json;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Value, json};
+use std::fmt::Write as _;
+
+pub async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    // Touches the database, so "ok" means the store answers too.
+    state.hub.store.last_event_seq().await?;
+    Ok(Json(json!({"status": "ok"})))
+}
+
+/// Counts each answered request by route and status, for `/metrics`.
+pub async fn count_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_string();
+    let method = request.method().to_string();
+    let response = next.run(request).await;
+    state.metrics.count(method, route, response.status().as_u16());
+    response
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let store = &state.hub.store;
+    let mut out = String::new();
+    let platform_of = |shop: &str| {
+        state.hub.shop(shop).map_or_else(|| "unknown".to_string(), |s| s.connector().platform().to_string())
+    };
+    out.push_str("# HELP orderhub_orders Orders stored, by platform, shop and status.\n# TYPE orderhub_orders gauge\n");
+    for (platform, shop, status, n) in store.order_gauges().await? {
+        let _ = writeln!(
+            out,
+            "orderhub_orders{{platform=\"{platform}\",shop=\"{}\",status=\"{status}\"}} {n}",
+            label(&shop)
+        );
+    }
+    out.push_str(
+        "# HELP orderhub_sync_runs_total Sync runs, by shop and outcome.\n# TYPE orderhub_sync_runs_total counter\n",
+    );
+    let totals = store.run_totals().await?;
+    for t in &totals {
+        let (shop, platform) = (label(&t.shop), platform_of(&t.shop));
+        let _ = writeln!(
+            out,
+            "orderhub_sync_runs_total{{platform=\"{platform}\",shop=\"{shop}\",outcome=\"ok\"}} {}",
+            t.runs_ok
+        );
+        let _ = writeln!(
+            out,
+            "orderhub_sync_runs_total{{platform=\"{platform}\",shop=\"{shop}\",outcome=\"failed\"}} {}",
+            t.runs_failed
+        );
+    }
+    out.push_str(
+        "# HELP orderhub_platform_api_calls_total Requests sent to platforms by sync runs.\n\
+         # TYPE orderhub_platform_api_calls_total counter\n",
+    );
+    for t in &totals {
+        let _ = writeln!(
+            out,
+            "orderhub_platform_api_calls_total{{platform=\"{}\",shop=\"{}\"}} {}",
+            platform_of(&t.shop),
+            label(&t.shop),
+            t.api_calls
+        );
+    }
+    out.push_str(
+        "# HELP orderhub_platform_errors_total Sync runs that ended in a platform or store error.\n\
+         # TYPE orderhub_platform_errors_total counter\n",
+    );
+    for t in &totals {
+        let _ = writeln!(
+            out,
+            "orderhub_platform_errors_total{{platform=\"{}\",shop=\"{}\"}} {}",
+            platform_of(&t.shop),
+            label(&t.shop),
+            t.runs_failed
+        );
+    }
+    out.push_str("# HELP orderhub_outbox_jobs Write-back jobs, by state.\n# TYPE orderhub_outbox_jobs gauge\n");
+    let counts = store.outbox_counts().await?;
+    for state_name in ["pending", "running", "done", "failed"] {
+        let n = counts.iter().find(|(s, _)| s == state_name).map_or(0, |(_, n)| *n);
+        let _ = writeln!(out, "orderhub_outbox_jobs{{state=\"{state_name}\"}} {n}");
+    }
+    out.push_str("# HELP orderhub_events_total Order events recorded.\n# TYPE orderhub_events_total counter\n");
+    let _ = writeln!(out, "orderhub_events_total {}", store.last_event_seq().await?);
+    out.push_str(
+        "# HELP orderhub_http_requests_total Requests answered, by method, route and status.\n\
+         # TYPE orderhub_http_requests_total counter\n",
+    );
+    for ((method, route, status), n) in state.metrics.snapshot() {
+        let _ = writeln!(
+            out,
+            "orderhub_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
+            label(&route)
+        );
+    }
+    Ok(([(CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
+}
+
+/// A Prometheus label value, escaped.
+fn label(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+/// `GET /api/v1/keys` (admin): every key, never the keys themselves.
+pub async fn keys(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::Admin)?;
+    Ok(Json(json!({"keys": state.hub.store.api_keys().await?})))
+}
+
+/// `GET /api/v1/webhooks` (admin): each configured webhook's delivery state.
+pub async fn webhooks(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::Admin)?;
+    let mut hooks = Vec::new();
+    for name in state.webhooks.iter() {
+        hooks.push(state.hub.store.webhook_state(name).await?);
+    }
+    Ok(Json(json!({"webhooks": hooks, "last_event_seq": state.hub.store.last_event_seq().await?})))
+}
+
+/// `GET /api/v1/stats`: orders per shop and status, and per day and platform
+/// over the last 30 days.
+pub async fn stats(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let store = &state.hub.store;
+    let since = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 30);
+    let per_day: Vec<Value> = store
+        .orders_per_day(since)
+        .await?
+        .into_iter()
+        .map(|(day, platform, n)| json!({"day": day, "platform": platform, "orders": n}))
+        .collect();
+    Ok(Json(json!({"status_counts": store.status_counts().await?, "orders_per_day": per_day})))
+}
+
+/// `GET /`: where things are. Orders need a key, so this page shows only counts.
+pub async fn home(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
+    let store = &state.hub.store;
+    let total = store.order_count().await?;
+    let mut rows = String::new();
+    for count in store.status_counts().await? {
+        let _ = write!(
+            rows,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+            escape(&count.shop),
+            escape(&count.status),
+            count.count
+        );
+    }
+    Ok(Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>orderhub</title>\
+         <style>body{{font-family:system-ui,sans-serif;margin:2rem}}table{{border-collapse:collapse}}\
+         td,th{{padding:.25rem .75rem;border-bottom:1px solid #ddd;text-align:left}}.n{{text-align:right}}</style></head>\
+         <body><h1>orderhub</h1><p>{total} orders stored. The API is at <code>/api/v1/orders</code> and needs a key \
+         (<code>Authorization: Bearer KEY</code>; <code>orderhub keys create --scope read</code>).</p>\
+         <table><tr><th>shop</th><th>status</th><th>orders</th></tr>{rows}</table></body></html>"
+    )))
+}
+
+/// HTML-escapes text for element content and attribute values.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}

@@ -1,0 +1,179 @@
+//! API keys, webhook delivery state and the run figures health and metrics read.
+
+use super::{Store, now_ms, timestamp};
+use crate::{ApiKey, RunTotals, StoreError, WebhookState};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+impl Store {
+    /// Stores a new API key by its hash (the key itself is never stored).
+    pub async fn insert_api_key(
+        &self,
+        name: &str,
+        prefix: &str,
+        hash: &str,
+        scopes: &[String],
+    ) -> Result<ApiKey, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO api_keys (name, prefix, hash, scopes, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+             RETURNING id, name, prefix, scopes, created_ms, revoked_ms, last_used_ms",
+        )
+        .bind(name)
+        .bind(prefix)
+        .bind(hash)
+        .bind(scopes.join(" "))
+        .bind(now_ms())
+        .fetch_one(&self.pool)
+        .await?;
+        key_from_row(&row)
+    }
+
+    /// The live (not revoked) key with this hash, noting that it was used.
+    pub async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, name, prefix, scopes, created_ms, revoked_ms, last_used_ms FROM api_keys
+             WHERE hash = ?1 AND revoked_ms IS NULL",
+        )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(key) = row.map(|r| key_from_row(&r)).transpose()? else { return Ok(None) };
+        // Noted at most once a minute: a busy client must not turn reads into writes.
+        let now = now_ms();
+        if key.last_used_at.is_none_or(|t| now - t.as_millisecond() > 60_000) {
+            sqlx::query("UPDATE api_keys SET last_used_ms = ?2 WHERE id = ?1")
+                .bind(key.id)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some(key))
+    }
+
+    /// Every key, revoked ones included, oldest first.
+    pub async fn api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, prefix, scopes, created_ms, revoked_ms, last_used_ms FROM api_keys ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(key_from_row).collect()
+    }
+
+    /// Revokes a key; false when there is no live key with that id.
+    pub async fn revoke_api_key(&self, id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE api_keys SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL")
+            .bind(id)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// A webhook's delivery state; a webhook seen for the first time starts
+    /// after the newest event (it receives changes from now on).
+    pub async fn webhook_state(&self, name: &str) -> Result<WebhookState, StoreError> {
+        sqlx::query(
+            "INSERT INTO webhook_state (name, delivered_seq)
+             VALUES (?1, (SELECT IFNULL(MAX(seq), 0) FROM order_events)) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .execute(&self.pool)
+        .await?;
+        let row = sqlx::query(
+            "SELECT name, delivered_seq, attempts, last_error, delivered_total FROM webhook_state WHERE name = ?1",
+        )
+        .bind(name)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(WebhookState {
+            name: row.try_get("name")?,
+            delivered_seq: row.try_get("delivered_seq")?,
+            attempts: row.try_get("attempts")?,
+            last_error: row.try_get("last_error")?,
+            delivered_total: row.try_get("delivered_total")?,
+        })
+    }
+
+    /// Records that a webhook received every event up to `seq` (`count` of them).
+    pub async fn webhook_delivered(&self, name: &str, seq: i64, count: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE webhook_state SET delivered_seq = ?2, attempts = 0, last_error = NULL, last_attempt_ms = ?3,
+             delivered_total = delivered_total + ?4 WHERE name = ?1",
+        )
+        .bind(name)
+        .bind(seq)
+        .bind(now_ms())
+        .bind(count)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a failed delivery attempt.
+    pub async fn webhook_failed(&self, name: &str, error: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE webhook_state SET attempts = attempts + 1, last_error = ?2, last_attempt_ms = ?3 WHERE name = ?1",
+        )
+        .bind(name)
+        .bind(error)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Per shop: runs that ended OK and failed, API calls, the last good run.
+    pub async fn run_totals(&self) -> Result<Vec<RunTotals>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT shop, SUM(outcome = 'ok') AS ok, SUM(outcome = 'failed') AS failed, SUM(api_calls) AS calls,
+                    MAX(CASE WHEN outcome = 'ok' THEN ended_ms END) AS last_ok
+             FROM sync_runs GROUP BY shop ORDER BY shop",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RunTotals {
+                    shop: r.try_get("shop")?,
+                    runs_ok: r.try_get("ok")?,
+                    runs_failed: r.try_get("failed")?,
+                    api_calls: r.try_get("calls")?,
+                    last_ok_at: r.try_get::<Option<i64>, _>("last_ok")?.map(timestamp),
+                })
+            })
+            .collect()
+    }
+
+    /// Orders per shop.
+    pub async fn shop_order_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT shop, COUNT(*) AS n FROM orders GROUP BY shop").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("shop")?, r.try_get("n")?))).collect()
+    }
+
+    /// Orders per platform, shop and status.
+    pub async fn order_gauges(&self) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT platform, shop, status, COUNT(*) AS n FROM orders GROUP BY platform, shop, status
+             ORDER BY platform, shop, status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("platform")?, r.try_get("shop")?, r.try_get("status")?, r.try_get("n")?)))
+            .collect()
+    }
+}
+
+fn key_from_row(row: &SqliteRow) -> Result<ApiKey, StoreError> {
+    let scopes: String = row.try_get("scopes")?;
+    Ok(ApiKey {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        prefix: row.try_get("prefix")?,
+        scopes: scopes.split_whitespace().map(str::to_string).collect(),
+        created_at: timestamp(row.try_get("created_ms")?),
+        revoked_at: row.try_get::<Option<i64>, _>("revoked_ms")?.map(timestamp),
+        last_used_at: row.try_get::<Option<i64>, _>("last_used_ms")?.map(timestamp),
+    })
+}
