@@ -141,6 +141,7 @@ pub struct ShipmentRequest {
 /// A new shipping address (and buyer contact) for an order; `None` fields are
 /// left as the platform holds them.
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AddressUpdate {
     pub country_code: Option<String>,

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 /// One field of the canonical order that differs between two versions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     /// The canonical field name (`status`, `total`, `shipments`, ...), or `raw` when
     /// only the platform payload changed in fields the mapping does not use.

@@ -15,6 +15,7 @@ pub fn hub_id(platform: Platform, shop: &str, order_number: &str) -> String {
 ///
 /// Serialised field order is the contract's order, so exports diff cleanly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Order {
     /// `"<platform>:<shop>:<order_number>"`, see [`hub_id`].
     pub id: String,
@@ -61,6 +62,7 @@ pub struct Order {
 
 /// The platform's own status code and its meaning.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlatformStatus {
     /// The code exactly as sent, as a string (`"1"`, `"WAIT_SELLER_SEND_GOODS"`).
     pub code: String,
@@ -71,6 +73,7 @@ pub struct PlatformStatus {
 
 /// The buyer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Customer {
     pub id: Option<String>,
     pub name: Option<String>,
@@ -80,6 +83,7 @@ pub struct Customer {
 
 /// Where the order goes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Address {
     pub name: Option<String>,
     pub phone: Option<String>,
@@ -96,6 +100,7 @@ pub struct Address {
 
 /// One line of the order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LineItem {
     /// Stable within the order: the platform's line id, or the 1-based position
     /// where the platform has none.
@@ -115,6 +120,7 @@ pub struct LineItem {
 
 /// One parcel handed to a carrier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shipment {
     pub tracking_number: String,
     pub carrier_code: Option<String>,

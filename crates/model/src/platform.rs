@@ -7,6 +7,7 @@ use std::str::FromStr;
 
 /// A sales platform, by the key used in configuration and in hub ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     /// Westmonth (西月) open API v2.

@@ -17,7 +17,7 @@
 //! - `GET /api/v1/shops`, `POST /api/v1/shops/{key}/sync`, `/fetch`,
 //!   `GET /api/v1/sync/runs`, `GET /api/v1/stats`
 //! - `GET /api/v1/keys`, `GET /api/v1/webhooks` (admin)
-//! - `GET /healthz`, `GET /metrics` (Prometheus), `GET /`
+//! - `GET /healthz`, `GET /metrics` (Prometheus), `GET /openapi.json`, `GET /`
 //!
 //! Every error is `{"error": {"code": "...", "message": "..."}}`.
 //! What it must not do: talk to platforms (the hub does) or write SQL (the store does).
@@ -25,6 +25,7 @@
 pub mod auth;
 mod cursor;
 mod error;
+pub mod openapi;
 mod routes;
 
 pub use error::ApiError;

@@ -1,11 +1,11 @@
 //! The router and what the handlers share: query parameters, JSON bodies,
 //! orders as the caller may see them. One file per group of routes beside it.
 
-mod feed;
-mod meta;
+pub(crate) mod feed;
+pub(crate) mod meta;
 pub(crate) mod orders;
-mod shops;
-mod writeback;
+pub(crate) mod shops;
+pub(crate) mod writeback;
 
 use crate::auth::{self, Caller, mask_order};
 use crate::{ApiError, AppState, MAX_BODY};
@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(meta::home))
         .route("/healthz", get(meta::healthz))
         .route("/metrics", get(meta::metrics))
+        .route("/openapi.json", get(meta::openapi_json))
         .nest("/api/v1", api)
         .fallback(|| async {
             ApiError::NotFound("no such route: the API is under /api/v1 (GET /api/v1/orders)".into())
@@ -73,9 +74,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 }
 
 impl Params {
-    /// The value of `name`; an empty value counts as absent.
+    /// The value of `name`. An empty value is a value: `limit=` is refused
+    /// as not a number, never taken for "no limit given".
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     /// Refuses parameters not in `known`, and any given twice.

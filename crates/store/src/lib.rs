@@ -43,6 +43,7 @@ pub struct CursorUpdate {
 
 /// What writing a batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WriteStats {
     /// Orders stored for the first time.
     pub new: u64,
@@ -82,6 +83,7 @@ pub struct OrderFilter {
 
 /// One entry of an order's timeline.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoredEvent {
     /// Commit order across the whole store.
     pub seq: i64,
@@ -94,6 +96,7 @@ pub struct StoredEvent {
 
 /// One sync run of one shop.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncRun {
     pub id: i64,
     pub shop: String,
@@ -109,6 +112,7 @@ pub struct SyncRun {
 
 /// Orders per shop and status, for summaries.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusCount {
     pub shop: String,
     pub status: String,
@@ -196,6 +200,7 @@ pub struct OrderListPage {
 
 /// One entry of the change feed: an order created or changed, in commit order.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeedEvent {
     /// Commit order across the whole store; resume with `after=seq`.
     pub seq: i64,
@@ -211,6 +216,7 @@ pub struct FeedEvent {
 
 /// What a write-back job does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OutboxKind {
     /// Report a shipment (tracking number, carrier).
@@ -237,6 +243,7 @@ impl OutboxKind {
 
 /// A write-back request and how far it has got.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutboxJob {
     pub id: i64,
     pub kind: OutboxKind,
@@ -286,6 +293,7 @@ pub enum Enqueued {
 
 /// An API key as stored: never the key itself.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKey {
     pub id: i64,
     pub name: String,
@@ -300,6 +308,7 @@ pub struct ApiKey {
 
 /// How far a webhook has been delivered.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookState {
     pub name: String,
     /// The last event sequence number delivered.
@@ -312,6 +321,7 @@ pub struct WebhookState {
 
 /// Per-shop figures over the sync-run history, for health and metrics.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunTotals {
     pub shop: String,
     pub runs_ok: i64,

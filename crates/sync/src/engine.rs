@@ -53,6 +53,7 @@ pub type ProgressFn<'a> = &'a (dyn Fn(&str, u64, Option<u64>) + Sync);
 
 /// What one sync run of one shop did.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncReport {
     pub shop: String,
     pub run_id: i64,

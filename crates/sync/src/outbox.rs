@@ -22,9 +22,14 @@ pub const MAX_ATTEMPTS: i64 = 10;
 
 /// A shipment request, as the API takes it.
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ShipRequest {
+    /// The carrier's tracking number, 1 to 100 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub tracking_number: String,
+    /// The carrier's code as the platform knows it (Shoptima: `shipping_channel_code`, e.g. `SF`).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub carrier_code: String,
     #[serde(default)]
     pub carrier_name: Option<String>,
@@ -32,8 +37,11 @@ pub struct ShipRequest {
 
 /// A status change, as the API takes it: one of the platform's own codes.
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StatusRequest {
+    /// One of the shop's `capabilities.status_codes` (`GET /api/v1/shops`).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 20))]
     pub platform_status: String,
 }
 

@@ -2,26 +2,65 @@
 
 use super::Params;
 use crate::auth::{Caller, mask_changes};
+use crate::openapi::ErrorBody;
 use crate::{ApiError, AppState};
 use axum::Extension;
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use orderhub_store::FeedEvent;
+use serde::Serialize;
+use serde_json::Value;
 use std::time::Duration;
+use utoipa::{IntoParams, ToSchema};
 
 /// The longest a request may wait for an event.
 pub const MAX_WAIT_SECONDS: u64 = 30;
+
+/// The query string of `GET /api/v1/events`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct FeedParams {
+    /// Events after this sequence number (0: from the start).
+    #[param(minimum = 0)]
+    after: Option<i64>,
+    /// At most this many events, 1 to 1000 (default 100).
+    #[param(minimum = 0, maximum = 1000)]
+    limit: Option<i64>,
+    /// With nothing new, wait up to this many seconds (0 to 30) for the first new event.
+    #[param(minimum = 0, maximum = 30)]
+    wait: Option<i64>,
+}
+
+/// A page of the change feed.
+#[derive(Serialize, ToSchema)]
+pub struct FeedPage {
+    /// Oldest first.
+    #[schema(value_type = Vec<FeedEvent>)]
+    events: Value,
+    /// Pass as `after` to resume: the last event's sequence number, or `after` when there was none.
+    next_after: i64,
+}
 
 /// Events after `after` (a sequence number, default 0), oldest first, at most
 /// `limit` (default 100, up to 1000). With `wait=N` and nothing new, the answer
 /// waits up to N seconds for the first new event: a change is seen within a
 /// moment of its commit (at once in this process; within 250 ms from another
 /// process writing the same database). Resume with `after=next_after`.
+#[utoipa::path(
+    get, path = "/api/v1/events", tag = "orders", params(FeedParams),
+    responses(
+        (status = 200, description = "Events in commit order", body = FeedPage),
+        (status = 400, description = "A bad `after`, `limit` or `wait`", body = ErrorBody),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn events(
     State(state): State<AppState>,
     axum::Extension(caller): Extension<Caller>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<FeedPage>, ApiError> {
     params.only(&["after", "limit", "wait"])?;
     let number = |name: &str, default: i64, max: i64| -> Result<i64, ApiError> {
         match params.get(name) {
@@ -60,5 +99,5 @@ pub async fn events(
             }
         }
     }
-    Ok(Json(json!({"events": events, "next_after": next_after})))
+    Ok(Json(FeedPage { events, next_after }))
 }

@@ -2,6 +2,7 @@
 //! and the home page.
 
 use crate::auth::{Caller, Scope};
+use crate::openapi::ErrorBody;
 use crate::{ApiError, AppState};
 use axum::Extension;
 use axum::Json;
@@ -9,13 +10,40 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use serde_json::{Value, json};
+use orderhub_store::{ApiKey, StatusCount, WebhookState};
+use serde::Serialize;
 use std::fmt::Write as _;
+use utoipa::ToSchema;
 
-pub async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+/// The server is up.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`.
+    status: &'static str,
+}
+
+/// `GET /healthz`: the server and its store answer. Needs no key.
+#[utoipa::path(
+    get, path = "/healthz", tag = "admin",
+    responses(
+        (status = 200, description = "Up, and the store answers", body = Health),
+        (status = 500, description = "The store does not answer", body = ErrorBody),
+    )
+)]
+pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     // Touches the database, so "ok" means the store answers too.
     state.hub.store.last_event_seq().await?;
-    Ok(Json(json!({"status": "ok"})))
+    Ok(Json(Health { status: "ok" }))
+}
+
+/// `GET /openapi.json`: this document. Needs no key.
+#[utoipa::path(
+    get, path = "/openapi.json", tag = "admin",
+    responses((status = 200, description = "The OpenAPI document of this API", content_type = "application/json", body = Object))
+)]
+pub async fn openapi_json() -> Response {
+    let text = crate::openapi::document().to_pretty_json().expect("the OpenAPI document serialises");
+    ([(CONTENT_TYPE, "application/json")], text).into_response()
 }
 
 /// Counts each answered request by route and status, for `/metrics`.
@@ -27,7 +55,11 @@ pub async fn count_request(State(state): State<AppState>, request: Request, next
     response
 }
 
-/// `GET /metrics`: Prometheus text format.
+/// `GET /metrics`: Prometheus text format. Needs no key.
+#[utoipa::path(
+    get, path = "/metrics", tag = "admin",
+    responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain", body = String))
+)]
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
     let store = &state.hub.store;
     let mut out = String::new();
@@ -112,40 +144,97 @@ fn label(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
+/// Every API key (never the keys themselves).
+#[derive(Serialize, ToSchema)]
+pub struct KeyList {
+    keys: Vec<ApiKey>,
+}
+
 /// `GET /api/v1/keys` (admin): every key, never the keys themselves.
+#[utoipa::path(
+    get, path = "/api/v1/keys", tag = "admin",
+    responses(
+        (status = 200, description = "Every key, revoked ones included", body = KeyList),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "The key lacks the admin scope", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn keys(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<KeyList>, ApiError> {
     caller.require(Scope::Admin)?;
-    Ok(Json(json!({"keys": state.hub.store.api_keys().await?})))
+    Ok(Json(KeyList { keys: state.hub.store.api_keys().await? }))
+}
+
+/// Each configured webhook's delivery state.
+#[derive(Serialize, ToSchema)]
+pub struct WebhookList {
+    webhooks: Vec<WebhookState>,
+    /// The newest event: a webhook whose `delivered_seq` is below it is behind.
+    last_event_seq: i64,
 }
 
 /// `GET /api/v1/webhooks` (admin): each configured webhook's delivery state.
+#[utoipa::path(
+    get, path = "/api/v1/webhooks", tag = "admin",
+    responses(
+        (status = 200, description = "Delivery state of each webhook", body = WebhookList),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "The key lacks the admin scope", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn webhooks(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WebhookList>, ApiError> {
     caller.require(Scope::Admin)?;
-    let mut hooks = Vec::new();
+    let mut webhooks = Vec::new();
     for name in state.webhooks.iter() {
-        hooks.push(state.hub.store.webhook_state(name).await?);
+        webhooks.push(state.hub.store.webhook_state(name).await?);
     }
-    Ok(Json(json!({"webhooks": hooks, "last_event_seq": state.hub.store.last_event_seq().await?})))
+    Ok(Json(WebhookList { webhooks, last_event_seq: state.hub.store.last_event_seq().await? }))
+}
+
+/// Orders created on one UTC day on one platform.
+#[derive(Serialize, ToSchema)]
+pub struct DayCount {
+    /// `YYYY-MM-DD`.
+    day: String,
+    platform: String,
+    orders: i64,
+}
+
+/// Counts for a dashboard.
+#[derive(Serialize, ToSchema)]
+pub struct Stats {
+    status_counts: Vec<StatusCount>,
+    /// The last 30 days, oldest first.
+    orders_per_day: Vec<DayCount>,
 }
 
 /// `GET /api/v1/stats`: orders per shop and status, and per day and platform
 /// over the last 30 days.
-pub async fn stats(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(
+    get, path = "/api/v1/stats", tag = "orders",
+    responses(
+        (status = 200, description = "Counts by status and by day", body = Stats),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn stats(State(state): State<AppState>) -> Result<Json<Stats>, ApiError> {
     let store = &state.hub.store;
     let since = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 30);
-    let per_day: Vec<Value> = store
+    let orders_per_day = store
         .orders_per_day(since)
         .await?
         .into_iter()
-        .map(|(day, platform, n)| json!({"day": day, "platform": platform, "orders": n}))
+        .map(|(day, platform, orders)| DayCount { day, platform, orders })
         .collect();
-    Ok(Json(json!({"status_counts": store.status_counts().await?, "orders_per_day": per_day})))
+    Ok(Json(Stats { status_counts: store.status_counts().await?, orders_per_day }))
 }
 
 /// `GET /`: where things are. Orders need a key, so this page shows only counts.

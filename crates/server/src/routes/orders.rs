@@ -2,13 +2,16 @@
 
 use super::{Params, order_json};
 use crate::auth::{Caller, mask_changes};
+use crate::openapi::ErrorBody;
 use crate::{ApiError, AppState, cursor};
 use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, State};
-use orderhub_model::{FulfillmentStatus, OrderStatus, PaymentStatus, Platform, RefundStatus};
-use orderhub_store::{OrderQuery, OrderSort};
-use serde_json::{Value, json};
+use orderhub_model::{FulfillmentStatus, Order, OrderStatus, PaymentStatus, Platform, RefundStatus};
+use orderhub_store::{OrderQuery, OrderSort, StoredEvent};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 /// The largest page.
 pub const MAX_LIMIT: i64 = 500;
@@ -97,21 +100,101 @@ fn order_query(params: &Params) -> Result<OrderQuery, ApiError> {
     })
 }
 
+/// The query string of `GET /api/v1/orders` (documentation: [`Params`]
+/// parses it, so that a typo is an error rather than an ignored filter).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct OrderListParams {
+    platform: Option<Platform>,
+    /// A configured shop key.
+    shop: Option<String>,
+    status: Option<OrderStatus>,
+    payment_status: Option<PaymentStatus>,
+    fulfillment_status: Option<FulfillmentStatus>,
+    refund_status: Option<RefundStatus>,
+    /// The platform's order number, exactly.
+    order_number: Option<String>,
+    /// Created at or after this instant (RFC 3339).
+    created_from: Option<jiff::Timestamp>,
+    /// Created before this instant.
+    created_to: Option<jiff::Timestamp>,
+    /// Updated by the platform at or after this instant.
+    updated_from: Option<jiff::Timestamp>,
+    /// Updated by the platform before this instant.
+    updated_to: Option<jiff::Timestamp>,
+    /// Orders with a line of exactly this SKU.
+    sku: Option<String>,
+    /// Search: the start of an order number, platform order id, buyer or
+    /// receiver name or phone, email or tracking number, in any case.
+    q: Option<String>,
+    /// `-created` (newest first, the default), `created`, or `updated` (least
+    /// recently updated first: follow changes by paging this way).
+    #[param(pattern = "^(-created|created|updated)$")]
+    sort: Option<String>,
+    /// Orders per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page (same filters and sort).
+    #[param(pattern = "^([0-9a-f]{2})+$")]
+    cursor: Option<String>,
+}
+
+/// A page of orders.
+#[derive(Serialize, ToSchema)]
+pub struct OrderPage {
+    /// Orders in the listing's sort order.
+    #[schema(value_type = Vec<Order>)]
+    orders: Vec<Value>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    next_cursor: Option<String>,
+}
+
+/// An order's timeline.
+#[derive(Serialize, ToSchema)]
+pub struct OrderEvents {
+    #[schema(value_type = Vec<StoredEvent>)]
+    events: Value,
+}
+
 /// `GET /api/v1/orders`: a page of orders and the cursor of the next.
+///
+/// Paging by creation serves each order exactly once however orders change;
+/// paging by `updated` never skips one, and serves an order again only if it
+/// changed after it was served.
+#[utoipa::path(
+    get, path = "/api/v1/orders", tag = "orders", params(OrderListParams),
+    responses(
+        (status = 200, description = "A page of orders", body = OrderPage),
+        (status = 400, description = "A bad filter, limit, sort or cursor", body = ErrorBody),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<OrderPage>, ApiError> {
     let query = order_query(&params)?;
     let page = state.hub.store.list_orders(&query).await?;
     let filters: Vec<(&str, &str)> = FILTERS.iter().filter_map(|&name| Some((name, params.get(name)?))).collect();
     let next_cursor = page.next.map(|key| cursor::encode(query.sort, &key, cursor::fingerprint(&filters)));
     let orders: Vec<Value> = page.orders.iter().map(|o| order_json(o, &caller)).collect();
-    Ok(Json(json!({"orders": orders, "next_cursor": next_cursor})))
+    Ok(Json(OrderPage { orders, next_cursor }))
 }
 
 /// `GET /api/v1/orders/{id}`.
+#[utoipa::path(
+    get, path = "/api/v1/orders/{id}", tag = "orders",
+    params(("id" = String, Path, description = "The hub id: `<platform>:<shop>:<order number>`")),
+    responses(
+        (status = 200, description = "The order", body = Order),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 404, description = "No such order", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn show(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -130,11 +213,21 @@ pub fn not_found(id: &str) -> ApiError {
 }
 
 /// `GET /api/v1/orders/{id}/events`: the order's timeline, oldest first.
+#[utoipa::path(
+    get, path = "/api/v1/orders/{id}/events", tag = "orders",
+    params(("id" = String, Path, description = "The hub id")),
+    responses(
+        (status = 200, description = "Every change of the order, oldest first", body = OrderEvents),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 404, description = "No such order", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn events(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<OrderEvents>, ApiError> {
     let store = &state.hub.store;
     if store.order(&id).await?.is_none() {
         return Err(not_found(&id));
@@ -147,5 +240,5 @@ pub async fn events(
             }
         }
     }
-    Ok(Json(json!({"events": events})))
+    Ok(Json(OrderEvents { events }))
 }

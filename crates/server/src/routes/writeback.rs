@@ -8,6 +8,7 @@
 
 use super::json_body;
 use crate::auth::{Caller, Scope};
+use crate::openapi::ErrorBody;
 use crate::routes::orders::not_found;
 use crate::{ApiError, AppState};
 use axum::Extension;
@@ -17,9 +18,24 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use orderhub_connectors::AddressUpdate;
+use orderhub_store::OutboxJob;
 use orderhub_store::{Enqueued, NewOutboxJob, OutboxKind};
 use orderhub_sync::{ShipRequest, StatusRequest};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// A write-back job.
+#[derive(Serialize, ToSchema)]
+pub struct JobAnswer {
+    job: OutboxJob,
+}
+
+/// An order's write-back jobs, oldest first.
+#[derive(Serialize, ToSchema)]
+pub struct JobList {
+    jobs: Vec<OutboxJob>,
+}
 
 /// The longest idempotency key taken.
 const MAX_KEY_LEN: usize = 200;
@@ -31,7 +47,7 @@ async fn enqueue(
     id: &str,
     kind: OutboxKind,
     request: Value,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<JobAnswer>), ApiError> {
     caller.require(Scope::Write)?;
     let idempotency_key = match headers.get("idempotency-key") {
         None => None,
@@ -78,10 +94,10 @@ async fn enqueue(
     match state.hub.store.enqueue(&job).await? {
         Enqueued::New(job) => {
             state.hub.wake_outbox();
-            Ok((StatusCode::ACCEPTED, Json(json!({"job": job}))))
+            Ok((StatusCode::ACCEPTED, Json(JobAnswer { job })))
         }
         Enqueued::Repeat(stored) if stored.order_id == job.order_id && stored.kind == kind => {
-            Ok((StatusCode::OK, Json(json!({"job": stored}))))
+            Ok((StatusCode::OK, Json(JobAnswer { job: stored })))
         }
         Enqueued::Repeat(stored) => Err(ApiError::Conflict(format!(
             "Idempotency-Key {:?} was used for another request (job {}, {} of {}): use a new key for a new request",
@@ -103,13 +119,30 @@ async fn enqueue(
 }
 
 /// `POST /api/v1/orders/{id}/shipments` with `{"tracking_number", "carrier_code"}`.
+#[utoipa::path(
+    post, path = "/api/v1/orders/{id}/shipments", tag = "write-back",
+    params(("id" = String, Path, description = "The hub id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a repeat of this request a no-op")),
+    request_body = ShipRequest,
+    responses(
+        (status = 202, description = "Stored; the worker sends it to the platform", body = JobAnswer),
+        (status = 200, description = "A repeat of a request with the same Idempotency-Key: the job stored the first time", body = JobAnswer),
+        (status = 400, description = "A bad body or Idempotency-Key", body = ErrorBody),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "The key lacks the write scope", body = ErrorBody),
+        (status = 404, description = "No such order", body = ErrorBody),
+        (status = 409, description = "The order already has a shipment, or the Idempotency-Key was used for another request", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "The platform cannot do this, or the shop is not configured here", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn ship(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<JobAnswer>), ApiError> {
     let request: ShipRequest = json_body(body?)?;
     for (name, value) in [("tracking_number", &request.tracking_number), ("carrier_code", &request.carrier_code)] {
         if value.trim().is_empty() || value.len() > 100 {
@@ -121,26 +154,60 @@ pub async fn ship(
 }
 
 /// `POST /api/v1/orders/{id}/status` with `{"platform_status": CODE}` (Shoptima).
+#[utoipa::path(
+    post, path = "/api/v1/orders/{id}/status", tag = "write-back",
+    params(("id" = String, Path, description = "The hub id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a repeat of this request a no-op")),
+    request_body = StatusRequest,
+    responses(
+        (status = 202, description = "Stored; the worker sends it to the platform", body = JobAnswer),
+        (status = 200, description = "A repeat of a request with the same Idempotency-Key: the job stored the first time", body = JobAnswer),
+        (status = 400, description = "A bad body or Idempotency-Key", body = ErrorBody),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "The key lacks the write scope", body = ErrorBody),
+        (status = 404, description = "No such order", body = ErrorBody),
+        (status = 409, description = "The order already has a shipment, or the Idempotency-Key was used for another request", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "The platform cannot do this, or the shop is not configured here", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn status(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<JobAnswer>), ApiError> {
     let request: StatusRequest = json_body(body?)?;
     let request = serde_json::to_value(request).expect("requests serialise");
     enqueue(&state, &caller, &headers, &id, OutboxKind::Status, request).await
 }
 
 /// `POST /api/v1/orders/{id}/address` with the fields to change (Shoptima).
+#[utoipa::path(
+    post, path = "/api/v1/orders/{id}/address", tag = "write-back",
+    params(("id" = String, Path, description = "The hub id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a repeat of this request a no-op")),
+    request_body = AddressUpdate,
+    responses(
+        (status = 202, description = "Stored; the worker sends it to the platform", body = JobAnswer),
+        (status = 200, description = "A repeat of a request with the same Idempotency-Key: the job stored the first time", body = JobAnswer),
+        (status = 400, description = "A bad body or Idempotency-Key", body = ErrorBody),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "The key lacks the write scope", body = ErrorBody),
+        (status = 404, description = "No such order", body = ErrorBody),
+        (status = 409, description = "The order already has a shipment, or the Idempotency-Key was used for another request", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "The platform cannot do this, or the shop is not configured here", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn address(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<JobAnswer>), ApiError> {
     let request: AddressUpdate = json_body(body?)?;
     let request = serde_json::to_value(request).expect("requests serialise");
     if request.as_object().is_none_or(|fields| fields.values().all(Value::is_null)) {
@@ -153,17 +220,37 @@ pub async fn address(
 }
 
 /// `GET /api/v1/orders/{id}/writebacks`: the order's write-back jobs.
-pub async fn of_order(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(
+    get, path = "/api/v1/orders/{id}/writebacks", tag = "write-back",
+    params(("id" = String, Path, description = "The hub id")),
+    responses(
+        (status = 200, description = "The order's jobs, oldest first", body = JobList),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 404, description = "No such order", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn of_order(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<JobList>, ApiError> {
     if state.hub.store.order(&id).await?.is_none() {
         return Err(not_found(&id));
     }
-    Ok(Json(json!({"jobs": state.hub.store.jobs_of_order(&id).await?})))
+    Ok(Json(JobList { jobs: state.hub.store.jobs_of_order(&id).await? }))
 }
 
 /// `GET /api/v1/outbox/{job}`: one write-back job and the platform's answer.
-pub async fn job(State(state): State<AppState>, Path(job): Path<String>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(
+    get, path = "/api/v1/outbox/{job}", tag = "write-back",
+    params(("job" = String, Path, description = "The job id (a number)")),
+    responses(
+        (status = 200, description = "The job", body = JobAnswer),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 404, description = "No such job", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn job(State(state): State<AppState>, Path(job): Path<String>) -> Result<Json<JobAnswer>, ApiError> {
     let missing = || ApiError::NotFound(format!("no write-back job {job:?}: job ids are numbers, as `job.id`"));
     let id = job.parse::<i64>().map_err(|_| missing())?;
     let job = state.hub.store.job(id).await?.ok_or_else(missing)?;
-    Ok(Json(json!({"job": job})))
+    Ok(Json(JobAnswer { job }))
 }

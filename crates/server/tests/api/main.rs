@@ -4,6 +4,7 @@
 
 mod auth;
 mod feed;
+mod openapi;
 mod orders;
 mod shops;
 mod webhooks;
