@@ -21,7 +21,7 @@ cargo build --release -q -p orderhub --manifest-path "$root/Cargo.toml"
 
 echo "installing schemathesis into $work/venv…"
 python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install -q "schemathesis>=4.3,<5"
+"$work/venv/bin/pip" install -q "schemathesis>=4.3,<5" "openapi-spec-validator>=0.7,<1"
 
 echo "starting the demo…"
 (cd "$work" && exec "$root/target/release/orderhub" demo --orders 300 --listen 127.0.0.1:0 >"$work/demo.log" 2>&1) &
@@ -35,6 +35,10 @@ base="$(grep -o 'API at http://[^/]*' "$work/demo.log" | head -1 | sed 's/API at
 key="$(grep -o 'ohk_[0-9a-f]*' "$work/demo.log" | head -1)"
 [ -n "$base" ] && [ -n "$key" ] || { cat "$work/demo.log"; echo "no address or key in the demo's output" >&2; exit 1; }
 echo "demo at $base"
+
+echo "validating $base/openapi.json…"
+curl -fsS "$base/openapi.json" -o "$work/openapi.json"
+"$work/venv/bin/openapi-spec-validator" "$work/openapi.json"
 
 # Every check but positive_data_acceptance: some requests that fit the schema's
 # shape are refused by rules a schema cannot state, and must be (a cursor this

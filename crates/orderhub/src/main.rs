@@ -62,6 +62,8 @@ enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Measure a full sync from the sandbox: orders/s, API calls, peak memory.
     Bench(commands::bench::BenchArgs),
+    /// Measure the API's query latency over a large store: p50 and p99 per kind of query.
+    BenchApi(commands::bench_api::BenchApiArgs),
 }
 
 /// What a command needs besides its own arguments.
@@ -89,6 +91,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => commands::serve::run(&context, args).await,
             Command::Verify(args) => commands::verify::run(&context, args).await,
             Command::Bench(args) => commands::bench::run(&context, args).await,
+            Command::BenchApi(args) => commands::bench_api::run(&context, args).await,
         }
     });
     match result {

@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
     (2, "shop state", include_str!("../migrations/sqlite/0002_shop_state.sql")),
     (3, "api", include_str!("../migrations/sqlite/0003_api.sql")),
+    (4, "covering indexes", include_str!("../migrations/sqlite/0004_covering.sql")),
 ];
 
 /// The order store.

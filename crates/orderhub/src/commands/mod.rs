@@ -1,6 +1,7 @@
 //! One file per command; shared plumbing here.
 
 pub mod bench;
+pub mod bench_api;
 pub mod demo;
 pub mod fetch;
 pub mod keys;

@@ -148,3 +148,27 @@ fn durations_parse_in_the_documented_units() {
     assert_eq!(parse_duration("5"), None);
     assert_eq!(parse_duration("5 weeks"), None);
 }
+
+#[test]
+fn webhooks_are_read_with_their_secret_and_refused_without_one() {
+    let text = format!(
+        "{GOOD}\n[[webhooks]]\nname = \"erp\"\nurl = \"https://erp.example.com/hook\"\nsecret_env = \"ERP_SECRET\"\n"
+    );
+    let env = |var: &str| (var == "ERP_SECRET").then(|| "hook-secret-9".to_string());
+    let config = parse_with(&text, &env).unwrap();
+    let hook = &config.webhooks[0];
+    assert_eq!((hook.name.as_str(), hook.url.as_str()), ("erp", "https://erp.example.com/hook"));
+    assert_eq!(hook.secret.expose(), "hook-secret-9");
+    assert!(!format!("{config:?}").contains("hook-secret-9"));
+
+    let error = error_of(&text);
+    assert!(error.starts_with("orderhub.toml:20: webhooks[0].secret_env:"), "{error}");
+    assert!(error.contains("ERP_SECRET is not set"), "{error}");
+    let no_secret = format!("{GOOD}\n[[webhooks]]\nname = \"erp\"\nurl = \"https://erp.example.com/hook\"\n");
+    assert!(error_of(&no_secret).contains("webhooks[0].secret: missing"), "{}", error_of(&no_secret));
+    let bad_url = format!("{GOOD}\n[[webhooks]]\nname = \"erp\"\nurl = \"ftp://x\"\nsecret = \"s\"\n");
+    assert!(error_of(&bad_url).contains("orderhub.toml:19: webhooks[0].url:"), "{}", error_of(&bad_url));
+    let hook = "\n[[webhooks]]\nname = \"erp\"\nurl = \"https://b.example.com\"\nsecret = \"s\"\n";
+    let twice = format!("{GOOD}{hook}{hook}");
+    assert!(error_of(&twice).contains("every webhook needs its own name"), "{}", error_of(&twice));
+}

@@ -118,3 +118,28 @@ async fn metrics_count_orders_jobs_and_requests() {
         assert!(text.lines().any(|l| l == line), "no line {line:?} in:\n{text}");
     }
 }
+
+#[tokio::test]
+async fn stats_and_webhook_state_are_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = Api::start(&dir, vec![]).await;
+    let now = jiff::Timestamp::now().as_second();
+    let mut orders = vec![order("S-1", now - 3_600, now), order("S-2", now - 3_600, now)];
+    orders[1].status = orderhub_model::OrderStatus::Shipped;
+    api.store.write_batch("belment", &orders, &[], None).await.unwrap();
+    let key = api.key(Scope::Read, false).await;
+    let (status, stats) = api.get(&key, "/api/v1/stats").await;
+    assert_eq!(status, 200);
+    let counts = stats["status_counts"].as_array().unwrap();
+    assert_eq!(counts.len(), 2);
+    assert_eq!(counts[0]["status"], "awaiting_shipment");
+    assert_eq!(counts[0]["count"], 1);
+    let day = jiff::Timestamp::from_second(now - 3_600).unwrap().strftime("%Y-%m-%d").to_string();
+    assert_eq!(stats["orders_per_day"], serde_json::json!([{"day": day, "platform": "shoptima", "orders": 2}]));
+
+    let admin = api.key(Scope::Admin, false).await;
+    let (status, hooks) = api.get(&admin, "/api/v1/webhooks").await;
+    assert_eq!(status, 200);
+    assert_eq!(hooks["webhooks"], serde_json::json!([]));
+    assert_eq!(hooks["last_event_seq"], 2);
+}

@@ -4,6 +4,9 @@ use super::{Store, order_from_row};
 use crate::{OrderListPage, OrderQuery, OrderSort, SortKey, StoreError};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
+/// From this many matching search terms on, a search reads the sort index.
+const MANY_MATCHES: i64 = 1_000;
+
 impl Store {
     /// One page of the orders matching `query`, in its sort order, starting
     /// right after `query.after`.
@@ -13,8 +16,40 @@ impl Store {
             OrderSort::CreatedAsc => ("created_ms", false),
             OrderSort::UpdatedAsc => ("updated_ms", false),
         };
-        let mut sql =
-            QueryBuilder::<Sqlite>::new(format!("SELECT id, document, {column} AS sort_ms FROM orders WHERE 1 = 1"));
+        let q = query.q.as_deref().map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
+        // A prefix range over the terms' primary key: every term that starts with `q`.
+        let q_range = q.map(|q| {
+            let end = format!("{q}\u{10FFFF}");
+            (q, end)
+        });
+        // A search that matches few orders is best read from its terms and
+        // sorted; one that matches many (a common name) from the sort index,
+        // checking each order against the terms, until the page is full.
+        let mut from = "orders".to_string();
+        if let Some((q, end)) = &q_range {
+            let matches: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM order_terms WHERE term >= ?1 AND term < ?2 LIMIT ?3)",
+            )
+            .bind(q)
+            .bind(end)
+            .bind(MANY_MATCHES)
+            .fetch_one(&self.pool)
+            .await?;
+            if matches >= MANY_MATCHES {
+                from = format!("orders INDEXED BY orders_{}_id", column.trim_end_matches("_ms"));
+            }
+        }
+        // Orders with a SKU are found through the items; their sort keys are
+        // then read from the covering (id, created, updated) index, not the
+        // rows (the planner otherwise picks the primary key's index).
+        if query.sku.is_some() && from == "orders" {
+            from = "orders INDEXED BY orders_id_times".into();
+        }
+        let mut sql = QueryBuilder::<Sqlite>::new(format!(
+            // The page's ids are chosen first and only their documents read: the
+            // sort never carries the documents (kilobytes each) of orders it drops.
+            "SELECT o.id, o.document, page.sort_ms FROM (SELECT id, {column} AS sort_ms FROM {from} WHERE 1 = 1"
+        ));
         let exact = [
             ("platform", &query.platform),
             ("shop", &query.shop),
@@ -43,9 +78,7 @@ impl Store {
         if let Some(sku) = &query.sku {
             sql.push(" AND id IN (SELECT order_id FROM order_items WHERE sku = ").push_bind(sku.clone()).push(")");
         }
-        if let Some(q) = query.q.as_deref().map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty()) {
-            // A prefix range over the terms' primary key: every term that starts with `q`.
-            let end = format!("{q}\u{10FFFF}");
+        if let Some((q, end)) = q_range {
             sql.push(" AND id IN (SELECT order_id FROM order_terms WHERE term >= ")
                 .push_bind(q)
                 .push(" AND term < ")
@@ -63,6 +96,9 @@ impl Store {
         let direction = if descending { "DESC" } else { "ASC" };
         // One more than asked tells whether there is a next page.
         sql.push(format!(" ORDER BY {column} {direction}, id {direction} LIMIT ")).push_bind(query.limit + 1);
+        sql.push(format!(
+            ") AS page JOIN orders o ON o.id = page.id ORDER BY page.sort_ms {direction}, page.id {direction}"
+        ));
         let mut rows = sql.build().fetch_all(&self.pool).await?;
         let more = rows.len() as i64 > query.limit;
         rows.truncate(query.limit.max(0) as usize);
