@@ -17,13 +17,15 @@
 //! - `GET /api/v1/shops`, `POST /api/v1/shops/{key}/sync`, `/fetch`,
 //!   `GET /api/v1/sync/runs`, `GET /api/v1/stats`
 //! - `GET /api/v1/keys`, `GET /api/v1/webhooks` (admin)
-//! - `GET /healthz`, `GET /metrics` (Prometheus), `GET /openapi.json`, `GET /`
+//! - `GET /healthz`, `GET /metrics` (Prometheus), `GET /openapi.json`
+//! - `/ui/...` the dashboard (`dashboard/`: HTML, CSS and JS embedded), `/` redirects there
 //!
 //! Every error is `{"error": {"code": "...", "message": "..."}}`.
 //! What it must not do: talk to platforms (the hub does) or write SQL (the store does).
 
 pub mod auth;
 mod cursor;
+mod dashboard;
 mod error;
 pub mod openapi;
 mod routes;

@@ -40,7 +40,7 @@ pub fn router(state: AppState) -> Router {
         // route_layer: an unknown path is a 404, not a 401.
         .route_layer(from_fn_with_state(state.hub.store.clone(), auth::authenticate));
     Router::new()
-        .route("/", get(meta::home))
+        .merge(crate::dashboard::routes())
         .route("/healthz", get(meta::healthz))
         .route("/metrics", get(meta::metrics))
         .route("/openapi.json", get(meta::openapi_json))

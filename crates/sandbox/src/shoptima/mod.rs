@@ -237,6 +237,7 @@ impl ShoptimaSim {
             .route("/order/shippingOrders", post(shipping_orders));
         Router::new()
             .nest("/api/v1", api)
+            .route("/_sandbox/faults", post(set_faults))
             .merge(crate::admin_routes(crate::Admin {
                 truth: ShoptimaSim::truth,
                 requests: ShoptimaSim::requests,
@@ -398,6 +399,21 @@ async fn order_detail(State(sim): State<ShoptimaSim>, headers: HeaderMap, Path(o
 /// Reads a JSON body leniently: a body that is not JSON gets the endpoint's failure answer.
 fn json_body(body: &[u8]) -> Option<Value> {
     serde_json::from_slice(body).ok()
+}
+
+/// `POST /_sandbox/faults?ship=server_error|answer_lost&count=N`: the next N
+/// shipment requests fail so (for tests and demos of a failing platform).
+async fn set_faults(State(sim): State<ShoptimaSim>, Query(query): Query<HashMap<String, String>>) -> Response {
+    let fault = match query.get("ship").map(String::as_str) {
+        Some("server_error") => ShipFault::ServerError,
+        Some("answer_lost") => ShipFault::AnswerLost,
+        _ => return (StatusCode::BAD_REQUEST, "ship must be server_error or answer_lost").into_response(),
+    };
+    let Some(count) = query.get("count").and_then(|c| c.parse::<usize>().ok()).filter(|c| *c <= 1000) else {
+        return (StatusCode::BAD_REQUEST, "count must be a number up to 1000").into_response();
+    };
+    sim.fail_next_ships(&vec![fault; count]);
+    Json(json!({"ship_faults_queued": count})).into_response()
 }
 
 fn text_of(value: &Value) -> Option<String> {

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use orderhub_store::{ApiKey, StatusCount, WebhookState};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -235,33 +235,4 @@ pub async fn stats(State(state): State<AppState>) -> Result<Json<Stats>, ApiErro
         .map(|(day, platform, orders)| DayCount { day, platform, orders })
         .collect();
     Ok(Json(Stats { status_counts: store.status_counts().await?, orders_per_day }))
-}
-
-/// `GET /`: where things are. Orders need a key, so this page shows only counts.
-pub async fn home(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
-    let store = &state.hub.store;
-    let total = store.order_count().await?;
-    let mut rows = String::new();
-    for count in store.status_counts().await? {
-        let _ = write!(
-            rows,
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
-            escape(&count.shop),
-            escape(&count.status),
-            count.count
-        );
-    }
-    Ok(Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>orderhub</title>\
-         <style>body{{font-family:system-ui,sans-serif;margin:2rem}}table{{border-collapse:collapse}}\
-         td,th{{padding:.25rem .75rem;border-bottom:1px solid #ddd;text-align:left}}.n{{text-align:right}}</style></head>\
-         <body><h1>orderhub</h1><p>{total} orders stored. The API is at <code>/api/v1/orders</code> and needs a key \
-         (<code>Authorization: Bearer KEY</code>; <code>orderhub keys create --scope read</code>).</p>\
-         <table><tr><th>shop</th><th>status</th><th>orders</th></tr>{rows}</table></body></html>"
-    )))
-}
-
-/// HTML-escapes text for element content and attribute values.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }

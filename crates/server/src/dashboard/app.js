@@ -1,0 +1,500 @@
+// The orderhub dashboard: a small client of the HTTP API (docs/api.md).
+// The API key lives in sessionStorage only (never in a URL); pages keep their
+// filters in the URL, so a reload or a shared link shows the same orders.
+"use strict";
+
+const KEY = "orderhub.key";
+const SINCE = "orderhub.since";
+const LANG = "orderhub.lang";
+/** A session ends after this long without a request. */
+const SESSION_MS = 8 * 3600 * 1000;
+
+const TEXT = {
+  en: {
+    "nav.orders": "Orders", "nav.shops": "Shops", "nav.signout": "Sign out", "lang.switch": "中文",
+    "signin.title": "Sign in", "signin.help": "Paste an API key (orderhub keys create --scope read). It is kept in this browser tab only.",
+    "signin.key": "API key", "signin.go": "Sign in",
+    "signin.refused": "That key was not accepted: it is unknown or was revoked. Check it, or create one with `orderhub keys create`.",
+    "signin.expired": "Your session expired after 8 hours without use. Sign in again.",
+    "signin.signedout": "Signed out.",
+    "orders.title": "Orders", "orders.search": "Search: order number, buyer, phone, email, tracking",
+    "orders.platform": "Platform", "orders.shop": "Shop", "orders.status": "Status", "orders.payment": "Payment",
+    "orders.refund": "Refund", "orders.from": "Created from", "orders.to": "Created before", "orders.apply": "Apply",
+    "orders.clear": "Clear", "orders.any": "any", "orders.none": "No orders match.", "orders.next": "Next page",
+    "orders.first": "First page", "orders.counts": "Orders by status", "orders.chart": "Orders per day (last 30 days)",
+    "col.order": "Order", "col.shop": "Shop", "col.platform": "Platform", "col.status": "Status", "col.payment": "Payment",
+    "col.buyer": "Buyer", "col.total": "Total", "col.created": "Created",
+    "order.back": "← Orders", "order.details": "Details", "order.items": "Items", "order.totals": "Totals",
+    "order.address": "Shipping address", "order.customer": "Buyer", "order.shipments": "Shipments",
+    "order.timeline": "Timeline", "order.raw": "Platform payload", "order.none": "None",
+    "order.ship": "Ship", "order.tracking": "Tracking number", "order.carrier": "Carrier code", "order.send": "Send to the platform",
+    "order.noship": "This platform does not take shipments through its API.",
+    "order.job": "Write-back", "order.job.pending": "Queued: waiting for the platform…",
+    "order.job.running": "Sending to the platform…", "order.job.done": "The platform confirmed it.",
+    "order.job.failed": "The platform refused it:",
+    "order.job.retrying": "The platform failed the last attempt; orderhub will try again:",
+    "order.subtotal": "Subtotal", "order.shipping": "Shipping", "order.discount": "Discount", "order.total": "Total", "order.paid": "Paid",
+    "event.created": "Created", "event.changed": "Changed",
+    "shops.title": "Shops", "shops.key": "Shop", "shops.platform": "Platform", "shops.lastsync": "Last sync",
+    "shops.lag": "Lag", "shops.calls": "API calls", "shops.orders": "Orders", "shops.state": "State",
+    "shops.ok": "OK", "shops.paused": "Paused", "shops.syncing": "Syncing…", "shops.never": "never",
+    "shops.syncnow": "Sync now", "shops.started": "Sync started for", "shops.fetch": "Fetch by order number",
+    "shops.fetchgo": "Fetch", "shops.fetched": "Stored", "shops.missing": "Not found on the platform:",
+    "error.network": "The orderhub server cannot be reached. Is it running?",
+    "error.forbidden": "Your key may not do this:",
+  },
+  zh: {
+    "nav.orders": "订单", "nav.shops": "店铺", "nav.signout": "退出", "lang.switch": "English",
+    "signin.title": "登录", "signin.help": "粘贴 API 密钥(orderhub keys create --scope read)。密钥只保存在当前浏览器标签页中。",
+    "signin.key": "API 密钥", "signin.go": "登录",
+    "signin.refused": "密钥无效:未知或已被吊销。请检查密钥,或用 `orderhub keys create` 创建新的密钥。",
+    "signin.expired": "会话已过期(8 小时未使用),请重新登录。",
+    "signin.signedout": "已退出。",
+    "orders.title": "订单", "orders.search": "搜索:订单号、买家、电话、邮箱、物流单号",
+    "orders.platform": "平台", "orders.shop": "店铺", "orders.status": "状态", "orders.payment": "支付",
+    "orders.refund": "退款", "orders.from": "创建起", "orders.to": "创建止", "orders.apply": "筛选",
+    "orders.clear": "清除", "orders.any": "全部", "orders.none": "没有符合条件的订单。", "orders.next": "下一页",
+    "orders.first": "第一页", "orders.counts": "各状态订单数", "orders.chart": "每日订单(近 30 天)",
+    "col.order": "订单号", "col.shop": "店铺", "col.platform": "平台", "col.status": "状态", "col.payment": "支付",
+    "col.buyer": "买家", "col.total": "金额", "col.created": "下单时间",
+    "order.back": "← 订单", "order.details": "详情", "order.items": "商品", "order.totals": "金额",
+    "order.address": "收货地址", "order.customer": "买家", "order.shipments": "物流",
+    "order.timeline": "变更记录", "order.raw": "平台原始数据", "order.none": "无",
+    "order.ship": "发货", "order.tracking": "物流单号", "order.carrier": "物流公司代码", "order.send": "提交到平台",
+    "order.noship": "该平台的接口不支持回传物流。",
+    "order.job": "回传", "order.job.pending": "已排队,等待平台处理…",
+    "order.job.running": "正在提交到平台…", "order.job.done": "平台已确认。",
+    "order.job.failed": "平台拒绝:",
+    "order.job.retrying": "平台上次处理失败,orderhub 将自动重试:",
+    "order.subtotal": "商品金额", "order.shipping": "运费", "order.discount": "优惠", "order.total": "合计", "order.paid": "实付",
+    "event.created": "创建", "event.changed": "变更",
+    "shops.title": "店铺", "shops.key": "店铺", "shops.platform": "平台", "shops.lastsync": "上次同步",
+    "shops.lag": "延迟", "shops.calls": "接口调用", "shops.orders": "订单数", "shops.state": "状态",
+    "shops.ok": "正常", "shops.paused": "已暂停", "shops.syncing": "同步中…", "shops.never": "从未",
+    "shops.syncnow": "立即同步", "shops.started": "已开始同步", "shops.fetch": "按订单号拉取",
+    "shops.fetchgo": "拉取", "shops.fetched": "已保存", "shops.missing": "平台上没有这些订单:",
+    "error.network": "无法连接 orderhub 服务器,请确认它正在运行。",
+    "error.forbidden": "当前密钥无权执行此操作:",
+  },
+};
+const STATUS_WORDS = {
+  zh: { pending_payment: "待付款", awaiting_shipment: "待发货", shipped: "已发货", completed: "已完成", cancelled: "已取消",
+        unpaid: "未付款", paid: "已付款", partially_refunded: "部分退款", refunded: "已退款", failed: "失败",
+        none: "无", requested: "申请中", partial: "部分", full: "全额", pending: "排队中", running: "处理中", done: "完成" },
+  en: {},
+};
+const PLATFORMS = ["shoptima", "wshoto", "westmonth", "damaijia", "vanmall"];
+const STATUSES = ["pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled"];
+const PAYMENTS = ["unpaid", "paid", "partially_refunded", "refunded", "failed"];
+const REFUNDS = ["none", "requested", "partial", "full"];
+const COLORS = { shoptima: "#1f6feb", wshoto: "#12b76a", westmonth: "#f79009", damaijia: "#d92d20", vanmall: "#7a5af8" };
+
+function lang() {
+  const chosen = localStorage.getItem(LANG);
+  if (chosen === "zh" || chosen === "en") return chosen;
+  const asked = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || "en"];
+  return asked.some((l) => String(l).toLowerCase().startsWith("zh")) ? "zh" : "en";
+}
+function t(key) { return TEXT[lang()][key] || TEXT.en[key] || key; }
+function word(w) { return (STATUS_WORDS[lang()] || {})[w] || String(w).replace(/_/g, " "); }
+
+/** Builds an element: h("a", {href: "/x"}, "text", child). Text is never parsed as HTML. */
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
+    else el.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+function notice(message, kind) {
+  const box = document.getElementById("notice");
+  if (!message) { box.hidden = true; box.textContent = ""; return; }
+  box.textContent = message;
+  box.className = kind || "";
+  box.hidden = false;
+}
+
+function signOut(message, kind) {
+  sessionStorage.removeItem(KEY);
+  sessionStorage.removeItem(SINCE);
+  go("/ui/signin", message ? { message, kind } : null);
+}
+
+class ApiError extends Error {
+  constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+}
+
+/** Calls the API with the session's key; a refused key ends the session. */
+async function api(path, options) {
+  const key = sessionStorage.getItem(KEY);
+  const since = Number(sessionStorage.getItem(SINCE) || 0);
+  // Signed out meanwhile (another request of the same page found the session
+  // over): that request already showed why.
+  if (!key) throw new ApiError(401, "unauthorized", t("signin.help"));
+  if (Date.now() - since > SESSION_MS) { signOut(t("signin.expired")); throw new ApiError(401, "expired", t("signin.expired")); }
+  sessionStorage.setItem(SINCE, String(Date.now()));
+  const init = Object.assign({ headers: {} }, options || {});
+  init.headers = Object.assign({ Authorization: "Bearer " + key }, init.headers);
+  if (init.json !== undefined) {
+    init.body = JSON.stringify(init.json);
+    init.headers["Content-Type"] = "application/json";
+    delete init.json;
+  }
+  let response;
+  try { response = await fetch(path, init); } catch (_) { throw new ApiError(0, "network", t("error.network")); }
+  const body = await response.json().catch(() => ({}));
+  if (response.status === 401) { signOut(t("signin.refused")); throw new ApiError(401, "unauthorized", t("signin.refused")); }
+  if (!response.ok) {
+    const message = (body.error && body.error.message) || ("HTTP " + response.status);
+    throw new ApiError(response.status, body.error && body.error.code, response.status === 403 ? t("error.forbidden") + " " + message : message);
+  }
+  return body;
+}
+
+function time(iso) {
+  if (!iso) return "—";
+  return new Date(iso).toLocaleString(lang() === "zh" ? "zh-CN" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+}
+function money(amount, currency) { return amount === null || amount === undefined ? "—" : amount + (currency ? " " + currency : ""); }
+function pill(w) { return h("span", { class: "pill " + w }, word(w)); }
+
+// ---- navigation ---------------------------------------------------------
+
+function go(url, state) {
+  history.pushState(state || null, "", url);
+  render();
+}
+window.addEventListener("popstate", render);
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[href^='/ui/']");
+  if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  event.preventDefault();
+  go(link.getAttribute("href"));
+});
+
+function translateChrome() {
+  document.documentElement.lang = lang() === "zh" ? "zh-CN" : "en";
+  for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
+  document.getElementById("signout").hidden = !sessionStorage.getItem(KEY);
+  for (const a of document.querySelectorAll("[data-nav]")) a.classList.toggle("active", location.pathname.startsWith("/ui/" + a.dataset.nav));
+}
+
+async function render() {
+  translateChrome();
+  const view = document.getElementById("view");
+  const path = location.pathname;
+  const state = history.state;
+  // Tests (and people) can tell a finished page by this: the URL it shows.
+  view.removeAttribute("data-rendered");
+  notice(state && state.message ? state.message : "", state && state.kind);
+  if (path === "/ui/signin" || !sessionStorage.getItem(KEY)) {
+    renderSignin(view);
+    view.setAttribute("data-rendered", location.pathname + location.search);
+    return;
+  }
+  try {
+    if (path.startsWith("/ui/orders/")) await renderOrder(view, decodeURIComponent(path.slice("/ui/orders/".length)));
+    else if (path.startsWith("/ui/shops")) await renderShops(view);
+    else await renderOrders(view);
+  } catch (error) {
+    if (error.status !== 401) notice(error.message);
+  }
+  translateChrome();
+  view.setAttribute("data-rendered", location.pathname + location.search);
+}
+
+// ---- sign in ------------------------------------------------------------
+
+function renderSignin(view) {
+  const input = h("input", { type: "password", id: "key", autocomplete: "off", placeholder: "ohk_…", "aria-label": t("signin.key") });
+  const form = h("form", { class: "card signin", onsubmit: async (event) => {
+    event.preventDefault();
+    const key = input.value.trim();
+    if (!key) return;
+    sessionStorage.setItem(KEY, key);
+    sessionStorage.setItem(SINCE, String(Date.now()));
+    try {
+      await api("/api/v1/shops");
+      go("/ui/orders");
+    } catch (error) {
+      if (error.status !== 401) notice(error.message);
+    }
+  } },
+    h("h2", {}, t("signin.title")), h("p", { class: "muted" }, t("signin.help")), input,
+    h("button", { class: "primary", type: "submit", id: "signin" }, t("signin.go")));
+  view.replaceChildren(form);
+  input.focus();
+}
+
+// ---- orders -------------------------------------------------------------
+
+function select(name, label, values, current) {
+  return h("label", {}, label, h("select", { name },
+    h("option", { value: "" }, t("orders.any")),
+    values.map((v) => h("option", { value: v, selected: v === current }, word(v)))));
+}
+
+async function renderOrders(view) {
+  const params = new URLSearchParams(location.search);
+  const query = new URLSearchParams();
+  for (const [k, v] of params) if (v) query.set(k, v);
+  if (!query.has("limit")) query.set("limit", "50");
+  const [page, stats] = await Promise.all([api("/api/v1/orders?" + query), api("/api/v1/stats")]);
+  const form = h("form", { class: "filters", id: "filters", onsubmit: (event) => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    for (const [k, v] of new FormData(event.target)) {
+      if (!v) continue;
+      next.set(k, k.startsWith("created") ? new Date(v).toISOString() : v);
+    }
+    go("/ui/orders" + (next.toString() ? "?" + next : ""));
+  } },
+    h("label", {}, t("orders.search"), h("input", { name: "q", type: "search", value: params.get("q") || "", size: 34 })),
+    select("platform", t("orders.platform"), PLATFORMS, params.get("platform")),
+    h("label", {}, t("orders.shop"), h("input", { name: "shop", value: params.get("shop") || "", size: 10 })),
+    select("status", t("orders.status"), STATUSES, params.get("status")),
+    select("payment_status", t("orders.payment"), PAYMENTS, params.get("payment_status")),
+    select("refund_status", t("orders.refund"), REFUNDS, params.get("refund_status")),
+    h("label", {}, t("orders.from"), h("input", { name: "created_from", type: "date", value: (params.get("created_from") || "").slice(0, 10) })),
+    h("label", {}, t("orders.to"), h("input", { name: "created_to", type: "date", value: (params.get("created_to") || "").slice(0, 10) })),
+    h("button", { class: "primary", type: "submit" }, t("orders.apply")),
+    h("a", { class: "button", href: "/ui/orders" }, t("orders.clear")));
+
+  const totals = {};
+  for (const c of stats.status_counts) totals[c.status] = (totals[c.status] || 0) + c.count;
+  const counts = h("div", { class: "counts", id: "status-counts" }, STATUSES.map((s) =>
+    h("a", { href: "/ui/orders?status=" + s }, h("span", { class: "pill " + s, "data-status": s }, word(s) + " " + (totals[s] || 0)))));
+
+  const rows = page.orders.map((o) => h("tr", { "data-id": o.id },
+    h("td", {}, h("a", { href: "/ui/orders/" + encodeURIComponent(o.id), class: "order-link" }, o.order_number)),
+    h("td", {}, o.shop), h("td", {}, o.platform),
+    h("td", { class: "status" }, pill(o.status)), h("td", {}, pill(o.payment_status)),
+    h("td", {}, (o.customer && o.customer.name) || "—"),
+    h("td", { class: "n" }, money(o.total, o.currency)), h("td", {}, time(o.created_at))));
+  const table = page.orders.length
+    ? h("table", { id: "orders" }, h("thead", {}, h("tr", {},
+        ["col.order", "col.shop", "col.platform", "col.status", "col.payment", "col.buyer"].map((k) => h("th", {}, t(k))),
+        h("th", { class: "n" }, t("col.total")), h("th", {}, t("col.created")))), h("tbody", {}, rows))
+    : h("p", { class: "muted", id: "no-orders" }, t("orders.none"));
+  const pager = h("div", { class: "pager" },
+    params.get("cursor") ? h("a", { class: "button", href: "/ui/orders?" + withoutCursor(params) }, t("orders.first")) : null,
+    page.next_cursor ? h("a", { class: "button", id: "next-page", href: "/ui/orders?" + withCursor(params, page.next_cursor) }, t("orders.next")) : null);
+  view.replaceChildren(
+    h("div", { class: "card" }, h("h2", {}, t("orders.counts")), counts),
+    h("div", { class: "card chart" }, h("h2", {}, t("orders.chart")), chart(stats.orders_per_day)),
+    h("div", { class: "card" }, form),
+    table, pager);
+}
+
+function withoutCursor(params) { const p = new URLSearchParams(params); p.delete("cursor"); return p.toString(); }
+function withCursor(params, cursor) { const p = new URLSearchParams(params); p.set("cursor", cursor); return p.toString(); }
+
+/** A stacked bar per day, one colour per platform, as inline SVG. */
+function chart(perDay) {
+  const days = [...new Set(perDay.map((d) => d.day))].sort();
+  const svgNs = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(svgNs, "svg");
+  svg.setAttribute("viewBox", "0 0 600 160");
+  svg.setAttribute("role", "img");
+  svg.id = "orders-chart";
+  const byDay = {};
+  for (const d of perDay) (byDay[d.day] = byDay[d.day] || []).push(d);
+  const max = Math.max(1, ...days.map((day) => byDay[day].reduce((s, d) => s + d.orders, 0)));
+  const width = 600 / Math.max(days.length, 1);
+  days.forEach((day, i) => {
+    let y = 150;
+    for (const d of byDay[day]) {
+      const height = (d.orders / max) * 140;
+      const rect = document.createElementNS(svgNs, "rect");
+      rect.setAttribute("x", String(i * width + 1));
+      rect.setAttribute("y", String(y - height));
+      rect.setAttribute("width", String(Math.max(width - 2, 1)));
+      rect.setAttribute("height", String(height));
+      rect.setAttribute("fill", COLORS[d.platform] || "#98a2b3");
+      const title = document.createElementNS(svgNs, "title");
+      title.textContent = day + " " + d.platform + ": " + d.orders;
+      rect.append(title);
+      svg.append(rect);
+      y -= height;
+    }
+  });
+  const legend = h("div", { class: "legend" }, PLATFORMS.map((p) => h("span", {}, h("i", { style: "background:" + COLORS[p] }), p)));
+  return h("div", {}, svg, legend);
+}
+
+// ---- one order ----------------------------------------------------------
+
+async function renderOrder(view, id) {
+  const [order, events, shops, jobs] = await Promise.all([
+    api("/api/v1/orders/" + encodeURIComponent(id)),
+    api("/api/v1/orders/" + encodeURIComponent(id) + "/events"),
+    api("/api/v1/shops"),
+    api("/api/v1/orders/" + encodeURIComponent(id) + "/writebacks"),
+  ]);
+  const shop = shops.shops.find((s) => s.key === order.shop);
+  const addr = order.shipping_address || {};
+  const cust = order.customer || {};
+  const items = h("table", { class: "items" }, h("tbody", {}, order.items.map((it) => h("tr", {},
+    h("td", {}, it.image_url ? h("img", { src: it.image_url, alt: it.title || it.sku || "", loading: "lazy" }) : ""),
+    h("td", {}, it.title || "—", h("div", { class: "muted" }, [it.sku, it.variant].filter(Boolean).join(" · "))),
+    h("td", { class: "n" }, "× " + it.quantity), h("td", { class: "n" }, money(it.unit_price, order.currency)),
+    h("td", { class: "n" }, money(it.total, order.currency))))));
+  const shipments = order.shipments.length
+    ? h("ul", { id: "shipments" }, order.shipments.map((s) => h("li", {}, s.tracking_number + " · " + (s.carrier_code || s.carrier_name || "") + " · " + time(s.shipped_at))))
+    : h("p", { class: "muted", id: "shipments" }, t("order.none"));
+  const timeline = h("ol", { class: "timeline", id: "timeline" }, events.events.map((e) => h("li", {},
+    h("strong", {}, t("event." + e.kind)), " · ", h("span", { class: "muted" }, time(e.recorded_at)), " — ",
+    e.changes.filter((c) => c.field !== "raw").map((c) => c.field + ": " + short(c.from) + " → " + short(c.to)).join("; "))));
+  view.replaceChildren(
+    h("p", {}, h("a", { href: "/ui/orders" }, t("order.back"))),
+    h("h1", { id: "order-title" }, order.order_number, " ", pill(order.status)),
+    h("div", { class: "grid" },
+      h("div", { class: "card" }, h("h2", {}, t("order.details")), h("dl", {},
+        h("dt", {}, t("col.platform")), h("dd", {}, order.platform + " · " + order.shop),
+        h("dt", {}, t("col.status")), h("dd", {}, pill(order.status), " ", h("span", { class: "muted" }, order.platform_status.code + " " + order.platform_status.label)),
+        h("dt", {}, t("col.payment")), h("dd", {}, pill(order.payment_status), " ", pill(order.refund_status)),
+        h("dt", {}, t("col.created")), h("dd", {}, time(order.created_at)))),
+      h("div", { class: "card" }, h("h2", {}, t("order.totals")), h("dl", { id: "totals" },
+        ["subtotal", "shipping", "discount", "total", "paid"].map((k) => [h("dt", {}, t("order." + k)), h("dd", { class: "n" }, money(order[k], order.currency))]))),
+      h("div", { class: "card" }, h("h2", {}, t("order.customer")), h("dl", { id: "customer" },
+        h("dt", {}, "👤"), h("dd", {}, cust.name || "—"), h("dt", {}, "☎"), h("dd", {}, cust.phone || "—"), h("dt", {}, "✉"), h("dd", {}, cust.email || "—"))),
+      h("div", { class: "card" }, h("h2", {}, t("order.address")), h("p", { id: "address" },
+        [addr.name, addr.phone].filter(Boolean).join(" · "), h("br"),
+        [addr.address1, addr.address2, addr.district, addr.city, addr.province, addr.postal_code, addr.country_code].filter(Boolean).join(", ")))),
+    h("div", { class: "card" }, h("h2", {}, t("order.items")), items),
+    h("div", { class: "card" }, h("h2", {}, t("order.shipments")), shipments, shipForm(order, shop, jobs.jobs)),
+    h("div", { class: "card" }, h("h2", {}, t("order.timeline")), timeline),
+    h("div", { class: "card" }, h("h2", {}, t("order.raw")), h("pre", { id: "raw" }, JSON.stringify(order.raw, null, 2))));
+}
+
+function short(value) {
+  if (value === null || value === undefined) return "—";
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return text.length > 80 ? text.slice(0, 77) + "…" : text;
+}
+
+function jobLine(job) {
+  const line = h("p", { id: "job", "data-state": job.state }, t("order.job") + " #" + job.id + ": ", pill(job.state), " ");
+  if (job.state === "failed") line.append(t("order.job.failed") + " " + (job.error || ""));
+  else line.append(t("order.job." + job.state));
+  if (job.state === "done" && job.outcome && job.outcome.message) line.append(" (" + job.outcome.message + ")");
+  // A platform failing while the job waits for a retry: say what it answered.
+  if (job.state === "pending" && job.error) line.append(h("div", { class: "muted job-error" }, t("order.job.retrying") + " " + job.error));
+  return line;
+}
+
+function shipForm(order, shop, jobs) {
+  const box = h("div", { id: "ship" });
+  const last = jobs.filter((j) => j.kind === "ship").pop();
+  if (last) box.append(jobLine(last));
+  if (last && last.state !== "failed") {
+    if (last.state === "pending" || last.state === "running") watchJob(last.id, order.id);
+    return box;
+  }
+  if (!shop || !shop.capabilities.ship) {
+    box.append(h("p", { class: "muted", id: "no-ship" }, t("order.noship")));
+    return box;
+  }
+  const tracking = h("input", { name: "tracking_number", id: "tracking", required: true, maxlength: 100 });
+  const carrier = h("input", { name: "carrier_code", id: "carrier", required: true, maxlength: 100, value: "SF", size: 8 });
+  box.append(h("form", { class: "filters", id: "ship-form", onsubmit: async (event) => {
+    event.preventDefault();
+    const button = event.target.querySelector("button");
+    button.disabled = true;
+    try {
+      const answer = await api("/api/v1/orders/" + encodeURIComponent(order.id) + "/shipments", {
+        method: "POST", headers: { "Idempotency-Key": "ui-" + order.id + "-" + tracking.value },
+        json: { tracking_number: tracking.value.trim(), carrier_code: carrier.value.trim() },
+      });
+      event.target.replaceWith(jobLine(answer.job));
+      watchJob(answer.job.id, order.id);
+    } catch (error) {
+      button.disabled = false;
+      if (error.status !== 401) notice(error.message);
+    }
+  } },
+    h("label", {}, t("order.tracking"), tracking), h("label", {}, t("order.carrier"), carrier),
+    h("button", { class: "primary", type: "submit" }, t("order.send"))));
+  return box;
+}
+
+/** Polls a write-back job until the platform answers, then shows the order anew. */
+async function watchJob(jobId, orderId) {
+  for (let i = 0; i < 120; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    if (location.pathname !== "/ui/orders/" + encodeURIComponent(orderId)) return;
+    let job;
+    try { job = (await api("/api/v1/outbox/" + jobId)).job; } catch (_) { return; }
+    const line = document.getElementById("job");
+    if (line) line.replaceWith(jobLine(job));
+    if (job.state === "done" || job.state === "failed") {
+      if (job.state === "done") render();
+      return;
+    }
+  }
+}
+
+// ---- shops --------------------------------------------------------------
+
+async function renderShops(view) {
+  const { shops } = await api("/api/v1/shops");
+  const rows = shops.map((s) => {
+    const state = s.paused
+      ? h("div", { class: "paused" }, pill("failed"), " ", t("shops.paused") + ": " + s.paused.reason, h("div", { class: "muted" }, s.paused.what_to_do))
+      : s.syncing ? pill("running") : pill("ok");
+    const actions = h("td", {}, h("button", { type: "button", "data-sync": s.key, onclick: async (event) => {
+      event.target.disabled = true;
+      try {
+        await api("/api/v1/shops/" + encodeURIComponent(s.key) + "/sync", { method: "POST" });
+        notice(t("shops.started") + " " + s.key, "info");
+      } catch (error) { if (error.status !== 401) notice(error.message); }
+      setTimeout(() => { if (location.pathname === "/ui/shops") render(); }, 1500);
+    } }, t("shops.syncnow")));
+    if (s.capabilities.fetch_by_number && !s.capabilities.list_by) actions.append(fetchBox(s));
+    return h("tr", { "data-shop": s.key },
+      h("td", {}, s.key), h("td", {}, s.platform), h("td", { class: "state" }, state),
+      h("td", {}, s.last_ok_at ? time(s.last_ok_at) : t("shops.never")),
+      h("td", { class: "n" }, s.lag_seconds === null ? "—" : lag(s.lag_seconds)),
+      h("td", { class: "n" }, s.api_calls), h("td", { class: "n" }, s.orders), actions);
+  });
+  view.replaceChildren(h("h1", {}, t("shops.title")), h("table", { id: "shops" },
+    h("thead", {}, h("tr", {}, ["shops.key", "shops.platform", "shops.state", "shops.lastsync", "shops.lag", "shops.calls", "shops.orders"].map((k) => h("th", {}, t(k))), h("th", {}))),
+    h("tbody", {}, rows)));
+}
+
+function lag(seconds) {
+  if (seconds < 120) return seconds + " s";
+  if (seconds < 7200) return Math.round(seconds / 60) + " min";
+  return Math.round(seconds / 3600) + " h";
+}
+
+function fetchBox(shop) {
+  const input = h("input", { name: "numbers", placeholder: "B2031…", size: 18, "aria-label": t("shops.fetch") });
+  return h("form", { class: "filters fetch", "data-fetch": shop.key, onsubmit: async (event) => {
+    event.preventDefault();
+    const numbers = input.value.split(/[\s,]+/).filter(Boolean);
+    if (!numbers.length) return;
+    try {
+      const answer = await api("/api/v1/shops/" + encodeURIComponent(shop.key) + "/fetch", { method: "POST", json: { order_numbers: numbers } });
+      const stored = answer.stored.new + answer.stored.changed + answer.stored.unchanged;
+      notice(t("shops.fetched") + ": " + stored + (answer.missing.length ? ". " + t("shops.missing") + " " + answer.missing.join(", ") : ""), "info");
+    } catch (error) { if (error.status !== 401) notice(error.message); }
+  } }, h("label", {}, t("shops.fetch"), input), h("button", { type: "submit" }, t("shops.fetchgo")));
+}
+
+// ---- start --------------------------------------------------------------
+
+document.getElementById("lang").addEventListener("click", () => {
+  localStorage.setItem(LANG, lang() === "zh" ? "en" : "zh");
+  render();
+});
+document.getElementById("signout").addEventListener("click", () => signOut(t("signin.signedout"), "info"));
+if (location.pathname === "/" || location.pathname === "/ui" || location.pathname === "/ui/") history.replaceState(null, "", "/ui/orders");
+render();

@@ -1,0 +1,196 @@
+// End-to-end test of the dashboard in a real headless Chromium, against a
+// running `orderhub demo`. Run by crates/orderhub/tests/dashboard.rs:
+//
+//   node e2e/dashboard.mjs BASE_URL API_KEY SHOPTIMA_ORIGIN SCREENSHOT_DIR
+//
+// Exits non-zero on the first failed check or on any console error the test
+// did not provoke on purpose (a refused key makes the browser log its 401).
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+
+const [base, key, shoptima, shots] = process.argv.slice(2);
+if (!base || !key || !shoptima || !shots) {
+  console.error("usage: node dashboard.mjs BASE_URL API_KEY SHOPTIMA_ORIGIN SCREENSHOT_DIR");
+  process.exit(2);
+}
+mkdirSync(shots, { recursive: true });
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+const browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+const context = await browser.newContext({ locale: "en-US", timezoneId: "Asia/Shanghai", viewport: { width: 1400, height: 1000 } });
+// Items' pictures live on the platforms' image hosts, which the sandbox's
+// orders name but this offline machine cannot reach: answer those with a
+// placeholder picture, so that only orderhub's own requests are tested.
+const placeholder = '<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48"><rect width="48" height="48" fill="#d0d5dd"/></svg>';
+await context.route((url) => url.origin !== new URL(base).origin, (route) =>
+  route.request().resourceType() === "image"
+    ? route.fulfill({ status: 200, contentType: "image/svg+xml", body: placeholder })
+    : route.continue());
+const page = await context.newPage();
+
+let step = "start";
+const consoleErrors = [];
+/** Console errors a step provokes on purpose, by step name. */
+const expected = { "wrong key": /status of 401/ };
+page.on("console", (m) => {
+  if (m.type() !== "error") return;
+  if (expected[step] && expected[step].test(m.text())) return;
+  consoleErrors.push(`[${step}] ${m.text()}`);
+});
+page.on("pageerror", (e) => consoleErrors.push(`[${step}] page error: ${e}`));
+
+function check(condition, message) {
+  if (!condition) throw new Error(`${step}: ${message}`);
+}
+async function shot(name) {
+  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+}
+async function begin(name) {
+  step = name;
+  console.log(`- ${name}`);
+}
+const noticeText = () => page.locator("#notice").innerText();
+/** Waits until the page shows the URL the browser is at. */
+async function rendered() {
+  await page.waitForFunction(() => {
+    const view = document.getElementById("view");
+    return view && view.getAttribute("data-rendered") === location.pathname + location.search;
+  });
+}
+
+try {
+  await begin("wrong key");
+  await page.goto(base + "/ui/orders");
+  await page.waitForSelector("#key");
+  await page.fill("#key", "ohk_" + "0".repeat(64));
+  await page.click("#signin");
+  await page.waitForSelector("#notice:not([hidden])");
+  check((await noticeText()).includes("not accepted"), `no refusal message: ${await noticeText()}`);
+  check(!page.url().includes("ohk_"), "the key is in the URL");
+  await shot("01-wrong-key");
+
+  await begin("sign in");
+  await page.fill("#key", key);
+  await page.click("#signin");
+  await page.waitForSelector("#orders tbody tr");
+  check(!page.url().includes(key), "the key is in the URL");
+  check((await page.locator("#orders-chart rect").count()) > 0, "the chart has no bars");
+  const counts = await page.locator("#status-counts").innerText();
+  check(/awaiting shipment \d+/.test(counts), `no status counts: ${counts}`);
+  await shot("02-orders");
+
+  await begin("filter");
+  await page.selectOption("select[name=status]", "shipped");
+  await page.click("#filters button[type=submit]");
+  await page.waitForURL(/status=shipped/);
+  await rendered();
+  const statuses = await page.locator("#orders td.status").allInnerTexts();
+  check(statuses.length > 0 && statuses.every((s) => s.trim() === "shipped"), `rows not all shipped: ${statuses}`);
+  await shot("03-filtered");
+
+  await begin("page keeps the filters");
+  await page.click("#next-page");
+  await page.waitForURL(/cursor=/);
+  check(page.url().includes("status=shipped"), `the filter left the URL: ${page.url()}`);
+  await rendered();
+  const second = await page.locator("#orders td.status").allInnerTexts();
+  check(second.every((s) => s.trim() === "shipped"), "page 2 is not filtered");
+
+  await begin("search");
+  await page.goto(base + "/ui/orders?platform=shoptima&status=awaiting_shipment");
+  await page.waitForSelector("#orders tbody tr");
+  const number = (await page.locator("#orders a.order-link").first().innerText()).trim();
+  const other = (await page.locator("#orders a.order-link").nth(1).innerText()).trim();
+  await page.goto(base + "/ui/orders");
+  await page.waitForSelector("#orders tbody tr");
+  await page.fill("input[name=q]", number.toLowerCase());
+  await page.click("#filters button[type=submit]");
+  await page.waitForURL(/q=/);
+  await rendered();
+  const found = await page.locator("#orders a.order-link").allInnerTexts();
+  check(found.length === 1 && found[0].trim() === number, `search for ${number} found ${found}`);
+  await shot("04-search");
+
+  await begin("open an order");
+  await page.click("#orders a.order-link");
+  await rendered();
+  await page.waitForSelector("#timeline li");
+  check((await page.locator("#order-title").innerText()).includes(number), "wrong order opened");
+  check((await page.locator("#timeline").innerText()).includes("Created"), "no creation in the timeline");
+  check((await page.locator("#raw").innerText()).includes(number), "the raw payload is not shown");
+  const totals = await page.locator("#totals").innerText();
+  check(/\d+\.\d+/.test(totals), `no money in the totals: ${totals}`);
+  await shot("05-order");
+
+  await begin("ship");
+  await page.fill("#tracking", "SF-E2E-0001");
+  await page.fill("#carrier", "SF");
+  await page.click("#ship-form button");
+  await page.waitForSelector("#job[data-state=done]", { timeout: 30000 });
+  check((await page.locator("#job").innerText()).includes("发货成功"), "no confirmation from the platform");
+  await page.waitForSelector("#shipments li");
+  check((await page.locator("#shipments").innerText()).includes("SF-E2E-0001"), "the shipment is not shown");
+  const truth = await (await fetch(shoptima + "/_sandbox/truth")).json();
+  const onPlatform = (truth.orders || truth).find((o) => o.order_num === number);
+  check(onPlatform && onPlatform.tracking_number === "SF-E2E-0001", "the simulator did not record the shipment");
+  await shot("06-shipped");
+
+  await begin("a failing platform");
+  const faults = await fetch(shoptima + "/_sandbox/faults?ship=server_error&count=2", { method: "POST" });
+  check(faults.ok, "cannot set the simulator's faults");
+  await page.goto(base + "/ui/orders?q=" + encodeURIComponent(other));
+  await page.waitForSelector("#orders a.order-link");
+  await page.click("#orders a.order-link");
+  await page.waitForSelector("#ship-form");
+  await page.fill("#tracking", "SF-E2E-0002");
+  await page.click("#ship-form button");
+  await page.waitForSelector("#job .job-error", { timeout: 15000 });
+  const failing = await page.locator("#job").innerText();
+  check(failing.includes("will try again") && failing.includes("HTTP 500"), `no readable failure: ${failing}`);
+  await shot("07-platform-failing");
+  await page.waitForSelector("#job[data-state=done]", { timeout: 30000 });
+
+  await begin("shops");
+  await page.click("a[data-nav=shops]");
+  await page.waitForSelector("#shops tbody tr");
+  check((await page.locator("#shops tbody tr").count()) === 5, "not five shops");
+  await page.fill("form[data-fetch=fecshop] input", "NO-SUCH-ORDER");
+  await page.click("form[data-fetch=fecshop] button");
+  await page.waitForSelector("#notice:not([hidden])");
+  check((await noticeText()).includes("Not found on the platform: NO-SUCH-ORDER"), `fetch: ${await noticeText()}`);
+  await shot("08-shops");
+
+  await begin("switch language");
+  await page.click("#lang");
+  await page.waitForSelector("a[data-nav=orders]:text('订单')");
+  check((await page.locator("#shops thead").innerText()).includes("店铺"), "the table is not in Chinese");
+  await shot("09-chinese");
+  await page.click("#lang");
+  await page.waitForSelector("a[data-nav=orders]:text('Orders')");
+
+  await begin("expired session");
+  await page.evaluate(() => sessionStorage.setItem("orderhub.since", "0"));
+  await page.goto(base + "/ui/orders");
+  await page.waitForSelector("#key");
+  check((await noticeText()).includes("session expired"), `no expiry message: ${await noticeText()}`);
+  await shot("10-expired");
+
+  await begin("chinese by default");
+  const zh = await browser.newContext({ locale: "zh-CN" });
+  const zhPage = await zh.newPage();
+  zhPage.on("console", (m) => { if (m.type() === "error") consoleErrors.push(`[zh] ${m.text()}`); });
+  await zhPage.goto(base + "/ui/signin");
+  await zhPage.waitForSelector("#signin");
+  check((await zhPage.locator("#signin").innerText()).includes("登录"), "a Chinese browser does not get Chinese");
+  await zhPage.screenshot({ path: `${shots}/11-zh-signin.png` });
+  await zh.close();
+
+  check(consoleErrors.length === 0, `console errors:\n${consoleErrors.join("\n")}`);
+  console.log(`dashboard e2e passed; screenshots in ${shots}`);
+} catch (error) {
+  await shot("failure").catch(() => {});
+  console.error(String(error && error.stack || error));
+  if (consoleErrors.length) console.error(`console errors:\n${consoleErrors.join("\n")}`);
+  await browser.close();
+  process.exit(1);
+}
+await browser.close();
