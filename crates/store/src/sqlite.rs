@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "shop state", include_str!("../migrations/sqlite/0002_shop_state.sql")),
     (3, "api", include_str!("../migrations/sqlite/0003_api.sql")),
     (4, "covering indexes", include_str!("../migrations/sqlite/0004_covering.sql")),
+    (5, "platform index", include_str!("../migrations/sqlite/0005_platform_index.sql")),
 ];
 
 /// The order store.

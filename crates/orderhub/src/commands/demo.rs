@@ -112,7 +112,6 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     // The demo's own key: everything, PII included (the buyers are made up).
     let (key, _) = orderhub_server::auth::create_key(&store, "demo", orderhub_server::auth::Scope::Admin, true).await?;
     println!("API key for this demo (admin, pii): {key}");
-    println!("  curl -H 'Authorization: Bearer {key}' http://{}/api/v1/orders", args.listen);
     let _sandbox = sandbox;
-    serve_until_ctrl_c(hub, &config.webhooks, &args.listen, true).await
+    serve_until_ctrl_c(hub, &config.webhooks, &args.listen, true, Some(&key)).await
 }

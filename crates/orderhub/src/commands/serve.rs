@@ -32,7 +32,7 @@ pub async fn run(context: &Context, args: ServeArgs) -> anyhow::Result<()> {
             context.config_path.display()
         );
     }
-    serve_until_ctrl_c(hub, &config.webhooks, &listen, false).await
+    serve_until_ctrl_c(hub, &config.webhooks, &listen, false, None).await
 }
 
 /// The hub over the configured shops.
@@ -49,13 +49,15 @@ pub fn start_background(hub: &Arc<Hub>, webhooks: &[Webhook]) {
     }
 }
 
-/// Serves the API on `listen` until Ctrl-C. With `fallback`, a taken port falls
-/// back to any free port instead of failing.
+/// Serves the API and dashboard on `listen` until Ctrl-C. With `fallback`, a
+/// taken port falls back to any free port instead of failing; `example_key`
+/// is shown in a ready-to-run `curl` line.
 pub async fn serve_until_ctrl_c(
     hub: Arc<Hub>,
     webhooks: &[Webhook],
     listen: &str,
     fallback: bool,
+    example_key: Option<&str>,
 ) -> anyhow::Result<()> {
     let listener = match tokio::net::TcpListener::bind(listen).await {
         Ok(listener) => listener,
@@ -66,6 +68,10 @@ pub async fn serve_until_ctrl_c(
         Err(e) => return Err(e).with_context(|| format!("cannot listen on {listen} (server.listen)")),
     };
     let addr = listener.local_addr()?;
+    if let Some(key) = example_key {
+        println!("  curl -H 'Authorization: Bearer {key}' http://{addr}/api/v1/orders");
+    }
+    println!("Dashboard at http://{addr}/ui/ (sign in with an API key)");
     println!("API at http://{addr}/api/v1/orders (send Authorization: Bearer KEY); Ctrl-C stops");
     let state = orderhub_server::AppState::new(hub, webhooks.iter().map(|w| w.name.clone()).collect());
     orderhub_server::serve(listener, state, async {

@@ -48,7 +48,7 @@ pub struct FeedPage {
 /// moment of its commit (at once in this process; within 250 ms from another
 /// process writing the same database). Resume with `after=next_after`.
 #[utoipa::path(
-    get, path = "/api/v1/events", tag = "orders", params(FeedParams),
+    get, path = "/api/v1/events", operation_id = "list_events", tag = "orders", params(FeedParams),
     responses(
         (status = 200, description = "Events in commit order", body = FeedPage),
         (status = 400, description = "A bad `after`, `limit` or `wait`", body = ErrorBody),

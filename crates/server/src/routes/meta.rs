@@ -24,7 +24,7 @@ pub struct Health {
 
 /// `GET /healthz`: the server and its store answer. Needs no key.
 #[utoipa::path(
-    get, path = "/healthz", tag = "admin",
+    get, path = "/healthz", operation_id = "healthz", tag = "admin",
     responses(
         (status = 200, description = "Up, and the store answers", body = Health),
         (status = 500, description = "The store does not answer", body = ErrorBody),
@@ -38,7 +38,7 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiE
 
 /// `GET /openapi.json`: this document. Needs no key.
 #[utoipa::path(
-    get, path = "/openapi.json", tag = "admin",
+    get, path = "/openapi.json", operation_id = "openapi", tag = "admin",
     responses((status = 200, description = "The OpenAPI document of this API", content_type = "application/json", body = Object))
 )]
 pub async fn openapi_json() -> Response {
@@ -57,7 +57,7 @@ pub async fn count_request(State(state): State<AppState>, request: Request, next
 
 /// `GET /metrics`: Prometheus text format. Needs no key.
 #[utoipa::path(
-    get, path = "/metrics", tag = "admin",
+    get, path = "/metrics", operation_id = "metrics", tag = "admin",
     responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain", body = String))
 )]
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
@@ -152,7 +152,7 @@ pub struct KeyList {
 
 /// `GET /api/v1/keys` (admin): every key, never the keys themselves.
 #[utoipa::path(
-    get, path = "/api/v1/keys", tag = "admin",
+    get, path = "/api/v1/keys", operation_id = "list_keys", tag = "admin",
     responses(
         (status = 200, description = "Every key, revoked ones included", body = KeyList),
         (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
@@ -178,7 +178,7 @@ pub struct WebhookList {
 
 /// `GET /api/v1/webhooks` (admin): each configured webhook's delivery state.
 #[utoipa::path(
-    get, path = "/api/v1/webhooks", tag = "admin",
+    get, path = "/api/v1/webhooks", operation_id = "list_webhooks", tag = "admin",
     responses(
         (status = 200, description = "Delivery state of each webhook", body = WebhookList),
         (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
@@ -218,7 +218,7 @@ pub struct Stats {
 /// `GET /api/v1/stats`: orders per shop and status, and per day and platform
 /// over the last 30 days.
 #[utoipa::path(
-    get, path = "/api/v1/stats", tag = "orders",
+    get, path = "/api/v1/stats", operation_id = "get_stats", tag = "orders",
     responses(
         (status = 200, description = "Counts by status and by day", body = Stats),
         (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),

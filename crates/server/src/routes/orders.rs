@@ -163,7 +163,7 @@ pub struct OrderEvents {
 /// paging by `updated` never skips one, and serves an order again only if it
 /// changed after it was served.
 #[utoipa::path(
-    get, path = "/api/v1/orders", tag = "orders", params(OrderListParams),
+    get, path = "/api/v1/orders", operation_id = "list_orders", tag = "orders", params(OrderListParams),
     responses(
         (status = 200, description = "A page of orders", body = OrderPage),
         (status = 400, description = "A bad filter, limit, sort or cursor", body = ErrorBody),
@@ -186,7 +186,7 @@ pub async fn list(
 
 /// `GET /api/v1/orders/{id}`.
 #[utoipa::path(
-    get, path = "/api/v1/orders/{id}", tag = "orders",
+    get, path = "/api/v1/orders/{id}", operation_id = "get_order", tag = "orders",
     params(("id" = String, Path, description = "The hub id: `<platform>:<shop>:<order number>`")),
     responses(
         (status = 200, description = "The order", body = Order),
@@ -214,7 +214,7 @@ pub fn not_found(id: &str) -> ApiError {
 
 /// `GET /api/v1/orders/{id}/events`: the order's timeline, oldest first.
 #[utoipa::path(
-    get, path = "/api/v1/orders/{id}/events", tag = "orders",
+    get, path = "/api/v1/orders/{id}/events", operation_id = "get_order_events", tag = "orders",
     params(("id" = String, Path, description = "The hub id")),
     responses(
         (status = 200, description = "Every change of the order, oldest first", body = OrderEvents),

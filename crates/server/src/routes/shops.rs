@@ -85,7 +85,7 @@ pub struct ShopList {
 
 /// `GET /api/v1/shops`: every shop with what its platform can do and its health.
 #[utoipa::path(
-    get, path = "/api/v1/shops", tag = "shops",
+    get, path = "/api/v1/shops", operation_id = "list_shops", tag = "shops",
     responses(
         (status = 200, description = "Every configured shop", body = ShopList),
         (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
@@ -166,7 +166,7 @@ pub struct SyncDone {
 /// `POST /api/v1/shops/{key}/sync`: starts a sync (202); with `?wait=true`
 /// runs it and answers with its report.
 #[utoipa::path(
-    post, path = "/api/v1/shops/{key}/sync", tag = "shops",
+    post, path = "/api/v1/shops/{key}/sync", operation_id = "sync_shop", tag = "shops",
     params(
         ("key" = String, Path, description = "The shop key"),
         ("wait" = Option<bool>, Query, description = "Run the sync and answer with its report"),
@@ -236,7 +236,7 @@ pub struct FetchAnswer {
 /// `POST /api/v1/shops/{key}/fetch` with `{"order_numbers": [...]}` (1 to 100):
 /// reads those orders from the platform and stores them.
 #[utoipa::path(
-    post, path = "/api/v1/shops/{key}/fetch", tag = "shops",
+    post, path = "/api/v1/shops/{key}/fetch", operation_id = "fetch_orders", tag = "shops",
     params(("key" = String, Path, description = "The shop key")),
     request_body = FetchRequest,
     responses(
@@ -287,7 +287,7 @@ pub struct RunList {
 
 /// `GET /api/v1/sync/runs?shop=&limit=`: the newest runs first.
 #[utoipa::path(
-    get, path = "/api/v1/sync/runs", tag = "shops",
+    get, path = "/api/v1/sync/runs", operation_id = "list_sync_runs", tag = "shops",
     params(
         ("shop" = Option<String>, Query, description = "Only this shop"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "At most this many (default 50)"),

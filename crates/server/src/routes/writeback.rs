@@ -120,7 +120,7 @@ async fn enqueue(
 
 /// `POST /api/v1/orders/{id}/shipments` with `{"tracking_number", "carrier_code"}`.
 #[utoipa::path(
-    post, path = "/api/v1/orders/{id}/shipments", tag = "write-back",
+    post, path = "/api/v1/orders/{id}/shipments", operation_id = "ship_order", tag = "write-back",
     params(("id" = String, Path, description = "The hub id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a repeat of this request a no-op")),
     request_body = ShipRequest,
     responses(
@@ -155,7 +155,7 @@ pub async fn ship(
 
 /// `POST /api/v1/orders/{id}/status` with `{"platform_status": CODE}` (Shoptima).
 #[utoipa::path(
-    post, path = "/api/v1/orders/{id}/status", tag = "write-back",
+    post, path = "/api/v1/orders/{id}/status", operation_id = "set_order_status", tag = "write-back",
     params(("id" = String, Path, description = "The hub id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a repeat of this request a no-op")),
     request_body = StatusRequest,
     responses(
@@ -185,7 +185,7 @@ pub async fn status(
 
 /// `POST /api/v1/orders/{id}/address` with the fields to change (Shoptima).
 #[utoipa::path(
-    post, path = "/api/v1/orders/{id}/address", tag = "write-back",
+    post, path = "/api/v1/orders/{id}/address", operation_id = "set_order_address", tag = "write-back",
     params(("id" = String, Path, description = "The hub id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a repeat of this request a no-op")),
     request_body = AddressUpdate,
     responses(
@@ -221,7 +221,7 @@ pub async fn address(
 
 /// `GET /api/v1/orders/{id}/writebacks`: the order's write-back jobs.
 #[utoipa::path(
-    get, path = "/api/v1/orders/{id}/writebacks", tag = "write-back",
+    get, path = "/api/v1/orders/{id}/writebacks", operation_id = "list_order_writebacks", tag = "write-back",
     params(("id" = String, Path, description = "The hub id")),
     responses(
         (status = 200, description = "The order's jobs, oldest first", body = JobList),
@@ -239,7 +239,7 @@ pub async fn of_order(State(state): State<AppState>, Path(id): Path<String>) -> 
 
 /// `GET /api/v1/outbox/{job}`: one write-back job and the platform's answer.
 #[utoipa::path(
-    get, path = "/api/v1/outbox/{job}", tag = "write-back",
+    get, path = "/api/v1/outbox/{job}", operation_id = "get_outbox_job", tag = "write-back",
     params(("job" = String, Path, description = "The job id (a number)")),
     responses(
         (status = 200, description = "The job", body = JobAnswer),

@@ -44,6 +44,16 @@ async fn the_openapi_document_covers_every_route_and_the_canonical_order() {
         }
     }
     assert_eq!(doc["components"]["securitySchemes"]["api_key"]["scheme"], "bearer");
+    // Operation ids are unique (clients are generated from them).
+    let mut ids: Vec<&str> = paths
+        .values()
+        .flat_map(|p| p.as_object().unwrap().values())
+        .map(|op| op["operationId"].as_str().expect("every operation has an id"))
+        .collect();
+    ids.sort_unstable();
+    let count = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "operation ids repeat: {ids:?}");
 
     // The Order schema names every field an order has, in the contract's order.
     let schema = &doc["components"]["schemas"]["Order"];

@@ -32,8 +32,7 @@ SELECT lower(trim(t.value)), t.id FROM (
 ) AS t WHERE t.value IS NOT NULL AND trim(t.value) <> '';
 
 -- Keyset pagination: (sort key, id) in either direction.
--- Every index costs each write; these are the ones the API's queries need
--- (a platform filter, 1 in 5 orders, reads the creation index).
+-- Every index costs each write; these are the ones the API's queries need.
 CREATE INDEX orders_created_id ON orders (created_ms, id);
 CREATE INDEX orders_updated_id ON orders (updated_ms, id);
 DROP INDEX orders_updated;
