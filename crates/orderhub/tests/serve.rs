@@ -52,8 +52,8 @@ async fn the_scheduler_keeps_the_api_up_to_date() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let base = loop {
         let line = lines.next_line().await.unwrap().expect("serve printed no address");
-        if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
-            break url.trim_end_matches("/api/v1/orders").to_string();
+        if let Some(rest) = line.strip_prefix("API at ") {
+            break rest.split("/api/").next().unwrap().to_string();
         }
     };
     // Without the key: a JSON 401.
