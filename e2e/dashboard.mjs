@@ -151,6 +151,7 @@ try {
 
   await begin("shops");
   await page.click("a[data-nav=shops]");
+  await rendered();
   await page.waitForSelector("#shops tbody tr");
   check((await page.locator("#shops tbody tr").count()) === 5, "not five shops");
   await page.fill("form[data-fetch=fecshop] input", "NO-SUCH-ORDER");
@@ -161,10 +162,12 @@ try {
 
   await begin("switch language");
   await page.click("#lang");
+  await rendered();
   await page.waitForSelector("a[data-nav=orders]:text('订单')");
   check((await page.locator("#shops thead").innerText()).includes("店铺"), "the table is not in Chinese");
   await shot("09-chinese");
   await page.click("#lang");
+  await rendered();
   await page.waitForSelector("a[data-nav=orders]:text('Orders')");
 
   await begin("expired session");
