@@ -118,6 +118,20 @@ pub fn json_body<T: DeserializeOwned>(body: axum::body::Bytes) -> Result<T, ApiE
     serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("bad JSON body: {e}")))
 }
 
+/// Events (an order's timeline, the feed) as the caller may see them: the
+/// `customer` and `shipping_address` changes masked without the `pii` scope.
+pub fn events_json<T: serde::Serialize>(events: &[T], caller: &Caller) -> Value {
+    let mut events = serde_json::to_value(events).expect("events serialise");
+    if !caller.pii {
+        for event in events.as_array_mut().into_iter().flatten() {
+            if let Some(changes) = event.get_mut("changes") {
+                auth::mask_changes(changes);
+            }
+        }
+    }
+    events
+}
+
 /// An order as the caller may see it: whole with the `pii` scope, masked without.
 pub fn order_json(order: &Order, caller: &Caller) -> Value {
     let mut value = serde_json::to_value(order).expect("orders serialise");

@@ -240,9 +240,7 @@ impl Store {
         rows.iter()
             .map(|row| {
                 let order_id: String = row.try_get("order_id")?;
-                let changes: String = row.try_get("changes")?;
-                let changes: Vec<Change> = serde_json::from_str(&changes)
-                    .map_err(|e| StoreError::Corrupt { id: order_id.clone(), detail: format!("event changes: {e}") })?;
+                let changes = changes_of(row, &order_id)?;
                 Ok(StoredEvent {
                     seq: row.try_get("seq")?,
                     kind: row.try_get("kind")?,
@@ -406,6 +404,13 @@ fn search_terms(order: &Order) -> Vec<String> {
     terms.sort();
     terms.dedup();
     terms
+}
+
+/// An event row's `changes`, parsed.
+fn changes_of(row: &SqliteRow, order_id: &str) -> Result<Vec<Change>, StoreError> {
+    let text: String = row.try_get("changes")?;
+    serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt { id: order_id.to_string(), detail: format!("event changes: {e}") })
 }
 
 fn timestamp(ms: i64) -> Timestamp {

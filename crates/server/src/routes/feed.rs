@@ -1,7 +1,7 @@
 //! `GET /api/v1/events`: the change feed, resumable and long-polled.
 
-use super::Params;
-use crate::auth::{Caller, mask_changes};
+use super::{Params, events_json};
+use crate::auth::Caller;
 use crate::openapi::ErrorBody;
 use crate::{ApiError, AppState};
 use axum::Extension;
@@ -91,13 +91,6 @@ pub async fn events(
         }
     };
     let next_after = events.last().map_or(after, |e| e.seq);
-    let mut events = serde_json::to_value(events).expect("events serialise");
-    if !caller.pii {
-        for event in events.as_array_mut().into_iter().flatten() {
-            if let Some(changes) = event.get_mut("changes") {
-                mask_changes(changes);
-            }
-        }
-    }
+    let events = events_json(&events, &caller);
     Ok(Json(FeedPage { events, next_after }))
 }

@@ -1,7 +1,7 @@
 //! `GET /api/v1/orders`, `/orders/{id}` and `/orders/{id}/events`.
 
-use super::{Params, order_json};
-use crate::auth::{Caller, mask_changes};
+use super::{Params, events_json, order_json};
+use crate::auth::Caller;
 use crate::openapi::ErrorBody;
 use crate::{ApiError, AppState, cursor};
 use axum::Extension;
@@ -232,13 +232,6 @@ pub async fn events(
     if store.order(&id).await?.is_none() {
         return Err(not_found(&id));
     }
-    let mut events = serde_json::to_value(store.events(&id).await?).expect("events serialise");
-    if !caller.pii {
-        for event in events.as_array_mut().into_iter().flatten() {
-            if let Some(changes) = event.get_mut("changes") {
-                mask_changes(changes);
-            }
-        }
-    }
+    let events = events_json(&store.events(&id).await?, &caller);
     Ok(Json(OrderEvents { events }))
 }

@@ -1,8 +1,7 @@
 //! The change feed: every order event in commit order.
 
-use super::{Store, timestamp};
+use super::{Store, changes_of, timestamp};
 use crate::{FeedEvent, StoreError};
-use orderhub_model::Change;
 use sqlx::Row;
 
 impl Store {
@@ -24,9 +23,7 @@ impl Store {
         rows.iter()
             .map(|row| {
                 let order_id: String = row.try_get("order_id")?;
-                let changes: String = row.try_get("changes")?;
-                let changes: Vec<Change> = serde_json::from_str(&changes)
-                    .map_err(|e| StoreError::Corrupt { id: order_id.clone(), detail: format!("event changes: {e}") })?;
+                let changes = changes_of(row, &order_id)?;
                 Ok(FeedEvent {
                     seq: row.try_get("seq")?,
                     platform: row.try_get("platform")?,
