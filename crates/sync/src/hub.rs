@@ -70,13 +70,18 @@ impl Hub {
         self.shops.iter().find(|s| s.key() == key)
     }
 
+    /// The shop with this key, or why there is none.
+    fn configured(&self, key: &str) -> Result<&HubShop, SyncError> {
+        self.shop(key).ok_or_else(|| SyncError::Unsupported {
+            shop: key.to_string(),
+            reason: "no such shop is configured".into(),
+        })
+    }
+
     /// Syncs a shop now, waiting for a sync of it that is already running to
     /// end first.
     pub async fn sync_now(&self, key: &str) -> Result<SyncReport, SyncError> {
-        let shop = self.shop(key).ok_or_else(|| SyncError::Unsupported {
-            shop: key.to_string(),
-            reason: "no such shop is configured".into(),
-        })?;
+        let shop = self.configured(key)?;
         let _running = shop.running.lock().await;
         sync_shop(&self.store, &shop.sync, &|_, _, _| {}).await
     }
@@ -99,10 +104,7 @@ impl Hub {
     /// Fetches orders by number into the store; returns the numbers the
     /// platform does not know.
     pub async fn fetch(&self, key: &str, numbers: &[String]) -> Result<(WriteStats, Vec<String>), SyncError> {
-        let shop = self.shop(key).ok_or_else(|| SyncError::Unsupported {
-            shop: key.to_string(),
-            reason: "no such shop is configured".into(),
-        })?;
+        let shop = self.configured(key)?;
         fetch_orders(&self.store, shop.connector(), numbers).await
     }
 

@@ -55,9 +55,20 @@ impl Hub {
                     return;
                 }
             };
+            // Read once: this task is the webhook's only deliverer, so it
+            // keeps its progress in memory and only writes it to the store.
+            let mut delivered = loop {
+                match hub.store.webhook_state(&webhook.name).await {
+                    Ok(state) => break state.delivered_seq,
+                    Err(e) => {
+                        tracing::error!(webhook = %webhook.name, error = %e, "cannot read the webhook's progress");
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                    }
+                }
+            };
             let mut failures = 0u32;
             loop {
-                match hub.deliver_once(&client, &webhook).await {
+                match hub.deliver_once(&client, &webhook, &mut delivered).await {
                     Ok(0) => {
                         failures = 0;
                         tokio::select! {
@@ -80,10 +91,15 @@ impl Hub {
         });
     }
 
-    /// Sends the next batch, if any; returns how many events it held.
-    async fn deliver_once(&self, client: &reqwest::Client, webhook: &Webhook) -> Result<usize, String> {
-        let state = self.store.webhook_state(&webhook.name).await.map_err(|e| e.to_string())?;
-        let events = self.store.events_after(state.delivered_seq, BATCH).await.map_err(|e| e.to_string())?;
+    /// Sends the batch after `delivered`, if any, and moves `delivered` past
+    /// it; returns how many events it held.
+    async fn deliver_once(
+        &self,
+        client: &reqwest::Client,
+        webhook: &Webhook,
+        delivered: &mut i64,
+    ) -> Result<usize, String> {
+        let events = self.store.events_after(*delivered, BATCH).await.map_err(|e| e.to_string())?;
         let Some(last) = events.last().map(|e| e.seq) else { return Ok(0) };
         let body = serde_json::to_vec(&serde_json::json!({ "events": events })).expect("events serialise");
         let timestamp = jiff::Timestamp::now().as_second();
@@ -100,6 +116,7 @@ impl Hub {
             return Err(format!("the webhook answered HTTP {}", answer.status().as_u16()));
         }
         self.store.webhook_delivered(&webhook.name, last, events.len() as i64).await.map_err(|e| e.to_string())?;
+        *delivered = last;
         Ok(events.len())
     }
 }
