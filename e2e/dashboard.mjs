@@ -135,7 +135,7 @@ try {
   await shot("06-shipped");
 
   await begin("a failing platform");
-  const faults = await fetch(shoptima + "/_sandbox/faults?ship=server_error&count=2", { method: "POST" });
+  const faults = await fetch(shoptima + "/_sandbox/faults", { method: "POST", body: "shoptima.ship=5xx*2" });
   check(faults.ok, "cannot set the simulator's faults");
   await page.goto(base + "/ui/orders?q=" + encodeURIComponent(other));
   await page.waitForSelector("#orders a.order-link");

@@ -15,6 +15,7 @@
 pub mod damaijia;
 pub mod error;
 pub mod http;
+pub mod paging;
 pub mod registry;
 mod secret;
 pub mod shoptima;
@@ -54,6 +55,10 @@ pub struct Capabilities {
     pub max_page_size: u32,
     /// Whether the platform looks orders up by number ([`Connector::fetch`]).
     pub fetch: bool,
+    /// How many numbers one lookup request takes ([`Connector::fetch_many`]);
+    /// 1 for platforms that look orders up one by one. Callers retry a failed
+    /// lookup this many numbers at a time.
+    pub fetch_batch: u32,
     /// Whether the platform takes shipments (tracking numbers) from us.
     pub ship: bool,
     /// The platform's own status codes an order can be set to through its API,
@@ -76,6 +81,7 @@ impl Capabilities {
             partitions,
             max_page_size,
             fetch,
+            fetch_batch: 1,
             ship: false,
             status_codes: &[],
             update_address: false,

@@ -64,6 +64,8 @@ enum Command {
     Bench(commands::bench::BenchArgs),
     /// Measure the API's query latency over a large store: p50 and p99 per kind of query.
     BenchApi(commands::bench_api::BenchApiArgs),
+    /// Measure how fast each simulator serves list pages (one core, over HTTP).
+    BenchSim(commands::bench_sim::BenchSimArgs),
 }
 
 /// What a command needs besides its own arguments.
@@ -92,6 +94,7 @@ fn main() -> ExitCode {
             Command::Verify(args) => commands::verify::run(&context, args).await,
             Command::Bench(args) => commands::bench::run(&context, args).await,
             Command::BenchApi(args) => commands::bench_api::run(&context, args).await,
+            Command::BenchSim(args) => commands::bench_sim::run(&context, args).await,
         }
     });
     match result {

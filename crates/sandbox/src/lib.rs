@@ -11,8 +11,8 @@
 //! connector is caught by the simulator instead of hidden by a shared struct.
 //!
 //! Besides the platform's API each simulator has an admin API under
-//! `/_sandbox/` for tests: the truth (every order as the platform holds it now)
-//! and request counts.
+//! `/_sandbox/` for tests: the truth (every order as the platform holds it now),
+//! request counts, churn, a fault plan and a request log ([`faults`]).
 
 // `SimOrder::to_list_json` is one `json!` with the document's 50-odd fields.
 #![recursion_limit = "256"]
@@ -21,6 +21,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod damaijia;
+pub mod faults;
 mod rng;
 pub mod shoptima;
 #[cfg(test)]
@@ -30,11 +31,16 @@ pub mod westmonth;
 pub mod wshoto;
 
 pub use damaijia::{DamaijiaConfig, DamaijiaSim};
+pub use faults::{FaultKind, FaultRule, FaultSpecError, Faults, SimSpec, parse_plan};
 pub use rng::Rng;
-pub use shoptima::{ListFault, ShipFault, ShoptimaConfig, ShoptimaSim};
+pub use shoptima::{ShoptimaConfig, ShoptimaSim};
 pub use vanmall::{VanmallConfig, VanmallSim};
 pub use westmonth::{WestmonthConfig, WestmonthSim};
 pub use wshoto::{WshotoConfig, WshotoSim};
+
+/// Every simulator as the fault layer knows it, for checking a fault plan.
+pub static SIM_SPECS: [&SimSpec; 5] =
+    [&shoptima::SPEC, &wshoto::SPEC, &westmonth::SPEC, &damaijia::SPEC, &vanmall::SPEC];
 
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -129,4 +135,12 @@ pub fn with_clock(router: axum::Router, offset_seconds: i64) -> axum::Router {
 /// The current unix time in seconds.
 pub fn unix_now() -> i64 {
     jiff::Timestamp::now().as_second()
+}
+
+/// The platform's "now" when a simulator's orders are made, by default: a
+/// minute ago, so that no generated change is younger than the couple of
+/// seconds a sync leaves to the next run (`orderhub_sync::UPPER_BOUND_LAG`),
+/// and a first sync of a fresh sandbox reads every order.
+pub fn default_anchor() -> i64 {
+    unix_now() - 60
 }

@@ -105,7 +105,7 @@ impl Hub {
     /// platform does not know.
     pub async fn fetch(&self, key: &str, numbers: &[String]) -> Result<(WriteStats, Vec<String>), SyncError> {
         let shop = self.configured(key)?;
-        fetch_orders(&self.store, shop.connector(), numbers).await
+        fetch_orders(&self.store, shop.connector(), numbers, shop.sync.retry).await
     }
 
     /// Syncs every shop now and then every `sync_every`, until the process

@@ -163,7 +163,9 @@ impl Hub {
     /// A failure is only logged: the next sync brings it anyway.
     async fn refresh(&self, job: &OutboxJob, number: &str) {
         let Some(shop) = self.shop(&job.shop) else { return };
-        if let Err(error) = crate::fetch_orders(&self.store, shop.connector(), &[number.to_string()]).await {
+        if let Err(error) =
+            crate::fetch_orders(&self.store, shop.connector(), &[number.to_string()], shop.sync.retry).await
+        {
             tracing::warn!(job = job.id, %error, "could not read the order back after a write-back");
         }
     }

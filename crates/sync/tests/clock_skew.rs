@@ -38,11 +38,11 @@ async fn sync_churn_sync_verify(connector: Box<dyn Connector>, churn: impl Fn() 
     let shop = common::shop(connector, Default::default());
     sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
     assert!(churn() > 50);
-    // The platform's clock is known from its `Date` header, to the second: a
-    // run's upper bound can trail the platform by up to a second, and a change
-    // within that second is read by the next run (its window starts an overlap
-    // before this one's end). Waiting it out makes "the next run sees it" exact.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // A run's upper bound trails the platform's clock (as its `Date` header
+    // tells it) by a couple of seconds; a change within them is read by the run
+    // after (its window starts an overlap before this one's end). Waiting them
+    // out makes "the next run sees it" exact.
+    tokio::time::sleep(common::PAST_THE_UPPER_BOUND).await;
     let report = sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
     assert!(report.orders.changed > 0);
     let range = (Timestamp::UNIX_EPOCH, Timestamp::now().checked_add(SignedDuration::from_hours(1)).unwrap());

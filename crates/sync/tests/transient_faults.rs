@@ -5,7 +5,7 @@
 mod common;
 
 use orderhub_connectors::ErrorKind;
-use orderhub_sandbox::ListFault;
+use orderhub_sandbox::FaultKind;
 use orderhub_sync::{RetryPolicy, sync_shop};
 use std::time::Duration;
 
@@ -17,7 +17,9 @@ fn quick_retries(max_retries: usize) -> RetryPolicy {
 async fn transient_failures_are_retried_and_the_sync_completes() {
     let common::Setup { sim, store, connector, running: _running, dir: _dir } = common::setup(300, 13).await;
     let shop = common::shop(connector, quick_retries(5));
-    sim.fail_next_lists(&[ListFault::ServerError, ListFault::Truncated, ListFault::ServerError]);
+    sim.faults().fail_next("list", FaultKind::ServerError(500), 1);
+    sim.faults().fail_next("list", FaultKind::Truncated, 1);
+    sim.faults().fail_next("list", FaultKind::ServerError(500), 1);
     let report = sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
     assert_eq!(report.retries, 3);
     assert_eq!(report.orders.new, 300);
@@ -29,7 +31,7 @@ async fn transient_failures_are_retried_and_the_sync_completes() {
 async fn failures_outlasting_the_retries_fail_the_run_without_moving_the_cursor() {
     let common::Setup { sim, store, connector, running: _running, dir: _dir } = common::setup(300, 13).await;
     let shop = common::shop(connector, quick_retries(2));
-    sim.fail_next_lists(&[ListFault::ServerError; 3]);
+    sim.faults().fail_next("list", FaultKind::ServerError(500), 3);
     let error = sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap_err();
     assert_eq!(error.connector_error().map(|e| e.kind()), Some(ErrorKind::Transient), "{error}");
     assert!(error.to_string().contains("HTTP 500"), "{error}");

@@ -25,7 +25,7 @@ pub struct DamaijiaConnector {
     authorization: HeaderValue,
     remote_shop_id: String,
     created_from: Timestamp,
-    size: u32,
+    size: crate::paging::ServedPageSize,
     http: HttpClient,
 }
 
@@ -41,7 +41,7 @@ impl DamaijiaConnector {
         Ok(DamaijiaConnector {
             http: HttpClient::new(Platform::Damaijia, settings.timeout, settings.rate_limit)?,
             url: join_url(&settings.base_url, "vv/external/requestDyErp/order-searchList"),
-            size: settings.page_size.unwrap_or(MAX_SIZE).clamp(1, MAX_SIZE),
+            size: crate::paging::ServedPageSize::new(settings.page_size.unwrap_or(MAX_SIZE).clamp(1, MAX_SIZE)),
             created_from: settings.sync_from.unwrap_or(Timestamp::UNIX_EPOCH),
             shop: settings.shop,
             remote_shop_id,
@@ -114,7 +114,7 @@ impl Connector for DamaijiaConnector {
                 "order_by": "update_time",
                 "order_asc": true,
                 "page": page,
-                "size": self.size,
+                "size": self.size.asked(),
             }
         });
         let request = self
@@ -126,8 +126,7 @@ impl Connector for DamaijiaConnector {
         let data = read_answer(answer.status, &answer.body)?;
         let data = DamaijiaOrderPage::deserialize(data).map_err(|e| malformed(e.to_string()))?;
         let total = data.total.and_then(|t| u64::try_from(t).ok());
-        let read = u64::from(page) * u64::from(self.size) + data.shop_order_list.len() as u64;
-        let last_page = data.shop_order_list.is_empty() || total.is_none_or(|t| read >= t);
+        let last_page = self.size.is_last(u64::from(page), data.shop_order_list.len() as u64, total);
         let orders = data
             .shop_order_list
             .into_iter()

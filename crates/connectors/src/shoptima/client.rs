@@ -119,6 +119,7 @@ impl Connector for ShoptimaConnector {
             partitions: PARTITIONS,
             max_page_size: MAX_ROWS,
             fetch: true,
+            fetch_batch: 1,
             ship: true,
             status_codes: STATUS_CODES,
             update_address: true,

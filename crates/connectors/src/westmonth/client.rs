@@ -95,7 +95,10 @@ impl Connector for WestmonthConnector {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::read_only(Some(ListBy::UpdatedTime), &["all"], MAX_PER_PAGE, true)
+        Capabilities {
+            fetch_batch: self.per_page,
+            ..Capabilities::read_only(Some(ListBy::UpdatedTime), &["all"], MAX_PER_PAGE, true)
+        }
     }
 
     async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError> {
@@ -123,12 +126,19 @@ impl Connector for WestmonthConnector {
     ) -> Result<Vec<Option<Result<Order, BadOrder>>>, ConnectorError> {
         let mut by_number = std::collections::HashMap::new();
         for chunk in order_numbers.chunks(self.per_page as usize) {
-            // One exact lookup per chunk; a chunk never needs a second page.
-            let body = json!({"type": 4, "order_numbers": chunk, "page": 1, "per_page": self.per_page});
-            let page = self.call(body).await?;
-            for raw in page.data {
-                if let Some(number) = raw.get("number").and_then(Value::as_str).map(String::from) {
-                    by_number.insert(number, raw);
+            // One exact lookup per chunk, which fits one page, unless the
+            // platform serves smaller pages than asked: then the next pages too.
+            for page_number in 1..=chunk.len() {
+                let body = json!({"type": 4, "order_numbers": chunk, "page": page_number, "per_page": self.per_page});
+                let page = self.call(body).await?;
+                let last = page.next_page_url.is_none() || page.data.is_empty();
+                for raw in page.data {
+                    if let Some(number) = raw.get("number").and_then(Value::as_str).map(String::from) {
+                        by_number.insert(number, raw);
+                    }
+                }
+                if last {
+                    break;
                 }
             }
         }

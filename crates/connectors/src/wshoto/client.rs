@@ -19,7 +19,7 @@ pub struct WshotoConnector {
     shop: String,
     url: String,
     token: crate::Secret,
-    page_size: u32,
+    page_size: crate::paging::ServedPageSize,
     http: HttpClient,
 }
 
@@ -28,7 +28,9 @@ impl WshotoConnector {
         Ok(WshotoConnector {
             http: HttpClient::new(Platform::Wshoto, settings.timeout, settings.rate_limit)?,
             url: join_url(&settings.base_url, "openapi/mall/order/list"),
-            page_size: settings.page_size.unwrap_or(MAX_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE),
+            page_size: crate::paging::ServedPageSize::new(
+                settings.page_size.unwrap_or(MAX_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE),
+            ),
             token: settings.token,
             shop: settings.shop,
         })
@@ -84,7 +86,7 @@ impl Connector for WshotoConnector {
             "start_time": query.from.as_second(),
             "end_time": query.to.as_second(),
             "current_index": query.page,
-            "page_size": self.page_size,
+            "page_size": self.page_size.asked(),
         });
         let request = self
             .http
@@ -99,9 +101,8 @@ impl Connector for WshotoConnector {
             detail: e.to_string(),
         })?;
         let total = page.total.and_then(|t| u64::try_from(t).ok());
-        let read_so_far =
-            u64::from(query.page.saturating_sub(1)) * u64::from(self.page_size) + page.records.len() as u64;
-        let last_page = page.records.is_empty() || total.is_none_or(|t| read_so_far >= t);
+        let index = u64::from(query.page.saturating_sub(1));
+        let last_page = self.page_size.is_last(index, page.records.len() as u64, total);
         let orders = page
             .records
             .into_iter()

@@ -109,8 +109,14 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
 
 /// The process's peak resident set size, from /proc (Linux).
 fn peak_memory_mb() -> Option<f64> {
+    memory_mb("VmHWM:")
+}
+
+/// A memory figure of this process from /proc/self/status (Linux), in MB:
+/// `VmHWM:` the peak resident set, `VmRSS:` the resident set now.
+pub fn memory_mb(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }

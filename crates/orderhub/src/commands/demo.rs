@@ -33,6 +33,10 @@ pub struct DemoArgs {
     /// lifecycle on the simulated platforms, synced every 30 seconds.
     #[arg(long, default_value_t = 0)]
     churn: usize,
+    /// Faults the simulated platforms answer with, as `orderhub sandbox --faults`
+    /// (e.g. `5xx@10%`): the demo's sync retries through them.
+    #[arg(long, value_name = "SPEC")]
+    faults: Option<String>,
 }
 
 pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
@@ -48,7 +52,9 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
             }
         }
     }
+    let faults = sandbox::fault_plan(args.faults.as_deref())?;
     let sandbox = sandbox::start(args.orders, args.seed, 0).await?;
+    sandbox.add_faults(&faults);
     let database_url = format!("sqlite://{}", args.database.display());
     let config_path = PathBuf::from("orderhub-demo.toml");
     let text = sandbox::config_text(&sandbox, &database_url, &args.listen);
@@ -61,8 +67,8 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     // notifications, or `orderhub fetch`). The demo hands over every number once.
     if let Some(vanmall) = config.shops.iter().find(|s| s.settings.platform == orderhub_model::Platform::Vanmall) {
         let numbers = sandbox.vanmall.order_numbers();
-        let connector = super::shop_sync(vanmall)?.connector;
-        let (stats, _) = orderhub_sync::fetch_orders(&store, connector.as_ref(), &numbers).await?;
+        let sync = super::shop_sync(vanmall)?;
+        let (stats, _) = orderhub_sync::fetch_orders(&store, sync.connector.as_ref(), &numbers, sync.retry).await?;
         if !context.json {
             println!(
                 "fetched {} VanMall orders by number (VanMall has no list API)",

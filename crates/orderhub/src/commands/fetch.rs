@@ -20,7 +20,8 @@ pub async fn run(context: &Context, args: FetchArgs) -> anyhow::Result<()> {
     let shop = find_shop(&config, context, &args.shop)?;
     let store = open_store(&config.database_url).await?;
     let sync = shop_sync(shop)?;
-    let (stats, missing) = orderhub_sync::fetch_orders(&store, sync.connector.as_ref(), &args.numbers).await?;
+    let (stats, missing) =
+        orderhub_sync::fetch_orders(&store, sync.connector.as_ref(), &args.numbers, sync.retry).await?;
     if context.json {
         print_json(&json!({"stored": stats, "not_found": missing}));
     } else {

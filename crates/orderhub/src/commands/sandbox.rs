@@ -33,6 +33,17 @@ pub struct SandboxArgs {
     /// lifecycle (paid, shipped, completed, refund asked), as on a live shop.
     #[arg(long, default_value_t = 0)]
     churn: usize,
+    /// Faults the simulators answer with, e.g. `5xx@5%,timeout:2000@1%` or
+    /// `damaijia=busy@10%,shoptima.list=page_cap:50` (see docs/sandbox.md).
+    #[arg(long, value_name = "SPEC")]
+    faults: Option<String>,
+}
+
+/// Reads a `--faults` plan, naming the option in the error.
+pub fn fault_plan(spec: Option<&str>) -> anyhow::Result<Vec<orderhub_sandbox::FaultRule>> {
+    let Some(spec) = spec else { return Ok(Vec::new()) };
+    orderhub_sandbox::parse_plan(spec, &orderhub_sandbox::SIM_SPECS)
+        .map_err(|e| anyhow::anyhow!("--faults: {e} (the syntax is in docs/sandbox.md)"))
 }
 
 /// A shop served by a simulator.
@@ -148,6 +159,15 @@ pub async fn start(orders: u64, seed: u64, port: u16) -> anyhow::Result<Sandbox>
 }
 
 impl Sandbox {
+    /// Adds a fault plan's rules to every simulator they are meant for.
+    pub fn add_faults(&self, rules: &[orderhub_sandbox::FaultRule]) {
+        self.shoptima.faults().add(rules);
+        self.wshoto.faults().add(rules);
+        self.westmonth.faults().add(rules);
+        self.damaijia.faults().add(rules);
+        self.vanmall.faults().add(rules);
+    }
+
     /// Moves `per_second` orders of every platform along their lifecycle each
     /// second, until the sandbox is dropped.
     pub fn spawn_churn(&self, per_second: usize) -> Option<tokio::task::JoinHandle<()>> {
@@ -211,7 +231,9 @@ pub fn config_text(sandbox: &Sandbox, database_url: &str, listen: &str) -> Strin
 }
 
 pub async fn run(context: &Context, args: SandboxArgs) -> anyhow::Result<()> {
+    let faults = fault_plan(args.faults.as_deref())?;
     let sandbox = start(args.orders, args.seed, args.port).await?;
+    sandbox.add_faults(&faults);
     let _churn = sandbox.spawn_churn(args.churn);
     if let Some(path) = &args.write_config {
         std::fs::write(path, config_text(&sandbox, &args.database, "127.0.0.1:8080"))

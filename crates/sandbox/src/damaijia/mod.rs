@@ -12,8 +12,9 @@
 //! authorised for, 204 a wrong token (no permission). Where the document is
 //! silent: errors are HTTP 200 `{"status": code, "msg": "<the table's words>", "data": null}`.
 //!
-//! Admin: `GET /_sandbox/truth`, `GET /_sandbox/stats`, and
-//! [`DamaijiaSim::fail_next`] to answer the next requests with a status code.
+//! Admin: `GET /_sandbox/truth`, `GET /_sandbox/stats`, `POST /_sandbox/churn`,
+//! and the fault layer's routes (endpoint `list`; `busy` answers 101 请求超时,请重试,
+//! `busy:CODE` any code of the table, e.g. 204 for spent quota).
 
 mod generate;
 mod order;
@@ -28,7 +29,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// How to make a Damaijia simulator.
@@ -53,7 +54,7 @@ impl Default for DamaijiaConfig {
             shop_id: "20358278".into(),
             orders: 1000,
             seed: 1,
-            anchor: crate::unix_now(),
+            anchor: crate::default_anchor(),
             span_seconds: 28 * 86_400,
             clock_offset: 0,
         }
@@ -65,6 +66,7 @@ impl Default for DamaijiaConfig {
 pub struct DamaijiaSim {
     clock_offset: i64,
     state: Arc<Mutex<DamaijiaState>>,
+    faults: crate::faults::Faults,
     token: Arc<str>,
     shop_id: Arc<str>,
 }
@@ -72,10 +74,55 @@ pub struct DamaijiaSim {
 #[derive(Debug, Default)]
 struct DamaijiaState {
     orders: Vec<DamaijiaSimOrder>,
-    requests: BTreeMap<String, u64>,
-    /// Status codes for the next requests (101, 200, 204, …).
-    faults: VecDeque<i64>,
+    /// By update time (`[0]`) and by create time (`[1]`), ascending, then by
+    /// order id: built when first asked for, dropped when an order changes, so
+    /// that a page is a binary search and a walk over small entries.
+    indexes: [Option<Vec<ListEntry>>; 2],
 }
+
+/// An order's place in an index: the sort time, the other time (which the
+/// list may filter on too), and where the order is.
+#[derive(Debug, Clone, Copy)]
+struct ListEntry {
+    key: i64,
+    other: i64,
+    at: u32,
+}
+
+impl DamaijiaState {
+    fn index(&mut self, by_update: bool) -> &[ListEntry] {
+        let orders = &self.orders;
+        self.indexes[usize::from(!by_update)].get_or_insert_with(|| {
+            let mut entries: Vec<ListEntry> = orders
+                .iter()
+                .enumerate()
+                .map(|(at, o)| {
+                    let (key, other) =
+                        if by_update { (o.update_time, o.create_time) } else { (o.create_time, o.update_time) };
+                    ListEntry { key, other, at: at as u32 }
+                })
+                .collect();
+            entries.sort_unstable_by(|a, b| {
+                (a.key, &orders[a.at as usize].order_id).cmp(&(b.key, &orders[b.at as usize].order_id))
+            });
+            entries
+        })
+    }
+
+    fn changed(&mut self) {
+        self.indexes = Default::default();
+    }
+}
+
+/// Damaijia for the fault layer: one endpoint, `list`; its business errors are
+/// the document's status codes (`busy`: 101 请求超时,请重试).
+pub static SPEC: crate::faults::SimSpec = crate::faults::SimSpec {
+    name: "damaijia",
+    endpoints: &[("list", "POST /vv/external/requestDyErp/order-searchList")],
+    endpoint_of: |_, path| (path == "/vv/external/requestDyErp/order-searchList").then_some("list"),
+    server_error_body: None,
+    business_error: Some(|code| failure(code.unwrap_or(101))),
+};
 
 /// The document's words for each status code.
 pub fn status_message(code: i64) -> &'static str {
@@ -97,6 +144,7 @@ impl DamaijiaSim {
         DamaijiaSim {
             clock_offset: config.clock_offset,
             state: Arc::new(Mutex::new(DamaijiaState { orders, ..DamaijiaState::default() })),
+            faults: crate::faults::Faults::new(&SPEC, config.seed),
             token: config.token.as_str().into(),
             shop_id: config.shop_id.as_str().into(),
         }
@@ -116,18 +164,27 @@ impl DamaijiaSim {
 
     /// Changes one order; false when there is no such order.
     pub fn mutate(&self, order_id: &str, change: impl FnOnce(&mut DamaijiaSimOrder)) -> bool {
-        match self.lock().orders.iter_mut().find(|o| o.order_id == order_id) {
+        let mut state = self.lock();
+        match state.orders.iter_mut().find(|o| o.order_id == order_id) {
             Some(order) => {
                 change(order);
+                state.changed();
                 true
             }
             None => false,
         }
     }
 
+    /// Its fault plan and request log.
+    pub fn faults(&self) -> &crate::faults::Faults {
+        &self.faults
+    }
+
     /// Answers the next requests with these status codes, one each.
     pub fn fail_next(&self, codes: &[i64]) {
-        self.lock().faults.extend(codes.iter().copied());
+        for &code in codes {
+            self.faults.fail_next("list", crate::faults::FaultKind::Busy(Some(code)), 1);
+        }
     }
 
     /// Moves up to `count` orders one step along their lifecycle (待支付 → 备货中
@@ -163,11 +220,12 @@ impl DamaijiaSim {
             order.update_time = now;
             changed.push(order.order_id.clone());
         }
+        state.changed();
         changed
     }
 
     pub fn requests(&self) -> BTreeMap<String, u64> {
-        self.lock().requests.clone()
+        self.faults.request_counts()
     }
 
     pub fn router(&self) -> Router {
@@ -179,7 +237,7 @@ impl DamaijiaSim {
                 churn: DamaijiaSim::churn,
             }))
             .with_state(self.clone());
-        crate::with_clock(router, self.clock_offset)
+        crate::with_clock(crate::faults::with_faults(router, self.faults.clone()), self.clock_offset)
     }
 }
 
@@ -199,14 +257,6 @@ fn int_param(params: &Value, name: &str) -> Result<Option<i64>, ()> {
 }
 
 async fn search(State(sim): State<DamaijiaSim>, headers: HeaderMap, body: Bytes) -> Response {
-    let fault = {
-        let mut state = sim.lock();
-        *state.requests.entry("POST /vv/external/requestDyErp/order-searchList".into()).or_default() += 1;
-        state.faults.pop_front()
-    };
-    if let Some(code) = fault {
-        return failure(code);
-    }
     if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(&*sim.token) {
         return failure(204);
     }
@@ -230,28 +280,31 @@ async fn search(State(sim): State<DamaijiaSim>, headers: HeaderMap, body: Bytes)
         return failure(100);
     };
     let (Some(page @ 0..), Some(size @ 1..=100)) = (page, size) else { return failure(100) };
+    let size = size.min(sim.faults.page_cap("list").map_or(100, i64::from));
     let by_update = params.get("order_by").and_then(Value::as_str) == Some("update_time");
     let ascending = match params.get("order_asc") {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => s == "true",
         _ => false,
     };
-    let state = sim.lock();
-    let mut matches: Vec<&DamaijiaSimOrder> = state
-        .orders
-        .iter()
-        .filter(|o| o.create_time >= create_start && create_end.is_none_or(|e| o.create_time <= e))
-        .filter(|o| update_start.is_none_or(|s| o.update_time >= s) && update_end.is_none_or(|e| o.update_time <= e))
-        .collect();
-    let key = |o: &DamaijiaSimOrder| if by_update { o.update_time } else { o.create_time };
-    // Sort by reference: a key that clones the id costs an allocation per comparison.
-    matches.sort_unstable_by(|a, b| (key(a), a.order_id.as_str()).cmp(&(key(b), b.order_id.as_str())));
-    if !ascending {
-        matches.reverse();
-    }
-    let total = matches.len();
-    let list: Vec<Value> =
-        matches.iter().skip((page * size) as usize).take(size as usize).map(|o| o.to_json()).collect();
+    let (create_range, update_range) = ((Some(create_start), create_end), (update_start, update_end));
+    let ((key_from, key_to), (other_from, other_to)) =
+        if by_update { (update_range, create_range) } else { (create_range, update_range) };
+    let mut state = sim.lock();
+    let entries = state.index(by_update);
+    let first = key_from.map_or(0, |f| entries.partition_point(|x| x.key < f));
+    let last = key_to.map_or(entries.len(), |t| entries.partition_point(|x| x.key <= t)).max(first);
+    let wanted = |x: &&ListEntry| other_from.is_none_or(|f| x.other >= f) && other_to.is_none_or(|t| x.other <= t);
+    let window = &entries[first..last];
+    let total = window.iter().filter(wanted).count();
+    let (skip, take) = ((page * size) as usize, size as usize);
+    let chosen: Vec<u32> = if ascending {
+        window.iter().filter(wanted).skip(skip).take(take).map(|x| x.at).collect()
+    } else {
+        window.iter().rev().filter(wanted).skip(skip).take(take).map(|x| x.at).collect()
+    };
+    let list: Vec<Value> = chosen.iter().map(|&at| state.orders[at as usize].to_json()).collect();
+    drop(state);
     Json(json!({
         "data": {"page": page, "shop_order_list": list, "size": size, "total": total, "deduct_money": 0},
         "status": 0,

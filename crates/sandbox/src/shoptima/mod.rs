@@ -57,36 +57,50 @@ impl Default for ShoptimaConfig {
             auth_scheme: "Bearer".into(),
             orders: 1000,
             seed: 1,
-            anchor: crate::unix_now(),
+            anchor: crate::default_anchor(),
             span_seconds: 28 * 86_400,
             prefix: "asda".into(),
         }
     }
 }
 
-/// A fault the simulator answers a list request with, instead of the page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListFault {
-    /// HTTP 500 with the document's error answer (code 500, "服务器错误,请刷新后重试").
-    ServerError,
-    /// HTTP 200 with the page's JSON cut off halfway.
-    Truncated,
-}
+/// Shoptima for the fault layer: endpoints `list`, `detail`, `update_status`,
+/// `batch_update`, `ship`; the document's server-error answer; business errors
+/// in its `status: error` envelope with HTTP 200 (`busy` is code 500).
+pub static SPEC: crate::faults::SimSpec = crate::faults::SimSpec {
+    name: "shoptima",
+    endpoints: &[
+        ("list", "GET /order"),
+        ("detail", "GET /order/{order_num}/detail"),
+        ("update_status", "PATCH /order/updateStatus"),
+        ("batch_update", "PATCH /order/batchUpdateOrder"),
+        ("ship", "POST /order/shippingOrders"),
+    ],
+    endpoint_of,
+    server_error_body: Some(|| json!({"status": "error", "code": 500, "message": "服务器错误,请刷新后重试"})),
+    business_error: Some(|code| match code {
+        None | Some(500) => failure(500, "服务器错误,请刷新后重试"),
+        Some(code) => failure(u16::try_from(code).unwrap_or(400), "请求失败"),
+    }),
+};
 
-/// A fault the simulator answers a `POST /order/shippingOrders` with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShipFault {
-    /// HTTP 500 with the document's error answer; nothing is shipped.
-    ServerError,
-    /// The shipment is recorded, then HTTP 500 is answered: the answer is
-    /// lost on the way, as when a connection drops after the platform acted.
-    AnswerLost,
+fn endpoint_of(method: &axum::http::Method, path: &str) -> Option<&'static str> {
+    let rest = path.strip_prefix("/api/v1/order")?;
+    Some(match (method.as_str(), rest) {
+        ("GET", "" | "/") => "list",
+        ("PATCH", "/updateStatus") => "update_status",
+        ("PATCH", "/batchUpdateOrder") => "batch_update",
+        ("POST", "/shippingOrders") => "ship",
+        ("GET", r) if r.ends_with("/detail") => "detail",
+        _ => return None,
+    })
 }
 
 /// A Shoptima platform held in memory. Cheap to clone: clones share the orders.
 #[derive(Debug, Clone)]
 pub struct ShoptimaSim {
     state: Arc<Mutex<SimState>>,
+    faults: crate::faults::Faults,
     expected_authorization: Arc<str>,
 }
 
@@ -109,12 +123,6 @@ struct SimState {
     keys: Vec<ListKey>,
     /// order_num → position in `orders`.
     index: HashMap<String, usize>,
-    /// Requests per endpoint, rejected ones included.
-    requests: BTreeMap<String, u64>,
-    /// Faults for the next list requests, first first.
-    list_faults: std::collections::VecDeque<ListFault>,
-    /// Faults for the next shipment requests, first first.
-    ship_faults: std::collections::VecDeque<ShipFault>,
 }
 
 impl SimState {
@@ -154,7 +162,11 @@ impl ShoptimaSim {
         state.reindex();
         let scheme = config.auth_scheme.trim();
         let expected = if scheme.is_empty() { config.token.clone() } else { format!("{scheme} {}", config.token) };
-        ShoptimaSim { state: Arc::new(Mutex::new(state)), expected_authorization: expected.into() }
+        ShoptimaSim {
+            state: Arc::new(Mutex::new(state)),
+            faults: crate::faults::Faults::new(&SPEC, config.seed),
+            expected_authorization: expected.into(),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, SimState> {
@@ -212,19 +224,14 @@ impl ShoptimaSim {
         changed
     }
 
-    /// Makes the next list requests fail, one fault each, in order.
-    pub fn fail_next_lists(&self, faults: &[ListFault]) {
-        self.lock().list_faults.extend(faults.iter().copied());
-    }
-
-    /// Makes the next shipment requests fail, one fault each, in order.
-    pub fn fail_next_ships(&self, faults: &[ShipFault]) {
-        self.lock().ship_faults.extend(faults.iter().copied());
+    /// Its fault plan and request log.
+    pub fn faults(&self) -> &crate::faults::Faults {
+        &self.faults
     }
 
     /// Requests per endpoint so far (`"GET /order"` → count).
     pub fn requests(&self) -> BTreeMap<String, u64> {
-        self.lock().requests.clone()
+        self.faults.request_counts()
     }
 
     /// The platform's API and the admin API, with the API under `/api/v1`.
@@ -235,20 +242,19 @@ impl ShoptimaSim {
             .route("/order/updateStatus", patch(update_status))
             .route("/order/batchUpdateOrder", patch(batch_update_order))
             .route("/order/shippingOrders", post(shipping_orders));
-        Router::new()
+        let router = Router::new()
             .nest("/api/v1", api)
-            .route("/_sandbox/faults", post(set_faults))
             .merge(crate::admin_routes(crate::Admin {
                 truth: ShoptimaSim::truth,
                 requests: ShoptimaSim::requests,
                 churn: ShoptimaSim::churn,
             }))
-            .with_state(self.clone())
+            .with_state(self.clone());
+        crate::faults::with_faults(router, self.faults.clone())
     }
 
-    /// Counts the request and checks its `Authorization` header.
-    fn admit(&self, endpoint: &str, headers: &HeaderMap) -> Result<(), Response> {
-        *self.lock().requests.entry(endpoint.to_string()).or_default() += 1;
+    /// Checks the request's `Authorization` header.
+    fn admit(&self, headers: &HeaderMap) -> Result<(), Response> {
         let given = headers.get("authorization").and_then(|v| v.to_str().ok());
         if given == Some(&*self.expected_authorization) {
             Ok(())
@@ -265,12 +271,6 @@ fn success(message: &str, data: Value) -> Response {
 
 fn success_without_data(message: &str) -> Response {
     Json(json!({"status": "success", "code": 200, "message": message})).into_response()
-}
-
-/// The document's error answer for a server error, with HTTP 500.
-fn server_error() -> Response {
-    let body = json!({"status": "error", "code": 500, "message": "服务器错误,请刷新后重试"});
-    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
 }
 
 fn failure(code: u16, message: &str) -> Response {
@@ -290,16 +290,14 @@ async fn list_orders(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(denied) = sim.admit("GET /order", &headers) {
+    if let Err(denied) = sim.admit(&headers) {
         return denied;
-    }
-    let fault = sim.lock().list_faults.pop_front();
-    if fault == Some(ListFault::ServerError) {
-        return server_error();
     }
     let params = (|| {
         Ok::<_, Response>((
-            int_param(&query, "rows")?.unwrap_or(10).clamp(1, 120),
+            int_param(&query, "rows")?
+                .unwrap_or(10)
+                .clamp(1, sim.faults.page_cap("list").map_or(120, i64::from).min(120)),
             int_param(&query, "page")?.unwrap_or(1).max(1),
             int_param(&query, "status")?,
             int_param(&query, "is_refund")?.unwrap_or(0),
@@ -374,19 +372,11 @@ async fn list_orders(
             "total": total,
         },
     });
-    match fault {
-        // A connection that dropped mid-answer: half of the page's JSON.
-        Some(ListFault::Truncated) => {
-            let mut text = serde_json::to_vec(&page_answer).expect("JSON serialises");
-            text.truncate(text.len() / 2);
-            ([("content-type", "application/json")], text).into_response()
-        }
-        _ => Json(page_answer).into_response(),
-    }
+    Json(page_answer).into_response()
 }
 
 async fn order_detail(State(sim): State<ShoptimaSim>, headers: HeaderMap, Path(order_num): Path<String>) -> Response {
-    if let Err(denied) = sim.admit("GET /order/{order_num}/detail", &headers) {
+    if let Err(denied) = sim.admit(&headers) {
         return denied;
     }
     let state = sim.lock();
@@ -401,21 +391,6 @@ fn json_body(body: &[u8]) -> Option<Value> {
     serde_json::from_slice(body).ok()
 }
 
-/// `POST /_sandbox/faults?ship=server_error|answer_lost&count=N`: the next N
-/// shipment requests fail so (for tests and demos of a failing platform).
-async fn set_faults(State(sim): State<ShoptimaSim>, Query(query): Query<HashMap<String, String>>) -> Response {
-    let fault = match query.get("ship").map(String::as_str) {
-        Some("server_error") => ShipFault::ServerError,
-        Some("answer_lost") => ShipFault::AnswerLost,
-        _ => return (StatusCode::BAD_REQUEST, "ship must be server_error or answer_lost").into_response(),
-    };
-    let Some(count) = query.get("count").and_then(|c| c.parse::<usize>().ok()).filter(|c| *c <= 1000) else {
-        return (StatusCode::BAD_REQUEST, "count must be a number up to 1000").into_response();
-    };
-    sim.fail_next_ships(&vec![fault; count]);
-    Json(json!({"ship_faults_queued": count})).into_response()
-}
-
 fn text_of(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
@@ -425,7 +400,7 @@ fn text_of(value: &Value) -> Option<String> {
 }
 
 async fn update_status(State(sim): State<ShoptimaSim>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
-    if let Err(denied) = sim.admit("PATCH /order/updateStatus", &headers) {
+    if let Err(denied) = sim.admit(&headers) {
         return denied;
     }
     let Some(body) = json_body(&body) else { return failure(400, "修改失败") };
@@ -452,7 +427,7 @@ async fn update_status(State(sim): State<ShoptimaSim>, headers: HeaderMap, body:
 }
 
 async fn batch_update_order(State(sim): State<ShoptimaSim>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
-    if let Err(denied) = sim.admit("PATCH /order/batchUpdateOrder", &headers) {
+    if let Err(denied) = sim.admit(&headers) {
         return denied;
     }
     let Some(Value::Object(updates)) = json_body(&body) else { return failure(400, "修改失败") };
@@ -494,7 +469,7 @@ async fn batch_update_order(State(sim): State<ShoptimaSim>, headers: HeaderMap, 
 }
 
 async fn shipping_orders(State(sim): State<ShoptimaSim>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
-    if let Err(denied) = sim.admit("POST /order/shippingOrders", &headers) {
+    if let Err(denied) = sim.admit(&headers) {
         return denied;
     }
     let Some(Value::Array(requests)) = json_body(&body) else {
@@ -502,10 +477,6 @@ async fn shipping_orders(State(sim): State<ShoptimaSim>, headers: HeaderMap, bod
     };
     let now = crate::unix_now();
     let mut state = sim.lock();
-    let fault = state.ship_faults.pop_front();
-    if fault == Some(ShipFault::ServerError) {
-        return server_error();
-    }
     let (mut errors, mut successes) = (Vec::new(), Vec::new());
     for request in requests {
         let number = request.get("order_num").and_then(text_of).unwrap_or_default();
@@ -528,9 +499,6 @@ async fn shipping_orders(State(sim): State<ShoptimaSim>, headers: HeaderMap, bod
         }
     }
     state.rekey();
-    if fault == Some(ShipFault::AnswerLost) {
-        return server_error();
-    }
     success("发货成功", json!({"error": errors, "success": successes}))
 }
 

@@ -11,6 +11,10 @@
 //! `{"code":404,"message":"order not found","data":[]}`, a wrong token
 //! `{"code":401,"message":"invalid open-access-token","data":[]}`, a body without
 //! `order_number` `{"code":400,…}`; all with HTTP 200.
+//!
+//! Admin: `GET /_sandbox/truth`, `GET /_sandbox/stats`, `POST /_sandbox/churn`,
+//! and the fault layer's routes (endpoint `info`; no business "busy" code in
+//! the document, so `busy` is refused: use `5xx`).
 
 use crate::Rng;
 use axum::body::Bytes;
@@ -52,7 +56,7 @@ impl Default for VanmallConfig {
             token: "sandbox-vanmall-token".into(),
             orders: 1000,
             seed: 1,
-            anchor: crate::unix_now(),
+            anchor: crate::default_anchor(),
             span_seconds: 28 * 86_400,
         }
     }
@@ -62,13 +66,22 @@ impl Default for VanmallConfig {
 #[derive(Debug, Clone)]
 pub struct VanmallSim {
     state: Arc<Mutex<VanmallState>>,
+    faults: crate::faults::Faults,
     token: Arc<str>,
 }
+
+/// VanMall for the fault layer: one endpoint, `info`.
+pub static SPEC: crate::faults::SimSpec = crate::faults::SimSpec {
+    name: "vanmall",
+    endpoints: &[("info", "GET /manager/api/apps/openapi/order/info")],
+    endpoint_of: |_, path| (path == "/manager/api/apps/openapi/order/info").then_some("info"),
+    server_error_body: None,
+    business_error: None,
+};
 
 #[derive(Debug, Default)]
 struct VanmallState {
     orders: BTreeMap<String, VanmallSimOrder>,
-    requests: BTreeMap<String, u64>,
 }
 
 /// Unix seconds as the store's wall-clock string (China time, as the example's store).
@@ -187,7 +200,8 @@ impl VanmallSim {
             .map(|o| (o.order_number.clone(), o))
             .collect();
         VanmallSim {
-            state: Arc::new(Mutex::new(VanmallState { orders, ..VanmallState::default() })),
+            state: Arc::new(Mutex::new(VanmallState { orders })),
+            faults: crate::faults::Faults::new(&SPEC, config.seed),
             token: config.token.as_str().into(),
         }
     }
@@ -247,18 +261,24 @@ impl VanmallSim {
     }
 
     pub fn requests(&self) -> BTreeMap<String, u64> {
-        self.lock().requests.clone()
+        self.faults.request_counts()
+    }
+
+    /// Its fault plan and request log.
+    pub fn faults(&self) -> &crate::faults::Faults {
+        &self.faults
     }
 
     pub fn router(&self) -> Router {
-        Router::new()
+        let router = Router::new()
             .route("/manager/api/apps/openapi/order/info", get(order_info))
             .merge(crate::admin_routes(crate::Admin {
                 truth: VanmallSim::truth,
                 requests: VanmallSim::requests,
                 churn: VanmallSim::churn,
             }))
-            .with_state(self.clone())
+            .with_state(self.clone());
+        crate::faults::with_faults(router, self.faults.clone())
     }
 }
 
@@ -267,7 +287,6 @@ fn answer(code: i64, message: &str, data: Value) -> Response {
 }
 
 async fn order_info(State(sim): State<VanmallSim>, headers: HeaderMap, body: Bytes) -> Response {
-    *sim.lock().requests.entry("GET /manager/api/apps/openapi/order/info".into()).or_default() += 1;
     if headers.get("open-access-token").and_then(|v| v.to_str().ok()) != Some(&*sim.token) {
         return answer(401, "invalid open-access-token", json!([]));
     }

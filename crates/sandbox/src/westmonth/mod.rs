@@ -11,7 +11,9 @@
 //! Where the document is silent: `per_page` is capped at 100; orders are listed
 //! by id; a body that is not JSON or lacks `type` 4 answers `code` 422.
 //!
-//! Admin: `GET /_sandbox/truth`, `GET /_sandbox/stats`.
+//! Admin: `GET /_sandbox/truth`, `GET /_sandbox/stats`, `POST /_sandbox/churn`,
+//! and the fault layer's routes (endpoint `list`; the document has no "busy"
+//! business code, so `busy` is refused: use `5xx`).
 
 mod generate;
 mod order;
@@ -51,7 +53,7 @@ impl Default for WestmonthConfig {
             token: "sandbox-westmonth-token".into(),
             orders: 1000,
             seed: 1,
-            anchor: crate::unix_now(),
+            anchor: crate::default_anchor(),
             span_seconds: 28 * 86_400,
             clock_offset: 0,
         }
@@ -63,14 +65,45 @@ impl Default for WestmonthConfig {
 pub struct WestmonthSim {
     clock_offset: i64,
     state: Arc<Mutex<WestmonthState>>,
+    faults: crate::faults::Faults,
     token: Arc<str>,
 }
+
+/// Westmonth for the fault layer: one endpoint, `list` (the status query, which
+/// both lists and looks up); no business error but the token's code 3.
+pub static SPEC: crate::faults::SimSpec = crate::faults::SimSpec {
+    name: "westmonth",
+    endpoints: &[("list", "POST /openapi/v2/order/status")],
+    endpoint_of: |_, path| (path == "/openapi/v2/order/status").then_some("list"),
+    server_error_body: None,
+    business_error: None,
+};
 
 #[derive(Debug, Default)]
 struct WestmonthState {
     /// By id, the order the list answers in.
     orders: Vec<WestmonthSimOrder>,
-    requests: BTreeMap<String, u64>,
+    /// `updated_at` of `orders[i]` at `[i]`: a page's scan reads 8 bytes an
+    /// order instead of a whole order. Built when first asked for, dropped
+    /// when an order changes.
+    update_times: Option<Vec<i64>>,
+    /// Order number → position, for `order_numbers` lookups; built once (numbers never change).
+    positions: Option<std::collections::HashMap<String, u32>>,
+}
+
+impl WestmonthState {
+    fn update_times(&mut self) -> &[i64] {
+        let orders = &self.orders;
+        self.update_times.get_or_insert_with(|| orders.iter().map(|o| o.updated_at).collect())
+    }
+
+    fn position(&mut self, number: &str) -> Option<usize> {
+        let orders = &self.orders;
+        let positions = self
+            .positions
+            .get_or_insert_with(|| orders.iter().enumerate().map(|(at, o)| (o.number.clone(), at as u32)).collect());
+        positions.get(number).map(|&at| at as usize)
+    }
 }
 
 impl WestmonthSim {
@@ -79,6 +112,7 @@ impl WestmonthSim {
         WestmonthSim {
             clock_offset: config.clock_offset,
             state: Arc::new(Mutex::new(WestmonthState { orders, ..WestmonthState::default() })),
+            faults: crate::faults::Faults::new(&SPEC, config.seed),
             token: config.token.as_str().into(),
         }
     }
@@ -95,11 +129,18 @@ impl WestmonthSim {
         orders.into_iter().map(WestmonthSimOrder::to_json).collect()
     }
 
+    /// Its fault plan and request log.
+    pub fn faults(&self) -> &crate::faults::Faults {
+        &self.faults
+    }
+
     /// Changes one order; false when there is no such order.
     pub fn mutate(&self, number: &str, change: impl FnOnce(&mut WestmonthSimOrder)) -> bool {
-        match self.lock().orders.iter_mut().find(|o| o.number == number) {
+        let mut state = self.lock();
+        match state.orders.iter_mut().find(|o| o.number == number) {
             Some(order) => {
                 change(order);
+                state.update_times = None;
                 true
             }
             None => false,
@@ -133,11 +174,12 @@ impl WestmonthSim {
             order.updated_at = now;
             changed.push(order.number.clone());
         }
+        state.update_times = None;
         changed
     }
 
     pub fn requests(&self) -> BTreeMap<String, u64> {
-        self.lock().requests.clone()
+        self.faults.request_counts()
     }
 
     pub fn router(&self) -> Router {
@@ -149,7 +191,7 @@ impl WestmonthSim {
                 churn: WestmonthSim::churn,
             }))
             .with_state(self.clone());
-        crate::with_clock(router, self.clock_offset)
+        crate::with_clock(crate::faults::with_faults(router, self.faults.clone()), self.clock_offset)
     }
 }
 
@@ -178,7 +220,6 @@ fn int_of(body: &Value, name: &str) -> Result<Option<i64>, ()> {
 }
 
 async fn order_status(State(sim): State<WestmonthSim>, headers: HeaderMap, body: Bytes) -> Response {
-    *sim.lock().requests.entry("POST /openapi/v2/order/status".into()).or_default() += 1;
     if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(&*sim.token) {
         return envelope(3, "授权无效 authorization timestamp error", json!([]));
     }
@@ -205,20 +246,30 @@ async fn order_status(State(sim): State<WestmonthSim>, headers: HeaderMap, body:
         Some(_) => return invalid("order_numbers 必须是数组"),
     };
     let page = page.unwrap_or(1).max(1);
-    let per_page = per_page.unwrap_or(10).clamp(1, MAX_PER_PAGE);
-    let state = sim.lock();
-    let data: Vec<Value> = state
-        .orders
-        .iter()
-        .filter(|o| numbers.as_ref().is_none_or(|n| n.contains(&o.number)))
-        .filter(|o| start.is_none_or(|s| o.updated_at >= s) && end.is_none_or(|e| o.updated_at <= e))
-        .skip(((page - 1) * per_page) as usize)
-        .take(per_page as usize + 1)
-        .map(WestmonthSimOrder::to_json)
-        .collect();
+    let cap = sim.faults.page_cap("list").map_or(MAX_PER_PAGE, i64::from).min(MAX_PER_PAGE);
+    let per_page = per_page.unwrap_or(10).clamp(1, cap);
+    let mut state = sim.lock();
+    // The orders asked for, by id: every order, or those named (known ones only).
+    let candidates: Vec<usize> = match &numbers {
+        None => Vec::new(),
+        Some(numbers) => {
+            let mut found: Vec<usize> = numbers.iter().filter_map(|n| state.position(n)).collect();
+            found.sort_unstable();
+            found.dedup();
+            found
+        }
+    };
+    let times = state.update_times();
+    let in_window = |at: &usize| start.is_none_or(|s| times[*at] >= s) && end.is_none_or(|e| times[*at] <= e);
+    let skip = ((page - 1) * per_page) as usize;
+    // One more than a page: whether there is a next page.
+    let chosen: Vec<usize> = match numbers {
+        None => (0..times.len()).filter(in_window).skip(skip).take(per_page as usize + 1).collect(),
+        Some(_) => candidates.into_iter().filter(in_window).skip(skip).take(per_page as usize + 1).collect(),
+    };
+    let has_more = chosen.len() as i64 > per_page;
+    let data: Vec<Value> = chosen.iter().take(per_page as usize).map(|&at| state.orders[at].to_json()).collect();
     drop(state);
-    let has_more = data.len() as i64 > per_page;
-    let data: Vec<Value> = data.into_iter().take(per_page as usize).collect();
     // Like the document's example, the URLs name another host: clients must not follow them.
     let path = "http://westmoon.io/openapi/v2/order/status";
     let from = (page - 1) * per_page + 1;

@@ -12,7 +12,9 @@
 //! (WeCom's code, which Wshoto's platform follows); a malformed body answers
 //! `{"code":40035,"msg":"不合法的参数"}`; both with HTTP 200.
 //!
-//! Admin: `GET /_sandbox/truth`, `GET /_sandbox/stats`.
+//! Admin: `GET /_sandbox/truth`, `GET /_sandbox/stats`, `POST /_sandbox/churn`,
+//! and the fault layer's routes (endpoint `list`; `busy` answers WeCom's
+//! `{"code":-1,"msg":"系统繁忙"}`, the document being silent).
 
 mod generate;
 mod order;
@@ -52,7 +54,7 @@ impl Default for WshotoConfig {
             access_token: "sandbox-wshoto-token".into(),
             orders: 1000,
             seed: 1,
-            anchor: crate::unix_now(),
+            anchor: crate::default_anchor(),
             span_seconds: 28 * 86_400,
             clock_offset: 0,
         }
@@ -64,13 +66,71 @@ impl Default for WshotoConfig {
 pub struct WshotoSim {
     clock_offset: i64,
     state: Arc<Mutex<WshotoState>>,
+    faults: crate::faults::Faults,
     access_token: Arc<str>,
 }
+
+/// Wshoto for the fault layer: one endpoint, `list`; business errors in its
+/// `code`/`msg` envelope (`busy`: -1 系统繁忙, WeCom's "try again later").
+pub static SPEC: crate::faults::SimSpec = crate::faults::SimSpec {
+    name: "wshoto",
+    endpoints: &[("list", "GET /openapi/mall/order/list")],
+    endpoint_of: |_, path| (path == "/openapi/mall/order/list").then_some("list"),
+    server_error_body: None,
+    business_error: Some(|code| match code {
+        None | Some(-1) => answer(-1, "系统繁忙", Value::Null),
+        Some(code) => answer(code, "请求失败", Value::Null),
+    }),
+};
 
 #[derive(Debug, Default)]
 struct WshotoState {
     orders: Vec<WshotoSimOrder>,
-    requests: BTreeMap<String, u64>,
+    /// Per `type` (1 create, 2 finish, 3 update time): the orders having that
+    /// time, in the list's order (newest first, then by order code descending).
+    /// Built when first asked for, dropped when an order changes: a page is then
+    /// a binary search and a short walk instead of a sort of every order.
+    indexes: [Option<Vec<ListEntry>>; 3],
+}
+
+/// What a page's filters read of an order, kept apart from the (large) orders.
+#[derive(Debug, Clone, Copy)]
+struct ListEntry {
+    time: i64,
+    status: i64,
+    at: u32,
+}
+
+impl WshotoState {
+    fn time_of(order: &WshotoSimOrder, kind: i64) -> Option<i64> {
+        match kind {
+            1 => Some(order.create_time),
+            2 => order.finish_time,
+            _ => Some(order.update_time),
+        }
+    }
+
+    fn index(&mut self, kind: i64) -> &[ListEntry] {
+        let slot = (kind.clamp(1, 3) - 1) as usize;
+        let orders = &self.orders;
+        self.indexes[slot].get_or_insert_with(|| {
+            let mut entries: Vec<ListEntry> = orders
+                .iter()
+                .enumerate()
+                .filter_map(|(at, o)| {
+                    Some(ListEntry { time: Self::time_of(o, kind)?, status: o.status, at: at as u32 })
+                })
+                .collect();
+            entries.sort_unstable_by(|a, b| {
+                (b.time, &orders[b.at as usize].order_code).cmp(&(a.time, &orders[a.at as usize].order_code))
+            });
+            entries
+        })
+    }
+
+    fn changed(&mut self) {
+        self.indexes = Default::default();
+    }
 }
 
 impl WshotoSim {
@@ -79,6 +139,7 @@ impl WshotoSim {
         WshotoSim {
             clock_offset: config.clock_offset,
             state: Arc::new(Mutex::new(WshotoState { orders, ..WshotoState::default() })),
+            faults: crate::faults::Faults::new(&SPEC, config.seed),
             access_token: config.access_token.as_str().into(),
         }
     }
@@ -101,6 +162,7 @@ impl WshotoSim {
         match state.orders.iter_mut().find(|o| o.order_code == order_code) {
             Some(order) => {
                 change(order);
+                state.changed();
                 true
             }
             None => false,
@@ -140,12 +202,18 @@ impl WshotoSim {
             order.update_time = now;
             changed.push(order.order_code.clone());
         }
+        state.changed();
         changed
+    }
+
+    /// Its fault plan and request log.
+    pub fn faults(&self) -> &crate::faults::Faults {
+        &self.faults
     }
 
     /// Requests per endpoint so far.
     pub fn requests(&self) -> BTreeMap<String, u64> {
-        self.lock().requests.clone()
+        self.faults.request_counts()
     }
 
     pub fn router(&self) -> Router {
@@ -157,7 +225,7 @@ impl WshotoSim {
                 churn: WshotoSim::churn,
             }))
             .with_state(self.clone());
-        crate::with_clock(router, self.clock_offset)
+        crate::with_clock(crate::faults::with_faults(router, self.faults.clone()), self.clock_offset)
     }
 }
 
@@ -181,7 +249,6 @@ async fn list_orders(
     Query(query): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Response {
-    *sim.lock().requests.entry("GET /openapi/mall/order/list".into()).or_default() += 1;
     if query.get("access_token").map(String::as_str) != Some(&*sim.access_token) {
         return answer(40014, "不合法的access_token", Value::Null);
     }
@@ -206,26 +273,25 @@ async fn list_orders(
         Some(_) => return bad(),
     };
     let index = index.unwrap_or(1).max(1);
-    let size = size.unwrap_or(10).clamp(1, MAX_PAGE_SIZE);
-    let time_of = |o: &WshotoSimOrder| match kind {
-        1 => Some(o.create_time),
-        2 => o.finish_time,
-        _ => Some(o.update_time),
+    let size =
+        size.unwrap_or(10).clamp(1, sim.faults.page_cap("list").map_or(MAX_PAGE_SIZE, i64::from).min(MAX_PAGE_SIZE));
+    let mut state = sim.lock();
+    let entries = state.index(kind);
+    // Newest first: the window [start, end] is one run of the index.
+    let first = end.map_or(0, |e| entries.partition_point(|x| x.time > e));
+    let last = start.map_or(entries.len(), |s| entries.partition_point(|x| x.time >= s)).max(first);
+    let window = &entries[first..last];
+    let skip = ((index - 1) * size) as usize;
+    let (total, page): (usize, Vec<u32>) = match &statuses {
+        None => (window.len(), window.iter().skip(skip).take(size as usize).map(|x| x.at).collect()),
+        Some(statuses) => {
+            let wanted = |x: &&ListEntry| statuses.contains(&x.status);
+            let total = window.iter().filter(wanted).count();
+            (total, window.iter().filter(wanted).skip(skip).take(size as usize).map(|x| x.at).collect())
+        }
     };
-    let state = sim.lock();
-    let mut matches: Vec<(i64, &WshotoSimOrder)> = state
-        .orders
-        .iter()
-        .filter(|o| statuses.as_ref().is_none_or(|s| s.contains(&o.status)))
-        .filter_map(|o| {
-            let t = time_of(o)?;
-            (start.is_none_or(|s| t >= s) && end.is_none_or(|e| t <= e)).then_some((t, o))
-        })
-        .collect();
-    matches.sort_by(|a, b| (b.0, &b.1.order_code).cmp(&(a.0, &a.1.order_code)));
-    let total = matches.len();
-    let records: Vec<Value> =
-        matches.iter().skip(((index - 1) * size) as usize).take(size as usize).map(|(_, o)| o.to_json()).collect();
+    let records: Vec<Value> = page.iter().map(|&at| state.orders[at as usize].to_json()).collect();
+    drop(state);
     answer(0, "请求成功", json!({"total": total, "records": records}))
 }
 

@@ -2,7 +2,7 @@
 //! sent once, never twice, surviving restarts and lost answers.
 
 use crate::{Api, assert_error, belment, order, shoptima};
-use orderhub_sandbox::ShipFault;
+use orderhub_sandbox::FaultKind;
 use orderhub_server::auth::Scope;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -155,7 +155,7 @@ async fn lost_answers_and_server_errors_are_retried_without_shipping_twice() {
     assert_eq!(numbers.len(), 2);
 
     // The platform ships, but its answer is lost: the retry finds it shipped.
-    platform.sim.fail_next_ships(&[ShipFault::AnswerLost]);
+    platform.sim.faults().fail_next("ship", FaultKind::Lost, 1);
     let path = format!("/api/v1/orders/shoptima:belment:{}/shipments", numbers[0]);
     let (_, queued) = api.post(&key, &path, &json!({"tracking_number": "SF-LOST", "carrier_code": "SF"}), None).await;
     let job = queued["job"]["id"].as_i64().unwrap();
@@ -169,7 +169,7 @@ async fn lost_answers_and_server_errors_are_retried_without_shipping_twice() {
     assert_eq!(api.store.job(job).await.unwrap().unwrap().state, "done");
 
     // The platform refuses with a 500 and ships nothing: the retry sends it.
-    platform.sim.fail_next_ships(&[ShipFault::ServerError]);
+    platform.sim.faults().fail_next("ship", FaultKind::ServerError(500), 1);
     let path = format!("/api/v1/orders/shoptima:belment:{}/shipments", numbers[1]);
     let (_, queued) = api.post(&key, &path, &json!({"tracking_number": "SF-500", "carrier_code": "SF"}), None).await;
     let job = queued["job"]["id"].as_i64().unwrap();

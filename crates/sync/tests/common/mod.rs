@@ -25,6 +25,11 @@ pub struct Setup {
     pub dir: tempfile::TempDir,
 }
 
+/// How long after a change on the platform a run surely reads it: a run's upper
+/// bound trails the platform's clock by [`orderhub_sync::UPPER_BOUND_LAG`] and
+/// is cut to a whole second.
+pub const PAST_THE_UPPER_BOUND: Duration = Duration::from_millis(3100);
+
 /// A connector to `base_url` for the given platform, shop key `belment`.
 pub fn connector(platform: Platform, base_url: &str, token: &str) -> Box<dyn Connector> {
     orderhub_connectors::connect(ShopSettings {
