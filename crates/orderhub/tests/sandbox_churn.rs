@@ -9,13 +9,15 @@ use common::{assert_success, run_orderhub, stderr, stdout};
 use serde_json::Value;
 use std::time::Duration;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_churn_one_sync_brings_every_platform_up_to_date() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("sandbox.toml");
-    let database = format!("sqlite://{}", dir.path().join("s.db").display());
-    let _sandbox = tokio::process::Command::new(env!("CARGO_BIN_EXE_orderhub"))
-        .args(["sandbox", "--orders", "400", "--seed", "5", "--database", &database, "--write-config"])
+/// Runs `orderhub sandbox ARGS --write-config sandbox.toml` in `dir` until
+/// dropped; returns it and the configuration it wrote.
+async fn spawn_sandbox(dir: &std::path::Path, args: &[&str]) -> (tokio::process::Child, toml::Table) {
+    let config = dir.join("sandbox.toml");
+    let database = format!("sqlite://{}", dir.join("s.db").display());
+    let sandbox = tokio::process::Command::new(env!("CARGO_BIN_EXE_orderhub"))
+        .arg("sandbox")
+        .args(args)
+        .args(["--database", &database, "--write-config"])
         .arg(&config)
         .stdout(std::process::Stdio::null())
         .kill_on_drop(true)
@@ -28,7 +30,13 @@ async fn after_churn_one_sync_brings_every_platform_up_to_date() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let text = std::fs::read_to_string(&config).unwrap();
-    let parsed: toml::Table = toml::from_str(&text).unwrap();
+    (sandbox, toml::from_str(&text).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_churn_one_sync_brings_every_platform_up_to_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_sandbox, parsed) = spawn_sandbox(dir.path(), &["--orders", "400", "--seed", "5"]).await;
     let shops = parsed["shops"].as_array().unwrap();
     assert_eq!(shops.len(), 5);
     let origin = |shop: &toml::Value| shop["base_url"].as_str().unwrap().trim_end_matches("/api/v1").to_string();
@@ -79,4 +87,38 @@ async fn after_churn_one_sync_brings_every_platform_up_to_date() {
         assert_eq!(shop["missing"], serde_json::json!([]), "{shop}");
         assert_eq!(shop["stale"], serde_json::json!([]), "{shop}");
     }
+}
+
+/// `orderhub sandbox --examples` serves the documents' own example orders, and a
+/// sync stores exactly those: the connectors read the documents' answers as the
+/// documents print them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_examples_data_set_syncs_to_the_documents_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_sandbox, _) = spawn_sandbox(dir.path(), &["--examples"]).await;
+    assert_success(&run_orderhub(dir.path(), &["--config", "sandbox.toml", "sync", "--once"]).await);
+    let out = run_orderhub(dir.path(), &["--config", "sandbox.toml", "orders", "list", "--json"]).await;
+    assert_success(&out);
+    let listed: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let mut numbers: Vec<String> = listed
+        .as_array()
+        .or_else(|| listed["orders"].as_array())
+        .unwrap()
+        .iter()
+        .map(|o| format!("{} {}", o["platform"].as_str().unwrap(), o["order_number"].as_str().unwrap()))
+        .collect();
+    numbers.sort();
+    assert_eq!(
+        numbers,
+        [
+            "damaijia 13213213123",
+            "damaijia 4879354354618346764",
+            "shoptima asda-20200520-001",
+            "shoptima asda-20200521-001",
+            "shoptima asda-20200521-004",
+            "westmonth aOP2505071626702",
+            "wshoto 1821092913322460001",
+            "wshoto 1821092913377060002",
+        ]
+    );
 }

@@ -21,9 +21,12 @@
 #![allow(clippy::result_large_err)]
 
 pub mod damaijia;
+#[cfg(test)]
+mod examples_tests;
 pub mod faults;
 mod rng;
 pub mod shoptima;
+pub mod template;
 #[cfg(test)]
 mod test_support;
 pub mod vanmall;
@@ -45,6 +48,23 @@ pub static SIM_SPECS: [&SimSpec; 5] =
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+
+/// An order of the `examples` data set: the document's example JSON, served as
+/// it is. Only the fields the list filters and sorts on are read out of it;
+/// churn leaves such orders alone, so the data set stays what the document shows.
+pub type Verbatim = Option<std::sync::Arc<serde_json::Value>>;
+
+/// A document example's order list, from `fixtures/<platform>/<file>.json`
+/// (the documents' examples, verbatim), at the JSON pointer `list`.
+fn example_orders(text: &str, list: &str) -> Vec<serde_json::Value> {
+    let example: serde_json::Value = serde_json::from_str(text).expect("the document's example is JSON");
+    example.pointer(list).and_then(serde_json::Value::as_array).cloned().expect("the example lists orders")
+}
+
+/// A JSON string's text, or a number's digits (ids may come as either).
+fn json_text(value: &serde_json::Value) -> String {
+    value.as_str().map_or_else(|| value.to_string(), String::from)
+}
 
 /// A simulator serving on a loopback port; stops when dropped.
 #[derive(Debug)]
@@ -82,6 +102,8 @@ pub struct Admin<S> {
     pub requests: fn(&S) -> std::collections::BTreeMap<String, u64>,
     /// Moves orders along their lifecycle: (count, round) → what changed.
     pub churn: fn(&S, usize, u64) -> Vec<String>,
+    /// Moves one named order one step: `None` when there is no such order.
+    pub advance: fn(&S, &str) -> Option<bool>,
 }
 
 static CHURN_ROUND: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -94,12 +116,14 @@ pub fn next_churn_round() -> u64 {
 /// The admin routes every simulator serves beside its platform API:
 /// `GET /_sandbox/truth` (every order as the platform holds it now),
 /// `GET /_sandbox/stats` (requests per endpoint) and
-/// `POST /_sandbox/churn?count=N` (move N orders along their lifecycle).
+/// `POST /_sandbox/churn?count=N` (move N orders along their lifecycle, all
+/// stamped with the same second) and `POST /_sandbox/orders/{number}/advance`
+/// (move that one order a step).
 pub fn admin_routes<S: Clone + Send + Sync + 'static>(admin: Admin<S>) -> axum::Router<S> {
     use axum::extract::{Query, State};
     use axum::routing::{get, post};
     use std::collections::HashMap;
-    let Admin { truth, requests, churn } = admin;
+    let Admin { truth, requests, churn, advance } = admin;
     axum::Router::new()
         .route(
             "/_sandbox/truth",
@@ -114,6 +138,22 @@ pub fn admin_routes<S: Clone + Send + Sync + 'static>(admin: Admin<S>) -> axum::
             post(move |State(sim): State<S>, Query(query): Query<HashMap<String, String>>| async move {
                 let count = query.get("count").and_then(|c| c.parse().ok()).unwrap_or(1);
                 axum::Json(serde_json::json!({"changed": churn(&sim, count, next_churn_round())}))
+            }),
+        )
+        .route(
+            "/_sandbox/orders/{number}/advance",
+            post(move |State(sim): State<S>, axum::extract::Path(number): axum::extract::Path<String>| async move {
+                use axum::response::IntoResponse;
+                match advance(&sim, &number) {
+                    Some(changed) => {
+                        axum::Json(serde_json::json!({"order": number, "changed": changed})).into_response()
+                    }
+                    None => (
+                        axum::http::StatusCode::NOT_FOUND,
+                        axum::Json(serde_json::json!({"error": format!("no order {number:?} on this platform")})),
+                    )
+                        .into_response(),
+                }
             }),
         )
 }

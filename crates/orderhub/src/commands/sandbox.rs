@@ -37,6 +37,10 @@ pub struct SandboxArgs {
     /// `damaijia=busy@10%,shoptima.list=page_cap:50` (see docs/sandbox.md).
     #[arg(long, value_name = "SPEC")]
     faults: Option<String>,
+    /// Serve each document's example orders, verbatim, instead of generated
+    /// ones (`--orders` and `--seed` are then unused; churn leaves them alone).
+    #[arg(long)]
+    examples: bool,
 }
 
 /// Reads a `--faults` plan, naming the option in the error.
@@ -73,27 +77,35 @@ pub struct Sandbox {
 /// Starts every simulator on loopback: the first on `port` (0: any free
 /// port), the next on `port + 1`, and so on.
 pub async fn start(orders: u64, seed: u64, port: u16) -> anyhow::Result<Sandbox> {
+    start_with(orders, seed, port, false).await
+}
+
+/// [`start`], serving the documents' example orders when `examples` is set.
+pub async fn start_with(orders: u64, seed: u64, port: u16, examples: bool) -> anyhow::Result<Sandbox> {
     let bind = |n: u16| SocketAddr::from((Ipv4Addr::LOCALHOST, if port == 0 { 0 } else { port + n }));
     let listen_error = |n: u16| format!("cannot listen on {}", bind(n));
 
-    let shoptima_config = ShoptimaConfig { orders, seed, ..ShoptimaConfig::default() };
+    let shoptima_config = ShoptimaConfig { orders, seed, examples, ..ShoptimaConfig::default() };
     let shoptima = ShoptimaSim::new(&shoptima_config);
     let shoptima_running = serve(shoptima.router(), bind(0), "/api/v1").await.with_context(|| listen_error(0))?;
 
-    let wshoto_config = WshotoConfig { orders, seed, anchor: shoptima_config.anchor, ..WshotoConfig::default() };
+    let wshoto_config =
+        WshotoConfig { orders, seed, anchor: shoptima_config.anchor, examples, ..WshotoConfig::default() };
     let wshoto = WshotoSim::new(&wshoto_config);
     let wshoto_running = serve(wshoto.router(), bind(1), "").await.with_context(|| listen_error(1))?;
 
     let westmonth_config =
-        WestmonthConfig { orders, seed, anchor: shoptima_config.anchor, ..WestmonthConfig::default() };
+        WestmonthConfig { orders, seed, anchor: shoptima_config.anchor, examples, ..WestmonthConfig::default() };
     let westmonth = WestmonthSim::new(&westmonth_config);
     let westmonth_running = serve(westmonth.router(), bind(2), "").await.with_context(|| listen_error(2))?;
 
-    let damaijia_config = DamaijiaConfig { orders, seed, anchor: shoptima_config.anchor, ..DamaijiaConfig::default() };
+    let damaijia_config =
+        DamaijiaConfig { orders, seed, anchor: shoptima_config.anchor, examples, ..DamaijiaConfig::default() };
     let damaijia = DamaijiaSim::new(&damaijia_config);
     let damaijia_running = serve(damaijia.router(), bind(3), "").await.with_context(|| listen_error(3))?;
 
-    let vanmall_config = VanmallConfig { orders, seed, anchor: shoptima_config.anchor, ..VanmallConfig::default() };
+    let vanmall_config =
+        VanmallConfig { orders, seed, anchor: shoptima_config.anchor, examples, ..VanmallConfig::default() };
     let vanmall = VanmallSim::new(&vanmall_config);
     let vanmall_running = serve(vanmall.router(), bind(4), "").await.with_context(|| listen_error(4))?;
 
@@ -107,8 +119,12 @@ pub async fn start(orders: u64, seed: u64, port: u16) -> anyhow::Result<Sandbox>
     .into_iter()
     .max()
     .unwrap_or(0);
-    let earliest =
-        Timestamp::from_second(shoptima_config.anchor - span)?.checked_sub(SignedDuration::from_hours(24))?;
+    let earliest = if examples {
+        // The documents' examples are from 2020 to 2025.
+        "2000-01-01T00:00:00Z".parse()?
+    } else {
+        Timestamp::from_second(shoptima_config.anchor - span)?.checked_sub(SignedDuration::from_hours(24))?
+    };
     let shops = vec![
         SandboxShop {
             key: "belment",
@@ -232,7 +248,7 @@ pub fn config_text(sandbox: &Sandbox, database_url: &str, listen: &str) -> Strin
 
 pub async fn run(context: &Context, args: SandboxArgs) -> anyhow::Result<()> {
     let faults = fault_plan(args.faults.as_deref())?;
-    let sandbox = start(args.orders, args.seed, args.port).await?;
+    let sandbox = start_with(args.orders, args.seed, args.port, args.examples).await?;
     sandbox.add_faults(&faults);
     let _churn = sandbox.spawn_churn(args.churn);
     if let Some(path) = &args.write_config {
@@ -247,11 +263,13 @@ pub async fn run(context: &Context, args: SandboxArgs) -> anyhow::Result<()> {
             .collect();
         print_json(&json!({"shops": shops, "orders_per_platform": args.orders, "seed": args.seed}));
     } else {
+        let holding = if args.examples {
+            "the document's example orders".to_string()
+        } else {
+            format!("{} orders, seed {}", args.orders, args.seed)
+        };
         for shop in &sandbox.shops {
-            println!(
-                "{:<10} {:<10} {}  ({} orders, seed {})",
-                shop.platform, shop.key, shop.base_url, args.orders, args.seed
-            );
+            println!("{:<10} {:<10} {}  ({holding})", shop.platform, shop.key, shop.base_url);
         }
         if let Some(path) = &args.write_config {
             println!("wrote {}: try `orderhub --config {} sync --once`", path.display(), path.display());

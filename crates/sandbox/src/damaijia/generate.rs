@@ -95,6 +95,7 @@ pub fn generate(seed: u64, anchor: i64, span: i64, index: u64) -> DamaijiaSimOrd
         encrypted_receiver: ciphertext(&mut rng, "#Ydk4#"),
         encrypted_tel: ciphertext(&mut rng, "$sKhj9rlLyadKWJ3SqSgis"),
         encrypted_detail: ciphertext(&mut rng, "#5gBz4HyGv1L0NovpC96az"),
+        verbatim: None,
     };
     if rng.percent(20) {
         order.promotion_amount = order.sum_fen() / 20;

@@ -45,6 +45,9 @@ pub struct DamaijiaConfig {
     /// How far the platform's clock runs ahead of ours (negative: behind), in
     /// seconds. Changes made by [`DamaijiaSim::churn`] are stamped with its clock.
     pub clock_offset: i64,
+    /// Serve the document's example orders, verbatim, instead of generated
+    /// ones (`orders` and `seed` are then unused): the `examples` data set.
+    pub examples: bool,
 }
 
 impl Default for DamaijiaConfig {
@@ -57,6 +60,7 @@ impl Default for DamaijiaConfig {
             anchor: crate::default_anchor(),
             span_seconds: 28 * 86_400,
             clock_offset: 0,
+            examples: false,
         }
     }
 }
@@ -140,7 +144,11 @@ pub fn status_message(code: i64) -> &'static str {
 
 impl DamaijiaSim {
     pub fn new(config: &DamaijiaConfig) -> Self {
-        let orders = (0..config.orders).map(|i| generate(config.seed, config.anchor, config.span_seconds, i)).collect();
+        let orders = if config.examples {
+            examples()
+        } else {
+            (0..config.orders).map(|i| generate(config.seed, config.anchor, config.span_seconds, i)).collect()
+        };
         DamaijiaSim {
             clock_offset: config.clock_offset,
             state: Arc::new(Mutex::new(DamaijiaState { orders, ..DamaijiaState::default() })),
@@ -190,13 +198,38 @@ impl DamaijiaSim {
     /// Moves up to `count` orders one step along their lifecycle (待支付 → 备货中
     /// → 已发货 → 已完成), stamping `update_time` now. Returns the ids changed.
     pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
+        self.move_orders(None, count, round)
+    }
+
+    /// Moves one order one step along its lifecycle, as [`DamaijiaSim::churn`]
+    /// would; `None` when there is no such order, `Some(false)` when it is in a
+    /// final state (or of the examples data set) and did not move.
+    pub fn advance(&self, number: &str) -> Option<bool> {
+        self.position_of(number)?;
+        Some(!self.move_orders(Some(number), 1, 0).is_empty())
+    }
+
+    fn position_of(&self, number: &str) -> Option<usize> {
+        let state = self.lock();
+        state.orders.iter().position(|o| o.order_id == number)
+    }
+
+    /// [`DamaijiaSim::churn`] of `count` orders picked at random, or of `only`.
+    fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Vec<String> {
         let now = crate::unix_now() + self.clock_offset;
         let mut state = self.lock();
         let len = state.orders.len();
         let mut rng = crate::Rng::fork(0x444d_4348, round);
         let mut changed = Vec::new();
-        for _ in 0..count.min(len) {
-            let order = &mut state.orders[rng.range(0, len as i64) as usize];
+        let picks: Vec<usize> = match only {
+            Some(number) => state.orders.iter().position(|o| o.order_id == number).into_iter().collect(),
+            None => (0..count.min(len)).map(|_| rng.range(0, len as i64) as usize).collect(),
+        };
+        for at in picks {
+            let order = &mut state.orders[at];
+            if order.verbatim.is_some() {
+                continue;
+            }
             match order.order_status {
                 1 => {
                     order.order_status = 2;
@@ -235,10 +268,26 @@ impl DamaijiaSim {
                 truth: DamaijiaSim::truth,
                 requests: DamaijiaSim::requests,
                 churn: DamaijiaSim::churn,
+                advance: DamaijiaSim::advance,
             }))
             .with_state(self.clone());
         crate::with_clock(crate::faults::with_faults(router, self.faults.clone()), self.clock_offset)
     }
+}
+
+/// The document's example shop orders (`shop_order_list[]`), served as they are.
+pub fn examples() -> Vec<DamaijiaSimOrder> {
+    crate::example_orders(include_str!("../../../../fixtures/damaijia/search-success.json"), "/data/shop_order_list")
+        .into_iter()
+        .map(|raw| DamaijiaSimOrder {
+            order_id: crate::json_text(&raw["order_id"]),
+            order_status: raw["order_status"].as_i64().unwrap_or(0),
+            create_time: raw["create_time"].as_i64().unwrap_or(0),
+            update_time: raw["update_time"].as_i64().unwrap_or(0),
+            verbatim: Some(Arc::new(raw)),
+            ..DamaijiaSimOrder::default()
+        })
+        .collect()
 }
 
 fn failure(code: i64) -> Response {
@@ -303,13 +352,19 @@ async fn search(State(sim): State<DamaijiaSim>, headers: HeaderMap, body: Bytes)
     } else {
         window.iter().rev().filter(wanted).skip(skip).take(take).map(|x| x.at).collect()
     };
-    let list: Vec<Value> = chosen.iter().map(|&at| state.orders[at as usize].to_json()).collect();
+    // The answer is written as text: a page of large orders is the hot path,
+    // and the orders are written from the document's example without a Value tree.
+    let mut body = Vec::with_capacity(8 * 1024 * (chosen.len() + 1));
+    body.extend_from_slice(format!(r#"{{"data":{{"page":{page},"shop_order_list":["#).as_bytes());
+    for (i, &at) in chosen.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        state.orders[at as usize].write_json(&mut body);
+    }
     drop(state);
-    Json(json!({
-        "data": {"page": page, "shop_order_list": list, "size": size, "total": total, "deduct_money": 0},
-        "status": 0,
-    }))
-    .into_response()
+    body.extend_from_slice(format!(r#"],"size":{size},"total":{total},"deduct_money":0}},"status":0}}"#).as_bytes());
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 #[cfg(test)]

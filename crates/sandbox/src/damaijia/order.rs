@@ -3,21 +3,22 @@
 //! field name and JSON type is the document's; the fields that vary are
 //! overwritten. Amounts are integer fen; times unix seconds, `0` for "not yet".
 
+use crate::template::{Fill, JsonTemplate};
 use serde_json::{Number, Value, json};
 use std::sync::LazyLock;
 
 /// The document's example answer, verbatim.
 const EXAMPLE: &str = include_str!("../../../../fixtures/damaijia/search-success.json");
 
-static TEMPLATE: LazyLock<(Value, Value)> = LazyLock::new(|| {
+static TEMPLATES: LazyLock<(JsonTemplate, JsonTemplate)> = LazyLock::new(|| {
     let example: Value = serde_json::from_str(EXAMPLE).expect("the document's example is JSON");
-    let shop_order = example["data"]["shop_order_list"][0].clone();
-    let sku_order = shop_order["sku_order_list"][0].clone();
-    (shop_order, sku_order)
+    let shop_order = &example["data"]["shop_order_list"][0];
+    let sku_order = &shop_order["sku_order_list"][0];
+    (JsonTemplate::new(shop_order, &SHOP_SLOTS), JsonTemplate::new(sku_order, &SKU_SLOTS))
 });
 
 /// One sku order (商品单): a line of a shop order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct DamaijiaSku {
     pub sku_order_id: String,
     pub product_id: u64,
@@ -34,7 +35,7 @@ pub struct DamaijiaSku {
 }
 
 /// One shop order (店铺单).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct DamaijiaSimOrder {
     pub order_id: String,
     /// 1 待支付, 105 已支付, 2 备货中, 3 已发货, 4 已关闭, 5 已完成.
@@ -56,6 +57,9 @@ pub struct DamaijiaSimOrder {
     pub encrypted_receiver: String,
     pub encrypted_tel: String,
     pub encrypted_detail: String,
+    /// The document's example order as it is, served instead of the fields
+    /// above (the `examples` data set only; see [`crate::Verbatim`]).
+    pub verbatim: crate::Verbatim,
 }
 
 fn status_desc(status: i64) -> &'static str {
@@ -113,8 +117,19 @@ impl DamaijiaSimOrder {
 
     /// The shop order as `shop_order_list[]` shows it.
     pub fn to_json(&self) -> Value {
-        let (shop_template, sku_template) = &*TEMPLATE;
-        let mut order = shop_template.clone();
+        let mut text = Vec::with_capacity(8 * 1024);
+        self.write_json(&mut text);
+        serde_json::from_slice(&text).expect("the simulator writes JSON")
+    }
+
+    /// Writes the shop order as `shop_order_list[]` shows it: the document's
+    /// example with this order's values in place (see [`crate::template`]).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        if let Some(example) = &self.verbatim {
+            serde_json::to_writer(out, &**example).expect("a Value serialises");
+            return;
+        }
+        let (shop_template, sku_template) = &*TEMPLATES;
         let logistics: Vec<Value> = match &self.logistics {
             None => vec![],
             Some((tracking, company, name)) => vec![json!({
@@ -127,89 +142,142 @@ impl DamaijiaSimOrder {
                     "price": s.origin_amount,
                     "outer_sku_id": s.out_sku_id,
                     "sku_id": s.sku_id,
-                    "sku_specs": s.spec.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>(),
+                    "sku_specs": s.spec.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Value>(),
                     "product_id": lossy(s.product_id),
                     "sku_order_id": s.sku_order_id,
-                })).collect::<Vec<_>>(),
+                })).collect::<Value>(),
             })],
         };
-        let skus: Vec<Value> = self
-            .skus
-            .iter()
-            .map(|s| {
-                let mut sku = sku_template.clone();
-                let set = |sku: &mut Value, key: &str, value: Value| sku[key] = value;
-                set(&mut sku, "after_sale_info", json!({
-                    "after_sale_status": if s.refund_status == 3 { 12 } else if s.refund_status > 0 { 6 } else { 0 },
-                    "after_sale_type": if s.refund_status > 0 { 2 } else { 0 },
-                    "refund_status": s.refund_status,
-                }));
-                for (key, value) in [
-                    ("order_id", json!(s.sku_order_id)),
-                    ("parent_order_id", json!(self.order_id)),
-                    ("order_status", json!(self.order_status)),
-                    ("order_status_desc", json!(status_desc(self.order_status))),
-                    ("main_status", json!(self.main_status)),
-                    ("main_status_desc", json!(main_status_desc(self.main_status))),
-                    ("create_time", json!(self.create_time)),
-                    ("update_time", json!(self.update_time)),
-                    ("pay_time", json!(self.pay_time)),
-                    ("ship_time", json!(self.ship_time)),
-                    ("finish_time", json!(self.finish_time)),
-                    ("item_num", json!(s.item_num)),
-                    ("origin_amount", json!(s.origin_amount)),
-                    ("sum_amount", json!(s.origin_amount * s.item_num)),
-                    ("order_amount", json!(s.origin_amount * s.item_num)),
-                    ("pay_amount", json!(s.origin_amount * s.item_num)),
-                    ("product_id", lossy(s.product_id)),
-                    ("product_id_str", json!(s.product_id.to_string())),
-                    ("sku_id", json!(s.sku_id)),
-                    ("product_name", json!(s.product_name)),
-                    ("product_pic", json!(s.product_pic)),
-                    ("out_sku_id", json!(s.out_sku_id)),
-                    ("spec", json!(s.spec.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>())),
-                    ("post_addr", self.post_addr()),
-                    ("encrypt_post_receiver", json!(self.encrypted_receiver)),
-                    ("encrypt_post_tel", json!(self.encrypted_tel)),
-                ] {
-                    set(&mut sku, key, value);
-                }
-                sku
-            })
-            .collect();
-        for (key, value) in [
-            ("order_id", json!(self.order_id)),
-            ("order_status", json!(self.order_status)),
-            ("order_status_desc", json!(status_desc(self.order_status))),
-            ("main_status", json!(self.main_status)),
-            ("main_status_desc", json!(main_status_desc(self.main_status))),
-            ("create_time", json!(self.create_time)),
-            ("update_time", json!(self.update_time)),
-            ("pay_time", json!(self.pay_time)),
-            ("ship_time", json!(self.ship_time)),
-            ("finish_time", json!(self.finish_time)),
-            ("exp_ship_time", json!(self.create_time + 2 * 86_400)),
-            ("order_amount", json!(self.order_amount())),
-            ("pay_amount", json!(self.order_amount())),
-            ("post_amount", json!(self.post_amount)),
-            ("promotion_amount", json!(self.promotion_amount)),
-            ("promotion_shop_amount", json!(self.promotion_amount)),
-            ("total_promotion_amount", json!(self.promotion_amount)),
-            ("logistics_info", json!(logistics)),
-            ("post_addr", self.post_addr()),
-            ("encrypt_post_receiver", json!(self.encrypted_receiver)),
-            ("encrypt_post_tel", json!(self.encrypted_tel)),
-            (
-                "channel_payment_no",
-                json!(if self.pay_time > 0 { format!("2021{}", self.pay_time) } else { String::new() }),
-            ),
-            ("sku_order_list", json!(skus)),
-        ] {
-            order[key] = value;
+        let mut skus = Vec::with_capacity(4 * 1024 * self.skus.len());
+        skus.push(b'[');
+        for (i, s) in self.skus.iter().enumerate() {
+            if i > 0 {
+                skus.push(b',');
+            }
+            let amount = s.origin_amount * s.item_num;
+            let after_sale = json!({
+                "after_sale_status": if s.refund_status == 3 { 12 } else if s.refund_status > 0 { 6 } else { 0 },
+                "after_sale_type": if s.refund_status > 0 { 2 } else { 0 },
+                "refund_status": s.refund_status,
+            });
+            let fills: [Fill; SKU_SLOTS.len()] = [
+                after_sale.into(),
+                json!(s.sku_order_id).into(),
+                json!(self.order_id).into(),
+                json!(self.order_status).into(),
+                json!(status_desc(self.order_status)).into(),
+                json!(self.main_status).into(),
+                json!(main_status_desc(self.main_status)).into(),
+                json!(self.create_time).into(),
+                json!(self.update_time).into(),
+                json!(self.pay_time).into(),
+                json!(self.ship_time).into(),
+                json!(self.finish_time).into(),
+                json!(s.item_num).into(),
+                json!(s.origin_amount).into(),
+                json!(amount).into(),
+                json!(amount).into(),
+                json!(amount).into(),
+                lossy(s.product_id).into(),
+                json!(s.product_id.to_string()).into(),
+                json!(s.sku_id).into(),
+                json!(s.product_name).into(),
+                json!(s.product_pic).into(),
+                json!(s.out_sku_id).into(),
+                s.spec.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Value>().into(),
+                self.post_addr().into(),
+                json!(self.encrypted_receiver).into(),
+                json!(self.encrypted_tel).into(),
+            ];
+            sku_template.write(&mut skus, &fills);
         }
-        order
+        skus.push(b']');
+        let fills: [Fill; SHOP_SLOTS.len()] = [
+            json!(self.order_id).into(),
+            json!(self.order_status).into(),
+            json!(status_desc(self.order_status)).into(),
+            json!(self.main_status).into(),
+            json!(main_status_desc(self.main_status)).into(),
+            json!(self.create_time).into(),
+            json!(self.update_time).into(),
+            json!(self.pay_time).into(),
+            json!(self.ship_time).into(),
+            json!(self.finish_time).into(),
+            json!(self.create_time + 2 * 86_400).into(),
+            json!(self.order_amount()).into(),
+            json!(self.order_amount()).into(),
+            json!(self.post_amount).into(),
+            json!(self.promotion_amount).into(),
+            json!(self.promotion_amount).into(),
+            json!(self.promotion_amount).into(),
+            Value::Array(logistics).into(),
+            self.post_addr().into(),
+            json!(self.encrypted_receiver).into(),
+            json!(self.encrypted_tel).into(),
+            json!(if self.pay_time > 0 { format!("2021{}", self.pay_time) } else { String::new() }).into(),
+            Fill::Raw(skus),
+        ];
+        shop_template.write(out, &fills);
     }
 }
+
+/// The shop order's fields filled per order, in the order of `write_json`'s values.
+const SHOP_SLOTS: [&str; 23] = [
+    "order_id",
+    "order_status",
+    "order_status_desc",
+    "main_status",
+    "main_status_desc",
+    "create_time",
+    "update_time",
+    "pay_time",
+    "ship_time",
+    "finish_time",
+    "exp_ship_time",
+    "order_amount",
+    "pay_amount",
+    "post_amount",
+    "promotion_amount",
+    "promotion_shop_amount",
+    "total_promotion_amount",
+    "logistics_info",
+    "post_addr",
+    "encrypt_post_receiver",
+    "encrypt_post_tel",
+    "channel_payment_no",
+    "sku_order_list",
+];
+
+/// The sku order's fields filled per order, in the order of `write_json`'s values.
+const SKU_SLOTS: [&str; 27] = [
+    "after_sale_info",
+    "order_id",
+    "parent_order_id",
+    "order_status",
+    "order_status_desc",
+    "main_status",
+    "main_status_desc",
+    "create_time",
+    "update_time",
+    "pay_time",
+    "ship_time",
+    "finish_time",
+    "item_num",
+    "origin_amount",
+    "sum_amount",
+    "order_amount",
+    "pay_amount",
+    "product_id",
+    "product_id_str",
+    "sku_id",
+    "product_name",
+    "product_pic",
+    "out_sku_id",
+    "spec",
+    "post_addr",
+    "encrypt_post_receiver",
+    "encrypt_post_tel",
+];
 
 #[cfg(test)]
 mod tests {

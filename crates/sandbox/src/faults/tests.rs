@@ -254,4 +254,19 @@ mod over_http {
         assert!(error.contains("fault rule 2") && error.contains("no platform \"westmonth\""), "{error}");
         assert_eq!(platform.admin("/_sandbox/faults").await["rules"], json!([]), "nothing of a bad plan is kept");
     }
+
+    #[tokio::test]
+    async fn one_named_order_moves_on_through_the_admin_api() {
+        let platform = start(60).await;
+        let unpaid = platform.sim.truth().into_iter().find(|o| o["status"] == 0).expect("an unpaid order");
+        let number = unpaid["order_num"].as_str().unwrap().to_string();
+        let url = format!("{}/_sandbox/orders/{number}/advance", platform.base);
+        let moved: Value = platform.client.post(&url).send().await.unwrap().json().await.unwrap();
+        assert_eq!(moved, json!({"order": number, "changed": true}));
+        let now = platform.sim.truth().into_iter().find(|o| o["order_num"] == number.as_str()).unwrap();
+        assert_eq!(now["status"], 1, "paid now");
+        assert_ne!(now["pay_time"], unpaid["pay_time"]);
+        let unknown = platform.client.post(format!("{}/_sandbox/orders/NOPE/advance", platform.base)).send().await;
+        assert_eq!(unknown.unwrap().status(), 404);
+    }
 }

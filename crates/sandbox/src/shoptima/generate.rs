@@ -308,6 +308,7 @@ pub fn generate(spec: &GeneratorSpec, index: u64) -> SimOrder {
         refund_type: 0,
         refund_price_cents: 0,
         goods,
+        verbatim: None,
     };
     if order.district.is_none() && !bare && rng.percent(30) {
         order.area = Some("Central".into());

@@ -48,6 +48,9 @@ pub struct ShoptimaConfig {
     pub span_seconds: i64,
     /// Prefix of generated order numbers.
     pub prefix: String,
+    /// Serve the document's example orders, verbatim, instead of generated
+    /// ones (`orders` and `seed` are then unused): the `examples` data set.
+    pub examples: bool,
 }
 
 impl Default for ShoptimaConfig {
@@ -60,6 +63,7 @@ impl Default for ShoptimaConfig {
             anchor: crate::default_anchor(),
             span_seconds: 28 * 86_400,
             prefix: "asda".into(),
+            examples: false,
         }
     }
 }
@@ -146,9 +150,11 @@ impl SimState {
             .collect();
     }
 
+    /// An order a write may change. The examples data set's orders are the
+    /// document's, as it shows them: writes find none of them.
     fn find_mut(&mut self, order_num: &str) -> Option<&mut SimOrder> {
         let at = *self.index.get(order_num)?;
-        self.orders.get_mut(at)
+        self.orders.get_mut(at).filter(|o| o.verbatim.is_none())
     }
 }
 
@@ -156,8 +162,13 @@ impl ShoptimaSim {
     /// A simulator holding `config.orders` generated orders.
     pub fn new(config: &ShoptimaConfig) -> Self {
         let spec = GeneratorSpec { seed: config.seed, anchor: config.anchor, span_seconds: config.span_seconds };
-        let mut orders: Vec<SimOrder> = (0..config.orders).map(|i| generate(&spec, i)).collect();
-        number_orders(&mut orders, &config.prefix);
+        let orders = if config.examples {
+            examples()
+        } else {
+            let mut orders: Vec<SimOrder> = (0..config.orders).map(|i| generate(&spec, i)).collect();
+            number_orders(&mut orders, &config.prefix);
+            orders
+        };
         let mut state = SimState { orders, ..SimState::default() };
         state.reindex();
         let scheme = config.auth_scheme.trim();
@@ -194,13 +205,38 @@ impl ShoptimaSim {
     /// sellers would: unpaid → paid, paid or pre-advised → shipped, shipped →
     /// refund requested (now and then). Returns the order numbers changed.
     pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
+        self.move_orders(None, count, round)
+    }
+
+    /// Moves one order one step along its lifecycle, as [`ShoptimaSim::churn`]
+    /// would; `None` when there is no such order, `Some(false)` when it is in a
+    /// final state (or of the examples data set) and did not move.
+    pub fn advance(&self, number: &str) -> Option<bool> {
+        self.position_of(number)?;
+        Some(!self.move_orders(Some(number), 1, 0).is_empty())
+    }
+
+    fn position_of(&self, number: &str) -> Option<usize> {
+        let state = self.lock();
+        state.index.get(number).copied()
+    }
+
+    /// [`ShoptimaSim::churn`] of `count` orders picked at random, or of `only`.
+    fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Vec<String> {
         let now = crate::unix_now();
         let mut state = self.lock();
         let len = state.orders.len();
         let mut rng = crate::Rng::fork(0x5348_4f50, round);
         let mut changed = Vec::new();
-        for _ in 0..count.min(len) {
-            let order = &mut state.orders[rng.range(0, len as i64) as usize];
+        let picks: Vec<usize> = match only {
+            Some(number) => state.index.get(number).copied().into_iter().collect(),
+            None => (0..count.min(len)).map(|_| rng.range(0, len as i64) as usize).collect(),
+        };
+        for at in picks {
+            let order = &mut state.orders[at];
+            if order.verbatim.is_some() {
+                continue;
+            }
             match order.status {
                 0 => {
                     order.status = 1;
@@ -248,6 +284,7 @@ impl ShoptimaSim {
                 truth: ShoptimaSim::truth,
                 requests: ShoptimaSim::requests,
                 churn: ShoptimaSim::churn,
+                advance: ShoptimaSim::advance,
             }))
             .with_state(self.clone());
         crate::faults::with_faults(router, self.faults.clone())
@@ -263,6 +300,25 @@ impl ShoptimaSim {
             Err((StatusCode::UNAUTHORIZED, Json(body)).into_response())
         }
     }
+}
+
+/// The document's example orders (`data.data[]` of `GET /order`), served as
+/// they are. The document's detail example is another order, not in its list.
+pub fn examples() -> Vec<SimOrder> {
+    crate::example_orders(include_str!("../../../../fixtures/shoptima/list-success.json"), "/data/data")
+        .into_iter()
+        .enumerate()
+        .map(|(seq, raw)| SimOrder {
+            seq: seq as u64,
+            order_num: crate::json_text(&raw["order_num"]),
+            order_time: raw["order_time"].as_i64().unwrap_or(0),
+            pay_time: raw["pay_time"].as_i64().filter(|t| *t > 0),
+            is_refund: raw["is_refund"].as_i64().unwrap_or(0),
+            status: raw["status"].as_i64().unwrap_or(0),
+            verbatim: Some(Arc::new(raw)),
+            ..SimOrder::default()
+        })
+        .collect()
 }
 
 fn success(message: &str, data: Value) -> Response {

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 /// A line of `order_goods`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SimGoods {
     pub title: String,
     pub mask: String,
@@ -18,7 +18,7 @@ pub struct SimGoods {
 }
 
 /// One order as the platform holds it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SimOrder {
     /// Insertion sequence: the tie-breaker of the list's order.
     pub seq: u64,
@@ -57,6 +57,9 @@ pub struct SimOrder {
     pub refund_type: i64,
     pub refund_price_cents: i64,
     pub goods: Vec<SimGoods>,
+    /// The document's example order as it is, served instead of the fields
+    /// above (the `examples` data set only; see [`crate::Verbatim`]).
+    pub verbatim: crate::Verbatim,
 }
 
 /// Cents as the document writes money: `"16.55"`.
@@ -78,6 +81,9 @@ impl SimOrder {
 
     /// The order as `GET /order` lists it (the field set of the document's list example).
     pub fn to_list_json(&self) -> Value {
+        if let Some(example) = &self.verbatim {
+            return (**example).clone();
+        }
         let goods: Vec<Value> = self
             .goods
             .iter()

@@ -38,6 +38,9 @@ static TEMPLATE: LazyLock<Value> = LazyLock::new(|| {
 pub struct VanmallSimOrder {
     pub order_number: String,
     pub order_info: Value,
+    /// The example's own `pay_txn_id` (the `examples` data set); generated
+    /// orders answer `PAYID-<number>` once paid.
+    pub example_txn: Option<Value>,
 }
 
 /// How to make a VanMall simulator.
@@ -48,6 +51,9 @@ pub struct VanmallConfig {
     pub seed: u64,
     pub anchor: i64,
     pub span_seconds: i64,
+    /// Serve the document's example order, verbatim, instead of generated
+    /// ones (`orders` and `seed` are then unused): the `examples` data set.
+    pub examples: bool,
 }
 
 impl Default for VanmallConfig {
@@ -58,6 +64,7 @@ impl Default for VanmallConfig {
             seed: 1,
             anchor: crate::default_anchor(),
             span_seconds: 28 * 86_400,
+            examples: false,
         }
     }
 }
@@ -190,15 +197,28 @@ pub fn generate(seed: u64, anchor: i64, span: i64, index: u64) -> VanmallSimOrde
         billing.as_object_mut().map(|b| b.remove("phone"));
         info["billingAddress"] = billing;
     }
-    VanmallSimOrder { order_number: number, order_info: info }
+    VanmallSimOrder { order_number: number, order_info: info, example_txn: None }
+}
+
+/// The document's example order, served as it is (churn leaves it alone).
+pub fn examples() -> Vec<VanmallSimOrder> {
+    let example: Value = serde_json::from_str(EXAMPLE).expect("the document's example is JSON");
+    let info = example["data"]["order_info"].clone();
+    vec![VanmallSimOrder {
+        order_number: crate::json_text(&info["order_number"]),
+        order_info: info,
+        example_txn: Some(example["data"]["pay_txn_id"].clone()),
+    }]
 }
 
 impl VanmallSim {
     pub fn new(config: &VanmallConfig) -> Self {
-        let orders = (0..config.orders)
-            .map(|i| generate(config.seed, config.anchor, config.span_seconds, i))
-            .map(|o| (o.order_number.clone(), o))
-            .collect();
+        let orders = if config.examples {
+            examples()
+        } else {
+            (0..config.orders).map(|i| generate(config.seed, config.anchor, config.span_seconds, i)).collect()
+        };
+        let orders = orders.into_iter().map(|o| (o.order_number.clone(), o)).collect();
         VanmallSim {
             state: Arc::new(Mutex::new(VanmallState { orders })),
             faults: crate::faults::Faults::new(&SPEC, config.seed),
@@ -234,14 +254,37 @@ impl VanmallSim {
     /// Moves up to `count` open orders one step: awaiting payment → paid,
     /// paid → fulfilled. Returns the numbers changed.
     pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
+        self.move_orders(None, count, round)
+    }
+
+    /// Moves one order one step along its lifecycle, as [`VanmallSim::churn`]
+    /// would; `None` when there is no such order, `Some(false)` when it did not move.
+    pub fn advance(&self, number: &str) -> Option<bool> {
+        if !self.lock().orders.contains_key(number) {
+            return None;
+        }
+        Some(!self.move_orders(Some(number), 1, 0).is_empty())
+    }
+
+    /// [`VanmallSim::churn`] of `count` orders picked at random, or of `only`.
+    fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Vec<String> {
         let now = store_time(crate::unix_now());
         let mut state = self.lock();
         let numbers: Vec<String> = state.orders.keys().cloned().collect();
         let mut rng = crate::Rng::fork(0x564d_4348, round);
         let mut changed = Vec::new();
-        for _ in 0..count.min(numbers.len()) {
-            let number = &numbers[rng.range(0, numbers.len() as i64) as usize];
-            let info = &mut state.orders.get_mut(number).expect("listed").order_info;
+        let picks: Vec<String> = match only {
+            Some(number) => vec![number.to_string()],
+            None => (0..count.min(numbers.len()))
+                .map(|_| numbers[rng.range(0, numbers.len() as i64) as usize].clone())
+                .collect(),
+        };
+        for number in &picks {
+            let order = state.orders.get_mut(number).expect("listed");
+            if order.example_txn.is_some() {
+                continue;
+            }
+            let info = &mut order.order_info;
             match (info["order_status"].as_i64(), info["payment_status"].as_i64(), info["fulfillment_status"].as_i64())
             {
                 (Some(2), Some(1 | 2), _) => {
@@ -276,6 +319,7 @@ impl VanmallSim {
                 truth: VanmallSim::truth,
                 requests: VanmallSim::requests,
                 churn: VanmallSim::churn,
+                advance: VanmallSim::advance,
             }))
             .with_state(self.clone());
         crate::faults::with_faults(router, self.faults.clone())
@@ -295,8 +339,11 @@ async fn order_info(State(sim): State<VanmallSim>, headers: HeaderMap, body: Byt
     let Some(number) = number else { return answer(400, "order_number is required", json!([])) };
     match sim.lock().orders.get(&number) {
         Some(order) => {
-            let txn =
-                if order.order_info["payed_at"] == 0 { String::new() } else { format!("PAYID-{}", order.order_number) };
+            let txn = match &order.example_txn {
+                Some(txn) => txn.clone(),
+                None if order.order_info["payed_at"] == 0 => json!(""),
+                None => json!(format!("PAYID-{}", order.order_number)),
+            };
             answer(200, "success", json!({"order_info": order.order_info, "pay_txn_id": txn}))
         }
         None => answer(404, "order not found", json!([])),

@@ -84,6 +84,7 @@ pub fn generate(seed: u64, anchor: i64, span: i64, index: u64) -> WestmonthSimOr
         created_at,
         updated_at,
         pay_time,
+        verbatim: None,
     };
     if rng.percent(15) {
         order.discount_fen = order.product_fen() / 10;

@@ -45,6 +45,9 @@ pub struct WestmonthConfig {
     /// How far the platform's clock runs ahead of ours (negative: behind), in
     /// seconds. Changes made by [`WestmonthSim::churn`] are stamped with its clock.
     pub clock_offset: i64,
+    /// Serve the document's example orders, verbatim, instead of generated
+    /// ones (`orders` and `seed` are then unused): the `examples` data set.
+    pub examples: bool,
 }
 
 impl Default for WestmonthConfig {
@@ -56,6 +59,7 @@ impl Default for WestmonthConfig {
             anchor: crate::default_anchor(),
             span_seconds: 28 * 86_400,
             clock_offset: 0,
+            examples: false,
         }
     }
 }
@@ -108,7 +112,11 @@ impl WestmonthState {
 
 impl WestmonthSim {
     pub fn new(config: &WestmonthConfig) -> Self {
-        let orders = (0..config.orders).map(|i| generate(config.seed, config.anchor, config.span_seconds, i)).collect();
+        let orders = if config.examples {
+            examples()
+        } else {
+            (0..config.orders).map(|i| generate(config.seed, config.anchor, config.span_seconds, i)).collect()
+        };
         WestmonthSim {
             clock_offset: config.clock_offset,
             state: Arc::new(Mutex::new(WestmonthState { orders, ..WestmonthState::default() })),
@@ -150,13 +158,38 @@ impl WestmonthSim {
     /// Moves up to `count` orders one step along their lifecycle (unpaid → paid →
     /// shipped → completed), stamping `updated_at` now. Returns the numbers changed.
     pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
+        self.move_orders(None, count, round)
+    }
+
+    /// Moves one order one step along its lifecycle, as [`WestmonthSim::churn`]
+    /// would; `None` when there is no such order, `Some(false)` when it is in a
+    /// final state (or of the examples data set) and did not move.
+    pub fn advance(&self, number: &str) -> Option<bool> {
+        self.position_of(number)?;
+        Some(!self.move_orders(Some(number), 1, 0).is_empty())
+    }
+
+    fn position_of(&self, number: &str) -> Option<usize> {
+        let mut state = self.lock();
+        state.position(number)
+    }
+
+    /// [`WestmonthSim::churn`] of `count` orders picked at random, or of `only`.
+    fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Vec<String> {
         let now = crate::unix_now() + self.clock_offset;
         let mut state = self.lock();
         let len = state.orders.len();
         let mut rng = crate::Rng::fork(0x5745_4348, round);
         let mut changed = Vec::new();
-        for _ in 0..count.min(len) {
-            let order = &mut state.orders[rng.range(0, len as i64) as usize];
+        let picks: Vec<usize> = match only {
+            Some(number) => state.position(number).into_iter().collect(),
+            None => (0..count.min(len)).map(|_| rng.range(0, len as i64) as usize).collect(),
+        };
+        for at in picks {
+            let order = &mut state.orders[at];
+            if order.verbatim.is_some() {
+                continue;
+            }
             match order.status.as_str() {
                 "unpaid" => {
                     order.status = "paid".into();
@@ -189,10 +222,25 @@ impl WestmonthSim {
                 truth: WestmonthSim::truth,
                 requests: WestmonthSim::requests,
                 churn: WestmonthSim::churn,
+                advance: WestmonthSim::advance,
             }))
             .with_state(self.clone());
         crate::with_clock(crate::faults::with_faults(router, self.faults.clone()), self.clock_offset)
     }
+}
+
+/// The document's example orders (`data.data[]`), served as they are.
+pub fn examples() -> Vec<WestmonthSimOrder> {
+    crate::example_orders(include_str!("../../../../fixtures/westmonth/status-success.json"), "/data/data")
+        .into_iter()
+        .map(|raw| WestmonthSimOrder {
+            id: raw["id"].as_i64().unwrap_or(0),
+            number: crate::json_text(&raw["number"]),
+            updated_at: raw["updated_at"].as_str().and_then(|t| parse_china_time(t).ok().flatten()).unwrap_or(0),
+            verbatim: Some(Arc::new(raw)),
+            ..WestmonthSimOrder::default()
+        })
+        .collect()
 }
 
 fn envelope(code: i64, msg: &str, data: Value) -> Response {

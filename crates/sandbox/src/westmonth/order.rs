@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 /// A line of `skus`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct WestmonthSku {
     pub product_sku: String,
     pub depot_id: i64,
@@ -17,7 +17,7 @@ pub struct WestmonthSku {
 }
 
 /// One order as the platform holds it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct WestmonthSimOrder {
     pub id: i64,
     pub number: String,
@@ -40,6 +40,9 @@ pub struct WestmonthSimOrder {
     /// Set when the buyer started paying, even if the payment did not finish
     /// (the document's unpaid example has one).
     pub pay_time: Option<i64>,
+    /// The document's example order as it is, served instead of the fields
+    /// above (the `examples` data set only; see [`crate::Verbatim`]).
+    pub verbatim: crate::Verbatim,
 }
 
 /// Fen as the document's plain amounts: `"45.00"`.
@@ -80,6 +83,9 @@ impl WestmonthSimOrder {
     }
 
     pub fn to_json(&self) -> Value {
+        if let Some(example) = &self.verbatim {
+            return (**example).clone();
+        }
         let (status_format, paid) = match self.status.as_str() {
             "unpaid" => ("待支付", false),
             "paid" => ("待发货", true),

@@ -126,6 +126,7 @@ pub fn generate(seed: u64, anchor: i64, span: i64, index: u64) -> WshotoSimOrder
             city: city.into(),
             district: district.into(),
         },
+        verbatim: None,
     };
     if order.coupon_fen.is_some_and(|coupon| coupon * 2 > order.goods_fen()) {
         order.coupon_fen = None;

@@ -46,6 +46,9 @@ pub struct WshotoConfig {
     /// How far the platform's clock runs ahead of ours (negative: behind), in
     /// seconds. Changes made by [`WshotoSim::churn`] are stamped with its clock.
     pub clock_offset: i64,
+    /// Serve the document's example orders, verbatim, instead of generated
+    /// ones (`orders` and `seed` are then unused): the `examples` data set.
+    pub examples: bool,
 }
 
 impl Default for WshotoConfig {
@@ -57,6 +60,7 @@ impl Default for WshotoConfig {
             anchor: crate::default_anchor(),
             span_seconds: 28 * 86_400,
             clock_offset: 0,
+            examples: false,
         }
     }
 }
@@ -135,7 +139,11 @@ impl WshotoState {
 
 impl WshotoSim {
     pub fn new(config: &WshotoConfig) -> Self {
-        let orders = (0..config.orders).map(|i| generate(config.seed, config.anchor, config.span_seconds, i)).collect();
+        let orders = if config.examples {
+            examples()
+        } else {
+            (0..config.orders).map(|i| generate(config.seed, config.anchor, config.span_seconds, i)).collect()
+        };
         WshotoSim {
             clock_offset: config.clock_offset,
             state: Arc::new(Mutex::new(WshotoState { orders, ..WshotoState::default() })),
@@ -172,13 +180,38 @@ impl WshotoSim {
     /// Moves up to `count` orders one step along their lifecycle (待付款 → 待发货
     /// → 待收货 → 已完成), stamping `update_time` now. Returns the codes changed.
     pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
+        self.move_orders(None, count, round)
+    }
+
+    /// Moves one order one step along its lifecycle, as [`WshotoSim::churn`]
+    /// would; `None` when there is no such order, `Some(false)` when it is in a
+    /// final state (or of the examples data set) and did not move.
+    pub fn advance(&self, number: &str) -> Option<bool> {
+        self.position_of(number)?;
+        Some(!self.move_orders(Some(number), 1, 0).is_empty())
+    }
+
+    fn position_of(&self, number: &str) -> Option<usize> {
+        let state = self.lock();
+        state.orders.iter().position(|o| o.order_code == number)
+    }
+
+    /// [`WshotoSim::churn`] of `count` orders picked at random, or of `only`.
+    fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Vec<String> {
         let now = crate::unix_now() + self.clock_offset;
         let mut state = self.lock();
         let len = state.orders.len();
         let mut rng = crate::Rng::fork(0x5753_4843, round);
         let mut changed = Vec::new();
-        for _ in 0..count.min(len) {
-            let order = &mut state.orders[rng.range(0, len as i64) as usize];
+        let picks: Vec<usize> = match only {
+            Some(number) => state.orders.iter().position(|o| o.order_code == number).into_iter().collect(),
+            None => (0..count.min(len)).map(|_| rng.range(0, len as i64) as usize).collect(),
+        };
+        for at in picks {
+            let order = &mut state.orders[at];
+            if order.verbatim.is_some() {
+                continue;
+            }
             match order.status {
                 0 => {
                     order.status = 2;
@@ -223,10 +256,27 @@ impl WshotoSim {
                 truth: WshotoSim::truth,
                 requests: WshotoSim::requests,
                 churn: WshotoSim::churn,
+                advance: WshotoSim::advance,
             }))
             .with_state(self.clone());
         crate::with_clock(crate::faults::with_faults(router, self.faults.clone()), self.clock_offset)
     }
+}
+
+/// The document's example orders (`records[]`), served as they are.
+pub fn examples() -> Vec<WshotoSimOrder> {
+    crate::example_orders(include_str!("../../../../fixtures/wshoto/list-success.json"), "/data/records")
+        .into_iter()
+        .map(|raw| WshotoSimOrder {
+            order_code: crate::json_text(&raw["order_code"]),
+            status: raw["status"].as_i64().unwrap_or(0),
+            create_time: raw["create_time"].as_i64().unwrap_or(0),
+            update_time: raw["update_time"].as_i64().unwrap_or(0),
+            finish_time: raw["finish_time"].as_i64(),
+            verbatim: Some(Arc::new(raw)),
+            ..WshotoSimOrder::default()
+        })
+        .collect()
 }
 
 fn answer(code: i64, msg: &str, data: Value) -> Response {

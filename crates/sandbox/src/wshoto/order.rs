@@ -5,7 +5,7 @@
 use serde_json::{Number, Value, json};
 
 /// A line of `detail_list`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct WshotoLine {
     pub order_detail_id: u64,
     pub sku_id: u64,
@@ -22,7 +22,7 @@ pub struct WshotoLine {
 }
 
 /// One order as the platform holds it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct WshotoSimOrder {
     pub order_code: String,
     pub user_id: String,
@@ -46,10 +46,13 @@ pub struct WshotoSimOrder {
     /// 1 售后中, 2 售后结束.
     pub refund_status: Option<i64>,
     pub address: WshotoAddress,
+    /// The document's example order as it is, served instead of the fields
+    /// above (the `examples` data set only; see [`crate::Verbatim`]).
+    pub verbatim: crate::Verbatim,
 }
 
 /// `order_address_info`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct WshotoAddress {
     pub name: String,
     pub mobile: String,
@@ -79,6 +82,9 @@ impl WshotoSimOrder {
 
     /// The order as `records[]` shows it.
     pub fn to_json(&self) -> Value {
+        if let Some(example) = &self.verbatim {
+            return (**example).clone();
+        }
         let lines: Vec<Value> = self
             .lines
             .iter()
