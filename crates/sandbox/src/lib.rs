@@ -49,6 +49,12 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+/// Text of an order: most of a generated order's words come from the
+/// generator's fixed lists and are borrowed from them, not copied per order
+/// (Shoptima, 1,000,000 orders: 1.9 GB → 1.25 GB); text from the API's writes
+/// and made-up numbers is owned.
+pub type Text = std::borrow::Cow<'static, str>;
+
 /// An order of the `examples` data set: the document's example JSON, served as
 /// it is. Only the fields the list filters and sorts on are read out of it;
 /// churn leaves such orders alone, so the data set stays what the document shows.

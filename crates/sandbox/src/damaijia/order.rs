@@ -23,9 +23,9 @@ pub struct DamaijiaSku {
     pub sku_order_id: String,
     pub product_id: u64,
     pub sku_id: u64,
-    pub product_name: String,
+    pub product_name: crate::Text,
     pub product_pic: String,
-    pub spec: Vec<(String, String)>,
+    pub spec: Vec<(crate::Text, crate::Text)>,
     pub out_sku_id: String,
     pub item_num: i64,
     /// 商品现价, fen.
@@ -51,9 +51,9 @@ pub struct DamaijiaSimOrder {
     pub promotion_amount: i64,
     pub skus: Vec<DamaijiaSku>,
     /// (tracking_no, company, company_name)
-    pub logistics: Option<(String, String, String)>,
+    pub logistics: Option<(String, crate::Text, crate::Text)>,
     /// (province, city, town, street) names.
-    pub region: (String, String, String, String),
+    pub region: (crate::Text, crate::Text, crate::Text, crate::Text),
     pub encrypted_receiver: String,
     pub encrypted_tel: String,
     pub encrypted_detail: String,

@@ -499,17 +499,17 @@ async fn batch_update_order(State(sim): State<ShoptimaSim>, headers: HeaderMap, 
             let text = text_of(&value);
             match key.as_str() {
                 "tracking_number" => order.tracking_number = text,
-                "province" => order.province = text,
-                "city" => order.city = text,
-                "district" => order.district = text,
-                "area" => order.area = text,
-                "address" => order.address = text,
+                "province" => order.province = text.map(Into::into),
+                "city" => order.city = text.map(Into::into),
+                "district" => order.district = text.map(Into::into),
+                "area" => order.area = text.map(Into::into),
+                "address" => order.address = text.map(Into::into),
                 "address2" => order.address2 = text,
-                "postcode" => order.postcode = text,
+                "postcode" => order.postcode = text.map(Into::into),
                 "email" => order.email = text,
                 "phone" => order.phone = text,
-                "country" => order.country = text,
-                "shipping_channel_code" => order.shipping_channel_code = text,
+                "country" => order.country = text.map(Into::into),
+                "shipping_channel_code" => order.shipping_channel_code = text.map(Into::into),
                 "status" => {
                     if let Some(status @ 0..=3) = text.and_then(|t| t.parse().ok()) {
                         order.status = status;
@@ -547,7 +547,7 @@ async fn shipping_orders(State(sim): State<ShoptimaSim>, headers: HeaderMap, bod
             None => errors.push(answer("没有找到订单", 404)),
             Some(order) => {
                 order.tracking_number = Some(tracking);
-                order.shipping_channel_code = channel;
+                order.shipping_channel_code = channel.map(Into::into);
                 order.status = 2;
                 order.shipping_time = Some(now.max(order.pay_time.unwrap_or(now)));
                 successes.push(answer("发货成功", 200));

@@ -4,16 +4,18 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::Text;
+
 /// A line of `order_goods`.
 #[derive(Debug, Clone, Default)]
 pub struct SimGoods {
-    pub title: String,
-    pub mask: String,
+    pub title: Text,
+    pub mask: Text,
     pub count: u32,
     pub price_cents: i64,
-    pub spec: String,
-    pub pro_params: String,
-    pub sku: String,
+    pub spec: Text,
+    pub pro_params: Text,
+    pub sku: Text,
     pub goods_url: String,
 }
 
@@ -23,24 +25,24 @@ pub struct SimOrder {
     /// Insertion sequence: the tie-breaker of the list's order.
     pub seq: u64,
     pub order_num: String,
-    pub shop_url: String,
+    pub shop_url: Text,
     pub tracking_number: Option<String>,
-    pub country: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
+    pub country: Option<Text>,
+    pub first_name: Option<Text>,
+    pub last_name: Option<Text>,
     pub company: Option<String>,
-    pub address: Option<String>,
+    pub address: Option<Text>,
     pub address2: Option<String>,
-    pub province: Option<String>,
-    pub city: Option<String>,
-    pub district: Option<String>,
-    pub area: Option<String>,
-    pub postcode: Option<String>,
+    pub province: Option<Text>,
+    pub city: Option<Text>,
+    pub district: Option<Text>,
+    pub area: Option<Text>,
+    pub postcode: Option<Text>,
     pub email: Option<String>,
     pub phone: Option<String>,
     /// 0 unpaid, 1 paid, 2 shipped, 3 pre-advised.
     pub status: i64,
-    pub currency: Option<String>,
+    pub currency: Option<Text>,
     pub order_time: i64,
     pub pay_time: Option<i64>,
     pub shipping_time: Option<i64>,
@@ -50,8 +52,8 @@ pub struct SimOrder {
     /// The `total` field as this platform fills it: `None` writes `"0.00"`, as
     /// two of the document's three examples do for paid orders.
     pub stated_total_cents: Option<i64>,
-    pub shipping_channel_code: Option<String>,
-    pub payment_method: String,
+    pub shipping_channel_code: Option<Text>,
+    pub payment_method: Text,
     pub paypal_id: Option<String>,
     pub is_refund: i64,
     pub refund_type: i64,

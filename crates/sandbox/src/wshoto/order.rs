@@ -10,15 +10,15 @@ pub struct WshotoLine {
     pub order_detail_id: u64,
     pub sku_id: u64,
     pub spu_id: u64,
-    pub spec_desc: String,
-    pub spu_no: String,
-    pub sku_no: String,
-    pub goods_name: String,
+    pub spec_desc: crate::Text,
+    pub spu_no: crate::Text,
+    pub sku_no: crate::Text,
+    pub goods_name: crate::Text,
     pub goods_num: u32,
     pub thumbnail: String,
     pub goods_price_fen: i64,
     pub coupon_fen: Option<i64>,
-    pub cid: String,
+    pub cid: crate::Text,
 }
 
 /// One order as the platform holds it.
@@ -54,13 +54,13 @@ pub struct WshotoSimOrder {
 /// `order_address_info`.
 #[derive(Debug, Clone, Default)]
 pub struct WshotoAddress {
-    pub name: String,
+    pub name: crate::Text,
     pub mobile: String,
     pub address: String,
-    pub area_code: String,
-    pub province: String,
-    pub city: String,
-    pub district: String,
+    pub area_code: crate::Text,
+    pub province: crate::Text,
+    pub city: crate::Text,
+    pub district: crate::Text,
 }
 
 /// Fen as a JSON number with two decimals, as the document writes money (`6.00`).
