@@ -2,6 +2,7 @@
 
 use crate::SyncError;
 use backon::{ExponentialBuilder, Retryable};
+use futures_util::{StreamExt, TryStreamExt};
 use jiff::{SignedDuration, Timestamp};
 use orderhub_connectors::{
     BadOrder, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShipmentOutcome, ShipmentRequest,
@@ -443,10 +444,23 @@ async fn fetch_counting(
     let mut found = Vec::new();
     let mut missing = Vec::new();
     let batch = connector.capabilities().fetch_batch.max(1) as usize;
-    for chunk in numbers.chunks(batch) {
-        let answers = retrying(connector, policy, retries, "lookup", || connector.fetch_many(chunk))
-            .await
-            .map_err(|source| SyncError::Platform { shop: key.clone(), source })?;
+    // Several lookups in flight (the shop's rate limit still holds each one):
+    // a platform that looks orders up one by one is otherwise read at the pace
+    // of its round trips. Answers are taken in order.
+    // By index, not by chunk: a closure over a borrowed chunk makes the future
+    // generic over its lifetime, which the spawned sync tasks cannot be.
+    let chunks: Vec<&[String]> = numbers.chunks(batch).collect();
+    let chunks = &chunks;
+    let lookups = futures_util::stream::iter(0..chunks.len())
+        .map(move |i: usize| async move {
+            let chunk = chunks[i];
+            let answers = retrying(connector, policy, retries, "lookup", || connector.fetch_many(chunk)).await?;
+            Ok::<_, ConnectorError>((chunk, answers))
+        })
+        .buffered(LOOKUPS_IN_FLIGHT);
+    let answered: Vec<_> =
+        lookups.try_collect().await.map_err(|source| SyncError::Platform { shop: key.clone(), source })?;
+    for (chunk, answers) in answered {
         for (number, answer) in chunk.iter().zip(answers) {
             match answer {
                 Some(result) => found.push(result),
@@ -461,6 +475,9 @@ async fn fetch_counting(
         .map_err(|source| SyncError::Store { shop: key.clone(), source })?;
     Ok((stats, missing))
 }
+
+/// How many lookup requests [`fetch_orders`] keeps in flight.
+const LOOKUPS_IN_FLIGHT: usize = 8;
 
 /// What a ship request did.
 #[derive(Debug, Clone, Serialize)]
