@@ -67,6 +67,12 @@ fn example_orders(text: &str, list: &str) -> Vec<serde_json::Value> {
     example.pointer(list).and_then(serde_json::Value::as_array).cloned().expect("the example lists orders")
 }
 
+/// A JSON object of these fields, in this order, the values moved in. (`json!`
+/// with a `Value` variable serialises it into a copy: a whole page of orders.)
+pub(crate) fn object<const N: usize>(fields: [(&str, serde_json::Value); N]) -> serde_json::Value {
+    serde_json::Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
 /// A JSON string's text, or a number's digits (ids may come as either).
 fn json_text(value: &serde_json::Value) -> String {
     value.as_str().map_or_else(|| value.to_string(), String::from)

@@ -322,7 +322,13 @@ pub fn examples() -> Vec<SimOrder> {
 }
 
 fn success(message: &str, data: Value) -> Response {
-    Json(json!({"status": "success", "code": 200, "message": message, "data": data})).into_response()
+    Json(crate::object([
+        ("status", json!("success")),
+        ("code", json!(200)),
+        ("message", json!(message)),
+        ("data", data),
+    ]))
+    .into_response()
 }
 
 fn success_without_data(message: &str) -> Response {
@@ -409,13 +415,13 @@ async fn list_orders(
     } else {
         (json!(skip as i64 + 1), json!(skip as i64 + data.len() as i64))
     };
-    let page_answer = json!({
+    let mut page_answer = json!({
         "status": "success",
         "code": 200,
         "message": "",
         "data": {
             "current_page": page,
-            "data": data,
+            "data": null,
             "first_page_url": page_url(1),
             "from": from,
             "last_page": last_page,
@@ -428,6 +434,7 @@ async fn list_orders(
             "total": total,
         },
     });
+    page_answer["data"]["data"] = Value::Array(data);
     Json(page_answer).into_response()
 }
 

@@ -115,7 +115,7 @@ impl SimOrder {
             _ => None,
         };
         let coupons: Value = if self.coupons_cents == 0 { json!(0) } else { json!(money(self.coupons_cents)) };
-        json!({
+        let mut order = json!({
             "order_num": self.order_num,
             "tracking_number": self.tracking_number,
             "shop_url": self.shop_url,
@@ -166,8 +166,10 @@ impl SimOrder {
             "refund_type": self.refund_type,
             "shipping_time": self.shipping_time,
             "refund_price": money(self.refund_price_cents),
-            "order_goods": goods,
-        })
+            "order_goods": null,
+        });
+        order["order_goods"] = Value::Array(goods);
+        order
     }
 
     /// The order as `GET /order/{order_num}/detail` answers: the table's fields,

@@ -327,7 +327,7 @@ impl VanmallSim {
 }
 
 fn answer(code: i64, message: &str, data: Value) -> Response {
-    Json(json!({"code": code, "data": data, "message": message})).into_response()
+    Json(crate::object([("code", json!(code)), ("data", data), ("message", json!(message))])).into_response()
 }
 
 async fn order_info(State(sim): State<VanmallSim>, headers: HeaderMap, body: Bytes) -> Response {

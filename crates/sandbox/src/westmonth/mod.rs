@@ -244,7 +244,7 @@ pub fn examples() -> Vec<WestmonthSimOrder> {
 }
 
 fn envelope(code: i64, msg: &str, data: Value) -> Response {
-    Json(json!({"code": code, "msg": msg, "data": data})).into_response()
+    Json(crate::object([("code", json!(code)), ("msg", json!(msg)), ("data", data)])).into_response()
 }
 
 /// A China wall-clock time `yyyy-MM-dd HH:mm:ss` as unix seconds; `""` is none.
@@ -321,21 +321,20 @@ async fn order_status(State(sim): State<WestmonthSim>, headers: HeaderMap, body:
     // Like the document's example, the URLs name another host: clients must not follow them.
     let path = "http://westmoon.io/openapi/v2/order/status";
     let from = (page - 1) * per_page + 1;
-    envelope(
-        0,
-        "",
-        json!({
+    let (empty, count) = (data.is_empty(), data.len() as i64);
+    let mut listing = json!({
             "current_page": page,
-            "data": data,
+            "data": null,
             "first_page_url": format!("{path}?page=1"),
-            "from": if data.is_empty() { Value::Null } else { json!(from) },
+            "from": if empty { Value::Null } else { json!(from) },
             "next_page_url": if has_more { json!(format!("{path}?page={}", page + 1)) } else { Value::Null },
             "path": path,
             "per_page": per_page,
             "prev_page_url": if page > 1 { json!(format!("{path}?page={}", page - 1)) } else { Value::Null },
-            "to": if data.is_empty() { Value::Null } else { json!(from + data.len() as i64 - 1) },
-        }),
-    )
+            "to": if empty { Value::Null } else { json!(from + count - 1) },
+    });
+    listing["data"] = Value::Array(data);
+    envelope(0, "", listing)
 }
 
 #[cfg(test)]

@@ -280,7 +280,7 @@ pub fn examples() -> Vec<WshotoSimOrder> {
 }
 
 fn answer(code: i64, msg: &str, data: Value) -> Response {
-    Json(json!({"code": code, "msg": msg, "data": data})).into_response()
+    Json(crate::object([("code", json!(code)), ("msg", json!(msg)), ("data", data)])).into_response()
 }
 
 /// A body field as a whole number: JSON number or numeric string.
@@ -342,7 +342,7 @@ async fn list_orders(
     };
     let records: Vec<Value> = page.iter().map(|&at| state.orders[at as usize].to_json()).collect();
     drop(state);
-    answer(0, "请求成功", json!({"total": total, "records": records}))
+    answer(0, "请求成功", crate::object([("total", json!(total)), ("records", Value::Array(records))]))
 }
 
 #[cfg(test)]

@@ -109,7 +109,7 @@ impl WshotoSimOrder {
             })
             .collect();
         let a = &self.address;
-        json!({
+        let mut order = json!({
             "order_code": self.order_code,
             "parent_order_code": null,
             "tenant_id": "ww8923d8e5cd61963a",
@@ -124,7 +124,7 @@ impl WshotoSimOrder {
             "freight_price": yuan(self.freight_fen),
             "pay_price": yuan(self.total_fen()),
             "coupon_id": self.coupon_fen.map(|_| 1_432_523_870_895_000_001u64),
-            "detail_list": lines,
+            "detail_list": null,
             "express_no": self.express_no,
             "express_name": self.express_name,
             "express_type": if self.express_no.is_some() { 1 } else { 0 },
@@ -153,6 +153,8 @@ impl WshotoSimOrder {
                 "city": a.city,
                 "district": a.district,
             },
-        })
+        });
+        order["detail_list"] = Value::Array(lines);
+        order
     }
 }
