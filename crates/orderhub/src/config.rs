@@ -23,7 +23,7 @@ use toml::Spanned;
 /// The configuration, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `sqlite://PATH`.
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DATABASE`.
     pub database_url: String,
     /// Where `serve` and `demo` listen.
     pub listen: String,
@@ -106,7 +106,10 @@ struct FileWebhook {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct FileDatabase {
-    /// `sqlite://PATH` (created if missing). Default `sqlite://orderhub.db`.
+    /// `sqlite://PATH` (a file, created if missing; the default is
+    /// `sqlite://orderhub.db`) or `postgres://USER:PASSWORD@HOST:PORT/DATABASE`
+    /// (the database must exist; orderhub creates its tables). Prefer the
+    /// `ORDERHUB_DATABASE_URL` environment variable for a URL with a password.
     url: Option<Spanned<String>>,
 }
 
@@ -225,11 +228,15 @@ pub fn parse(path: &Path, text: &str, env: &dyn Fn(&str) -> Option<String>) -> R
     let (database_url, origin) = loader
         .pick("ORDERHUB_DATABASE_URL", file.database.url)
         .unwrap_or_else(|| ("sqlite://orderhub.db".into(), Origin::Default));
-    if !database_url.starts_with("sqlite:") {
+    if orderhub_store::DatabaseKind::of(&database_url).is_err() {
         return Err(loader.error(
             &origin,
             "database.url",
-            format!("{database_url:?} is not a SQLite URL: use \"sqlite://orderhub.db\" (this build stores orders in SQLite)"),
+            format!(
+                "{:?} is neither a SQLite nor a PostgreSQL URL: use \"sqlite://orderhub.db\" (a file, created if \
+                 missing) or \"postgres://USER:PASSWORD@HOST:5432/DATABASE\"",
+                orderhub_store::redact_url(&database_url)
+            ),
         ));
     }
     let (listen, origin) = loader

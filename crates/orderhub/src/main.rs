@@ -56,6 +56,8 @@ enum Command {
     Keys(commands::keys::KeysArgs),
     /// Show the sync-run history.
     Runs(commands::runs::RunsArgs),
+    /// Bring the store's schema up to date (every command also does, first).
+    Migrate(commands::migrate::MigrateArgs),
     /// Serve the HTTP API and sync every shop on its schedule.
     Serve(commands::serve::ServeArgs),
     /// Reconcile the store against the platform: report missing or stale orders.
@@ -90,6 +92,7 @@ fn main() -> ExitCode {
             Command::Shops(args) => commands::shops::run(&context, args).await,
             Command::Keys(args) => commands::keys::run(&context, args).await,
             Command::Runs(args) => commands::runs::run(&context, args).await,
+            Command::Migrate(args) => commands::migrate::run(&context, args).await,
             Command::Serve(args) => commands::serve::run(&context, args).await,
             Command::Verify(args) => commands::verify::run(&context, args).await,
             Command::Bench(args) => commands::bench::run(&context, args).await,

@@ -1,7 +1,8 @@
 //! All five platforms at once, through `orderhub sandbox` run as its own
 //! process: sync, let orders move along their lifecycle on every platform
 //! (the admin churn endpoint), sync again, and `orderhub verify` finds the
-//! store equal to every platform.
+//! store equal to every platform. The churn test runs on SQLite and on
+//! PostgreSQL (a fresh database, dropped afterwards; see `orderhub_store::testing`).
 
 mod common;
 
@@ -10,10 +11,15 @@ use serde_json::Value;
 use std::time::Duration;
 
 /// Runs `orderhub sandbox ARGS --write-config sandbox.toml` in `dir` until
-/// dropped; returns it and the configuration it wrote.
-async fn spawn_sandbox(dir: &std::path::Path, args: &[&str]) -> (tokio::process::Child, toml::Table) {
+/// dropped, its shops storing into `database` (default: a SQLite file in
+/// `dir`); returns it and the configuration it wrote.
+async fn spawn_sandbox(
+    dir: &std::path::Path,
+    args: &[&str],
+    database: Option<&str>,
+) -> (tokio::process::Child, toml::Table) {
     let config = dir.join("sandbox.toml");
-    let database = format!("sqlite://{}", dir.join("s.db").display());
+    let database = database.map_or_else(|| format!("sqlite://{}", dir.join("s.db").display()), str::to_string);
     let sandbox = tokio::process::Command::new(env!("CARGO_BIN_EXE_orderhub"))
         .arg("sandbox")
         .args(args)
@@ -35,8 +41,25 @@ async fn spawn_sandbox(dir: &std::path::Path, args: &[&str]) -> (tokio::process:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_churn_one_sync_brings_every_platform_up_to_date() {
+    let db = orderhub_store::testing::TestDatabase::sqlite();
+    churn_then_verify(&db.url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_churn_one_sync_brings_every_platform_up_to_date_on_postgres() {
+    let Some(db) = orderhub_store::testing::TestDatabase::postgres("after_churn_one_sync…_on_postgres").await else {
+        return;
+    };
+    churn_then_verify(&db.url).await;
+    // Every order once: the store's count is the platforms' (400 each).
+    let store = db.open().await;
+    assert_eq!(store.order_count().await.unwrap(), 5 * 400);
+    store.close().await;
+}
+
+async fn churn_then_verify(database: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let (_sandbox, parsed) = spawn_sandbox(dir.path(), &["--orders", "400", "--seed", "5"]).await;
+    let (_sandbox, parsed) = spawn_sandbox(dir.path(), &["--orders", "400", "--seed", "5"], Some(database)).await;
     let shops = parsed["shops"].as_array().unwrap();
     assert_eq!(shops.len(), 5);
     let origin = |shop: &toml::Value| shop["base_url"].as_str().unwrap().trim_end_matches("/api/v1").to_string();
@@ -95,7 +118,7 @@ async fn after_churn_one_sync_brings_every_platform_up_to_date() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_examples_data_set_syncs_to_the_documents_orders() {
     let dir = tempfile::tempdir().unwrap();
-    let (_sandbox, _) = spawn_sandbox(dir.path(), &["--examples"]).await;
+    let (_sandbox, _) = spawn_sandbox(dir.path(), &["--examples"], None).await;
     assert_success(&run_orderhub(dir.path(), &["--config", "sandbox.toml", "sync", "--once"]).await);
     let out = run_orderhub(dir.path(), &["--config", "sandbox.toml", "orders", "list", "--json"]).await;
     assert_success(&out);

@@ -24,6 +24,7 @@ pub mod damaijia;
 #[cfg(test)]
 mod examples_tests;
 pub mod faults;
+mod listing;
 mod rng;
 pub mod shoptima;
 pub mod template;

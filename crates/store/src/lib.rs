@@ -17,11 +17,20 @@
 //!
 //! What it must not do: talk to platforms or decide what to sync.
 
-mod error;
-mod sqlite;
+// `sql/` is compiled twice on purpose, once per database (see `sql/mod.rs`).
+#![allow(clippy::duplicate_mod)]
 
-pub use error::StoreError;
-pub use sqlite::Store;
+mod error;
+mod postgres;
+mod sqlite;
+mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+#[cfg(test)]
+mod tests;
+
+pub use error::{StoreError, redact_url};
+pub use store::{DatabaseKind, Store};
 
 use serde::Serialize;
 

@@ -15,6 +15,10 @@ pub enum SyncError {
     /// The platform has no such capability.
     #[error("shop {shop:?}: {reason}")]
     Unsupported { shop: String, reason: String },
+    /// Another worker on the same database holds the shop's lease: it is
+    /// syncing the shop now (several `orderhub serve` on one PostgreSQL).
+    #[error("shop {shop:?} is being synced by another worker ({holder}); it is not synced twice at once")]
+    Elsewhere { shop: String, holder: String },
 }
 
 impl SyncError {

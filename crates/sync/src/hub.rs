@@ -2,6 +2,12 @@
 //! a long-running `orderhub serve` does over them (scheduled syncs, the
 //! write-back outbox, webhooks). The API asks it to sync, fetch and queue
 //! write-backs; it makes sure one shop is never synced twice at once.
+//!
+//! Several `orderhub serve` processes may share one database (PostgreSQL):
+//! each is a worker with its own name, and a shop's sync (or a webhook's
+//! deliveries) is done by whichever worker holds its lease in the store. A
+//! worker renews its lease while it works; when it dies, the lease lapses
+//! after [`LEASE`] and the next worker whose schedule comes round takes over.
 
 use crate::{ShopSync, SyncError, SyncReport, due_for_scheduled_sync, fetch_orders, sync_shop};
 use jiff::SignedDuration;
@@ -13,6 +19,15 @@ use tokio::sync::{Mutex, Notify};
 
 /// A paused shop (refused token, spent quota) is tried again this often.
 pub const RETRY_PAUSED_AFTER: SignedDuration = SignedDuration::from_hours(1);
+
+/// How long a worker's lease on a shop or a webhook lasts unless renewed: the
+/// longest a dead worker's work waits before another worker takes it over.
+/// Leases are renewed every third of it.
+pub const LEASE: Duration = Duration::from_secs(15);
+
+pub(crate) fn lease_ms() -> i64 {
+    LEASE.as_millis() as i64
+}
 
 /// One shop of the hub.
 pub struct HubShop {
@@ -41,6 +56,8 @@ impl HubShop {
 /// Every shop over one store.
 pub struct Hub {
     pub store: Store,
+    /// This worker's name in the store's leases: host, process and start time.
+    pub worker: String,
     shops: Vec<HubShop>,
     /// Wakes the outbox worker when a job is queued.
     pub(crate) outbox_queued: Notify,
@@ -59,7 +76,7 @@ impl Hub {
     pub fn new(store: Store, shops: Vec<(ShopSync, Duration)>) -> Arc<Hub> {
         let shops =
             shops.into_iter().map(|(sync, sync_every)| HubShop { sync, sync_every, running: Mutex::new(()) }).collect();
-        Arc::new(Hub { store, shops, outbox_queued: Notify::new() })
+        Arc::new(Hub { store, shops, worker: worker_name(), outbox_queued: Notify::new() })
     }
 
     pub fn shops(&self) -> &[HubShop] {
@@ -78,12 +95,35 @@ impl Hub {
         })
     }
 
-    /// Syncs a shop now, waiting for a sync of it that is already running to
-    /// end first.
+    /// Syncs a shop now, waiting for a sync of it in this process that is
+    /// already running to end first; refused (`SyncError::Elsewhere`) while
+    /// another worker on the same database holds the shop's lease.
     pub async fn sync_now(&self, key: &str) -> Result<SyncReport, SyncError> {
         let shop = self.configured(key)?;
         let _running = shop.running.lock().await;
-        sync_shop(&self.store, &shop.sync, &|_, _, _| {}).await
+        let lease = format!("shop:{key}");
+        let store_error = |source| SyncError::Store { shop: key.to_string(), source };
+        if let Some(holder) = self.store.acquire_lease(&lease, &self.worker, lease_ms()).await.map_err(store_error)? {
+            return Err(SyncError::Elsewhere { shop: key.to_string(), holder });
+        }
+        let renew = async {
+            loop {
+                tokio::time::sleep(LEASE / 3).await;
+                match self.store.acquire_lease(&lease, &self.worker, lease_ms()).await {
+                    Ok(None) => {}
+                    Ok(Some(holder)) => tracing::warn!(shop = key, %holder, "lost the shop's lease mid-sync"),
+                    Err(error) => tracing::warn!(shop = key, %error, "cannot renew the shop's lease"),
+                }
+            }
+        };
+        let result = tokio::select! {
+            result = sync_shop(&self.store, &shop.sync, &|_, _, _| {}) => result,
+            never = renew => match never {},
+        };
+        if let Err(error) = self.store.release_lease(&lease, &self.worker).await {
+            tracing::warn!(shop = key, %error, "cannot release the shop's lease; it lapses by itself");
+        }
+        result
     }
 
     /// Starts a sync of a shop in the background, unless one is running.
@@ -131,10 +171,26 @@ impl Hub {
                         Ok(report) => tracing::info!(
                             shop = %shop.key(), new = report.orders.new, changed = report.orders.changed, "synced"
                         ),
+                        Err(SyncError::Elsewhere { holder, .. }) => {
+                            tracing::debug!(shop = %shop.key(), %holder, "another worker is syncing it")
+                        }
                         Err(error) => tracing::error!(%error, "sync failed; retrying at the next interval"),
                     }
                 }
             });
         }
     }
+}
+
+/// A name for this worker that no other process on any machine shares: the
+/// host's name, the process id and the start time.
+fn worker_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "orderhub".into());
+    let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis();
+    format!("{host}-{}-{started}", std::process::id())
 }

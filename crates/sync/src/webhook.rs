@@ -55,19 +55,43 @@ impl Hub {
                     return;
                 }
             };
-            // Read once: this task is the webhook's only deliverer, so it
-            // keeps its progress in memory and only writes it to the store.
-            let mut delivered = loop {
-                match hub.store.webhook_state(&webhook.name).await {
-                    Ok(state) => break state.delivered_seq,
-                    Err(e) => {
-                        tracing::error!(webhook = %webhook.name, error = %e, "cannot read the webhook's progress");
-                        tokio::time::sleep(Duration::from_secs(5)).await;
-                    }
-                }
-            };
+            // While this worker holds the webhook's lease it is the only
+            // deliverer, so it keeps the progress in memory and only writes it
+            // to the store; it reads it again whenever it (re)gains the lease,
+            // as another worker may have delivered in between.
+            let lease = format!("webhook:{}", webhook.name);
+            let mut held_since: Option<std::time::Instant> = None;
+            let mut delivered = 0;
             let mut failures = 0u32;
             loop {
+                if held_since.is_none_or(|at| at.elapsed() > crate::hub::LEASE / 3) {
+                    match hub.store.acquire_lease(&lease, &hub.worker, crate::hub::lease_ms()).await {
+                        Ok(None) if held_since.is_some() => held_since = Some(std::time::Instant::now()),
+                        Ok(None) => match hub.store.webhook_state(&webhook.name).await {
+                            Ok(state) => {
+                                delivered = state.delivered_seq;
+                                held_since = Some(std::time::Instant::now());
+                            }
+                            Err(e) => {
+                                tracing::error!(webhook = %webhook.name, error = %e, "cannot read the webhook's progress");
+                                tokio::time::sleep(Duration::from_secs(5)).await;
+                                continue;
+                            }
+                        },
+                        Ok(Some(_)) => {
+                            // Another worker delivers it.
+                            held_since = None;
+                            tokio::time::sleep(crate::hub::LEASE / 3).await;
+                            continue;
+                        }
+                        Err(e) => {
+                            tracing::error!(webhook = %webhook.name, error = %e, "cannot take the webhook's lease");
+                            held_since = None;
+                            tokio::time::sleep(Duration::from_secs(5)).await;
+                            continue;
+                        }
+                    }
+                }
                 match hub.deliver_once(&client, &webhook, &mut delivered).await {
                     Ok(0) => {
                         failures = 0;

@@ -1,5 +1,6 @@
 //! `orderhub bench`: measure a full sync from the sandbox into a fresh SQLite
-//! store: orders/s, API calls against the minimum, and peak memory.
+//! store (or an empty PostgreSQL database, `--database`): orders/s, API calls
+//! against the minimum, and peak memory.
 //!
 //! The simulators run in a child process (`orderhub sandbox`), so the memory
 //! figure is orderhub's own, not the simulated platform's.
@@ -22,13 +23,17 @@ pub struct BenchArgs {
     /// Seed of the order generator.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Sync into this database instead of a fresh SQLite file, e.g. an empty
+    /// PostgreSQL database (`postgres://USER@HOST/DB`); it must hold no orders.
+    #[arg(long)]
+    database: Option<String>,
 }
 
 pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("orderhub-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let config_path = dir.join("bench.toml");
-    let database = format!("sqlite://{}", dir.join("bench.db").display());
+    let database = args.database.clone().unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
     let mut sandbox = tokio::process::Command::new(std::env::current_exe()?)
         .args(["sandbox", "--orders", &args.orders.to_string(), "--seed", &args.seed.to_string()])
         .args(["--database", &database, "--write-config"])
@@ -47,6 +52,11 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
     }
     let config = config::load(&config_path)?;
     let store = open_store(&config.database_url).await?;
+    let held = store.order_count().await?;
+    anyhow::ensure!(
+        held == 0,
+        "--database holds {held} orders: the benchmark measures a full sync into an empty store"
+    );
 
     let mut results = Vec::new();
     let mut skipped = Vec::new();

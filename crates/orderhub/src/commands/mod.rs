@@ -6,6 +6,7 @@ pub mod bench_sim;
 pub mod demo;
 pub mod fetch;
 pub mod keys;
+pub mod migrate;
 pub mod orders;
 pub mod runs;
 pub mod sandbox;

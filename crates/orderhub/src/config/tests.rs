@@ -108,7 +108,11 @@ fn each_bad_value_names_file_line_key_and_remedy() {
         ),
         (
             GOOD.replace("sqlite://test.db", "mysql://x"),
-            "orderhub.toml:3: database.url: \"mysql://x\" is not a SQLite URL",
+            "orderhub.toml:3: database.url: \"mysql://x\" is neither a SQLite nor a PostgreSQL URL",
+        ),
+        (
+            GOOD.replace("sqlite://test.db", "mysql://u:hunter2@h/db"),
+            "orderhub.toml:3: database.url: \"mysql://u:***@h/db\" is neither",
         ),
         (
             format!("{GOOD}\n{}", &GOOD[GOOD.find("[[shops]]").unwrap()..]),
@@ -171,4 +175,11 @@ fn webhooks_are_read_with_their_secret_and_refused_without_one() {
     let hook = "\n[[webhooks]]\nname = \"erp\"\nurl = \"https://b.example.com\"\nsecret = \"s\"\n";
     let twice = format!("{GOOD}{hook}{hook}");
     assert!(error_of(&twice).contains("every webhook needs its own name"), "{}", error_of(&twice));
+}
+
+#[test]
+fn a_postgres_url_is_a_database_url() {
+    let text = GOOD.replace("sqlite://test.db", "postgres://orderhub:pw@db.internal:5432/orders");
+    let config = parse(Path::new("orderhub.toml"), &text, &|_| None).unwrap();
+    assert_eq!(config.database_url, "postgres://orderhub:pw@db.internal:5432/orders");
 }

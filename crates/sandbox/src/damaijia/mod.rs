@@ -82,7 +82,12 @@ struct DamaijiaState {
     /// order id: built when first asked for, dropped when an order changes, so
     /// that a page is a binary search and a walk over small entries.
     indexes: [Option<Vec<ListEntry>>; 2],
+    /// Positions each recent listing keeps, by its filters; forgotten with the indexes.
+    kept: crate::listing::KeptPositions<ListingFilters>,
 }
+
+/// A listing's filters: order by update time?, the sort time's range, the other time's range.
+type ListingFilters = (bool, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
 
 /// An order's place in an index: the sort time, the other time (which the
 /// list may filter on too), and where the order is.
@@ -115,6 +120,7 @@ impl DamaijiaState {
 
     fn changed(&mut self) {
         self.indexes = Default::default();
+        self.kept.clear();
     }
 }
 
@@ -340,17 +346,21 @@ async fn search(State(sim): State<DamaijiaSim>, headers: HeaderMap, body: Bytes)
     let ((key_from, key_to), (other_from, other_to)) =
         if by_update { (update_range, create_range) } else { (create_range, update_range) };
     let mut state = sim.lock();
-    let entries = state.index(by_update);
-    let first = key_from.map_or(0, |f| entries.partition_point(|x| x.key < f));
-    let last = key_to.map_or(entries.len(), |t| entries.partition_point(|x| x.key <= t)).max(first);
-    let wanted = |x: &&ListEntry| other_from.is_none_or(|f| x.other >= f) && other_to.is_none_or(|t| x.other <= t);
-    let window = &entries[first..last];
-    let total = window.iter().filter(wanted).count();
+    state.index(by_update);
+    let DamaijiaState { orders, indexes, kept } = &mut *state;
+    let entries = indexes[usize::from(!by_update)].as_deref().unwrap_or_default();
+    let kept = kept.get((by_update, key_from, key_to, other_from, other_to), || {
+        let first = key_from.map_or(0, |f| entries.partition_point(|x| x.key < f));
+        let last = key_to.map_or(entries.len(), |t| entries.partition_point(|x| x.key <= t)).max(first);
+        let wanted = |x: &&ListEntry| other_from.is_none_or(|f| x.other >= f) && other_to.is_none_or(|t| x.other <= t);
+        entries[first..last].iter().filter(wanted).map(|x| x.at).collect()
+    });
+    let total = kept.len();
     let (skip, take) = ((page * size) as usize, size as usize);
     let chosen: Vec<u32> = if ascending {
-        window.iter().filter(wanted).skip(skip).take(take).map(|x| x.at).collect()
+        kept.iter().skip(skip).take(take).copied().collect()
     } else {
-        window.iter().rev().filter(wanted).skip(skip).take(take).map(|x| x.at).collect()
+        kept.iter().rev().skip(skip).take(take).copied().collect()
     };
     // The answer is written as text: a page of large orders is the hot path,
     // and the orders are written from the document's example without a Value tree.
@@ -360,7 +370,7 @@ async fn search(State(sim): State<DamaijiaSim>, headers: HeaderMap, body: Bytes)
         if i > 0 {
             body.push(b',');
         }
-        state.orders[at as usize].write_json(&mut body);
+        orders[at as usize].write_json(&mut body);
     }
     drop(state);
     body.extend_from_slice(format!(r#"],"size":{size},"total":{total},"deduct_money":0}},"status":0}}"#).as_bytes());

@@ -127,7 +127,12 @@ struct SimState {
     keys: Vec<ListKey>,
     /// order_num → position in `orders`.
     index: HashMap<String, usize>,
+    /// Positions each recent listing keeps, by its filters; forgotten with the keys.
+    kept: crate::listing::KeptPositions<ListingFilters>,
 }
+
+/// A listing's filters, everything but the page: time_type, begin, end, status, is_refund.
+type ListingFilters = (i64, Option<i64>, Option<i64>, Option<i64>, i64);
 
 impl SimState {
     fn reindex(&mut self) {
@@ -138,6 +143,7 @@ impl SimState {
 
     /// Refreshes the filter keys after orders changed in place (same positions).
     fn rekey(&mut self) {
+        self.kept.clear();
         self.keys = self
             .orders
             .iter()
@@ -375,35 +381,34 @@ async fn list_orders(
     if time_type != 1 && time_type != 2 {
         return failure(400, "参数错误: time_type 只能是 1 或 2");
     }
-    let state = sim.lock();
-    // Orders are sorted by order time, newest first: an order-time window is a
-    // contiguous range, found by binary search.
-    let range = if time_type == 2 {
-        let start = end.map_or(0, |e| state.keys.partition_point(|k| k.order_time > e));
-        let stop = begin.map_or(state.keys.len(), |b| state.keys.partition_point(|k| k.order_time >= b));
-        start..stop.max(start)
-    } else {
-        0..state.keys.len()
-    };
-    let timed = begin.is_some() || end.is_some();
-    let wanted = |k: &ListKey| {
-        k.is_refund == is_refund
-            && status.is_none_or(|s| k.status == s)
-            && (time_type == 2
-                || !timed
-                || (k.pay_time != 0 && begin.is_none_or(|b| k.pay_time >= b) && end.is_none_or(|e| k.pay_time <= e)))
-    };
-    let keys = &state.keys[range.clone()];
-    let total = keys.iter().filter(|k| wanted(k)).count() as i64;
+    let mut state = sim.lock();
+    let SimState { orders, keys, kept, .. } = &mut *state;
+    let kept = kept.get((time_type, begin, end, status, is_refund), || {
+        // Orders are sorted by order time, newest first: an order-time window
+        // is a contiguous range, found by binary search.
+        let range = if time_type == 2 {
+            let start = end.map_or(0, |e| keys.partition_point(|k| k.order_time > e));
+            let stop = begin.map_or(keys.len(), |b| keys.partition_point(|k| k.order_time >= b));
+            start..stop.max(start)
+        } else {
+            0..keys.len()
+        };
+        let timed = begin.is_some() || end.is_some();
+        let wanted = |k: &ListKey| {
+            k.is_refund == is_refund
+                && status.is_none_or(|s| k.status == s)
+                && (time_type == 2
+                    || !timed
+                    || (k.pay_time != 0
+                        && begin.is_none_or(|b| k.pay_time >= b)
+                        && end.is_none_or(|e| k.pay_time <= e)))
+        };
+        range.filter(|&at| wanted(&keys[at])).map(|at| at as u32).collect()
+    });
+    let total = kept.len() as i64;
     let skip = ((page - 1) * rows) as usize;
-    let data: Vec<Value> = keys
-        .iter()
-        .enumerate()
-        .filter(|(_, k)| wanted(k))
-        .skip(skip)
-        .take(rows as usize)
-        .map(|(i, _)| state.orders[range.start + i].to_list_json())
-        .collect();
+    let data: Vec<Value> =
+        kept.iter().skip(skip).take(rows as usize).map(|&at| orders[at as usize].to_list_json()).collect();
     drop(state);
 
     let last_page = ((total + rows - 1) / rows).max(1);

@@ -95,7 +95,13 @@ struct WshotoState {
     /// Built when first asked for, dropped when an order changes: a page is then
     /// a binary search and a short walk instead of a sort of every order.
     indexes: [Option<Vec<ListEntry>>; 3],
+    /// Positions each recent status-filtered listing keeps, by its filters;
+    /// forgotten with the indexes. (Unfiltered listings are slices already.)
+    kept: crate::listing::KeptPositions<ListingFilters>,
 }
+
+/// A listing's filters, everything but the page: type, start, end, status_list.
+type ListingFilters = (i64, Option<i64>, Option<i64>, Vec<i64>);
 
 /// What a page's filters read of an order, kept apart from the (large) orders.
 #[derive(Debug, Clone, Copy)]
@@ -134,6 +140,7 @@ impl WshotoState {
 
     fn changed(&mut self) {
         self.indexes = Default::default();
+        self.kept.clear();
     }
 }
 
@@ -326,21 +333,24 @@ async fn list_orders(
     let size =
         size.unwrap_or(10).clamp(1, sim.faults.page_cap("list").map_or(MAX_PAGE_SIZE, i64::from).min(MAX_PAGE_SIZE));
     let mut state = sim.lock();
-    let entries = state.index(kind);
+    state.index(kind);
+    let WshotoState { orders, indexes, kept } = &mut *state;
+    let entries = indexes[(kind - 1) as usize].as_deref().unwrap_or_default();
     // Newest first: the window [start, end] is one run of the index.
     let first = end.map_or(0, |e| entries.partition_point(|x| x.time > e));
     let last = start.map_or(entries.len(), |s| entries.partition_point(|x| x.time >= s)).max(first);
     let window = &entries[first..last];
     let skip = ((index - 1) * size) as usize;
-    let (total, page): (usize, Vec<u32>) = match &statuses {
+    let (total, page): (usize, Vec<u32>) = match statuses {
         None => (window.len(), window.iter().skip(skip).take(size as usize).map(|x| x.at).collect()),
         Some(statuses) => {
-            let wanted = |x: &&ListEntry| statuses.contains(&x.status);
-            let total = window.iter().filter(wanted).count();
-            (total, window.iter().filter(wanted).skip(skip).take(size as usize).map(|x| x.at).collect())
+            let kept = kept.get((kind, start, end, statuses.clone()), || {
+                window.iter().filter(|x| statuses.contains(&x.status)).map(|x| x.at).collect()
+            });
+            (kept.len(), kept.iter().skip(skip).take(size as usize).copied().collect())
         }
     };
-    let records: Vec<Value> = page.iter().map(|&at| state.orders[at as usize].to_json()).collect();
+    let records: Vec<Value> = page.iter().map(|&at| orders[at as usize].to_json()).collect();
     drop(state);
     answer(0, "请求成功", crate::object([("total", json!(total)), ("records", Value::Array(records))]))
 }

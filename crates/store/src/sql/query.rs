@@ -1,15 +1,13 @@
 //! Order listings for the API: filters, search and keyset paging.
 
-use super::{Store, order_from_row};
+use super::{Db, SqlStore, day_of_ms, index_hint, order_from_row};
 use crate::{OrderListPage, OrderQuery, OrderSort, SortKey, StoreError};
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{QueryBuilder, Row};
 
 /// From this many matching search terms on, a search reads the sort index.
 const MANY_MATCHES: i64 = 1_000;
 
-impl Store {
-    /// One page of the orders matching `query`, in its sort order, starting
-    /// right after `query.after`.
+impl SqlStore {
     pub async fn list_orders(&self, query: &OrderQuery) -> Result<OrderListPage, StoreError> {
         let (column, descending) = match query.sort {
             OrderSort::CreatedDesc => ("created_ms", true),
@@ -28,7 +26,7 @@ impl Store {
         let mut from = "orders".to_string();
         if let Some((q, end)) = &q_range {
             let matches: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM order_terms WHERE term >= ?1 AND term < ?2 LIMIT ?3)",
+                "SELECT COUNT(*) FROM (SELECT 1 FROM order_terms WHERE term >= $1 AND term < $2 LIMIT $3) AS t",
             )
             .bind(q)
             .bind(end)
@@ -36,16 +34,16 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
             if matches >= MANY_MATCHES {
-                from = format!("orders INDEXED BY orders_{}_id", column.trim_end_matches("_ms"));
+                from = format!("orders {}", index_hint(&format!("orders_{}_id", column.trim_end_matches("_ms"))));
             }
         }
         // Orders with a SKU are found through the items; their sort keys are
         // then read from the covering (id, created, updated) index, not the
         // rows (the planner otherwise picks the primary key's index).
         if query.sku.is_some() && from == "orders" {
-            from = "orders INDEXED BY orders_id_times".into();
+            from = format!("orders {}", index_hint("orders_id_times"));
         }
-        let mut sql = QueryBuilder::<Sqlite>::new(format!(
+        let mut sql = QueryBuilder::<Db>::new(format!(
             // The page's ids are chosen first and only their documents read: the
             // sort never carries the documents (kilobytes each) of orders it drops.
             "SELECT o.id, o.document, page.sort_ms FROM (SELECT id, {column} AS sort_ms FROM {from} WHERE 1 = 1"
@@ -110,16 +108,13 @@ impl Store {
         Ok(OrderListPage { orders, next })
     }
 
-    /// Orders created per UTC day and platform since `since`: (day as
-    /// `YYYY-MM-DD`, platform, count), oldest day first.
     pub async fn orders_per_day(&self, since: jiff::Timestamp) -> Result<Vec<(String, String, i64)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT date(created_ms / 1000, 'unixepoch') AS day, platform, COUNT(*) AS n FROM orders
-             WHERE created_ms >= ?1 GROUP BY day, platform ORDER BY day, platform",
-        )
-        .bind(since.as_millisecond())
-        .fetch_all(&self.pool)
-        .await?;
+        let sql = format!(
+            "SELECT {} AS day, platform, COUNT(*) AS n FROM orders
+             WHERE created_ms >= $1 GROUP BY day, platform ORDER BY day, platform",
+            day_of_ms("created_ms")
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(since.as_millisecond()).fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok((r.try_get("day")?, r.try_get("platform")?, r.try_get("n")?))).collect()
     }
 }

@@ -1,29 +1,24 @@
 //! The write-back outbox: requests stored first, then executed by a worker.
 
-use super::{Store, now_ms, timestamp};
+use super::{DbRow, SqlStore, begin_write, now_ms, timestamp};
 use crate::{Enqueued, NewOutboxJob, OutboxJob, OutboxKind, StoreError};
-use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row};
 
 const COLUMNS: &str = "id, idempotency_key, kind, order_id, shop, request, state, attempts, next_attempt_ms, \
                        outcome, error, created_ms, updated_ms";
 
-impl Store {
-    /// Stores a write-back request, unless it repeats one: a request with an
-    /// idempotency key already used, or a shipment for an order that already
-    /// has one that has not failed. Either check and the insert happen in one
-    /// transaction, so two racing requests store one job.
+impl SqlStore {
     pub async fn enqueue(&self, job: &NewOutboxJob) -> Result<Enqueued, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = begin_write(&self.pool).await?;
         if let Some(key) = &job.idempotency_key {
-            let sql = format!("SELECT {COLUMNS} FROM outbox WHERE idempotency_key = ?1");
+            let sql = format!("SELECT {COLUMNS} FROM outbox WHERE idempotency_key = $1");
             if let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(key).fetch_optional(&mut *tx).await? {
                 return Ok(Enqueued::Repeat(job_from_row(&row, false)?));
             }
         }
         if job.kind == OutboxKind::Ship {
             let sql =
-                format!("SELECT {COLUMNS} FROM outbox WHERE order_id = ?1 AND kind = 'ship' AND state <> 'failed'");
+                format!("SELECT {COLUMNS} FROM outbox WHERE order_id = $1 AND kind = 'ship' AND state <> 'failed'");
             if let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(&job.order_id).fetch_optional(&mut *tx).await? {
                 return Ok(Enqueued::AlreadyShipped(job_from_row(&row, false)?));
             }
@@ -31,7 +26,7 @@ impl Store {
         let now = now_ms();
         let sql = format!(
             "INSERT INTO outbox (idempotency_key, kind, order_id, shop, request, state, next_attempt_ms, created_ms,
-             updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?6) RETURNING {COLUMNS}"
+             updated_ms) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6, $6) RETURNING {COLUMNS}"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(&job.idempotency_key)
@@ -46,17 +41,12 @@ impl Store {
         Ok(Enqueued::New(job_from_row(&row, false)?))
     }
 
-    /// Takes the oldest due job for `lease` milliseconds: a pending job whose
-    /// retry time has come, or a running one whose worker's lease ran out (a
-    /// worker that died; the job comes back marked `interrupted`). A job waits
-    /// while an older job of the same order is unfinished, so one order's
-    /// requests reach the platform in the order they were made.
     pub async fn claim_job(&self, lease_ms: i64) -> Result<Option<OutboxJob>, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = begin_write(&self.pool).await?;
         let now = now_ms();
         let sql = format!(
             "SELECT {COLUMNS} FROM outbox o
-             WHERE ((o.state = 'pending' AND o.next_attempt_ms <= ?1) OR (o.state = 'running' AND o.lease_until_ms < ?1))
+             WHERE ((o.state = 'pending' AND o.next_attempt_ms <= $1) OR (o.state = 'running' AND o.lease_until_ms < $1))
                AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.order_id = o.order_id AND p.id < o.id
                                AND p.state IN ('pending', 'running'))
              ORDER BY o.id LIMIT 1"
@@ -67,8 +57,8 @@ impl Store {
         let was_running = row.try_get::<String, _>("state")? == "running";
         let mut job = job_from_row(&row, was_running)?;
         sqlx::query(
-            "UPDATE outbox SET state = 'running', attempts = attempts + 1, lease_until_ms = ?2, updated_ms = ?3
-             WHERE id = ?1",
+            "UPDATE outbox SET state = 'running', attempts = attempts + 1, lease_until_ms = $2, updated_ms = $3
+             WHERE id = $1",
         )
         .bind(job.id)
         .bind(now + lease_ms)
@@ -81,7 +71,6 @@ impl Store {
         Ok(Some(job))
     }
 
-    /// Records a job's end: `done` or `failed`, with the platform's answer.
     pub async fn finish_job(
         &self,
         id: i64,
@@ -90,8 +79,8 @@ impl Store {
         error: Option<&str>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE outbox SET state = ?2, outcome = ?3, error = ?4, lease_until_ms = NULL, updated_ms = ?5
-             WHERE id = ?1",
+            "UPDATE outbox SET state = $2, outcome = $3, error = $4, lease_until_ms = NULL, updated_ms = $5
+             WHERE id = $1",
         )
         .bind(id)
         .bind(state)
@@ -103,12 +92,11 @@ impl Store {
         Ok(())
     }
 
-    /// Puts a job back to be tried again after `delay_ms`, with why it failed.
     pub async fn retry_job(&self, id: i64, delay_ms: i64, error: &str) -> Result<(), StoreError> {
         let now = now_ms();
         sqlx::query(
-            "UPDATE outbox SET state = 'pending', next_attempt_ms = ?2, error = ?3, lease_until_ms = NULL,
-             updated_ms = ?4 WHERE id = ?1",
+            "UPDATE outbox SET state = 'pending', next_attempt_ms = $2, error = $3, lease_until_ms = NULL,
+             updated_ms = $4 WHERE id = $1",
         )
         .bind(id)
         .bind(now + delay_ms)
@@ -119,21 +107,18 @@ impl Store {
         Ok(())
     }
 
-    /// One job by id.
     pub async fn job(&self, id: i64) -> Result<Option<OutboxJob>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1");
+        let sql = format!("SELECT {COLUMNS} FROM outbox WHERE id = $1");
         let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
         row.map(|r| job_from_row(&r, false)).transpose()
     }
 
-    /// An order's write-back jobs, oldest first.
     pub async fn jobs_of_order(&self, order_id: &str) -> Result<Vec<OutboxJob>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM outbox WHERE order_id = ?1 ORDER BY id");
+        let sql = format!("SELECT {COLUMNS} FROM outbox WHERE order_id = $1 ORDER BY id");
         let rows = sqlx::query(AssertSqlSafe(sql)).bind(order_id).fetch_all(&self.pool).await?;
         rows.iter().map(|r| job_from_row(r, false)).collect()
     }
 
-    /// Jobs per state (pending, running, done, failed).
     pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
         let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state ORDER BY state")
             .fetch_all(&self.pool)
@@ -142,7 +127,7 @@ impl Store {
     }
 }
 
-fn job_from_row(row: &SqliteRow, interrupted: bool) -> Result<OutboxJob, StoreError> {
+fn job_from_row(row: &DbRow, interrupted: bool) -> Result<OutboxJob, StoreError> {
     let id: i64 = row.try_get("id")?;
     let corrupt = |detail: String| StoreError::Corrupt { id: format!("outbox job {id}"), detail };
     let json = |text: &str| serde_json::from_str(text).map_err(|e| corrupt(format!("{e}")));

@@ -1,12 +1,10 @@
 //! API keys, webhook delivery state and the run figures health and metrics read.
 
-use super::{Store, now_ms, timestamp};
+use super::{DbRow, SqlStore, now_ms, timestamp};
 use crate::{ApiKey, RunTotals, StoreError, WebhookState};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
-impl Store {
-    /// Stores a new API key by its hash (the key itself is never stored).
+impl SqlStore {
     pub async fn insert_api_key(
         &self,
         name: &str,
@@ -15,7 +13,7 @@ impl Store {
         scopes: &[String],
     ) -> Result<ApiKey, StoreError> {
         let row = sqlx::query(
-            "INSERT INTO api_keys (name, prefix, hash, scopes, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO api_keys (name, prefix, hash, scopes, created_ms) VALUES ($1, $2, $3, $4, $5)
              RETURNING id, name, prefix, scopes, created_ms, revoked_ms, last_used_ms",
         )
         .bind(name)
@@ -28,11 +26,10 @@ impl Store {
         key_from_row(&row)
     }
 
-    /// The live (not revoked) key with this hash, noting that it was used.
     pub async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>, StoreError> {
         let row = sqlx::query(
             "SELECT id, name, prefix, scopes, created_ms, revoked_ms, last_used_ms FROM api_keys
-             WHERE hash = ?1 AND revoked_ms IS NULL",
+             WHERE hash = $1 AND revoked_ms IS NULL",
         )
         .bind(hash)
         .fetch_optional(&self.pool)
@@ -41,7 +38,7 @@ impl Store {
         // Noted at most once a minute: a busy client must not turn reads into writes.
         let now = now_ms();
         if key.last_used_at.is_none_or(|t| now - t.as_millisecond() > 60_000) {
-            sqlx::query("UPDATE api_keys SET last_used_ms = ?2 WHERE id = ?1")
+            sqlx::query("UPDATE api_keys SET last_used_ms = $2 WHERE id = $1")
                 .bind(key.id)
                 .bind(now)
                 .execute(&self.pool)
@@ -50,7 +47,6 @@ impl Store {
         Ok(Some(key))
     }
 
-    /// Every key, revoked ones included, oldest first.
     pub async fn api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, name, prefix, scopes, created_ms, revoked_ms, last_used_ms FROM api_keys ORDER BY id",
@@ -60,9 +56,8 @@ impl Store {
         rows.iter().map(key_from_row).collect()
     }
 
-    /// Revokes a key; false when there is no live key with that id.
     pub async fn revoke_api_key(&self, id: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE api_keys SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL")
+        let done = sqlx::query("UPDATE api_keys SET revoked_ms = $2 WHERE id = $1 AND revoked_ms IS NULL")
             .bind(id)
             .bind(now_ms())
             .execute(&self.pool)
@@ -70,18 +65,16 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// A webhook's delivery state; a webhook seen for the first time starts
-    /// after the newest event (it receives changes from now on).
     pub async fn webhook_state(&self, name: &str) -> Result<WebhookState, StoreError> {
         sqlx::query(
             "INSERT INTO webhook_state (name, delivered_seq)
-             VALUES (?1, (SELECT IFNULL(MAX(seq), 0) FROM order_events)) ON CONFLICT (name) DO NOTHING",
+             VALUES ($1, (SELECT COALESCE(MAX(seq), 0) FROM order_events)) ON CONFLICT (name) DO NOTHING",
         )
         .bind(name)
         .execute(&self.pool)
         .await?;
         let row = sqlx::query(
-            "SELECT name, delivered_seq, attempts, last_error, delivered_total FROM webhook_state WHERE name = ?1",
+            "SELECT name, delivered_seq, attempts, last_error, delivered_total FROM webhook_state WHERE name = $1",
         )
         .bind(name)
         .fetch_one(&self.pool)
@@ -95,11 +88,10 @@ impl Store {
         })
     }
 
-    /// Records that a webhook received every event up to `seq` (`count` of them).
     pub async fn webhook_delivered(&self, name: &str, seq: i64, count: i64) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE webhook_state SET delivered_seq = ?2, attempts = 0, last_error = NULL, last_attempt_ms = ?3,
-             delivered_total = delivered_total + ?4 WHERE name = ?1",
+            "UPDATE webhook_state SET delivered_seq = $2, attempts = 0, last_error = NULL, last_attempt_ms = $3,
+             delivered_total = delivered_total + $4 WHERE name = $1",
         )
         .bind(name)
         .bind(seq)
@@ -110,10 +102,9 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed delivery attempt.
     pub async fn webhook_failed(&self, name: &str, error: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE webhook_state SET attempts = attempts + 1, last_error = ?2, last_attempt_ms = ?3 WHERE name = ?1",
+            "UPDATE webhook_state SET attempts = attempts + 1, last_error = $2, last_attempt_ms = $3 WHERE name = $1",
         )
         .bind(name)
         .bind(error)
@@ -123,11 +114,11 @@ impl Store {
         Ok(())
     }
 
-    /// Per shop: runs that ended OK and failed, API calls, the last good run.
     pub async fn run_totals(&self) -> Result<Vec<RunTotals>, StoreError> {
         let rows = sqlx::query(
-            "SELECT shop, SUM(outcome = 'ok') AS ok, SUM(outcome = 'failed') AS failed, SUM(api_calls) AS calls,
-                    MAX(CASE WHEN outcome = 'ok' THEN ended_ms END) AS last_ok
+            "SELECT shop, CAST(SUM(CASE WHEN outcome = 'ok' THEN 1 ELSE 0 END) AS BIGINT) AS ok,
+                    CAST(SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) AS BIGINT) AS failed,
+                    CAST(SUM(api_calls) AS BIGINT) AS calls, MAX(CASE WHEN outcome = 'ok' THEN ended_ms END) AS last_ok
              FROM sync_runs GROUP BY shop ORDER BY shop",
         )
         .fetch_all(&self.pool)
@@ -145,13 +136,11 @@ impl Store {
             .collect()
     }
 
-    /// Orders per shop.
     pub async fn shop_order_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
         let rows = sqlx::query("SELECT shop, COUNT(*) AS n FROM orders GROUP BY shop").fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok((r.try_get("shop")?, r.try_get("n")?))).collect()
     }
 
-    /// Orders per platform, shop and status.
     pub async fn order_gauges(&self) -> Result<Vec<(String, String, String, i64)>, StoreError> {
         let rows = sqlx::query(
             "SELECT platform, shop, status, COUNT(*) AS n FROM orders GROUP BY platform, shop, status
@@ -165,7 +154,7 @@ impl Store {
     }
 }
 
-fn key_from_row(row: &SqliteRow) -> Result<ApiKey, StoreError> {
+fn key_from_row(row: &DbRow) -> Result<ApiKey, StoreError> {
     let scopes: String = row.try_get("scopes")?;
     Ok(ApiKey {
         id: row.try_get("id")?,

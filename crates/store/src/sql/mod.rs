@@ -1,0 +1,624 @@
+//! The store's SQL: one implementation, compiled once for each database.
+//!
+//! `sqlite.rs` and `postgres.rs` each include this module (`#[path]`), after
+//! defining what differs between the two: the database type (`Db`, `DbRow`),
+//! how a writing transaction starts (`begin_write`), and two bits of SQL
+//! (`day_of_ms`, `index_hint`). Everything else (every statement, every rule
+//! the store keeps) is written once, here, in SQL both databases run
+//! unchanged: `$N` parameters (sqlx's SQLite takes them too), `COALESCE`,
+//! `ON CONFLICT … DO UPDATE`, `RETURNING`, row-value comparisons, and every
+//! integer a 64-bit one. A generic function over `sqlx::Database` would say the
+//! same with a wall of trait bounds; two concrete copies made by the compiler
+//! keep each one's types and errors plain.
+
+use super::{Db, DbRow, MIGRATIONS, begin_write, day_of_ms, index_hint, migrator};
+use crate::{BadRecord, CursorUpdate, OrderFilter, StatusCount, StoreError, StoredEvent, SyncRun, WriteStats};
+use jiff::Timestamp;
+use orderhub_model::{Change, Order, diff};
+use serde_json::Value;
+use sqlx::{Pool, QueryBuilder, Row, SqlStr, Transaction};
+use std::collections::HashMap;
+
+/// The order store on one database: a pool and the statements.
+#[derive(Debug, Clone)]
+pub(crate) struct SqlStore {
+    pub(crate) pool: Pool<Db>,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    Timestamp::now().as_millisecond()
+}
+
+impl SqlStore {
+    pub async fn migrate(&self) -> Result<Vec<i64>, StoreError> {
+        // A database never migrated has no table of migrations yet.
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&self.pool)
+            .await
+            .unwrap_or_default();
+        migrator().run(&self.pool).await?;
+        Ok(MIGRATIONS.iter().map(|m| m.0).filter(|v| !applied.contains(v)).collect())
+    }
+
+    pub async fn write_batch(
+        &self,
+        shop: &str,
+        orders: &[Order],
+        bad: &[BadRecord],
+        cursor: Option<&CursorUpdate>,
+    ) -> Result<WriteStats, StoreError> {
+        // IMMEDIATE takes the write lock up front: a deferred transaction that
+        // reads first and then writes fails at once with "database is locked"
+        // when another shop's sync wrote in between, instead of waiting.
+        let mut tx = begin_write(&self.pool).await?;
+        let now = now_ms();
+        let mut stats = write_orders(&mut tx, &latest_of_each(orders), now).await?;
+        for record in bad {
+            sqlx::query(
+                "INSERT INTO bad_orders (shop, order_number, error, raw, recorded_ms) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (shop, order_number) DO UPDATE SET error = excluded.error, raw = excluded.raw,
+                 recorded_ms = excluded.recorded_ms",
+            )
+            .bind(shop)
+            .bind(record.order_number.as_deref().unwrap_or(""))
+            .bind(&record.error)
+            .bind(record.raw.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            stats.bad += 1;
+        }
+        if let Some(cursor) = cursor {
+            sqlx::query(
+                "INSERT INTO sync_cursors (shop, stream, cursor, updated_ms) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (shop, stream) DO UPDATE SET cursor = excluded.cursor, updated_ms = excluded.updated_ms",
+            )
+            .bind(shop)
+            .bind(&cursor.stream)
+            .bind(&cursor.cursor)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(stats)
+    }
+
+    pub async fn orders_by_id(&self, ids: &[String]) -> Result<HashMap<String, Order>, StoreError> {
+        let mut found = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(ORDERS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Db>::new("SELECT id, document FROM orders WHERE id IN (");
+            let mut list = query.separated(", ");
+            for id in chunk {
+                list.push_bind(id.as_str());
+            }
+            query.push(")");
+            for row in query.build().fetch_all(&self.pool).await? {
+                found.insert(row.try_get("id")?, order_from_row(&row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    pub async fn order_numbers(&self, shop: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT order_number FROM orders WHERE shop = $1 ORDER BY order_number")
+            .bind(shop)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn order(&self, id: &str) -> Result<Option<Order>, StoreError> {
+        let sql = SqlStr::from_static("SELECT id, document FROM orders WHERE id = $1");
+        let row = sqlx::query(sql).bind(id).fetch_optional(&self.pool).await?;
+        row.map(|row| order_from_row(&row)).transpose()
+    }
+
+    pub async fn orders(&self, filter: &OrderFilter) -> Result<Vec<Order>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, document FROM orders
+             WHERE ($1 IS NULL OR platform = $1) AND ($2 IS NULL OR shop = $2) AND ($3 IS NULL OR status = $3)
+               AND ($5 IS NULL OR order_number = $5)
+             ORDER BY created_ms DESC, id DESC LIMIT $4",
+        )
+        .bind(&filter.platform)
+        .bind(&filter.shop)
+        .bind(&filter.status)
+        .bind(filter.limit.unwrap_or(i64::MAX))
+        .bind(&filter.order_number)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(order_from_row).collect()
+    }
+
+    pub async fn for_each_order<E: From<StoreError>>(
+        &self,
+        filter: &OrderFilter,
+        mut each: impl FnMut(Order) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let (mut after, mut count) = (String::new(), 0u64);
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, document FROM orders
+                 WHERE id > $1 AND ($2 IS NULL OR platform = $2) AND ($3 IS NULL OR shop = $3)
+                   AND ($4 IS NULL OR status = $4) AND ($5 IS NULL OR order_number = $5)
+                 ORDER BY id LIMIT 500",
+            )
+            .bind(&after)
+            .bind(&filter.platform)
+            .bind(&filter.shop)
+            .bind(&filter.status)
+            .bind(&filter.order_number)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from)?;
+            let Some(last) = rows.last() else { return Ok(count) };
+            after = last.try_get("id").map_err(StoreError::from)?;
+            for row in &rows {
+                each(order_from_row(row)?)?;
+                count += 1;
+            }
+        }
+    }
+
+    pub async fn open_order_numbers(&self, shop: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT order_number FROM orders WHERE shop = $1 AND status NOT IN ('completed', 'cancelled')
+             ORDER BY order_number",
+        )
+        .bind(shop)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn order_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&self.pool).await?)
+    }
+
+    pub async fn status_counts(&self) -> Result<Vec<StatusCount>, StoreError> {
+        let rows =
+            sqlx::query("SELECT shop, status, COUNT(*) AS n FROM orders GROUP BY shop, status ORDER BY shop, status")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| Ok(StatusCount { shop: r.try_get("shop")?, status: r.try_get("status")?, count: r.try_get("n")? }))
+            .collect()
+    }
+
+    pub async fn events(&self, order_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, order_id, kind, changes, recorded_ms FROM order_events WHERE order_id = $1 ORDER BY seq",
+        )
+        .bind(order_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let order_id: String = row.try_get("order_id")?;
+                let changes = changes_of(row, &order_id)?;
+                Ok(StoredEvent {
+                    seq: row.try_get("seq")?,
+                    kind: row.try_get("kind")?,
+                    changes,
+                    recorded_at: timestamp(row.try_get("recorded_ms")?),
+                    order_id,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn event_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM order_events").fetch_one(&self.pool).await?)
+    }
+
+    pub async fn cursor(&self, shop: &str, stream: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT cursor FROM sync_cursors WHERE shop = $1 AND stream = $2")
+            .bind(shop)
+            .bind(stream)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn bad_orders(&self, shop: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT order_number, error FROM bad_orders WHERE shop = $1 ORDER BY order_number")
+            .bind(shop)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("order_number")?, r.try_get("error")?))).collect()
+    }
+
+    pub async fn pause_shop(&self, shop: &str, reason: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO shop_state (shop, paused_reason, paused_ms) VALUES ($1, $2, $3)
+             ON CONFLICT (shop) DO UPDATE SET paused_reason = excluded.paused_reason, paused_ms = excluded.paused_ms",
+        )
+        .bind(shop)
+        .bind(reason)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn resume_shop(&self, shop: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM shop_state WHERE shop = $1").bind(shop).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn paused(&self, shop: &str) -> Result<Option<(String, jiff::Timestamp)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT paused_reason, paused_ms FROM shop_state WHERE shop = $1 AND paused_reason IS NOT NULL",
+        )
+        .bind(shop)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get("paused_reason")?, timestamp(r.try_get("paused_ms")?)))).transpose()
+    }
+
+    pub async fn start_run(&self, shop: &str) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO sync_runs (shop, started_ms, outcome) VALUES ($1, $2, 'running') RETURNING id",
+        )
+        .bind(shop)
+        .bind(now_ms())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    pub async fn finish_run(&self, run: &SyncRun) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE sync_runs SET ended_ms = $2, outcome = $3, pages = $4, api_calls = $5, orders_new = $6,
+             orders_changed = $7, orders_unchanged = $8, orders_bad = $9, error = $10 WHERE id = $1",
+        )
+        .bind(run.id)
+        .bind(run.ended_at.unwrap_or_else(Timestamp::now).as_millisecond())
+        .bind(&run.outcome)
+        .bind(run.pages as i64)
+        .bind(run.api_calls as i64)
+        .bind(run.orders.new as i64)
+        .bind(run.orders.changed as i64)
+        .bind(run.orders.unchanged as i64)
+        .bind(run.orders.bad as i64)
+        .bind(&run.error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn runs(&self, shop: Option<&str>, limit: i64) -> Result<Vec<SyncRun>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, shop, started_ms, ended_ms, outcome, pages, api_calls, orders_new, orders_changed,
+                    orders_unchanged, orders_bad, error
+             FROM sync_runs WHERE ($1 IS NULL OR shop = $1) ORDER BY id DESC LIMIT $2",
+        )
+        .bind(shop)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let count = |column: &str| -> Result<u64, StoreError> { Ok(r.try_get::<i64, _>(column)? as u64) };
+                Ok(SyncRun {
+                    id: r.try_get("id")?,
+                    shop: r.try_get("shop")?,
+                    started_at: Some(timestamp(r.try_get("started_ms")?)),
+                    ended_at: r.try_get::<Option<i64>, _>("ended_ms")?.map(timestamp),
+                    outcome: r.try_get("outcome")?,
+                    pages: count("pages")?,
+                    api_calls: count("api_calls")?,
+                    orders: WriteStats {
+                        new: count("orders_new")?,
+                        changed: count("orders_changed")?,
+                        unchanged: count("orders_unchanged")?,
+                        stale: 0,
+                        bad: count("orders_bad")?,
+                    },
+                    error: r.try_get("error")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A time as a sort key: unix milliseconds, 0 when there is none.
+fn sort_time(time: Option<Timestamp>) -> i64 {
+    time.map_or(0, |t| t.as_millisecond())
+}
+
+/// The words `q` finds an order by, lower-cased (see `order_terms`).
+fn search_terms(order: &Order) -> Vec<String> {
+    let mut terms: Vec<String> = [
+        Some(order.order_number.as_str()),
+        order.platform_order_id.as_deref(),
+        order.customer.name.as_deref(),
+        order.customer.phone.as_deref(),
+        order.customer.email.as_deref(),
+        order.shipping_address.name.as_deref(),
+        order.shipping_address.phone.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(order.shipments.iter().map(|s| s.tracking_number.as_str()))
+    .map(|t| t.trim().to_lowercase())
+    .filter(|t| !t.is_empty())
+    .collect();
+    terms.sort();
+    terms.dedup();
+    terms
+}
+
+/// An event row's `changes`, parsed.
+fn changes_of(row: &DbRow, order_id: &str) -> Result<Vec<Change>, StoreError> {
+    let text: String = row.try_get("changes")?;
+    serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt { id: order_id.to_string(), detail: format!("event changes: {e}") })
+}
+
+fn timestamp(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// The canonical order as stored: its JSON, exactly as the API emits it.
+fn document_of(order: &Order) -> String {
+    serde_json::to_string(order).expect("an Order always serialises")
+}
+
+fn order_from_row(row: &DbRow) -> Result<Order, StoreError> {
+    let document: String = row.try_get("document")?;
+    parse_document(row, &document)
+}
+
+fn parse_document(row: &DbRow, document: &str) -> Result<Order, StoreError> {
+    serde_json::from_str(document).map_err(|e| StoreError::Corrupt {
+        id: row.try_get("id").unwrap_or_default(),
+        detail: format!("document: {e}"),
+    })
+}
+
+/// One version of each order: where a page holds an order twice (a listing
+/// that shifted while paged), the newer by platform update time, else the later.
+fn latest_of_each(orders: &[Order]) -> Vec<&Order> {
+    let mut at: HashMap<&str, usize> = HashMap::with_capacity(orders.len());
+    let mut kept: Vec<&Order> = Vec::with_capacity(orders.len());
+    for order in orders {
+        match at.get(order.id.as_str()) {
+            Some(&i) if kept[i].updated_at > order.updated_at => {}
+            Some(&i) => kept[i] = order,
+            None => {
+                at.insert(&order.id, kept.len());
+                kept.push(order);
+            }
+        }
+    }
+    kept
+}
+
+/// What writing one order must do.
+enum Write<'a> {
+    /// A new order, with its document and its `created` event.
+    Insert(&'a Order, String, Vec<Change>),
+    /// A changed order, with its document, what changed, and the search
+    /// terms of the version it replaces.
+    Update(&'a Order, String, Vec<Change>, Vec<String>),
+    /// Only the payload changed, in fields the mapping does not read.
+    RawOnly(&'a Order, String),
+}
+
+/// SQLite takes at most 32766 bound values per statement and PostgreSQL 65535;
+/// chunks stay well below both.
+const ORDERS_PER_STATEMENT: usize = 500;
+
+/// Inserts, updates or skips each order and logs its events.
+async fn write_orders(
+    tx: &mut Transaction<'static, Db>,
+    orders: &[&Order],
+    now: i64,
+) -> Result<WriteStats, StoreError> {
+    let mut stats = WriteStats::default();
+    let mut stored: HashMap<String, DbRow> = HashMap::with_capacity(orders.len());
+    for chunk in orders.chunks(ORDERS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Db>::new("SELECT id, document, updated_ms FROM orders WHERE id IN (");
+        let mut ids = query.separated(", ");
+        for order in chunk {
+            ids.push_bind(order.id.as_str());
+        }
+        query.push(")");
+        for row in query.build().fetch_all(&mut **tx).await? {
+            stored.insert(row.try_get("id")?, row);
+        }
+    }
+
+    let mut writes = Vec::with_capacity(orders.len());
+    for &order in orders {
+        let document = document_of(order);
+        let Some(row) = stored.get(&order.id) else {
+            let created =
+                |field: &str, to: String| Change { field: field.into(), from: Value::Null, to: Value::String(to) };
+            let changes = vec![
+                created("status", order.status.to_string()),
+                created("payment_status", order.payment_status.to_string()),
+                created("fulfillment_status", order.fulfillment_status.to_string()),
+                created("refund_status", order.refund_status.to_string()),
+                created("total", order.total.to_string()),
+            ];
+            writes.push(Write::Insert(order, document, changes));
+            continue;
+        };
+        let stored_updated: Option<i64> = row.try_get("updated_ms")?;
+        // 0 stands for "no update time" (sort keys are never NULL).
+        if let (Some(stored), Some(incoming)) = (stored_updated, order.updated_at.map(|t| t.as_millisecond()))
+            && stored > 0
+            && incoming < stored
+        {
+            stats.stale += 1;
+            continue;
+        }
+        let stored_document: String = row.try_get("document")?;
+        // The same JSON text is the same order: the common case costs one comparison.
+        if stored_document == document {
+            stats.unchanged += 1;
+            continue;
+        }
+        let stored_order = parse_document(row, &stored_document)?;
+        let changes = diff(&stored_order, order);
+        if changes.is_empty() {
+            stats.unchanged += 1;
+        } else if changes.iter().all(|c| c.field == "raw") {
+            // The same order from another endpoint (detail instead of list), or a
+            // payload field the mapping does not read: keep the payload, no event.
+            stats.unchanged += 1;
+            writes.push(Write::RawOnly(order, document));
+        } else {
+            writes.push(Write::Update(order, document, changes, search_terms(&stored_order)));
+        }
+    }
+
+    let mut upserts = Vec::new();
+    let mut events = Vec::new();
+    for write in &writes {
+        match write {
+            Write::Insert(order, document, changes) => {
+                stats.new += 1;
+                upserts.push((*order, document));
+                events.push((*order, "created", changes));
+            }
+            Write::Update(order, document, changes, _) => {
+                stats.changed += 1;
+                upserts.push((*order, document));
+                events.push((*order, "changed", changes));
+            }
+            Write::RawOnly(order, document) => {
+                sqlx::query("UPDATE orders SET document = $2 WHERE id = $1")
+                    .bind(&order.id)
+                    .bind(document)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+    }
+
+    for chunk in upserts.chunks(ORDERS_PER_STATEMENT / 10) {
+        let mut query = QueryBuilder::<Db>::new(
+            "INSERT INTO orders (id, platform, shop, order_number, status, payment_status, fulfillment_status,
+                 refund_status, currency, total, created_ms, updated_ms, document, first_seen_ms, last_changed_ms) ",
+        );
+        query.push_values(chunk, |mut row, (order, document)| {
+            row.push_bind(order.id.as_str())
+                .push_bind(order.platform.as_str())
+                .push_bind(order.shop.as_str())
+                .push_bind(order.order_number.as_str())
+                .push_bind(order.status.as_str())
+                .push_bind(order.payment_status.as_str())
+                .push_bind(order.fulfillment_status.as_str())
+                .push_bind(order.refund_status.as_str())
+                .push_bind(order.currency.as_deref())
+                .push_bind(order.total.to_string())
+                .push_bind(sort_time(order.created_at))
+                .push_bind(sort_time(order.updated_at))
+                .push_bind(document.as_str())
+                .push_bind(now)
+                .push_bind(now);
+        });
+        query.push(
+            " ON CONFLICT (id) DO UPDATE SET status = excluded.status, payment_status = excluded.payment_status,
+                 fulfillment_status = excluded.fulfillment_status, refund_status = excluded.refund_status,
+                 currency = excluded.currency, total = excluded.total, created_ms = excluded.created_ms,
+                 updated_ms = excluded.updated_ms, document = excluded.document,
+                 last_changed_ms = excluded.last_changed_ms",
+        );
+        query.build().execute(&mut **tx).await?;
+    }
+
+    // The items table indexes lines for queries (by sku); the document keeps
+    // every line as sent, so a platform repeating a line id loses nothing.
+    let updated: Vec<&str> =
+        writes.iter().filter_map(|w| if let Write::Update(o, ..) = w { Some(o.id.as_str()) } else { None }).collect();
+    for chunk in updated.chunks(ORDERS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Db>::new("DELETE FROM order_items WHERE order_id IN (");
+        let mut ids = query.separated(", ");
+        for id in chunk {
+            ids.push_bind(*id);
+        }
+        query.push(")");
+        query.build().execute(&mut **tx).await?;
+    }
+    // Search terms: a new order's all, a changed order's that differ from
+    // the version it replaces (deleted by their key; see `order_terms`).
+    let mut stale_terms: Vec<(&str, String)> = Vec::new();
+    let mut new_terms: Vec<(&str, String)> = Vec::new();
+    for write in &writes {
+        match write {
+            Write::Insert(order, ..) => {
+                new_terms.extend(search_terms(order).into_iter().map(|t| (order.id.as_str(), t)));
+            }
+            Write::Update(order, _, _, old_terms) => {
+                let terms = search_terms(order);
+                stale_terms
+                    .extend(old_terms.iter().filter(|t| !terms.contains(t)).map(|t| (order.id.as_str(), t.clone())));
+                new_terms.extend(terms.into_iter().filter(|t| !old_terms.contains(t)).map(|t| (order.id.as_str(), t)));
+            }
+            Write::RawOnly(..) => {}
+        }
+    }
+    // In key order: neighbouring inserts land on the same B-tree pages.
+    new_terms.sort_unstable_by(|a, b| (&a.1, a.0).cmp(&(&b.1, b.0)));
+    for chunk in stale_terms.chunks(ORDERS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Db>::new("DELETE FROM order_terms WHERE (term, order_id) IN (VALUES ");
+        let mut pairs = query.separated(", ");
+        for (id, term) in chunk {
+            pairs.push("(").push_bind_unseparated(term.as_str()).push_unseparated(", ");
+            pairs.push_bind_unseparated(*id).push_unseparated(")");
+        }
+        query.push(")");
+        query.build().execute(&mut **tx).await?;
+    }
+    for chunk in new_terms.chunks(ORDERS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Db>::new("INSERT INTO order_terms (term, order_id) ");
+        query.push_values(chunk, |mut row, (id, term)| {
+            row.push_bind(term.as_str()).push_bind(*id);
+        });
+        query.push(" ON CONFLICT DO NOTHING");
+        query.build().execute(&mut **tx).await?;
+    }
+    let items: Vec<(&Order, &orderhub_model::LineItem)> =
+        upserts.iter().flat_map(|(order, _)| order.items.iter().map(move |item| (*order, item))).collect();
+    for chunk in items.chunks(ORDERS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Db>::new(
+            "INSERT INTO order_items (order_id, line_id, sku, product_id, sku_id, title, quantity, unit_price, total) ",
+        );
+        query.push_values(chunk, |mut row, (order, item)| {
+            row.push_bind(order.id.as_str())
+                .push_bind(item.line_id.as_str())
+                .push_bind(item.sku.as_deref())
+                .push_bind(item.product_id.as_deref())
+                .push_bind(item.sku_id.as_deref())
+                .push_bind(item.title.as_deref())
+                .push_bind(i64::from(item.quantity))
+                .push_bind(item.unit_price.to_string())
+                .push_bind(item.total.to_string());
+        });
+        query.push(" ON CONFLICT (order_id, line_id) DO NOTHING");
+        query.build().execute(&mut **tx).await?;
+    }
+
+    for chunk in events.chunks(ORDERS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Db>::new("INSERT INTO order_events (order_id, kind, changes, recorded_ms) ");
+        query.push_values(chunk, |mut row, (order, kind, changes)| {
+            row.push_bind(order.id.as_str())
+                .push_bind(*kind)
+                .push_bind(serde_json::to_string(changes).expect("changes serialise"))
+                .push_bind(now);
+        });
+        query.build().execute(&mut **tx).await?;
+    }
+    Ok(stats)
+}
+
+mod feed;
+mod keys;
+mod leases;
+mod outbox;
+mod query;

@@ -1,0 +1,377 @@
+//! [`Store`]: the one type callers use, on SQLite or PostgreSQL.
+//!
+//! Each method runs the same SQL (`sql/`) on whichever database the URL named;
+//! the contract each method keeps is documented here, once.
+
+use crate::{
+    ApiKey, BadRecord, CursorUpdate, Enqueued, FeedEvent, NewOutboxJob, OrderFilter, OrderListPage, OrderQuery,
+    OutboxJob, RunTotals, StatusCount, StoreError, StoredEvent, SyncRun, WebhookState, WriteStats,
+};
+use crate::{error::redact_url, postgres, sqlite};
+use orderhub_model::Order;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// The order store.
+#[derive(Debug, Clone)]
+pub struct Store {
+    backend: Backend,
+    /// Woken after each commit that created or changed orders (long polls wait on it).
+    changes: Arc<Notify>,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Sqlite(sqlite::SqlStore),
+    Postgres(postgres::SqlStore),
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+impl DatabaseKind {
+    /// The database `url` names, or why it names none this build supports.
+    pub fn of(url: &str) -> Result<DatabaseKind, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(DatabaseKind::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseKind::Postgres)
+        } else {
+            Err(StoreError::Unsupported {
+                url: redact_url(url),
+                reason: "database.url must start with sqlite: (a file: \"sqlite://orderhub.db\") or postgres:// \
+                         (\"postgres://USER:PASSWORD@HOST:5432/DATABASE\")"
+                    .into(),
+            })
+        }
+    }
+}
+
+/// Runs `$body` with `$s` bound to whichever backend the store is on.
+macro_rules! on_backend {
+    ($self:ident, $s:ident => $body:expr) => {
+        match &$self.backend {
+            Backend::Sqlite($s) => $body,
+            Backend::Postgres($s) => $body,
+        }
+    };
+}
+
+impl Store {
+    /// Opens the database `url` names and brings its schema up to date:
+    /// `sqlite://PATH` (created if missing) or `sqlite::memory:`, or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (the database must exist).
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        Store::connect(url, true).await
+    }
+
+    /// Opens the database without touching its schema (`orderhub migrate`
+    /// applies it explicitly).
+    pub async fn open_unmigrated(url: &str) -> Result<Store, StoreError> {
+        Store::connect(url, false).await
+    }
+
+    async fn connect(url: &str, migrate: bool) -> Result<Store, StoreError> {
+        let backend = match DatabaseKind::of(url)? {
+            DatabaseKind::Sqlite => Backend::Sqlite(sqlite::open(url, migrate).await?),
+            DatabaseKind::Postgres => Backend::Postgres(postgres::open(url, migrate).await?),
+        };
+        Ok(Store { backend, changes: Arc::new(Notify::new()) })
+    }
+
+    /// Applies the migrations this build has and the database lacks; returns
+    /// the versions applied (empty when it was up to date).
+    pub async fn migrate(&self) -> Result<Vec<i64>, StoreError> {
+        on_backend!(self, s => s.migrate().await)
+    }
+
+    /// Which database the store is on.
+    pub fn kind(&self) -> DatabaseKind {
+        match self.backend {
+            Backend::Sqlite(_) => DatabaseKind::Sqlite,
+            Backend::Postgres(_) => DatabaseKind::Postgres,
+        }
+    }
+
+    /// Takes or renews the lease `name` for `holder` for `ttl_ms`
+    /// milliseconds: granted when nobody holds it, when `holder` already
+    /// does, or when the holder's lease lapsed (a worker that died). Returns
+    /// `None` when granted, else the live holder.
+    ///
+    /// A lease decides who works, it does not guard the data: a worker
+    /// paused past its lease may still write a page after another took over.
+    /// That stays correct, as every write is an idempotent upsert guarded by
+    /// the platform's update time, and an older cursor only re-reads.
+    pub async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> Result<Option<String>, StoreError> {
+        on_backend!(self, s => s.acquire_lease(name, holder, ttl_ms).await)
+    }
+
+    /// Gives up `holder`'s lease `name` (nothing when another holds it).
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        on_backend!(self, s => s.release_lease(name, holder).await)
+    }
+
+    /// Completes when orders may have changed in this process's store (a batch
+    /// with new or changed orders was committed). Writers in other processes
+    /// do not wake it: callers also poll.
+    /// The future is registered when created, so a commit between creating
+    /// it and awaiting it is not missed.
+    pub fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.changes.notified()
+    }
+
+    /// Writes a page of orders, the bad payloads that came with it and the cursor
+    /// that covers it, all in one transaction. The page's orders are read and
+    /// written with a handful of multi-row statements, not a few per order.
+    pub async fn write_batch(
+        &self,
+        shop: &str,
+        orders: &[Order],
+        bad: &[BadRecord],
+        cursor: Option<&CursorUpdate>,
+    ) -> Result<WriteStats, StoreError> {
+        let stats = on_backend!(self, s => s.write_batch(shop, orders, bad, cursor).await)?;
+        if stats.new + stats.changed > 0 {
+            self.changes.notify_waiters();
+        }
+        Ok(stats)
+    }
+
+    /// The stored orders among these hub ids, by id.
+    pub async fn orders_by_id(&self, ids: &[String]) -> Result<HashMap<String, Order>, StoreError> {
+        on_backend!(self, s => s.orders_by_id(ids).await)
+    }
+
+    /// Order numbers of every stored order of a shop.
+    pub async fn order_numbers(&self, shop: &str) -> Result<Vec<String>, StoreError> {
+        on_backend!(self, s => s.order_numbers(shop).await)
+    }
+
+    /// One order by hub id.
+    pub async fn order(&self, id: &str) -> Result<Option<Order>, StoreError> {
+        on_backend!(self, s => s.order(id).await)
+    }
+
+    /// Orders matching `filter`, newest first.
+    pub async fn orders(&self, filter: &OrderFilter) -> Result<Vec<Order>, StoreError> {
+        on_backend!(self, s => s.orders(filter).await)
+    }
+
+    /// Calls `each` for every order matching `filter` (its `limit` aside), in hub
+    /// id order, reading 500 at a time so that memory stays flat however many
+    /// orders there are.
+    pub async fn for_each_order<E: From<StoreError>>(
+        &self,
+        filter: &OrderFilter,
+        each: impl FnMut(Order) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        on_backend!(self, s => s.for_each_order(filter, each).await)
+    }
+
+    /// Order numbers of a shop's orders that can still change (not completed or
+    /// cancelled), for platforms whose orders are refreshed one by one.
+    pub async fn open_order_numbers(&self, shop: &str) -> Result<Vec<String>, StoreError> {
+        on_backend!(self, s => s.open_order_numbers(shop).await)
+    }
+
+    /// Number of orders stored.
+    pub async fn order_count(&self) -> Result<i64, StoreError> {
+        on_backend!(self, s => s.order_count().await)
+    }
+
+    /// Orders per shop and status.
+    pub async fn status_counts(&self) -> Result<Vec<StatusCount>, StoreError> {
+        on_backend!(self, s => s.status_counts().await)
+    }
+
+    /// An order's timeline, oldest first.
+    pub async fn events(&self, order_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        on_backend!(self, s => s.events(order_id).await)
+    }
+
+    /// Events in the whole store.
+    pub async fn event_count(&self) -> Result<i64, StoreError> {
+        on_backend!(self, s => s.event_count().await)
+    }
+
+    /// The committed cursor of one stream of one shop.
+    pub async fn cursor(&self, shop: &str, stream: &str) -> Result<Option<String>, StoreError> {
+        on_backend!(self, s => s.cursor(shop, stream).await)
+    }
+
+    /// Bad payloads recorded for a shop: (order number, error).
+    pub async fn bad_orders(&self, shop: &str) -> Result<Vec<(String, String)>, StoreError> {
+        on_backend!(self, s => s.bad_orders(shop).await)
+    }
+
+    /// Pauses a shop's scheduled syncs with the reason a person must act on.
+    pub async fn pause_shop(&self, shop: &str, reason: &str) -> Result<(), StoreError> {
+        on_backend!(self, s => s.pause_shop(shop, reason).await)
+    }
+
+    /// Clears a shop's pause.
+    pub async fn resume_shop(&self, shop: &str) -> Result<(), StoreError> {
+        on_backend!(self, s => s.resume_shop(shop).await)
+    }
+
+    /// Why and since when a shop is paused, if it is.
+    pub async fn paused(&self, shop: &str) -> Result<Option<(String, jiff::Timestamp)>, StoreError> {
+        on_backend!(self, s => s.paused(shop).await)
+    }
+
+    /// Records the start of a sync run; returns its id.
+    pub async fn start_run(&self, shop: &str) -> Result<i64, StoreError> {
+        on_backend!(self, s => s.start_run(shop).await)
+    }
+
+    /// Records how a sync run ended.
+    pub async fn finish_run(&self, run: &SyncRun) -> Result<(), StoreError> {
+        on_backend!(self, s => s.finish_run(run).await)
+    }
+
+    /// The latest runs, newest first, of one shop or of all.
+    pub async fn runs(&self, shop: Option<&str>, limit: i64) -> Result<Vec<SyncRun>, StoreError> {
+        on_backend!(self, s => s.runs(shop, limit).await)
+    }
+
+    /// Closes the connections (SQLite: flushing the write-ahead log).
+    pub async fn close(&self) {
+        on_backend!(self, s => s.close().await)
+    }
+
+    /// Up to `limit` events with a sequence number above `after`, oldest first.
+    ///
+    /// Events are numbered inside the writing transaction and writers commit
+    /// one at a time (`begin_write`), so sequence order is commit order: a
+    /// reader that has seen `seq` never later finds a smaller one appear.
+    pub async fn events_after(&self, after: i64, limit: i64) -> Result<Vec<FeedEvent>, StoreError> {
+        on_backend!(self, s => s.events_after(after, limit).await)
+    }
+
+    /// The newest event's sequence number, 0 when there is none.
+    pub async fn last_event_seq(&self) -> Result<i64, StoreError> {
+        on_backend!(self, s => s.last_event_seq().await)
+    }
+
+    /// Stores a new API key by its hash (the key itself is never stored).
+    pub async fn insert_api_key(
+        &self,
+        name: &str,
+        prefix: &str,
+        hash: &str,
+        scopes: &[String],
+    ) -> Result<ApiKey, StoreError> {
+        on_backend!(self, s => s.insert_api_key(name, prefix, hash, scopes).await)
+    }
+
+    /// The live (not revoked) key with this hash, noting that it was used.
+    pub async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>, StoreError> {
+        on_backend!(self, s => s.api_key_by_hash(hash).await)
+    }
+
+    /// Every key, revoked ones included, oldest first.
+    pub async fn api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
+        on_backend!(self, s => s.api_keys().await)
+    }
+
+    /// Revokes a key; false when there is no live key with that id.
+    pub async fn revoke_api_key(&self, id: i64) -> Result<bool, StoreError> {
+        on_backend!(self, s => s.revoke_api_key(id).await)
+    }
+
+    /// A webhook's delivery state; a webhook seen for the first time starts
+    /// after the newest event (it receives changes from now on).
+    pub async fn webhook_state(&self, name: &str) -> Result<WebhookState, StoreError> {
+        on_backend!(self, s => s.webhook_state(name).await)
+    }
+
+    /// Records that a webhook received every event up to `seq` (`count` of them).
+    pub async fn webhook_delivered(&self, name: &str, seq: i64, count: i64) -> Result<(), StoreError> {
+        on_backend!(self, s => s.webhook_delivered(name, seq, count).await)
+    }
+
+    /// Records a failed delivery attempt.
+    pub async fn webhook_failed(&self, name: &str, error: &str) -> Result<(), StoreError> {
+        on_backend!(self, s => s.webhook_failed(name, error).await)
+    }
+
+    /// Per shop: runs that ended OK and failed, API calls, the last good run.
+    pub async fn run_totals(&self) -> Result<Vec<RunTotals>, StoreError> {
+        on_backend!(self, s => s.run_totals().await)
+    }
+
+    /// Orders per shop.
+    pub async fn shop_order_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        on_backend!(self, s => s.shop_order_counts().await)
+    }
+
+    /// Orders per platform, shop and status.
+    pub async fn order_gauges(&self) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+        on_backend!(self, s => s.order_gauges().await)
+    }
+
+    /// Stores a write-back request, unless it repeats one: a request with an
+    /// idempotency key already used, or a shipment for an order that already
+    /// has one that has not failed. Either check and the insert happen in one
+    /// transaction, so two racing requests store one job.
+    pub async fn enqueue(&self, job: &NewOutboxJob) -> Result<Enqueued, StoreError> {
+        on_backend!(self, s => s.enqueue(job).await)
+    }
+
+    /// Takes the oldest due job for `lease` milliseconds: a pending job whose
+    /// retry time has come, or a running one whose worker's lease ran out (a
+    /// worker that died; the job comes back marked `interrupted`). A job waits
+    /// while an older job of the same order is unfinished, so one order's
+    /// requests reach the platform in the order they were made.
+    pub async fn claim_job(&self, lease_ms: i64) -> Result<Option<OutboxJob>, StoreError> {
+        on_backend!(self, s => s.claim_job(lease_ms).await)
+    }
+
+    /// Records a job's end: `done` or `failed`, with the platform's answer.
+    pub async fn finish_job(
+        &self,
+        id: i64,
+        state: &str,
+        outcome: Option<&serde_json::Value>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        on_backend!(self, s => s.finish_job(id, state, outcome, error).await)
+    }
+
+    /// Puts a job back to be tried again after `delay_ms`, with why it failed.
+    pub async fn retry_job(&self, id: i64, delay_ms: i64, error: &str) -> Result<(), StoreError> {
+        on_backend!(self, s => s.retry_job(id, delay_ms, error).await)
+    }
+
+    /// One job by id.
+    pub async fn job(&self, id: i64) -> Result<Option<OutboxJob>, StoreError> {
+        on_backend!(self, s => s.job(id).await)
+    }
+
+    /// An order's write-back jobs, oldest first.
+    pub async fn jobs_of_order(&self, order_id: &str) -> Result<Vec<OutboxJob>, StoreError> {
+        on_backend!(self, s => s.jobs_of_order(order_id).await)
+    }
+
+    /// Jobs per state (pending, running, done, failed).
+    pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        on_backend!(self, s => s.outbox_counts().await)
+    }
+
+    /// One page of the orders matching `query`, in its sort order, starting
+    /// right after `query.after`.
+    pub async fn list_orders(&self, query: &OrderQuery) -> Result<OrderListPage, StoreError> {
+        on_backend!(self, s => s.list_orders(query).await)
+    }
+
+    /// Orders created per UTC day and platform since `since`: (day as
+    /// `YYYY-MM-DD`, platform, count), oldest day first.
+    pub async fn orders_per_day(&self, since: jiff::Timestamp) -> Result<Vec<(String, String, i64)>, StoreError> {
+        on_backend!(self, s => s.orders_per_day(since).await)
+    }
+}

@@ -1,0 +1,604 @@
+//! The store's contract: every test runs unchanged on a fresh SQLite file and
+//! on a fresh PostgreSQL database (see [`crate::testing`]).
+
+use super::*;
+use crate::testing::TestDatabase;
+use jiff::Timestamp;
+use orderhub_model::Order;
+use orderhub_model::{
+    Address, Customer, Decimal, FulfillmentStatus, LineItem, OrderStatus, PaymentStatus, Platform, PlatformStatus,
+    RefundStatus, Shipment, hub_id,
+};
+use serde_json::json;
+
+/// Runs each named test on both databases: `sqlite::NAME` and `postgres::NAME`.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(&crate::testing::TestDatabase::sqlite()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(db) = crate::testing::TestDatabase::postgres(stringify!($name)).await {
+                        super::$name(&db).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    an_order_round_trips_exactly_with_its_raw_payload,
+    events_are_written_for_new_and_changed_orders_only,
+    a_payload_change_the_mapping_does_not_read_is_kept_without_an_event,
+    an_order_twice_in_one_batch_is_stored_once_at_its_newest,
+    an_older_version_never_replaces_a_newer_one,
+    cursor_and_bad_orders_commit_with_the_batch,
+    reopening_keeps_everything_and_export_pages_past_500,
+    runs_are_recorded,
+    concurrent_batches_from_several_shops_all_commit,
+    a_shop_is_paused_with_its_reason_and_resumed,
+    lookups_by_id_number_and_state,
+    counts_and_gauges,
+    the_feed_is_in_commit_order_across_concurrent_writers,
+    api_keys_are_stored_by_hash_and_revoked,
+    webhook_state_starts_at_the_newest_event,
+    the_outbox_refuses_repeats_and_hands_each_job_out_once,
+    listings_filter_search_and_page_by_keyset,
+    orders_per_day_are_utc_days,
+    migrating_twice_applies_nothing_the_second_time,
+    a_lease_has_one_holder_until_it_lapses,
+);
+
+fn order(number: &str, updated: i64) -> Order {
+    Order {
+        id: hub_id(Platform::Shoptima, "belment", number),
+        platform: Platform::Shoptima,
+        shop: "belment".into(),
+        order_number: number.into(),
+        platform_order_id: None,
+        status: OrderStatus::AwaitingShipment,
+        payment_status: PaymentStatus::Paid,
+        fulfillment_status: FulfillmentStatus::Unfulfilled,
+        refund_status: RefundStatus::None,
+        platform_status: PlatformStatus { code: "1".into(), label: "成功支付".into() },
+        currency: Some("USD".into()),
+        subtotal: "16.55".parse().unwrap(),
+        shipping: "5.99".parse().unwrap(),
+        discount: Decimal::ZERO,
+        total: "22.54".parse().unwrap(),
+        paid: "22.54".parse().unwrap(),
+        created_at: Some(Timestamp::from_second(1_590_081_530).unwrap()),
+        updated_at: Some(Timestamp::from_second(updated).unwrap()),
+        paid_at: None,
+        shipped_at: None,
+        cancelled_at: None,
+        completed_at: None,
+        customer: Customer { name: Some("kai jiang".into()), ..Customer::default() },
+        shipping_address: Address { country_code: Some("HK".into()), ..Address::default() },
+        items: vec![LineItem {
+            line_id: "1".into(),
+            sku: Some("10000007559556972".into()),
+            product_id: None,
+            sku_id: Some("12345678901234567890".into()),
+            title: Some("Mask".into()),
+            variant: None,
+            quantity: 2,
+            unit_price: "8.275".parse().unwrap(),
+            total: "16.55".parse().unwrap(),
+            image_url: None,
+        }],
+        shipments: vec![],
+        raw: serde_json::from_str(r#"{"order_num": "X", "price": 6.00, "big": 123456789012345678901234567890}"#)
+            .unwrap(),
+    }
+}
+
+async fn an_order_round_trips_exactly_with_its_raw_payload(db: &TestDatabase) {
+    let store = db.open().await;
+    let original = order("A-1", 100);
+    store.write_batch("belment", std::slice::from_ref(&original), &[], None).await.unwrap();
+    let back = store.order(&original.id).await.unwrap().unwrap();
+    assert_eq!(back, original);
+    assert_eq!(back.raw.to_string(), r#"{"order_num":"X","price":6.00,"big":123456789012345678901234567890}"#);
+    assert_eq!(back.items[0].unit_price.to_string(), "8.275");
+}
+
+async fn events_are_written_for_new_and_changed_orders_only(db: &TestDatabase) {
+    let store = db.open().await;
+    let first = order("A-1", 100);
+    let stats = store.write_batch("belment", &[first.clone(), order("A-2", 100)], &[], None).await.unwrap();
+    assert_eq!((stats.new, stats.changed, stats.unchanged), (2, 0, 0));
+    assert_eq!(store.event_count().await.unwrap(), 2);
+
+    let stats = store.write_batch("belment", std::slice::from_ref(&first), &[], None).await.unwrap();
+    assert_eq!((stats.new, stats.changed, stats.unchanged), (0, 0, 1));
+    assert_eq!(store.event_count().await.unwrap(), 2, "an unchanged order writes no event");
+
+    let mut shipped = order("A-1", 200);
+    shipped.status = OrderStatus::Shipped;
+    shipped.shipments.push(Shipment {
+        tracking_number: "SF1".into(),
+        carrier_code: Some("SF".into()),
+        carrier_name: None,
+        shipped_at: None,
+    });
+    let stats = store.write_batch("belment", std::slice::from_ref(&shipped), &[], None).await.unwrap();
+    assert_eq!(stats.changed, 1);
+    let events = store.events(&first.id).await.unwrap();
+    assert_eq!(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["created", "changed"]);
+    let fields: Vec<_> = events[1].changes.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(fields, ["status", "updated_at", "shipments"]);
+    assert_eq!(events[1].changes[0].to, json!("shipped"));
+    assert!(events[0].seq < events[1].seq);
+}
+
+async fn a_payload_change_the_mapping_does_not_read_is_kept_without_an_event(db: &TestDatabase) {
+    let store = db.open().await;
+    let first = order("A-1", 100);
+    store.write_batch("belment", std::slice::from_ref(&first), &[], None).await.unwrap();
+    let mut same = first.clone();
+    same.raw["remind_payment"] = json!(1);
+    let stats = store.write_batch("belment", std::slice::from_ref(&same), &[], None).await.unwrap();
+    assert_eq!((stats.changed, stats.unchanged), (0, 1));
+    assert_eq!(store.event_count().await.unwrap(), 1);
+    assert_eq!(store.order(&first.id).await.unwrap().unwrap().raw["remind_payment"], json!(1));
+}
+
+async fn an_order_twice_in_one_batch_is_stored_once_at_its_newest(db: &TestDatabase) {
+    let store = db.open().await;
+    let mut newer = order("A-1", 200);
+    newer.status = OrderStatus::Shipped;
+    let stats = store.write_batch("belment", &[newer.clone(), order("A-1", 100)], &[], None).await.unwrap();
+    assert_eq!(stats.new, 1);
+    assert_eq!(store.order_count().await.unwrap(), 1);
+    assert_eq!(store.event_count().await.unwrap(), 1);
+    assert_eq!(store.order(&newer.id).await.unwrap().unwrap().status, OrderStatus::Shipped);
+}
+
+async fn an_older_version_never_replaces_a_newer_one(db: &TestDatabase) {
+    let store = db.open().await;
+    let mut newer = order("A-1", 200);
+    newer.status = OrderStatus::Shipped;
+    store.write_batch("belment", &[newer.clone()], &[], None).await.unwrap();
+    let stats = store.write_batch("belment", &[order("A-1", 100)], &[], None).await.unwrap();
+    assert_eq!(stats.stale, 1);
+    assert_eq!(store.order(&newer.id).await.unwrap().unwrap().status, OrderStatus::Shipped);
+    assert_eq!(store.event_count().await.unwrap(), 1);
+}
+
+async fn cursor_and_bad_orders_commit_with_the_batch(db: &TestDatabase) {
+    let store = db.open().await;
+    assert_eq!(store.cursor("belment", "s").await.unwrap(), None);
+    let bad = BadRecord { order_number: Some("B-1".into()), error: "no order_num".into(), raw: json!({"x": 1}) };
+    let cursor = CursorUpdate { stream: "s".into(), cursor: "1700000000".into() };
+    let stats = store.write_batch("belment", &[order("A-1", 1)], &[bad], Some(&cursor)).await.unwrap();
+    assert_eq!(stats.bad, 1);
+    assert_eq!(store.cursor("belment", "s").await.unwrap().as_deref(), Some("1700000000"));
+    assert_eq!(store.bad_orders("belment").await.unwrap(), vec![("B-1".to_string(), "no order_num".to_string())]);
+}
+
+async fn reopening_keeps_everything_and_export_pages_past_500(db: &TestDatabase) {
+    let store = db.open().await;
+    let orders: Vec<Order> = (0..1234).map(|i| order(&format!("N-{i:05}"), 1)).collect();
+    store.write_batch("belment", &orders, &[], None).await.unwrap();
+    store.close().await;
+
+    let store = db.open().await;
+    let mut seen = Vec::new();
+    let count = store
+        .for_each_order(&OrderFilter::default(), |o| {
+            seen.push(o.order_number);
+            Ok::<_, StoreError>(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(count, 1234);
+    let mut expected: Vec<String> = orders.iter().map(|o| o.order_number.clone()).collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+    let filter = OrderFilter { status: Some("shipped".into()), ..OrderFilter::default() };
+    assert!(store.orders(&filter).await.unwrap().is_empty());
+    let filter = OrderFilter { limit: Some(3), ..OrderFilter::default() };
+    assert_eq!(store.orders(&filter).await.unwrap().len(), 3);
+}
+
+async fn runs_are_recorded(db: &TestDatabase) {
+    let store = db.open().await;
+    let id = store.start_run("belment").await.unwrap();
+    let run = SyncRun {
+        id,
+        shop: "belment".into(),
+        outcome: "ok".into(),
+        pages: 3,
+        api_calls: 4,
+        orders: WriteStats { new: 5, ..WriteStats::default() },
+        ..SyncRun::default()
+    };
+    store.finish_run(&run).await.unwrap();
+    let runs = store.runs(Some("belment"), 10).await.unwrap();
+    assert_eq!((runs[0].outcome.as_str(), runs[0].pages, runs[0].orders.new), ("ok", 3, 5));
+    assert!(runs[0].ended_at.is_some());
+}
+
+#[tokio::test]
+async fn an_unknown_database_url_is_refused_with_what_to_do() {
+    let err = Store::open("mysql://u:pw@localhost/db").await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("sqlite://orderhub.db") && text.contains("postgres://") && !text.contains("pw"), "{text}");
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_names_the_url_without_its_password() {
+    // Port 1: nothing listens there, the connection is refused at once.
+    let err = Store::open("postgres://u:secret-pw@127.0.0.1:1/db").await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("postgres://u:***@127.0.0.1:1/db") && !text.contains("secret-pw"), "{text}");
+}
+
+async fn concurrent_batches_from_several_shops_all_commit(db: &TestDatabase) {
+    let store = db.open().await;
+    let mut tasks = Vec::new();
+    for writer in 0..4 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for batch in 0..10 {
+                let orders: Vec<Order> = (0..50).map(|i| order(&format!("W{writer}-{batch}-{i}"), 1)).collect();
+                // Each batch reads (existing rows) before it writes: the pattern that
+                // deadlocks deferred transactions.
+                store.write_batch("belment", &orders, &[], None).await.unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(store.order_count().await.unwrap(), 4 * 10 * 50);
+}
+
+async fn a_shop_is_paused_with_its_reason_and_resumed(db: &TestDatabase) {
+    let store = db.open().await;
+    assert_eq!(store.paused("belment").await.unwrap(), None);
+    store.pause_shop("belment", "quota spent").await.unwrap();
+    store.pause_shop("belment", "quota spent again").await.unwrap();
+    assert_eq!(store.paused("belment").await.unwrap().unwrap().0, "quota spent again");
+    store.resume_shop("belment").await.unwrap();
+    assert_eq!(store.paused("belment").await.unwrap(), None);
+}
+
+/// An order of another shop and platform, created at `created` (unix seconds).
+fn other_order(platform: Platform, shop: &str, number: &str, created: i64) -> Order {
+    let mut o = order(number, created + 10);
+    o.id = hub_id(platform, shop, number);
+    o.platform = platform;
+    o.shop = shop.into();
+    o.created_at = Some(Timestamp::from_second(created).unwrap());
+    o
+}
+
+async fn lookups_by_id_number_and_state(db: &TestDatabase) {
+    let store = db.open().await;
+    let mut done = order("A-2", 1);
+    done.status = OrderStatus::Completed;
+    let mut cancelled = order("A-3", 1);
+    cancelled.status = OrderStatus::Cancelled;
+    store.write_batch("belment", &[order("A-1", 1), done, cancelled], &[], None).await.unwrap();
+    let ids = vec![order("A-1", 1).id, order("A-2", 1).id, "shoptima:belment:none".to_string()];
+    let found = store.orders_by_id(&ids).await.unwrap();
+    assert_eq!(found.len(), 2);
+    assert_eq!(found[&ids[1]].status, OrderStatus::Completed);
+    assert_eq!(store.order_numbers("belment").await.unwrap(), ["A-1", "A-2", "A-3"]);
+    assert_eq!(store.open_order_numbers("belment").await.unwrap(), ["A-1"]);
+    assert!(store.order("shoptima:belment:none").await.unwrap().is_none());
+    let filter = OrderFilter { order_number: Some("A-3".into()), ..OrderFilter::default() };
+    assert_eq!(store.orders(&filter).await.unwrap()[0].status, OrderStatus::Cancelled);
+}
+
+async fn counts_and_gauges(db: &TestDatabase) {
+    let store = db.open().await;
+    let mut shipped = other_order(Platform::Wshoto, "fengxi", "W-1", 1_700_000_000);
+    shipped.status = OrderStatus::Shipped;
+    let batch = [order("A-1", 1), order("A-2", 1), shipped];
+    store.write_batch("belment", &batch, &[], None).await.unwrap();
+    let counts: Vec<_> =
+        store.status_counts().await.unwrap().into_iter().map(|c| (c.shop, c.status, c.count)).collect();
+    assert_eq!(
+        counts,
+        [("belment".into(), "awaiting_shipment".into(), 2), ("fengxi".into(), "shipped".into(), 1)]
+            as [(String, String, i64); 2]
+    );
+    let mut shops = store.shop_order_counts().await.unwrap();
+    shops.sort();
+    assert_eq!(shops, [("belment".to_string(), 2), ("fengxi".to_string(), 1)]);
+    let gauges = store.order_gauges().await.unwrap();
+    assert_eq!(gauges[1], ("wshoto".to_string(), "fengxi".to_string(), "shipped".to_string(), 1));
+
+    for (outcome, calls) in [("ok", 3), ("failed", 4), ("ok", 5)] {
+        let id = store.start_run("belment").await.unwrap();
+        let run =
+            SyncRun { id, shop: "belment".into(), outcome: outcome.into(), api_calls: calls, ..SyncRun::default() };
+        store.finish_run(&run).await.unwrap();
+    }
+    let totals = store.run_totals().await.unwrap();
+    assert_eq!(totals.len(), 1);
+    assert_eq!((totals[0].runs_ok, totals[0].runs_failed, totals[0].api_calls), (2, 1, 12));
+    assert!(totals[0].last_ok_at.is_some());
+    assert_eq!(store.runs(None, 2).await.unwrap().len(), 2);
+}
+
+async fn the_feed_is_in_commit_order_across_concurrent_writers(db: &TestDatabase) {
+    let store = db.open().await;
+    assert_eq!(store.last_event_seq().await.unwrap(), 0);
+    let mut tasks = Vec::new();
+    for writer in 0..4 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for batch in 0..5 {
+                let orders: Vec<Order> = (0..20).map(|i| order(&format!("F{writer}-{batch}-{i}"), 1)).collect();
+                store.write_batch("belment", &orders, &[], None).await.unwrap();
+            }
+        }));
+    }
+    // A reader following the feed while they write sees every event once, in order.
+    let mut seen: Vec<i64> = Vec::new();
+    let mut after = 0;
+    while seen.len() < 400 {
+        let page = store.events_after(after, 50).await.unwrap();
+        for event in &page {
+            assert!(event.seq > after, "seq {} after {after}", event.seq);
+            assert_eq!(
+                (event.kind.as_str(), event.shop.as_str(), event.platform.as_str()),
+                ("created", "belment", "shoptima")
+            );
+            after = event.seq;
+            seen.push(event.seq);
+        }
+        if page.is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(seen.len(), 400);
+    assert_eq!(store.last_event_seq().await.unwrap(), after);
+    assert!(store.events_after(after, 50).await.unwrap().is_empty());
+}
+
+async fn api_keys_are_stored_by_hash_and_revoked(db: &TestDatabase) {
+    let store = db.open().await;
+    let scopes = vec!["read".to_string(), "pii".to_string()];
+    let key = store.insert_api_key("ops", "oh_ab12", "hash-1", &scopes).await.unwrap();
+    assert_eq!((key.name.as_str(), key.prefix.as_str(), key.scopes.clone()), ("ops", "oh_ab12", scopes));
+    assert!(key.last_used_at.is_none() && key.revoked_at.is_none());
+    let found = store.api_key_by_hash("hash-1").await.unwrap().unwrap();
+    assert_eq!(found.id, key.id);
+    assert!(store.api_key_by_hash("hash-2").await.unwrap().is_none());
+    assert!(store.api_keys().await.unwrap()[0].last_used_at.is_some(), "use is noted");
+    assert!(store.revoke_api_key(key.id).await.unwrap());
+    assert!(!store.revoke_api_key(key.id).await.unwrap(), "revoked once");
+    assert!(store.api_key_by_hash("hash-1").await.unwrap().is_none());
+    assert!(store.api_keys().await.unwrap()[0].revoked_at.is_some());
+}
+
+async fn webhook_state_starts_at_the_newest_event(db: &TestDatabase) {
+    let store = db.open().await;
+    store.write_batch("belment", &[order("A-1", 1), order("A-2", 1)], &[], None).await.unwrap();
+    let state = store.webhook_state("erp").await.unwrap();
+    assert_eq!(
+        (state.delivered_seq, state.attempts, state.delivered_total),
+        (store.last_event_seq().await.unwrap(), 0, 0)
+    );
+    store.webhook_failed("erp", "connection refused").await.unwrap();
+    store.webhook_failed("erp", "connection refused").await.unwrap();
+    let state = store.webhook_state("erp").await.unwrap();
+    assert_eq!((state.attempts, state.last_error.as_deref()), (2, Some("connection refused")));
+    store.webhook_delivered("erp", state.delivered_seq + 7, 7).await.unwrap();
+    let after = store.webhook_state("erp").await.unwrap();
+    assert_eq!(
+        (after.delivered_seq, after.attempts, after.last_error, after.delivered_total),
+        (state.delivered_seq + 7, 0, None, 7)
+    );
+}
+
+async fn the_outbox_refuses_repeats_and_hands_each_job_out_once(db: &TestDatabase) {
+    let store = db.open().await;
+    let ship = |order_id: &str, key: Option<&str>| NewOutboxJob {
+        kind: OutboxKind::Ship,
+        order_id: order_id.into(),
+        shop: "belment".into(),
+        request: json!({"tracking_number": "SF1", "carrier_code": "SF"}),
+        idempotency_key: key.map(str::to_string),
+    };
+    let Enqueued::New(first) = store.enqueue(&ship("o1", Some("k1"))).await.unwrap() else { panic!("new") };
+    assert_eq!((first.state.as_str(), first.attempts), ("pending", 0));
+    assert!(matches!(store.enqueue(&ship("o9", Some("k1"))).await.unwrap(), Enqueued::Repeat(j) if j.id == first.id));
+    assert!(matches!(store.enqueue(&ship("o1", None)).await.unwrap(), Enqueued::AlreadyShipped(j) if j.id == first.id));
+    let status = NewOutboxJob { kind: OutboxKind::Status, request: json!({"status": "cancelled"}), ..ship("o1", None) };
+    let Enqueued::New(second) = store.enqueue(&status).await.unwrap() else { panic!("new") };
+    let Enqueued::New(other) = store.enqueue(&ship("o2", None)).await.unwrap() else { panic!("new") };
+
+    // Eight workers claim at once: every due job is handed out exactly once, and
+    // o1's second job waits for its first.
+    let claims = futures_claims(&store, 8).await;
+    let mut ids: Vec<i64> = claims.iter().map(|j| j.id).collect();
+    ids.sort();
+    assert_eq!(ids, [first.id, other.id]);
+    store.finish_job(first.id, "done", Some(&json!({"ok": true})), None).await.unwrap();
+    store.retry_job(other.id, 60_000, "platform busy").await.unwrap();
+    let claims = futures_claims(&store, 8).await;
+    assert_eq!(claims.iter().map(|j| j.id).collect::<Vec<_>>(), [second.id]);
+    assert_eq!(claims[0].attempts, 1);
+
+    let done = store.job(first.id).await.unwrap().unwrap();
+    assert_eq!((done.state.as_str(), done.outcome.clone()), ("done", Some(json!({"ok": true}))));
+    let retried = store.job(other.id).await.unwrap().unwrap();
+    assert_eq!((retried.state.as_str(), retried.error.as_deref()), ("pending", Some("platform busy")));
+    assert!(retried.next_attempt_at > Timestamp::now());
+    assert_eq!(
+        store.jobs_of_order("o1").await.unwrap().iter().map(|j| j.id).collect::<Vec<_>>(),
+        [first.id, second.id]
+    );
+    let mut counts = store.outbox_counts().await.unwrap();
+    counts.sort();
+    assert_eq!(counts, [("done".to_string(), 1), ("pending".to_string(), 1), ("running".to_string(), 1)]);
+
+    // A job whose worker's lease ran out comes back, marked interrupted.
+    let Enqueued::New(third) = store.enqueue(&ship("o3", None)).await.unwrap() else { panic!("new") };
+    let taken = store.claim_job(1).await.unwrap().unwrap();
+    assert_eq!((taken.id, taken.interrupted), (third.id, false));
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let again = store.claim_job(60_000).await.unwrap().unwrap();
+    assert_eq!((again.id, again.attempts, again.interrupted), (third.id, 2, true));
+    assert!(store.claim_job(60_000).await.unwrap().is_none());
+}
+
+/// `workers` claims made at the same time; the jobs they got.
+async fn futures_claims(store: &Store, workers: usize) -> Vec<OutboxJob> {
+    let tasks: Vec<_> = (0..workers)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.claim_job(60_000).await.unwrap() })
+        })
+        .collect();
+    let mut claimed = Vec::new();
+    for task in tasks {
+        claimed.extend(task.await.unwrap());
+    }
+    claimed
+}
+
+async fn listings_filter_search_and_page_by_keyset(db: &TestDatabase) {
+    let store = db.open().await;
+    let mut orders: Vec<Order> =
+        (0..30).map(|i| other_order(Platform::Shoptima, "belment", &format!("P-{i:03}"), 1_700_000_000 + i)).collect();
+    orders[7].customer.phone = Some("13800138000".into());
+    orders[8].customer.name = Some("Zoë Ärger".into());
+    orders[9].items[0].sku = Some("SKU-RED".into());
+    orders[10].status = OrderStatus::Shipped;
+    orders[11].shipments.push(Shipment {
+        tracking_number: "SF1234567".into(),
+        carrier_code: None,
+        carrier_name: None,
+        shipped_at: None,
+    });
+    orders.push(other_order(Platform::Wshoto, "fengxi", "W-1", 1_700_000_100));
+    store.write_batch("belment", &orders, &[], None).await.unwrap();
+
+    // Newest first, three pages of 12, 12 and 7, each order once.
+    let mut query = OrderQuery { limit: 12, ..OrderQuery::default() };
+    let mut seen = Vec::new();
+    loop {
+        let page = store.list_orders(&query).await.unwrap();
+        seen.extend(page.orders.iter().map(|o| o.order_number.clone()));
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => break,
+        }
+    }
+    let mut expected: Vec<String> = orders.iter().map(|o| o.order_number.clone()).collect();
+    expected.sort_by_key(|n| std::cmp::Reverse(orders.iter().find(|o| &o.order_number == n).unwrap().created_at));
+    assert_eq!(seen, expected);
+
+    let list = |query: OrderQuery| {
+        let store = store.clone();
+        async move {
+            let query = OrderQuery { limit: if query.limit == 0 { 100 } else { query.limit }, ..query };
+            store.list_orders(&query).await.unwrap().orders.into_iter().map(|o| o.order_number).collect::<Vec<_>>()
+        }
+    };
+    let q = |text: &str| OrderQuery { q: Some(text.into()), ..OrderQuery::default() };
+    assert_eq!(list(q("138001")).await, ["P-007"], "a phone prefix");
+    assert_eq!(list(q("zoË")).await, ["P-008"], "any case, non-ASCII");
+    assert_eq!(list(q("sf1234")).await, ["P-011"], "a tracking number");
+    assert_eq!(list(q("p-02")).await.len(), 10, "order numbers P-020..P-029");
+    assert!(list(q("nobody")).await.is_empty());
+    assert_eq!(list(OrderQuery { sku: Some("SKU-RED".into()), ..OrderQuery::default() }).await, ["P-009"]);
+    assert_eq!(list(OrderQuery { status: Some("shipped".into()), ..OrderQuery::default() }).await, ["P-010"]);
+    assert_eq!(list(OrderQuery { platform: Some("wshoto".into()), ..OrderQuery::default() }).await, ["W-1"]);
+    let from = Timestamp::from_second(1_700_000_003).unwrap();
+    let to = Timestamp::from_second(1_700_000_005).unwrap();
+    let range = OrderQuery {
+        created_from: Some(from),
+        created_to: Some(to),
+        sort: OrderSort::CreatedAsc,
+        ..OrderQuery::default()
+    };
+    assert_eq!(list(range).await, ["P-003", "P-004"], "from inclusive, to exclusive");
+    let updated = OrderQuery { sort: OrderSort::UpdatedAsc, limit: 2, ..OrderQuery::default() };
+    assert_eq!(list(updated).await, ["P-000", "P-001"]);
+}
+
+async fn orders_per_day_are_utc_days(db: &TestDatabase) {
+    let store = db.open().await;
+    // 2023-11-14 23:59:59 UTC and 2023-11-15 00:00:00 UTC: two days, wherever the server is.
+    let batch = [
+        other_order(Platform::Shoptima, "belment", "D-1", 1_700_006_399),
+        other_order(Platform::Shoptima, "belment", "D-2", 1_700_006_400),
+        other_order(Platform::Wshoto, "fengxi", "D-3", 1_700_006_401),
+    ];
+    store.write_batch("belment", &batch, &[], None).await.unwrap();
+    let days = store.orders_per_day(Timestamp::from_second(1_700_000_000).unwrap()).await.unwrap();
+    assert_eq!(
+        days,
+        [
+            ("2023-11-14".to_string(), "shoptima".to_string(), 1),
+            ("2023-11-15".to_string(), "shoptima".to_string(), 1),
+            ("2023-11-15".to_string(), "wshoto".to_string(), 1),
+        ]
+    );
+}
+
+async fn migrating_twice_applies_nothing_the_second_time(db: &TestDatabase) {
+    let store = Store::open_unmigrated(&db.url).await.unwrap();
+    let applied = store.migrate().await.unwrap();
+    assert!(!applied.is_empty() && applied.windows(2).all(|w| w[0] < w[1]), "{applied:?}");
+    assert_eq!(store.migrate().await.unwrap(), Vec::<i64>::new());
+    assert_eq!(store.order_count().await.unwrap(), 0);
+    assert_eq!(store.kind(), db.kind);
+}
+
+async fn a_lease_has_one_holder_until_it_lapses(db: &TestDatabase) {
+    let store = db.open().await;
+    // Eight workers ask at once: exactly one gets it, the others learn who has it.
+    let tasks: Vec<_> = (0..8)
+        .map(|worker| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                (worker, store.acquire_lease("shop:belment", &format!("w{worker}"), 60_000).await.unwrap())
+            })
+        })
+        .collect();
+    let mut granted = Vec::new();
+    let mut refused = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            (worker, None) => granted.push(format!("w{worker}")),
+            (_, Some(holder)) => refused.push(holder),
+        }
+    }
+    assert_eq!(granted.len(), 1, "{granted:?}");
+    let holder = granted[0].clone();
+    assert!(refused.len() == 7 && refused.iter().all(|h| *h == holder), "{refused:?}");
+
+    assert_eq!(store.acquire_lease("shop:belment", &holder, 60_000).await.unwrap(), None, "renewed");
+    assert_eq!(store.acquire_lease("shop:fengxi", "other", 60_000).await.unwrap(), None, "leases are per name");
+    store.release_lease("shop:belment", "other").await.unwrap();
+    assert_eq!(store.acquire_lease("shop:belment", "other", 60_000).await.unwrap(), Some(holder.clone()));
+    store.release_lease("shop:belment", &holder).await.unwrap();
+    assert_eq!(store.acquire_lease("shop:belment", "other", 1).await.unwrap(), None, "free once released");
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert_eq!(
+        store.acquire_lease("shop:belment", &holder, 60_000).await.unwrap(),
+        None,
+        "a lapsed lease is taken over"
+    );
+}
