@@ -58,6 +58,8 @@ enum Command {
     Runs(commands::runs::RunsArgs),
     /// Bring the store's schema up to date (every command also does, first).
     Migrate(commands::migrate::MigrateArgs),
+    /// Copy the whole store into an empty database (SQLite to PostgreSQL, say).
+    Copy(commands::copy::CopyArgs),
     /// Serve the HTTP API and sync every shop on its schedule.
     Serve(commands::serve::ServeArgs),
     /// Reconcile the store against the platform: report missing or stale orders.
@@ -93,6 +95,7 @@ fn main() -> ExitCode {
             Command::Keys(args) => commands::keys::run(&context, args).await,
             Command::Runs(args) => commands::runs::run(&context, args).await,
             Command::Migrate(args) => commands::migrate::run(&context, args).await,
+            Command::Copy(args) => commands::copy::run(&context, args).await,
             Command::Serve(args) => commands::serve::run(&context, args).await,
             Command::Verify(args) => commands::verify::run(&context, args).await,
             Command::Bench(args) => commands::bench::run(&context, args).await,

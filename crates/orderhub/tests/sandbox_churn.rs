@@ -6,38 +6,9 @@
 
 mod common;
 
-use common::{assert_success, run_orderhub, stderr, stdout};
+use common::{assert_success, run_orderhub, spawn_sandbox, stderr, stdout};
 use serde_json::Value;
 use std::time::Duration;
-
-/// Runs `orderhub sandbox ARGS --write-config sandbox.toml` in `dir` until
-/// dropped, its shops storing into `database` (default: a SQLite file in
-/// `dir`); returns it and the configuration it wrote.
-async fn spawn_sandbox(
-    dir: &std::path::Path,
-    args: &[&str],
-    database: Option<&str>,
-) -> (tokio::process::Child, toml::Table) {
-    let config = dir.join("sandbox.toml");
-    let database = database.map_or_else(|| format!("sqlite://{}", dir.join("s.db").display()), str::to_string);
-    let sandbox = tokio::process::Command::new(env!("CARGO_BIN_EXE_orderhub"))
-        .arg("sandbox")
-        .args(args)
-        .args(["--database", &database, "--write-config"])
-        .arg(&config)
-        .stdout(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    for _ in 0..600 {
-        if config.exists() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let text = std::fs::read_to_string(&config).unwrap();
-    (sandbox, toml::from_str(&text).unwrap())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_churn_one_sync_brings_every_platform_up_to_date() {

@@ -15,6 +15,9 @@ pub enum StoreError {
     /// A query failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// A copy between stores could not be done as asked (`orderhub copy`).
+    #[error("copy: {0}")]
+    Copy(String),
     /// A stored row could not be read back (written by an incompatible version?).
     #[error("stored order {id} cannot be read: {detail}")]
     Corrupt { id: String, detail: String },

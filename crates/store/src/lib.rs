@@ -20,6 +20,7 @@
 // `sql/` is compiled twice on purpose, once per database (see `sql/mod.rs`).
 #![allow(clippy::duplicate_mod)]
 
+mod copy;
 mod error;
 mod postgres;
 mod sqlite;
@@ -29,6 +30,7 @@ pub mod testing;
 #[cfg(test)]
 mod tests;
 
+pub use copy::CopyReport;
 pub use error::{StoreError, redact_url};
 pub use store::{DatabaseKind, Store};
 

@@ -68,6 +68,16 @@ pub(crate) async fn begin_write(pool: &Pool<Db>) -> Result<Transaction<'static, 
     Ok(tx)
 }
 
+/// After rows were copied in with their own ids: the identity column's
+/// sequence continues after the largest, so that new rows do not collide.
+pub(crate) async fn after_copy(pool: &Pool<Db>, table: &str, column: &str) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "SELECT setval(pg_get_serial_sequence('{table}', '{column}'), COALESCE(MAX({column}), 0) + 1, false) FROM {table}"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
+    Ok(())
+}
+
 /// SQL for the UTC day (`YYYY-MM-DD`) of a unix-milliseconds column.
 pub(crate) fn day_of_ms(column: &str) -> String {
     format!("to_char(to_timestamp({column} / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')")

@@ -66,6 +66,12 @@ pub(crate) async fn begin_write(pool: &Pool<Db>) -> Result<Transaction<'static, 
     pool.begin_with("BEGIN IMMEDIATE").await
 }
 
+/// After rows were copied in with their own ids: nothing to do, SQLite's
+/// AUTOINCREMENT continues after the largest id in the table.
+pub(crate) async fn after_copy(_pool: &Pool<Db>, _table: &str, _column: &str) -> Result<(), sqlx::Error> {
+    Ok(())
+}
+
 /// SQL for the UTC day (`YYYY-MM-DD`) of a unix-milliseconds column.
 pub(crate) fn day_of_ms(column: &str) -> String {
     format!("date({column} / 1000, 'unixepoch')")

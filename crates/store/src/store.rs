@@ -4,8 +4,8 @@
 //! the contract each method keeps is documented here, once.
 
 use crate::{
-    ApiKey, BadRecord, CursorUpdate, Enqueued, FeedEvent, NewOutboxJob, OrderFilter, OrderListPage, OrderQuery,
-    OutboxJob, RunTotals, StatusCount, StoreError, StoredEvent, SyncRun, WebhookState, WriteStats,
+    ApiKey, BadRecord, CopyReport, CursorUpdate, Enqueued, FeedEvent, NewOutboxJob, OrderFilter, OrderListPage,
+    OrderQuery, OutboxJob, RunTotals, StatusCount, StoreError, StoredEvent, SyncRun, WebhookState, WriteStats,
 };
 use crate::{error::redact_url, postgres, sqlite};
 use orderhub_model::Order;
@@ -114,6 +114,57 @@ impl Store {
     /// Gives up `holder`'s lease `name` (nothing when another holds it).
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
         on_backend!(self, s => s.release_lease(name, holder).await)
+    }
+
+    /// Copies the whole store into `target`, an empty store on any database:
+    /// every order with its items, events, search terms, cursors, bad
+    /// payloads, runs, paused shops, write-back jobs, API keys and webhook
+    /// progress, ids and event numbers as they are. Each table's rows are
+    /// counted on both sides afterwards. Stop the workers writing to this
+    /// store first: rows written during the copy may be missed.
+    /// `progress` hears (table, rows copied so far).
+    pub async fn copy_to(&self, target: &Store, progress: &dyn Fn(&str, u64)) -> Result<CopyReport, StoreError> {
+        use crate::copy::{ROWS_PER_PAGE, TABLES};
+        for table in TABLES {
+            let held = on_backend!(target, t => t.count_rows(table).await)?;
+            if held > 0 {
+                return Err(StoreError::Copy(format!(
+                    "the target already holds {held} row(s) in {}: copy into an empty database",
+                    table.name
+                )));
+            }
+        }
+        let mut report = CopyReport::default();
+        for table in TABLES {
+            let key_at: Vec<usize> =
+                table.key.iter().map(|k| table.columns.iter().position(|(c, _)| c == k).expect("key column")).collect();
+            let mut after = None;
+            let mut copied = 0u64;
+            loop {
+                let rows = on_backend!(self, s => s.read_rows(table, after.as_deref()).await)?;
+                let Some(last) = rows.last() else { break };
+                after = Some(key_at.iter().map(|&i| last[i].clone()).collect::<Vec<_>>());
+                on_backend!(target, t => t.write_rows(table, &rows).await)?;
+                copied += rows.len() as u64;
+                progress(table.name, copied);
+                if rows.len() < ROWS_PER_PAGE {
+                    break;
+                }
+            }
+            on_backend!(target, t => t.copied(table).await)?;
+            let (source, copy) = (
+                on_backend!(self, s => s.count_rows(table).await)?,
+                on_backend!(target, t => t.count_rows(table).await)?,
+            );
+            if source != copy || copy != copied as i64 {
+                return Err(StoreError::Copy(format!(
+                    "{}: the source holds {source} rows, the target {copy} after copying {copied} (was the source written to during the copy?)",
+                    table.name
+                )));
+            }
+            report.tables.push((table.name.to_string(), copied));
+        }
+        Ok(report)
     }
 
     /// Completes when orders may have changed in this process's store (a batch

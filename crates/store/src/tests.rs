@@ -56,6 +56,7 @@ contract!(
     orders_per_day_are_utc_days,
     migrating_twice_applies_nothing_the_second_time,
     a_lease_has_one_holder_until_it_lapses,
+    a_copy_from_sqlite_is_identical_and_numbering_continues,
 );
 
 fn order(number: &str, updated: i64) -> Order {
@@ -601,4 +602,84 @@ async fn a_lease_has_one_holder_until_it_lapses(db: &TestDatabase) {
         None,
         "a lapsed lease is taken over"
     );
+}
+
+/// Everything a store holds that a copy must carry, as comparable text.
+async fn everything_in(store: &Store) -> Vec<String> {
+    let mut all = Vec::new();
+    store
+        .for_each_order(&OrderFilter::default(), |o| {
+            all.push(serde_json::to_string(&o).unwrap());
+            Ok::<_, StoreError>(())
+        })
+        .await
+        .unwrap();
+    for e in store.events_after(0, 1_000_000).await.unwrap() {
+        all.push(format!("{} {} {} {:?} {}", e.seq, e.order_id, e.kind, e.changes, e.recorded_at));
+    }
+    all.push(format!("{:?}", store.cursor("belment", "s").await.unwrap()));
+    all.push(format!("{:?}", store.bad_orders("belment").await.unwrap()));
+    all.push(format!("{:?}", store.paused("belment").await.unwrap()));
+    all.push(serde_json::to_string(&store.runs(None, 100).await.unwrap()).unwrap());
+    all.push(serde_json::to_string(&store.jobs_of_order(&order("C-1", 1).id).await.unwrap()).unwrap());
+    all.push(serde_json::to_string(&store.api_keys().await.unwrap()).unwrap());
+    all.push(serde_json::to_string(&store.webhook_state("erp").await.unwrap()).unwrap());
+    let q = OrderQuery {
+        q: Some("kai".into()),
+        sku: Some("10000007559556972".into()),
+        limit: 5000,
+        ..OrderQuery::default()
+    };
+    all.push(format!("{}", store.list_orders(&q).await.unwrap().orders.len()));
+    all
+}
+
+async fn a_copy_from_sqlite_is_identical_and_numbering_continues(db: &TestDatabase) {
+    let source_db = TestDatabase::sqlite();
+    let source = source_db.open().await;
+    let orders: Vec<Order> = (0..1234).map(|i| order(&format!("C-{i}"), 100)).collect();
+    let cursor = CursorUpdate { stream: "s".into(), cursor: "1700000000".into() };
+    let bad = BadRecord { order_number: Some("B-1".into()), error: "no order_num".into(), raw: json!({"x": 1}) };
+    source.write_batch("belment", &orders, &[bad], Some(&cursor)).await.unwrap();
+    let mut shipped = order("C-1", 200);
+    shipped.status = OrderStatus::Shipped;
+    source.write_batch("belment", &[shipped], &[], None).await.unwrap();
+    let run = source.start_run("belment").await.unwrap();
+    source
+        .finish_run(&SyncRun { id: run, shop: "belment".into(), outcome: "ok".into(), ..SyncRun::default() })
+        .await
+        .unwrap();
+    source.pause_shop("belment", "quota spent").await.unwrap();
+    let job = NewOutboxJob {
+        kind: OutboxKind::Ship,
+        order_id: order("C-1", 1).id,
+        shop: "belment".into(),
+        request: json!({"tracking_number": "SF1"}),
+        idempotency_key: Some("k1".into()),
+    };
+    source.enqueue(&job).await.unwrap();
+    source.insert_api_key("ops", "ohk_ab", "hash-1", &["read".to_string()]).await.unwrap();
+    source.webhook_state("erp").await.unwrap();
+    source.webhook_delivered("erp", 3, 3).await.unwrap();
+
+    let target = db.open().await;
+    let report = source.copy_to(&target, &|_, _| {}).await.unwrap();
+    let rows: std::collections::HashMap<String, u64> = report.tables.into_iter().collect();
+    assert_eq!((rows["orders"], rows["order_events"], rows["outbox"]), (1234, 1235, 1));
+    assert_eq!(everything_in(&source).await, everything_in(&target).await);
+
+    // New rows continue after the copied ones, not over them.
+    let last = target.last_event_seq().await.unwrap();
+    target.write_batch("belment", &[order("C-new", 1)], &[], None).await.unwrap();
+    assert!(target.last_event_seq().await.unwrap() > last);
+    assert!(target.start_run("belment").await.unwrap() > run);
+    let Enqueued::New(next) =
+        target.enqueue(&NewOutboxJob { idempotency_key: None, order_id: "o2".into(), ..job }).await.unwrap()
+    else {
+        panic!("new job")
+    };
+    assert!(next.id > 1);
+    // A second copy into the same (now full) store is refused.
+    let err = source.copy_to(&target, &|_, _| {}).await.unwrap_err().to_string();
+    assert!(err.contains("already holds") && err.contains("empty database"), "{err}");
 }

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod bench_api;
 pub mod bench_sim;
+pub mod copy;
 pub mod demo;
 pub mod fetch;
 pub mod keys;

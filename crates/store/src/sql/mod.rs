@@ -11,7 +11,7 @@
 //! same with a wall of trait bounds; two concrete copies made by the compiler
 //! keep each one's types and errors plain.
 
-use super::{Db, DbRow, MIGRATIONS, begin_write, day_of_ms, index_hint, migrator};
+use super::{Db, DbRow, MIGRATIONS, after_copy, begin_write, day_of_ms, index_hint, migrator};
 use crate::{BadRecord, CursorUpdate, OrderFilter, StatusCount, StoreError, StoredEvent, SyncRun, WriteStats};
 use jiff::Timestamp;
 use orderhub_model::{Change, Order, diff};
@@ -617,6 +617,7 @@ async fn write_orders(
     Ok(stats)
 }
 
+mod copy;
 mod feed;
 mod keys;
 mod leases;
