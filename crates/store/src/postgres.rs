@@ -3,9 +3,8 @@
 
 use crate::StoreError;
 use crate::error::redact_url;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Pool, SqlStr, Transaction};
+use sqlx::{Pool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -39,20 +38,9 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
         .await
         .map_err(open_error)?;
     if migrate {
-        migrator().run(&pool).await?;
+        sql::migrator().run(&pool).await?;
     }
     Ok(SqlStore { pool })
-}
-
-fn migrator() -> Migrator {
-    Migrator::with_migrations(
-        MIGRATIONS
-            .iter()
-            .map(|&(version, description, sql)| {
-                Migration::new(version, description.into(), MigrationType::Simple, SqlStr::from_static(sql), false)
-            })
-            .collect(),
-    )
 }
 
 /// A transaction that writes, holding the store's write lock until it ends.

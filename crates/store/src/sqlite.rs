@@ -3,9 +3,8 @@
 
 use crate::StoreError;
 use crate::error::redact_url;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Pool, SqlStr, Transaction};
+use sqlx::{Pool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -43,20 +42,9 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
         .pragma("cache_size", "-32768");
     let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(open_error)?;
     if migrate {
-        migrator().run(&pool).await?;
+        sql::migrator().run(&pool).await?;
     }
     Ok(SqlStore { pool })
-}
-
-fn migrator() -> Migrator {
-    Migrator::with_migrations(
-        MIGRATIONS
-            .iter()
-            .map(|&(version, description, sql)| {
-                Migration::new(version, description.into(), MigrationType::Simple, SqlStr::from_static(sql), false)
-            })
-            .collect(),
-    )
 }
 
 /// A transaction that writes. IMMEDIATE takes the write lock up front: a

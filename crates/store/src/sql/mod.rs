@@ -11,11 +11,12 @@
 //! same with a wall of trait bounds; two concrete copies made by the compiler
 //! keep each one's types and errors plain.
 
-use super::{Db, DbRow, MIGRATIONS, after_copy, begin_write, day_of_ms, index_hint, migrator};
+use super::{Db, DbRow, MIGRATIONS, after_copy, begin_write, day_of_ms, index_hint};
 use crate::{BadRecord, CursorUpdate, OrderFilter, StatusCount, StoreError, StoredEvent, SyncRun, WriteStats};
 use jiff::Timestamp;
 use orderhub_model::{Change, Order, diff};
 use serde_json::Value;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{Pool, QueryBuilder, Row, SqlStr, Transaction};
 use std::collections::HashMap;
 
@@ -23,6 +24,18 @@ use std::collections::HashMap;
 #[derive(Debug, Clone)]
 pub(crate) struct SqlStore {
     pub(crate) pool: Pool<Db>,
+}
+
+/// The database's migrations (`MIGRATIONS` of `sqlite.rs` or `postgres.rs`), embedded.
+pub(crate) fn migrator() -> Migrator {
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(version, description.into(), MigrationType::Simple, SqlStr::from_static(sql), false)
+            })
+            .collect(),
+    )
 }
 
 pub(crate) fn now_ms() -> i64 {
