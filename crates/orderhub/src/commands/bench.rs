@@ -91,9 +91,14 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&dir);
 
     if context.json {
-        print_json(&json!({"shops": results, "not_listed": skipped, "peak_memory_mb": peak_mb}));
+        let database = args.database.as_deref().map(orderhub_store::redact_url);
+        print_json(&json!({"database": database, "shops": results, "not_listed": skipped, "peak_memory_mb": peak_mb}));
     } else {
-        println!("full sync from the sandbox into a fresh SQLite store, {} orders per platform", args.orders);
+        let into = match &args.database {
+            None => "a fresh SQLite store".to_string(),
+            Some(url) => format!("the empty store {}", orderhub_store::redact_url(url)),
+        };
+        println!("full sync from the sandbox into {into}, {} orders per platform", args.orders);
         for r in &results {
             println!(
                 "{:<10} {:>8} orders in {:>7.2}s = {:>8.0} orders/s; API calls {} (minimum {}, {:.3}×)",
