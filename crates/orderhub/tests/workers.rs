@@ -3,6 +3,7 @@
 //! (SIGKILL) mid-sync. The others take its shops over once its leases lapse;
 //! every order ends up stored once, as the platform holds it, and shipments
 //! queued through two different workers each reach the platform exactly once.
+//! A webhook receives every order's event, from whichever worker holds its lease.
 //!
 //! Skipped loudly without a reachable PostgreSQL (failed with `CI=true`).
 
@@ -88,10 +89,33 @@ async fn three_workers_share_thirty_shops_and_survive_a_kill() {
         shops.push(toml::Value::Table(shop));
         expected += held[i % 4];
     }
+    // A webhook receiver: the sequence numbers of every event delivered.
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
+    let receiver = {
+        let received = received.clone();
+        axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |axum::Json(body): axum::Json<Value>| async move {
+                let seqs = body["events"].as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap());
+                received.lock().unwrap().extend(seqs);
+                "ok"
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+
     let mut config = toml::Table::new();
     config
         .insert("database".into(), toml::Value::Table(toml::Table::from_iter([("url".into(), db.url.clone().into())])));
     config.insert("shops".into(), toml::Value::Array(shops));
+    let webhook = toml::Table::from_iter([
+        ("name".to_string(), toml::Value::from("erp")),
+        ("url".to_string(), hook_url.into()),
+        ("secret".to_string(), "test-secret".into()),
+    ]);
+    config.insert("webhooks".into(), toml::Value::Array(vec![toml::Value::Table(webhook)]));
     std::fs::write(dir.path().join("workers.toml"), toml::to_string(&config).unwrap()).unwrap();
 
     let out = run_orderhub(dir.path(), &["--config", "workers.toml", "keys", "create", "--scope", "write"]).await;
@@ -129,6 +153,21 @@ async fn three_workers_share_thirty_shops_and_survive_a_kill() {
     assert_eq!(
         store.events_after(0, 100_000).await.unwrap().iter().filter(|e| e.kind == "created").count() as i64,
         expected
+    );
+
+    // The webhook got every event. One worker delivers at a time; a batch may
+    // come twice only if the killed worker sent it and died before noting it.
+    wait_for("every event at the webhook", Duration::from_secs(60), async || {
+        received.lock().unwrap().iter().collect::<std::collections::HashSet<_>>().len() as i64 >= expected
+    })
+    .await;
+    let seqs = received.lock().unwrap().clone();
+    let distinct: std::collections::HashSet<i64> = seqs.iter().copied().collect();
+    assert_eq!(distinct.len() as i64, expected);
+    assert!(
+        seqs.len() - distinct.len() <= orderhub_sync::WEBHOOK_BATCH as usize,
+        "{} repeats",
+        seqs.len() - distinct.len()
     );
 
     // A shop is never synced by two workers at once: its runs do not overlap
