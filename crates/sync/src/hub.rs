@@ -101,29 +101,7 @@ impl Hub {
     pub async fn sync_now(&self, key: &str) -> Result<SyncReport, SyncError> {
         let shop = self.configured(key)?;
         let _running = shop.running.lock().await;
-        let lease = format!("shop:{key}");
-        let store_error = |source| SyncError::Store { shop: key.to_string(), source };
-        if let Some(holder) = self.store.acquire_lease(&lease, &self.worker, lease_ms()).await.map_err(store_error)? {
-            return Err(SyncError::Elsewhere { shop: key.to_string(), holder });
-        }
-        let renew = async {
-            loop {
-                tokio::time::sleep(LEASE / 3).await;
-                match self.store.acquire_lease(&lease, &self.worker, lease_ms()).await {
-                    Ok(None) => {}
-                    Ok(Some(holder)) => tracing::warn!(shop = key, %holder, "lost the shop's lease mid-sync"),
-                    Err(error) => tracing::warn!(shop = key, %error, "cannot renew the shop's lease"),
-                }
-            }
-        };
-        let result = tokio::select! {
-            result = sync_shop(&self.store, &shop.sync, &|_, _, _| {}) => result,
-            never = renew => match never {},
-        };
-        if let Err(error) = self.store.release_lease(&lease, &self.worker).await {
-            tracing::warn!(shop = key, %error, "cannot release the shop's lease; it lapses by itself");
-        }
-        result
+        under_shop_lease(&self.store, key, &self.worker, sync_shop(&self.store, &shop.sync, &|_, _, _| {})).await
     }
 
     /// Starts a sync of a shop in the background, unless one is running.
@@ -182,9 +160,45 @@ impl Hub {
     }
 }
 
+/// Runs `work` (a sync of `shop`) holding the shop's lease for `worker`,
+/// renewed while it runs and released after; refused with
+/// `SyncError::Elsewhere` while another worker holds it. `serve` and
+/// `orderhub sync` both go through here, so neither syncs a shop that a worker
+/// on the same database is syncing.
+pub async fn under_shop_lease<T>(
+    store: &Store,
+    shop: &str,
+    worker: &str,
+    work: impl std::future::Future<Output = Result<T, SyncError>>,
+) -> Result<T, SyncError> {
+    let lease = format!("shop:{shop}");
+    let store_error = |source| SyncError::Store { shop: shop.to_string(), source };
+    if let Some(holder) = store.acquire_lease(&lease, worker, lease_ms()).await.map_err(store_error)? {
+        return Err(SyncError::Elsewhere { shop: shop.to_string(), holder });
+    }
+    let renew = async {
+        loop {
+            tokio::time::sleep(LEASE / 3).await;
+            match store.acquire_lease(&lease, worker, lease_ms()).await {
+                Ok(None) => {}
+                Ok(Some(holder)) => tracing::warn!(shop, %holder, "lost the shop's lease mid-sync"),
+                Err(error) => tracing::warn!(shop, %error, "cannot renew the shop's lease"),
+            }
+        }
+    };
+    let result = tokio::select! {
+        result = work => result,
+        never = renew => match never {},
+    };
+    if let Err(error) = store.release_lease(&lease, worker).await {
+        tracing::warn!(shop, %error, "cannot release the shop's lease; it lapses by itself");
+    }
+    result
+}
+
 /// A name for this worker that no other process on any machine shares: the
 /// host's name, the process id and the start time.
-fn worker_name() -> String {
+pub fn worker_name() -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .map(|h| h.trim().to_string())

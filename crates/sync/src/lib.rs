@@ -30,7 +30,7 @@ pub use engine::{
     ship, sync_shop,
 };
 pub use error::SyncError;
-pub use hub::{Hub, HubShop, LEASE, RETRY_PAUSED_AFTER, StartSync};
+pub use hub::{Hub, HubShop, LEASE, RETRY_PAUSED_AFTER, StartSync, under_shop_lease, worker_name};
 pub use outbox::{JOB_LEASE, MAX_ATTEMPTS, ShipRequest, StatusRequest};
 pub use verify::{VerifyReport, verify_shop};
 pub use webhook::{BATCH as WEBHOOK_BATCH, Webhook, signature};
