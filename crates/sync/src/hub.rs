@@ -162,9 +162,11 @@ impl Hub {
 
 /// Runs `work` (a sync of `shop`) holding the shop's lease for `worker`,
 /// renewed while it runs and released after; refused with
-/// `SyncError::Elsewhere` while another worker holds it. `serve` and
-/// `orderhub sync` both go through here, so neither syncs a shop that a worker
-/// on the same database is syncing.
+/// `SyncError::Elsewhere` while another worker holds it.
+///
+/// `orderhub sync` on the command line does not come through here: a run
+/// killed mid-sync would leave its lease behind, and the next run (a user
+/// restarting it at once) would be refused for up to [`LEASE`].
 pub async fn under_shop_lease<T>(
     store: &Store,
     shop: &str,
