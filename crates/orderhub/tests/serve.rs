@@ -6,7 +6,6 @@ mod common;
 use common::{Harness, TOKEN};
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 async fn poll<F: Fn(&Value) -> bool>(url: &str, key: &str, done: F) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -42,20 +41,7 @@ async fn the_scheduler_keeps_the_api_up_to_date() {
     let key = String::from_utf8(created.stdout).unwrap().trim().to_string();
     assert!(key.starts_with("ohk_") && key.len() == 68, "{key}");
 
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_orderhub"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .current_dir(h.dir.path())
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next_line().await.unwrap().expect("serve printed no address");
-        if let Some(rest) = line.strip_prefix("API at ") {
-            break rest.split("/api/").next().unwrap().to_string();
-        }
-    };
+    let (mut child, base) = common::start_serve(h.dir.path(), &[]).await;
     // Without the key: a JSON 401.
     let refused = reqwest::get(format!("{base}/api/v1/orders")).await.unwrap();
     assert_eq!(refused.status().as_u16(), 401);

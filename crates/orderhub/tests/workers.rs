@@ -12,32 +12,9 @@ mod common;
 use common::{assert_success, run_orderhub, stderr, stdout};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 const SHOPS: usize = 30;
 const ORDERS_PER_PLATFORM: u64 = 300;
-
-/// `orderhub serve` on a free port with `config`; the child and its API's base URL.
-async fn start_worker(dir: &std::path::Path, config: &str) -> (tokio::process::Child, String) {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_orderhub"))
-        .args(["--config", config, "serve", "--listen", "127.0.0.1:0"])
-        .current_dir(dir)
-        .env_remove("RUST_LOG")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next_line().await.unwrap().expect("serve printed no address");
-        if let Some(rest) = line.strip_prefix("API at ") {
-            break rest.split("/api/").next().unwrap().to_string();
-        }
-    };
-    // Keep reading its output so that it never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, base)
-}
 
 async fn wait_for<F: AsyncFnMut() -> bool>(what: &str, limit: Duration, mut done: F) {
     let deadline = Instant::now() + limit;
@@ -124,7 +101,7 @@ async fn three_workers_share_thirty_shops_and_survive_a_kill() {
 
     let mut workers = Vec::new();
     for _ in 0..3 {
-        workers.push(start_worker(dir.path(), "workers.toml").await);
+        workers.push(common::start_serve(dir.path(), &["--config", "workers.toml"]).await);
     }
     let store = db.open().await;
 

@@ -160,3 +160,29 @@ pub async fn spawn_sandbox(
     let text = std::fs::read_to_string(&config).unwrap();
     (sandbox, toml::from_str(&text).unwrap())
 }
+
+/// `orderhub ARGS... serve --listen 127.0.0.1:0` in `dir`, until dropped; the
+/// child and its API's base URL (`http://127.0.0.1:PORT`), read from the
+/// `API at` line it prints. Its output is drained afterwards, so that it never
+/// blocks on a full pipe.
+pub async fn start_serve(dir: &Path, args: &[&str]) -> (tokio::process::Child, String) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_orderhub"))
+        .args(args)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next_line().await.unwrap().expect("serve printed no address");
+        if let Some(rest) = line.strip_prefix("API at ") {
+            break rest.split("/api/").next().unwrap().to_string();
+        }
+    };
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, base)
+}

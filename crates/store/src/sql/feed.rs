@@ -1,6 +1,6 @@
 //! The change feed: every order event in commit order.
 
-use super::{SqlStore, changes_of, timestamp};
+use super::{SqlStore, event_from_row};
 use crate::{FeedEvent, StoreError};
 use sqlx::Row;
 
@@ -17,17 +17,16 @@ impl SqlStore {
         .await?;
         rows.iter()
             .map(|row| {
-                let order_id: String = row.try_get("order_id")?;
-                let changes = changes_of(row, &order_id)?;
+                let event = event_from_row(row)?;
                 Ok(FeedEvent {
-                    seq: row.try_get("seq")?,
+                    seq: event.seq,
                     platform: row.try_get("platform")?,
                     shop: row.try_get("shop")?,
                     order_number: row.try_get("order_number")?,
-                    kind: row.try_get("kind")?,
-                    changes,
-                    recorded_at: timestamp(row.try_get("recorded_ms")?),
-                    order_id,
+                    kind: event.kind,
+                    changes: event.changes,
+                    recorded_at: event.recorded_at,
+                    order_id: event.order_id,
                 })
             })
             .collect()

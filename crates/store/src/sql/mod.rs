@@ -204,19 +204,7 @@ impl SqlStore {
         .bind(order_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let order_id: String = row.try_get("order_id")?;
-                let changes = changes_of(row, &order_id)?;
-                Ok(StoredEvent {
-                    seq: row.try_get("seq")?,
-                    kind: row.try_get("kind")?,
-                    changes,
-                    recorded_at: timestamp(row.try_get("recorded_ms")?),
-                    order_id,
-                })
-            })
-            .collect()
+        rows.iter().map(event_from_row).collect()
     }
 
     pub async fn event_count(&self) -> Result<i64, StoreError> {
@@ -361,6 +349,18 @@ fn search_terms(order: &Order) -> Vec<String> {
     terms.sort();
     terms.dedup();
     terms
+}
+
+/// An `order_events` row (seq, order_id, kind, changes, recorded_ms).
+fn event_from_row(row: &DbRow) -> Result<StoredEvent, StoreError> {
+    let order_id: String = row.try_get("order_id")?;
+    Ok(StoredEvent {
+        seq: row.try_get("seq")?,
+        kind: row.try_get("kind")?,
+        changes: changes_of(row, &order_id)?,
+        recorded_at: timestamp(row.try_get("recorded_ms")?),
+        order_id,
+    })
 }
 
 /// An event row's `changes`, parsed.
