@@ -40,7 +40,7 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
     if migrate {
         sql::migrator().run(&pool).await?;
     }
-    Ok(SqlStore { pool })
+    Ok(SqlStore { writer: pool.clone(), pool })
 }
 
 /// A transaction that writes, holding the store's write lock until it ends.

@@ -1,6 +1,7 @@
 //! One shop's sync run, fetch by number, and shipping.
 
 use crate::SyncError;
+use crate::page_writer::PageWriter;
 use backon::{ExponentialBuilder, Retryable};
 use futures_util::{StreamExt, TryStreamExt};
 use jiff::{SignedDuration, Timestamp};
@@ -246,45 +247,44 @@ async fn read_window(
         let check_after = first_total.is_none() && list_by == ListBy::UpdatedTime;
         let mut read_ids = HashSet::new();
         let mut shifted = false;
-        loop {
-            report.pages += 1;
-            shifted |= answer.total != first_total;
-            let (last, total) = (answer.last_page, answer.total);
-            let (orders, bad) = split(std::mem::take(&mut answer.orders));
-            *read += (orders.len() + bad.len()) as u64;
-            if check_after {
-                read_ids.extend(orders.iter().map(|o| o.id.clone()));
-            }
-            // The cursor moves only with the last page of a window read without shifting.
-            let commit = (last && !shifted && !check_after).then_some(cursor);
-            let write = async {
+        let store_error = |source| SyncError::Store { shop: key.clone(), source };
+        let writer = PageWriter::start(store, &key);
+        let paged = async {
+            loop {
+                report.pages += 1;
+                shifted |= answer.total != first_total;
+                let (last, total) = (answer.last_page, answer.total);
+                let (orders, bad) = split(std::mem::take(&mut answer.orders));
+                *read += (orders.len() + bad.len()) as u64;
+                if check_after {
+                    read_ids.extend(orders.iter().map(|o| o.id.clone()));
+                }
+                // The cursor moves only with the last page of a window read without shifting.
+                let commit = (last && !shifted && !check_after).then_some(cursor);
+                // The writer stores this page while the next one is read. When
+                // it has stopped, `finish` below returns its error.
+                if !writer.write(orders, bad, commit).await {
+                    return Ok(());
+                }
+                progress(&key, *read, total);
+                if last {
+                    return Ok(());
+                }
+                page += 1;
                 let started = std::time::Instant::now();
-                let written = store.write_batch(&key, &orders, &bad, commit).await;
-                tracing::debug!(shop = %key, page, orders = orders.len(), ms = started.elapsed().as_millis() as u64, "page written");
-                written
-            };
-            let stats = if last {
-                write.await
-            } else {
-                // Ask for the next page while this one is written: the two waits overlap.
-                let fetch = async {
-                    let started = std::time::Instant::now();
-                    let fetched = list_page(query(page + 1)).await;
-                    tracing::debug!(shop = %key, page = page + 1, ms = started.elapsed().as_millis() as u64, "page read");
-                    fetched
-                };
-                let (written, next) = tokio::join!(write, fetch);
-                answer = next.map_err(platform_error)?;
-                written
+                answer = list_page(query(page)).await.map_err(platform_error)?;
+                tracing::debug!(shop = %key, page, ms = started.elapsed().as_millis() as u64, "page read");
             }
-            .map_err(|source| SyncError::Store { shop: key.clone(), source })?;
-            report.orders += stats;
-            progress(&key, *read, total);
-            if last {
-                break;
-            }
-            page += 1;
         }
+        .await;
+        // Pages handed over are stored and counted before the run goes on or
+        // ends, also when paging failed: nothing is written after a run reports.
+        let written = writer.finish().await;
+        if let Ok(stats) = written {
+            report.orders += stats;
+        }
+        paged?;
+        written.map_err(store_error)?;
         if check_after && !shifted {
             shifted =
                 moved_during_read(connector, (to, partition), &read_ids, &list_page).await.map_err(platform_error)?;

@@ -63,7 +63,7 @@ impl SqlStore {
                 };
             }
         });
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.writer).await?;
         sql.build().execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())

@@ -23,7 +23,13 @@ use std::collections::HashMap;
 /// The order store on one database: a pool and the statements.
 #[derive(Debug, Clone)]
 pub(crate) struct SqlStore {
+    /// Reads, and writes of a single statement.
     pub(crate) pool: Pool<Db>,
+    /// Writing transactions (`begin_write`). On SQLite its own one connection:
+    /// writes take turns anyway, and one connection keeps its page cache warm,
+    /// where a pool would hand each transaction whichever connection is idle,
+    /// each with a cache the others' writes made stale. On PostgreSQL the pool.
+    pub(crate) writer: Pool<Db>,
 }
 
 /// The database's migrations (`MIGRATIONS` of `sqlite.rs` or `postgres.rs`), embedded.
@@ -63,7 +69,7 @@ impl SqlStore {
         // IMMEDIATE takes the write lock up front: a deferred transaction that
         // reads first and then writes fails at once with "database is locked"
         // when another shop's sync wrote in between, instead of waiting.
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.writer).await?;
         let now = now_ms();
         let mut stats = write_orders(&mut tx, &latest_of_each(orders), now).await?;
         for record in bad {
@@ -320,6 +326,7 @@ impl SqlStore {
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }

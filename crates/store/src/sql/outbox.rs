@@ -9,7 +9,7 @@ const COLUMNS: &str = "id, idempotency_key, kind, order_id, shop, request, state
 
 impl SqlStore {
     pub async fn enqueue(&self, job: &NewOutboxJob) -> Result<Enqueued, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.writer).await?;
         if let Some(key) = &job.idempotency_key {
             let sql = format!("SELECT {COLUMNS} FROM outbox WHERE idempotency_key = $1");
             if let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(key).fetch_optional(&mut *tx).await? {
@@ -42,7 +42,7 @@ impl SqlStore {
     }
 
     pub async fn claim_job(&self, lease_ms: i64) -> Result<Option<OutboxJob>, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.writer).await?;
         let now = now_ms();
         let sql = format!(
             "SELECT {COLUMNS} FROM outbox o

@@ -1,0 +1,179 @@
+//! Writes a window's pages in a task of its own.
+//!
+//! Reading a page (HTTP, JSON, normalising) and writing one (documents, SQL)
+//! each take a core's worth of work. Run in one task they take turns, so a
+//! run used about one core of two. Here the reader hands each page to a
+//! writer task over a short queue and goes on to the next page; the writer
+//! takes whatever pages are queued when it is free and stores them in one
+//! transaction, so a writer that falls behind catches up with larger (and
+//! cheaper per order) transactions instead of a longer queue.
+//!
+//! What the cursor promises is unchanged: the cursor travels with the last
+//! page, so it is committed in the transaction that stores that page, after
+//! every earlier page is stored. A failed write stops the writer; pages after
+//! it are never written, the cursor included, and the reader learns of it at
+//! its next hand-over or at [`PageWriter::finish`].
+
+use orderhub_model::Order;
+use orderhub_store::{BadRecord, CursorUpdate, Store, StoreError, WriteStats};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Pages waiting for the writer. Bounds memory: a reader faster than the
+/// writer waits once this many pages are queued.
+const QUEUED_PAGES: usize = 2;
+
+/// A transaction takes queued pages until it holds at least this many orders.
+/// Larger transactions write each touched index page once for more orders;
+/// this bound keeps one transaction's work (and a crash's loss) modest.
+const ORDERS_PER_TRANSACTION: usize = 1_000;
+
+/// One page handed to the writer.
+struct Page {
+    orders: Vec<Order>,
+    bad: Vec<BadRecord>,
+    cursor: Option<CursorUpdate>,
+}
+
+/// The writer task of one window read.
+pub(crate) struct PageWriter {
+    queue: mpsc::Sender<Page>,
+    /// `None` once finished. A writer dropped unfinished (its run was
+    /// cancelled) is aborted: its open transaction rolls back, as a write
+    /// awaited in place would, rather than writing on after the run ended.
+    task: Option<JoinHandle<Result<WriteStats, StoreError>>>,
+}
+
+impl PageWriter {
+    /// Starts the writer for `shop`'s pages.
+    pub(crate) fn start(store: &Store, shop: &str) -> PageWriter {
+        let (queue, pages) = mpsc::channel(QUEUED_PAGES);
+        let task = tokio::spawn(write_pages(store.clone(), shop.to_string(), pages));
+        PageWriter { queue, task: Some(task) }
+    }
+
+    /// Queues a page (and, with the last page, the cursor). Waits while the
+    /// queue is full. `false` when the writer has stopped after a failed
+    /// write; [`PageWriter::finish`] returns the error.
+    pub(crate) async fn write(&self, orders: Vec<Order>, bad: Vec<BadRecord>, cursor: Option<&CursorUpdate>) -> bool {
+        self.queue.send(Page { orders, bad, cursor: cursor.cloned() }).await.is_ok()
+    }
+
+    /// Waits until every queued page is stored; what they did, or the first error.
+    pub(crate) async fn finish(mut self) -> Result<WriteStats, StoreError> {
+        let task = self.task.take().expect("a writer is finished once");
+        drop(self);
+        task.await.unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))
+    }
+}
+
+impl Drop for PageWriter {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+async fn write_pages(store: Store, shop: String, mut pages: mpsc::Receiver<Page>) -> Result<WriteStats, StoreError> {
+    let mut total = WriteStats::default();
+    while let Some(first) = pages.recv().await {
+        let Page { mut orders, mut bad, mut cursor } = first;
+        // The cursor comes only with a window's last page, so nothing follows it.
+        while cursor.is_none() && orders.len() < ORDERS_PER_TRANSACTION {
+            let Ok(next) = pages.try_recv() else { break };
+            orders.extend(next.orders);
+            bad.extend(next.bad);
+            cursor = next.cursor;
+        }
+        let started = std::time::Instant::now();
+        let stats = store.write_batch(&shop, &orders, &bad, cursor.as_ref()).await?;
+        tracing::debug!(shop = %shop, orders = orders.len(), ms = started.elapsed().as_millis() as u64, "pages written");
+        total += stats;
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use orderhub_store::testing::TestDatabase;
+    use serde_json::json;
+
+    fn order(number: u32) -> Order {
+        let address = json!({"name": null, "phone": null, "company": null, "country_code": null, "province": null,
+            "city": null, "district": null, "address1": null, "address2": null, "postal_code": null});
+        serde_json::from_value(json!({
+            "id": format!("shoptima:belment:{number}"), "platform": "shoptima", "shop": "belment",
+            "order_number": number.to_string(), "platform_order_id": null, "status": "awaiting_shipment",
+            "payment_status": "paid", "fulfillment_status": "unfulfilled", "refund_status": "none",
+            "platform_status": {"code": "1", "label": "成功支付"}, "currency": "USD", "subtotal": "1.00",
+            "shipping": "0.00", "discount": "0.00", "total": "1.00", "paid": "1.00",
+            "created_at": "2026-11-01T00:00:00Z", "updated_at": "2026-11-01T00:00:00Z", "paid_at": null,
+            "shipped_at": null, "cancelled_at": null, "completed_at": null,
+            "customer": {"id": null, "name": null, "email": null, "phone": null},
+            "shipping_address": address, "items": [], "shipments": [], "raw": {"order_num": number.to_string()}
+        }))
+        .expect("a canonical order")
+    }
+
+    fn page(numbers: std::ops::Range<u32>) -> Vec<Order> {
+        numbers.map(order).collect()
+    }
+
+    #[tokio::test]
+    async fn pages_are_stored_in_order_and_the_cursor_comes_with_the_last() {
+        let database = TestDatabase::sqlite();
+        let store = database.open().await;
+        let cursor = CursorUpdate { stream: "created:paid".into(), cursor: "2026-11-02T00:00:00Z".into() };
+        let writer = PageWriter::start(&store, "belment");
+        assert!(writer.write(page(0..120), vec![], None).await);
+        assert!(writer.write(page(120..240), vec![], None).await);
+        // The same order on two pages (the listing shifted): stored once.
+        assert!(writer.write(page(239..300), vec![], Some(&cursor)).await);
+        let stats = writer.finish().await.expect("written");
+        // Unchanged once when the two pages went into separate transactions.
+        assert_eq!(stats.new, 300);
+        assert!(stats.unchanged <= 1, "{stats:?}");
+        assert_eq!(store.order_count().await.unwrap(), 300);
+        assert_eq!(store.cursor("belment", "created:paid").await.unwrap().as_deref(), Some("2026-11-02T00:00:00Z"));
+    }
+
+    #[tokio::test]
+    async fn after_a_failed_write_nothing_later_is_stored_and_the_cursor_stays() {
+        let database = TestDatabase::sqlite();
+        let store = database.open().await;
+        let cursor = CursorUpdate { stream: "created:paid".into(), cursor: "2026-11-02T00:00:00Z".into() };
+        let writer = PageWriter::start(&store, "belment");
+        store.close().await;
+        // The writer may take a page or two before it learns the store is gone.
+        for first in (0..600).step_by(100) {
+            if !writer.write(page(first..first + 100), vec![], None).await {
+                break;
+            }
+        }
+        let _ = writer.write(page(600..700), vec![], Some(&cursor)).await;
+        let error = writer.finish().await.expect_err("the store is closed");
+        assert!(error.to_string().contains("closed"), "{error}");
+        let reopened = database.open().await;
+        assert_eq!(reopened.order_count().await.unwrap(), 0);
+        assert_eq!(reopened.cursor("belment", "created:paid").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_dropped_writer_stops_writing() {
+        let database = TestDatabase::sqlite();
+        let store = database.open().await;
+        let cursor = CursorUpdate { stream: "created:paid".into(), cursor: "2026-11-02T00:00:00Z".into() };
+        let writer = PageWriter::start(&store, "belment");
+        assert!(writer.write(page(0..100), vec![], None).await);
+        assert!(writer.write(page(100..200), vec![], Some(&cursor)).await);
+        // A cancelled run drops its writer; what had not been committed is not.
+        drop(writer);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let stored = store.order_count().await.unwrap();
+        assert!(stored == 0 || stored == 100 || stored == 200, "whole transactions only: {stored}");
+        let cursor_stored = store.cursor("belment", "created:paid").await.unwrap().is_some();
+        assert_eq!(cursor_stored, stored == 200, "the cursor is committed with its page and only then");
+    }
+}
