@@ -33,8 +33,11 @@ SECONDARY_INDEXES = [
 def main(schema: str, count: int, doc_bytes: int, bare: bool) -> None:
     work = tempfile.mkdtemp()
     path = os.path.join(work, "ceiling.db")
-    shutil.copy(schema, path)
+    # The backup API, not a file copy: a store in WAL mode may hold its schema in its -wal file.
+    source = sqlite3.connect(schema)
     db = sqlite3.connect(path, isolation_level=None)
+    source.backup(db)
+    source.close()
     for table in ["order_terms", "order_items", "order_events", "orders"]:
         db.execute(f"DELETE FROM {table}")
     db.execute("PRAGMA journal_mode=WAL")
