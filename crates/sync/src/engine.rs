@@ -289,10 +289,7 @@ async fn read_window(
             shifted =
                 moved_during_read(connector, (to, partition), &read_ids, &list_page).await.map_err(platform_error)?;
             if !shifted {
-                store
-                    .write_batch(&key, &[], &[], Some(cursor))
-                    .await
-                    .map_err(|source| SyncError::Store { shop: key.clone(), source })?;
+                store.write_batch(&key, &[], &[], Some(cursor)).await.map_err(store_error)?;
             }
         }
         if !shifted {

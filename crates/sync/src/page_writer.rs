@@ -121,12 +121,18 @@ mod tests {
         numbers.map(order).collect()
     }
 
-    #[tokio::test]
-    async fn pages_are_stored_in_order_and_the_cursor_comes_with_the_last() {
+    /// A fresh store, the cursor of a window's last page, and a writer for shop `belment`.
+    async fn setup() -> (TestDatabase, Store, CursorUpdate, PageWriter) {
         let database = TestDatabase::sqlite();
         let store = database.open().await;
         let cursor = CursorUpdate { stream: "created:paid".into(), cursor: "2026-11-02T00:00:00Z".into() };
         let writer = PageWriter::start(&store, "belment");
+        (database, store, cursor, writer)
+    }
+
+    #[tokio::test]
+    async fn pages_are_stored_in_order_and_the_cursor_comes_with_the_last() {
+        let (_database, store, cursor, writer) = setup().await;
         assert!(writer.write(page(0..120), vec![], None).await);
         assert!(writer.write(page(120..240), vec![], None).await);
         // The same order on two pages (the listing shifted): stored once.
@@ -141,10 +147,7 @@ mod tests {
 
     #[tokio::test]
     async fn after_a_failed_write_nothing_later_is_stored_and_the_cursor_stays() {
-        let database = TestDatabase::sqlite();
-        let store = database.open().await;
-        let cursor = CursorUpdate { stream: "created:paid".into(), cursor: "2026-11-02T00:00:00Z".into() };
-        let writer = PageWriter::start(&store, "belment");
+        let (database, store, cursor, writer) = setup().await;
         store.close().await;
         // The writer may take a page or two before it learns the store is gone.
         for first in (0..600).step_by(100) {
@@ -161,11 +164,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_dropped_writer_stops_writing() {
-        let database = TestDatabase::sqlite();
-        let store = database.open().await;
-        let cursor = CursorUpdate { stream: "created:paid".into(), cursor: "2026-11-02T00:00:00Z".into() };
-        let writer = PageWriter::start(&store, "belment");
+    async fn a_dropped_writer_leaves_whole_transactions_and_the_cursor_only_with_its_page() {
+        let (_database, store, cursor, writer) = setup().await;
         assert!(writer.write(page(0..100), vec![], None).await);
         assert!(writer.write(page(100..200), vec![], Some(&cursor)).await);
         // A cancelled run drops its writer; what had not been committed is not.
