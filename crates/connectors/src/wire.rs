@@ -8,7 +8,8 @@
 
 use jiff::Timestamp;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer, de::Error};
+use serde::de::{DeserializeOwned, Error};
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::str::FromStr;
@@ -130,9 +131,20 @@ pub fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Re
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
+/// A piece of an answer kept as its JSON text: an envelope's `data` until the
+/// envelope's status says what it is, and each order of a page, which becomes
+/// the order's `raw` as it is.
+pub type RawJson = Box<serde_json::value::RawValue>;
+
 /// Parses JSON, accepting a comma before `]` or `}`: some platform documents'
 /// own example answers have one, so the platform may send it too.
 pub fn parse_json_lenient(body: &[u8]) -> Result<Value, serde_json::Error> {
+    parse_lenient(body)
+}
+
+/// Reads an answer straight into `T` (no `Value` tree on the way), accepting
+/// trailing commas as [`parse_json_lenient`] does.
+pub fn parse_lenient<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
     match serde_json::from_slice(body) {
         Ok(value) => Ok(value),
         Err(first) => {
@@ -140,6 +152,25 @@ pub fn parse_json_lenient(body: &[u8]) -> Result<Value, serde_json::Error> {
             serde_json::from_slice(&cleaned).map_err(|_| first)
         }
     }
+}
+
+/// Reads an answer's envelope; the error says whether the body is not JSON
+/// at all or JSON that is not the envelope.
+pub fn parse_envelope<T: DeserializeOwned>(http_status: u16, body: &[u8]) -> Result<T, String> {
+    parse_lenient(body).map_err(|e| match e.is_data() {
+        true => format!("HTTP {http_status}, not the answer's envelope: {e}"),
+        false => format!("HTTP {http_status}, body is not JSON: {e}"),
+    })
+}
+
+/// An envelope's `data`, `null` when there was none.
+pub fn data_or_null(data: Option<RawJson>) -> RawJson {
+    data.unwrap_or_else(|| serde_json::value::RawValue::NULL.to_owned())
+}
+
+/// Reads a piece kept as text (see [`RawJson`]) into `T`.
+pub fn read_raw<T: DeserializeOwned>(raw: &serde_json::value::RawValue) -> Result<T, serde_json::Error> {
+    serde_json::from_str(raw.get())
 }
 
 fn strip_trailing_commas(body: &[u8]) -> Vec<u8> {

@@ -10,7 +10,8 @@
 //!   (`"16.55"`); it never passes through `f64`;
 //! - times are [`jiff::Timestamp`], serialised as RFC 3339 UTC (`"2020-05-21T17:18:50Z"`);
 //! - ids are strings, so no id loses a digit;
-//! - `raw` is the platform's payload for the order, verbatim.
+//! - `raw` is the platform's payload for the order, verbatim: its JSON text
+//!   ([`RawPayload`]), every number's digits and every key as sent.
 //!
 //! It must not do I/O: no HTTP, no database, no files. Everything here is pure so
 //! that every other crate (and the simulators' tests) can depend on it cheaply.
@@ -18,11 +19,13 @@
 mod change;
 mod order;
 mod platform;
+mod raw;
 mod status;
 
 pub use change::{Change, diff};
 pub use order::{Address, Customer, LineItem, Order, PlatformStatus, Shipment, hub_id};
 pub use platform::{Platform, UnknownPlatform};
+pub use raw::RawPayload;
 pub use status::{FulfillmentStatus, OrderStatus, PaymentStatus, RefundStatus};
 
 /// A UTC instant.

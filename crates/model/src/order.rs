@@ -57,7 +57,8 @@ pub struct Order {
     pub items: Vec<LineItem>,
     pub shipments: Vec<Shipment>,
     /// The platform's payload for this order, verbatim.
-    pub raw: serde_json::Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub raw: crate::RawPayload,
 }
 
 /// The platform's own status code and its meaning.

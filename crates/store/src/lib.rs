@@ -32,7 +32,7 @@ mod tests;
 
 pub use copy::CopyReport;
 pub use error::{StoreError, redact_url};
-pub use store::{DatabaseKind, Store};
+pub use store::{DatabaseKind, OpenBatch, Store};
 
 use serde::Serialize;
 

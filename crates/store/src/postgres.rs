@@ -13,7 +13,7 @@ pub(crate) type DbRow = sqlx::postgres::PgRow;
 
 #[path = "sql/mod.rs"]
 mod sql;
-pub(crate) use sql::SqlStore;
+pub(crate) use sql::{OpenBatch, SqlStore};
 
 /// The migrations, embedded: (version, description, SQL). PostgreSQL's start
 /// at the schema SQLite's 0001–0005 end at.

@@ -13,7 +13,7 @@ pub(crate) type DbRow = sqlx::sqlite::SqliteRow;
 
 #[path = "sql/mod.rs"]
 mod sql;
-pub(crate) use sql::SqlStore;
+pub(crate) use sql::{OpenBatch, SqlStore};
 
 /// The migrations, embedded: (version, description, SQL).
 const MIGRATIONS: &[(i64, &str, &str)] = &[

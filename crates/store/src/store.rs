@@ -27,6 +27,47 @@ enum Backend {
     Postgres(postgres::SqlStore),
 }
 
+/// A writing transaction open across several writes: [`Store::begin_batch`].
+#[derive(Debug)]
+pub struct OpenBatch {
+    inner: BatchOn,
+    changes: Arc<Notify>,
+    /// Whether a write created or changed an order (long polls are woken on commit).
+    created_or_changed: bool,
+}
+
+#[derive(Debug)]
+enum BatchOn {
+    Sqlite(sqlite::OpenBatch),
+    Postgres(postgres::OpenBatch),
+}
+
+impl OpenBatch {
+    /// Writes orders and bad payloads as [`Store::write_batch`] does, in this
+    /// transaction: later writes see earlier ones, so an order on two pages
+    /// is stored once.
+    pub async fn write(&mut self, shop: &str, orders: &[Order], bad: &[BadRecord]) -> Result<WriteStats, StoreError> {
+        let stats = match &mut self.inner {
+            BatchOn::Sqlite(b) => b.write(shop, orders, bad).await?,
+            BatchOn::Postgres(b) => b.write(shop, orders, bad).await?,
+        };
+        self.created_or_changed |= stats.new + stats.changed > 0;
+        Ok(stats)
+    }
+
+    /// Commits every write, and the cursor with them.
+    pub async fn commit(self, shop: &str, cursor: Option<&CursorUpdate>) -> Result<(), StoreError> {
+        match self.inner {
+            BatchOn::Sqlite(b) => b.commit(shop, cursor).await?,
+            BatchOn::Postgres(b) => b.commit(shop, cursor).await?,
+        }
+        if self.created_or_changed {
+            self.changes.notify_waiters();
+        }
+        Ok(())
+    }
+}
+
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DatabaseKind {
@@ -191,6 +232,21 @@ impl Store {
             self.changes.notify_waiters();
         }
         Ok(stats)
+    }
+
+    /// Opens a writing transaction for several [`OpenBatch::write`]s, committed
+    /// together by [`OpenBatch::commit`] (with a cursor, if given); dropped
+    /// uncommitted, it rolls back. It writes exactly what as many
+    /// `write_batch` calls would, in one transaction: a sync's pages share
+    /// one, so each index page they touch is written once for all of them.
+    /// It holds the write lock while open (on SQLite, the one writing
+    /// connection), so callers keep it open briefly.
+    pub async fn begin_batch(&self) -> Result<OpenBatch, StoreError> {
+        let inner = match &self.backend {
+            Backend::Sqlite(s) => BatchOn::Sqlite(s.begin_batch().await?),
+            Backend::Postgres(s) => BatchOn::Postgres(s.begin_batch().await?),
+        };
+        Ok(OpenBatch { inner, changes: self.changes.clone(), created_or_changed: false })
     }
 
     /// The stored orders among these hub ids, by id.

@@ -42,6 +42,7 @@ contract!(
     an_order_twice_in_one_batch_is_stored_once_at_its_newest,
     an_older_version_never_replaces_a_newer_one,
     cursor_and_bad_orders_commit_with_the_batch,
+    an_open_batch_commits_its_writes_together_or_not_at_all,
     reopening_keeps_everything_and_export_pages_past_500,
     runs_are_recorded,
     concurrent_batches_from_several_shops_all_commit,
@@ -109,7 +110,7 @@ async fn an_order_round_trips_exactly_with_its_raw_payload(db: &TestDatabase) {
     store.write_batch("belment", std::slice::from_ref(&original), &[], None).await.unwrap();
     let back = store.order(&original.id).await.unwrap().unwrap();
     assert_eq!(back, original);
-    assert_eq!(back.raw.to_string(), r#"{"order_num":"X","price":6.00,"big":123456789012345678901234567890}"#);
+    assert_eq!(back.raw.get(), r#"{"order_num":"X","price":6.00,"big":123456789012345678901234567890}"#);
     assert_eq!(back.items[0].unit_price.to_string(), "8.275");
 }
 
@@ -147,11 +148,13 @@ async fn a_payload_change_the_mapping_does_not_read_is_kept_without_an_event(db:
     let first = order("A-1", 100);
     store.write_batch("belment", std::slice::from_ref(&first), &[], None).await.unwrap();
     let mut same = first.clone();
-    same.raw["remind_payment"] = json!(1);
+    let mut payload = same.raw.to_value();
+    payload["remind_payment"] = json!(1);
+    same.raw = payload.into();
     let stats = store.write_batch("belment", std::slice::from_ref(&same), &[], None).await.unwrap();
     assert_eq!((stats.changed, stats.unchanged), (0, 1));
     assert_eq!(store.event_count().await.unwrap(), 1);
-    assert_eq!(store.order(&first.id).await.unwrap().unwrap().raw["remind_payment"], json!(1));
+    assert_eq!(store.order(&first.id).await.unwrap().unwrap().raw.to_value()["remind_payment"], json!(1));
 }
 
 async fn an_order_twice_in_one_batch_is_stored_once_at_its_newest(db: &TestDatabase) {
@@ -185,6 +188,32 @@ async fn cursor_and_bad_orders_commit_with_the_batch(db: &TestDatabase) {
     assert_eq!(stats.bad, 1);
     assert_eq!(store.cursor("belment", "s").await.unwrap().as_deref(), Some("1700000000"));
     assert_eq!(store.bad_orders("belment").await.unwrap(), vec![("B-1".to_string(), "no order_num".to_string())]);
+}
+
+async fn an_open_batch_commits_its_writes_together_or_not_at_all(db: &TestDatabase) {
+    let store = db.open().await;
+    let cursor = CursorUpdate { stream: "s".into(), cursor: "1700000000".into() };
+    let mut batch = store.begin_batch().await.unwrap();
+    let first = batch.write("belment", &[order("A-1", 1), order("A-2", 1)], &[]).await.unwrap();
+    assert_eq!(first.new, 2);
+    // A later write in the same transaction sees the earlier ones: stored once.
+    let second = batch.write("belment", &[order("A-2", 1), order("A-3", 1)], &[]).await.unwrap();
+    assert_eq!((second.new, second.unchanged), (1, 1));
+    // Nothing is visible to other connections before the commit.
+    assert_eq!(store.order_count().await.unwrap(), 0);
+    batch.commit("belment", Some(&cursor)).await.unwrap();
+    assert_eq!(store.order_count().await.unwrap(), 3);
+    assert_eq!(store.event_count().await.unwrap(), 3);
+    assert_eq!(store.cursor("belment", "s").await.unwrap().as_deref(), Some("1700000000"));
+
+    // Dropped uncommitted: rolled back, and the write lock is free again.
+    let mut batch = store.begin_batch().await.unwrap();
+    batch.write("belment", &[order("A-4", 1)], &[]).await.unwrap();
+    drop(batch);
+    let stats = store.write_batch("belment", &[order("A-5", 1)], &[], None).await.unwrap();
+    assert_eq!(stats.new, 1);
+    assert!(store.order(&order("A-4", 1).id).await.unwrap().is_none());
+    assert_eq!(store.order_count().await.unwrap(), 4);
 }
 
 async fn reopening_keeps_everything_and_export_pages_past_500(db: &TestDatabase) {

@@ -3,14 +3,13 @@
 use super::normalize::normalize;
 use super::wire::{DamaijiaEnvelope, DamaijiaOrderPage};
 use crate::http::{HttpClient, join_url, retryable_status, secret_header};
-use crate::wire::parse_json_lenient;
+use crate::wire::{RawJson, data_or_null, parse_envelope, read_raw};
 use crate::{BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShopSettings};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use orderhub_model::Platform;
 use reqwest::header::HeaderValue;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// The document: `size` 单页大小,限制100以内.
 pub const MAX_SIZE: u32 = 100;
@@ -55,16 +54,14 @@ fn malformed(detail: String) -> ConnectorError {
 }
 
 /// Reads the envelope and classifies every status code of the document's table.
-pub(crate) fn read_answer(http_status: u16, body: &[u8]) -> Result<Value, ConnectorError> {
+pub(crate) fn read_answer(http_status: u16, body: &[u8]) -> Result<RawJson, ConnectorError> {
     let platform = Platform::Damaijia;
     retryable_status(platform, http_status)?;
-    let value =
-        parse_json_lenient(body).map_err(|e| malformed(format!("HTTP {http_status}, body is not JSON: {e}")))?;
-    let envelope = DamaijiaEnvelope::deserialize(&value).map_err(|e| malformed(e.to_string()))?;
+    let envelope: DamaijiaEnvelope = parse_envelope(http_status, body).map_err(malformed)?;
     let code = envelope.status.unwrap_or_default();
     let message = envelope.msg.or(envelope.message).unwrap_or_default();
     let (kind, meaning) = match code.as_str() {
-        "0" => return Ok(envelope.data),
+        "0" => return Ok(data_or_null(envelope.data)),
         "" => return Err(malformed(format!("HTTP {http_status}, no status in the answer"))),
         "100" => (ErrorKind::BadRequest, "request parameters wrong: a bug in orderhub, please report it"),
         "101" => (ErrorKind::Transient, "timed out, retry"),
@@ -124,13 +121,13 @@ impl Connector for DamaijiaConnector {
             .json(&body);
         let answer = self.http.send(request).await?;
         let data = read_answer(answer.status, &answer.body)?;
-        let data = DamaijiaOrderPage::deserialize(data).map_err(|e| malformed(e.to_string()))?;
+        let data: DamaijiaOrderPage = read_raw(&data).map_err(|e| malformed(e.to_string()))?;
         let total = data.total.and_then(|t| u64::try_from(t).ok());
         let last_page = self.size.is_last(u64::from(page), data.shop_order_list.len() as u64, total);
         let orders = data
             .shop_order_list
-            .into_iter()
-            .map(|raw| normalize(&self.shop, &raw).map_err(|e| BadOrder::new(raw, "order_id", e)))
+            .iter()
+            .map(|raw| normalize(&self.shop, raw).map_err(|e| BadOrder::new(raw, "order_id", e)))
             .collect();
         Ok(OrderPage { orders, last_page, total })
     }

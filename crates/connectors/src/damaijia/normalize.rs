@@ -2,13 +2,12 @@
 //! `docs/platforms/damaijia.md`.
 
 use super::wire::{DamaijiaShopOrder, DamaijiaSkuOrder};
-use crate::wire::{money_sum, warn_unknown_once, with_scale};
+use crate::wire::{money_sum, read_raw, warn_unknown_once, with_scale};
 use orderhub_model::{
     Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, Platform,
     PlatformStatus, RefundStatus, Shipment, hub_id,
 };
-use serde::Deserialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// Marks a canonical value that is Douyin ciphertext, kept as sent: it is
 /// never shown as if it were the plain name, phone or address.
@@ -28,9 +27,9 @@ fn plain_or_encrypted(plain: &Option<String>, encrypted: &Option<String>) -> Opt
 }
 
 /// Normalises one of `shop_order_list[]`: the shop order, with its sku orders as lines.
-pub fn normalize(shop: &str, raw: &Value) -> Result<Order, NormalizeError> {
-    let wire = DamaijiaShopOrder::deserialize(raw)
-        .map_err(|e| NormalizeError(format!("order does not match the document: {e}")))?;
+pub fn normalize(shop: &str, raw: &RawValue) -> Result<Order, NormalizeError> {
+    let wire: DamaijiaShopOrder =
+        read_raw(raw).map_err(|e| NormalizeError(format!("order does not match the document: {e}")))?;
     let order_id = wire.order_id.clone().ok_or_else(|| NormalizeError("order has no order_id".into()))?;
     let paid = wire.pay_time.is_some();
 
@@ -150,7 +149,7 @@ pub fn normalize(shop: &str, raw: &Value) -> Result<Order, NormalizeError> {
         },
         items,
         shipments,
-        raw: raw.clone(),
+        raw: raw.into(),
     })
 }
 

@@ -1,6 +1,6 @@
 //! A Douyin shop order as Damaijia relays it, field for field from the document.
 
-use crate::wire::{null_as_empty, opt_fen, opt_integer, opt_text, opt_unix_seconds};
+use crate::wire::{RawJson, null_as_empty, opt_fen, opt_integer, opt_text, opt_unix_seconds};
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -155,8 +155,9 @@ pub struct DamaijiaEnvelope {
     pub msg: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
     pub message: Option<String>,
+    /// Read once the status code says what it is.
     #[serde(default)]
-    pub data: serde_json::Value,
+    pub data: Option<RawJson>,
 }
 
 /// `data` of a search answer.
@@ -165,5 +166,5 @@ pub struct DamaijiaOrderPage {
     #[serde(default, deserialize_with = "opt_integer")]
     pub total: Option<i64>,
     #[serde(default, deserialize_with = "null_as_empty")]
-    pub shop_order_list: Vec<serde_json::Value>,
+    pub shop_order_list: Vec<RawJson>,
 }

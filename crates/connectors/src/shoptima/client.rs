@@ -3,7 +3,7 @@
 use super::normalize::normalize;
 use super::wire::{ShoptimaEnvelope, ShoptimaOrderPage, ShoptimaShipAnswer};
 use crate::http::{HttpAnswer, HttpClient, encode_path_segment, join_url, secret_header};
-use crate::wire::parse_json_lenient;
+use crate::wire::{RawJson, parse_lenient, read_raw};
 use crate::{
     AddressUpdate, BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage,
     ShipmentOutcome, ShipmentRequest, ShopSettings,
@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use orderhub_model::{Order, Platform};
 use reqwest::Method;
 use reqwest::header::HeaderValue;
-use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 /// The document's cap on `rows`.
@@ -57,19 +57,19 @@ impl ShoptimaConnector {
         })
     }
 
-    async fn call(&self, endpoint: &'static str, request: reqwest::RequestBuilder) -> Result<Value, ConnectorError> {
+    async fn call(&self, endpoint: &'static str, request: reqwest::RequestBuilder) -> Result<RawJson, ConnectorError> {
         let answer = self.http.send(request.header(reqwest::header::AUTHORIZATION, self.authorization.clone())).await?;
         read_envelope(endpoint, answer)
     }
 }
 
 /// Reads an answer: HTTP status first, then the envelope. Returns the
-/// envelope's `data` on success, and for an error envelope a
-/// [`ConnectorError::Platform`] carrying the platform's code and message.
-pub(crate) fn read_envelope(endpoint: &'static str, answer: HttpAnswer) -> Result<Value, ConnectorError> {
+/// envelope's `data` on success (`null` when there is none), and for an error
+/// envelope a [`ConnectorError::Platform`] carrying the platform's code and message.
+pub(crate) fn read_envelope(endpoint: &'static str, answer: HttpAnswer) -> Result<RawJson, ConnectorError> {
     let platform = Platform::Shoptima;
-    let parsed = parse_json_lenient(&answer.body);
-    let envelope = parsed.as_ref().ok().and_then(|v| ShoptimaEnvelope::deserialize(v).ok());
+    let parsed = parse_lenient::<ShoptimaEnvelope>(&answer.body);
+    let envelope = parsed.as_ref().ok();
     let message = envelope.as_ref().and_then(|e| e.message.clone()).unwrap_or_default();
     let code = envelope.as_ref().and_then(|e| e.code.clone());
     match answer.status {
@@ -77,13 +77,16 @@ pub(crate) fn read_envelope(endpoint: &'static str, answer: HttpAnswer) -> Resul
         429 | 500..=599 => return Err(ConnectorError::ServerError { platform, status: answer.status, message }),
         _ => {}
     }
-    let envelope = match (parsed, envelope) {
-        (Ok(_), Some(envelope)) => envelope,
-        (Err(e), _) => return Err(malformed(endpoint, format!("HTTP {}, body is not JSON: {e}", answer.status))),
-        (Ok(_), None) => return Err(malformed(endpoint, format!("HTTP {}, no status/code envelope", answer.status))),
+    let envelope = match parsed {
+        Ok(envelope) => envelope,
+        // JSON, but not an object of the envelope's fields.
+        Err(e) if e.is_data() => {
+            return Err(malformed(endpoint, format!("HTTP {}, no status/code envelope: {e}", answer.status)));
+        }
+        Err(e) => return Err(malformed(endpoint, format!("HTTP {}, body is not JSON: {e}", answer.status))),
     };
     if envelope.status.as_deref() == Some("success") && answer.status < 400 {
-        return Ok(envelope.data);
+        return Ok(envelope.data.unwrap_or_else(|| RawValue::NULL.to_owned()));
     }
     let code = code.unwrap_or_else(|| answer.status.to_string());
     let (kind, meaning) = match code.as_str() {
@@ -99,8 +102,8 @@ fn malformed(endpoint: &'static str, detail: String) -> ConnectorError {
     ConnectorError::Malformed { platform: Platform::Shoptima, endpoint, detail }
 }
 
-fn normalize_one(shop: &str, raw: Value) -> Result<Order, BadOrder> {
-    normalize(shop, &raw).map_err(|e| BadOrder::new(raw, "order_num", e))
+fn normalize_one(shop: &str, raw: &RawValue) -> Result<Order, BadOrder> {
+    normalize(shop, raw).map_err(|e| BadOrder::new(raw, "order_num", e))
 }
 
 #[async_trait]
@@ -139,7 +142,7 @@ impl Connector for ShoptimaConnector {
         ];
         let request = self.http.request(Method::GET, &join_url(&self.base_url, "order")).query(&params);
         let data = self.call(ENDPOINT, request).await?;
-        let page = ShoptimaOrderPage::deserialize(data).map_err(|e| malformed(ENDPOINT, e.to_string()))?;
+        let page: ShoptimaOrderPage = read_raw(&data).map_err(|e| malformed(ENDPOINT, e.to_string()))?;
         let current = page.current_page.unwrap_or(query.page as i64);
         let last_page = match page.last_page {
             Some(last) => current >= last || page.data.is_empty(),
@@ -147,7 +150,7 @@ impl Connector for ShoptimaConnector {
         };
         Ok(OrderPage {
             total: page.total.and_then(|t| u64::try_from(t).ok()),
-            orders: page.data.into_iter().map(|raw| normalize_one(&self.shop, raw)).collect(),
+            orders: page.data.iter().map(|raw| normalize_one(&self.shop, raw)).collect(),
             last_page,
         })
     }
@@ -157,8 +160,8 @@ impl Connector for ShoptimaConnector {
         let path = format!("order/{}/detail", encode_path_segment(order_number));
         let request = self.http.request(Method::GET, &join_url(&self.base_url, &path));
         match self.call(ENDPOINT, request).await {
-            Ok(Value::Null) => Ok(None),
-            Ok(raw) => Ok(Some(normalize_one(&self.shop, raw))),
+            Ok(raw) if raw.get() == "null" => Ok(None),
+            Ok(raw) => Ok(Some(normalize_one(&self.shop, &raw))),
             // The document's answer for an unknown order: code 401 "没有找到订单" in an error envelope.
             Err(ConnectorError::Platform { code, .. }) if code == "401" => Ok(None),
             Err(e) => Err(e),
@@ -179,10 +182,10 @@ impl Connector for ShoptimaConnector {
             .collect();
         let request = self.http.request(Method::POST, &join_url(&self.base_url, "order/shippingOrders")).json(&body);
         let data = self.call(ENDPOINT, request).await?;
-        let answer = if data.is_null() {
+        let answer = if data.get() == "null" {
             ShoptimaShipAnswer::default()
         } else {
-            ShoptimaShipAnswer::deserialize(data).map_err(|e| malformed(ENDPOINT, e.to_string()))?
+            read_raw::<ShoptimaShipAnswer>(&data).map_err(|e| malformed(ENDPOINT, e.to_string()))?
         };
         Ok(ship_outcomes(shipments, &answer))
     }
@@ -235,7 +238,8 @@ impl Connector for ShoptimaConnector {
             fields.into_iter().filter_map(|(name, value)| Some((name.to_string(), json!(value.as_ref()?)))).collect();
         let body = json!({ order_number: changes });
         let request = self.http.request(Method::PATCH, &join_url(&self.base_url, "order/batchUpdateOrder")).json(&body);
-        let data = self.call(ENDPOINT, request).await?;
+        let data: Value =
+            read_raw(&self.call(ENDPOINT, request).await?).map_err(|e| malformed(ENDPOINT, e.to_string()))?;
         let refused = data
             .get("errorOrderNums")
             .and_then(Value::as_array)

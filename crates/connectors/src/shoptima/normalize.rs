@@ -2,13 +2,12 @@
 //! `docs/platforms/shoptima.md`; change both together.
 
 use super::wire::{ShoptimaOrder, ShoptimaOrderGoods};
-use crate::wire::{money_sum, warn_unknown_once, with_scale};
+use crate::wire::{money_sum, read_raw, warn_unknown_once, with_scale};
 use orderhub_model::{
     Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, Platform,
     PlatformStatus, RefundStatus, Shipment, hub_id,
 };
-use serde::Deserialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// Why an order's payload could not become a canonical order.
 #[derive(Debug, thiserror::Error)]
@@ -16,9 +15,9 @@ use serde_json::Value;
 pub struct NormalizeError(pub String);
 
 /// Normalises one order as the list or the detail endpoint sends it.
-pub fn normalize(shop: &str, raw: &Value) -> Result<Order, NormalizeError> {
-    let wire = ShoptimaOrder::deserialize(raw)
-        .map_err(|e| NormalizeError(format!("order does not match the document: {e}")))?;
+pub fn normalize(shop: &str, raw: &RawValue) -> Result<Order, NormalizeError> {
+    let wire: ShoptimaOrder =
+        read_raw(raw).map_err(|e| NormalizeError(format!("order does not match the document: {e}")))?;
     let order_number = wire.order_num.clone().ok_or_else(|| NormalizeError("order has no order_num".into()))?;
 
     let shipped_at = wire.shipping_time.or(wire.fahuo_time);
@@ -99,7 +98,7 @@ pub fn normalize(shop: &str, raw: &Value) -> Result<Order, NormalizeError> {
         },
         items,
         shipments,
-        raw: raw.clone(),
+        raw: raw.into(),
     })
 }
 

@@ -2,7 +2,7 @@
 //! it. Every field is optional and lenient (string or number, `null`): what the
 //! mapping does not use stays in the raw payload.
 
-use crate::wire::{null_as_empty, opt_integer, opt_money, opt_text, opt_unix_seconds};
+use crate::wire::{RawJson, null_as_empty, opt_integer, opt_money, opt_text, opt_unix_seconds};
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -119,8 +119,9 @@ pub struct ShoptimaEnvelope {
     pub code: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
     pub message: Option<String>,
+    /// Read once `status` says what it is.
     #[serde(default)]
-    pub data: serde_json::Value,
+    pub data: Option<RawJson>,
 }
 
 /// `data` of `GET /order`: a Laravel paginator.
@@ -134,7 +135,7 @@ pub struct ShoptimaOrderPage {
     pub total: Option<i64>,
     /// The orders, kept as sent: each is normalised on its own so one bad
     /// order does not lose the page.
-    pub data: Vec<serde_json::Value>,
+    pub data: Vec<RawJson>,
 }
 
 /// One entry of `data.error[]` / `data.success[]` of `POST /order/shippingOrders`.

@@ -1,16 +1,15 @@
 //! The VanMall HTTP client: one order by number, GET with a JSON body.
 
 use super::normalize::normalize;
-use super::wire::VanmallEnvelope;
+use super::wire::{VanmallEnvelope, VanmallOrderData};
 use crate::http::{HttpClient, join_url, retryable_status, secret_header};
-use crate::wire::parse_json_lenient;
+use crate::wire::{RawJson, data_or_null, parse_envelope, read_raw};
 use crate::{BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListQuery, OrderPage, ShopSettings};
 use async_trait::async_trait;
 use jiff::tz::TimeZone;
 use orderhub_model::{Order, Platform};
 use reqwest::header::HeaderValue;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const ENDPOINT: &str = "GET /manager/api/apps/openapi/order/info";
 
@@ -42,15 +41,14 @@ fn malformed(detail: String) -> ConnectorError {
 }
 
 /// Reads the envelope: `code` 200 gives `data`; `Ok(None)` for an unknown order.
-pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<Option<Value>, ConnectorError> {
+pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<Option<RawJson>, ConnectorError> {
     let platform = Platform::Vanmall;
     retryable_status(platform, status)?;
-    let value = parse_json_lenient(body).map_err(|e| malformed(format!("HTTP {status}, body is not JSON: {e}")))?;
-    let envelope = VanmallEnvelope::deserialize(&value).map_err(|e| malformed(e.to_string()))?;
+    let envelope: VanmallEnvelope = parse_envelope(status, body).map_err(malformed)?;
     let code = envelope.code.unwrap_or_default();
     let message = envelope.message.unwrap_or_default();
     match code.as_str() {
-        "200" => Ok(Some(envelope.data)),
+        "200" => Ok(Some(data_or_null(envelope.data))),
         "404" => Ok(None),
         "" => Err(malformed(format!("HTTP {status}, no code in the answer"))),
         "401" | "403" => Err(ConnectorError::Unauthorized { platform, status, code: Some(code), message }),
@@ -85,11 +83,12 @@ impl Connector for VanmallConnector {
             .json(&json!({ "order_number": order_number }));
         let answer = self.http.send(request).await?;
         let Some(data) = read_answer(answer.status, &answer.body)? else { return Ok(None) };
-        let raw = data.get("order_info").cloned().ok_or_else(|| malformed("data has no order_info".into()))?;
+        let data: VanmallOrderData = read_raw(&data).map_err(|e| malformed(format!("data: {e}")))?;
+        let raw = data.order_info.ok_or_else(|| malformed("data has no order_info".into()))?;
         Ok(Some(normalize(&self.shop, &self.zone, &raw).map_err(|e| BadOrder {
             order_number: Some(order_number.to_string()),
             error: e.to_string(),
-            raw,
+            raw: serde_json::from_str(raw.get()).unwrap_or_default(),
         })))
     }
 

@@ -1,14 +1,13 @@
 //! VanMall order → canonical order. Every rule is a row of `docs/platforms/vanmall.md`.
 
 use super::wire::VanmallOrder;
-use crate::wire::{wall_clock, warn_unknown_once, with_scale};
+use crate::wire::{read_raw, wall_clock, warn_unknown_once, with_scale};
 use jiff::tz::TimeZone;
 use orderhub_model::{
     Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, Platform,
     PlatformStatus, RefundStatus, hub_id,
 };
-use serde::Deserialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// Why an order's payload could not become a canonical order.
 #[derive(Debug, thiserror::Error)]
@@ -16,9 +15,9 @@ use serde_json::Value;
 pub struct NormalizeError(pub String);
 
 /// Normalises `data.order_info`; wall-clock times are read in `zone`.
-pub fn normalize(shop: &str, zone: &TimeZone, raw: &Value) -> Result<Order, NormalizeError> {
-    let wire = VanmallOrder::deserialize(raw)
-        .map_err(|e| NormalizeError(format!("order does not match the document: {e}")))?;
+pub fn normalize(shop: &str, zone: &TimeZone, raw: &RawValue) -> Result<Order, NormalizeError> {
+    let wire: VanmallOrder =
+        read_raw(raw).map_err(|e| NormalizeError(format!("order does not match the document: {e}")))?;
     let number = wire.order_number.clone().ok_or_else(|| NormalizeError("order has no order_number".into()))?;
     let time = |field: &str, text: &Option<String>| {
         wall_clock(text.as_deref(), zone).map_err(|e| NormalizeError(format!("{field}: {e}")))
@@ -154,6 +153,6 @@ pub fn normalize(shop: &str, zone: &TimeZone, raw: &Value) -> Result<Order, Norm
         },
         items,
         shipments: vec![],
-        raw: raw.clone(),
+        raw: raw.into(),
     })
 }

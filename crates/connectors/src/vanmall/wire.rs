@@ -1,6 +1,6 @@
 //! VanMall's `order_info`, field for field as the document's table and example give it.
 
-use crate::wire::{null_as_empty, opt_integer, opt_money, opt_text};
+use crate::wire::{RawJson, null_as_empty, opt_integer, opt_money, opt_text};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 
@@ -129,6 +129,14 @@ pub struct VanmallEnvelope {
     pub code: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
     pub message: Option<String>,
+    /// Read once the status code says what it is.
     #[serde(default)]
-    pub data: serde_json::Value,
+    pub data: Option<RawJson>,
+}
+
+/// `data` of a lookup answer: the order, kept as sent.
+#[derive(Debug, Deserialize)]
+pub struct VanmallOrderData {
+    #[serde(default)]
+    pub order_info: Option<RawJson>,
 }

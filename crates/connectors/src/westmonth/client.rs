@@ -1,15 +1,15 @@
 //! The Westmonth HTTP client: one POST endpoint for windows and exact lookups.
 
 use super::normalize::normalize;
-use super::wire::{WestmonthEnvelope, WestmonthOrderPage};
+use super::wire::{WestmonthEnvelope, WestmonthNumber, WestmonthOrderPage};
 use crate::http::{HttpClient, join_url, retryable_status, secret_header};
-use crate::wire::{parse_json_lenient, to_wall_clock};
+use crate::wire::{RawJson, data_or_null, parse_envelope, read_raw, to_wall_clock};
 use crate::{BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShopSettings};
 use async_trait::async_trait;
 use jiff::tz::TimeZone;
 use orderhub_model::{Order, Platform};
 use reqwest::header::HeaderValue;
-use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 /// The page size orderhub asks for; the document names no cap (default 10).
@@ -49,14 +49,15 @@ impl WestmonthConnector {
             .json(&body);
         let answer = self.http.send(request).await?;
         let data = read_answer(answer.status, &answer.body)?;
-        WestmonthOrderPage::deserialize(data).map_err(|e| malformed(e.to_string()))
+        read_raw::<WestmonthOrderPage>(&data).map_err(|e| malformed(e.to_string()))
     }
 
-    fn normalize_all(&self, records: Vec<Value>) -> Vec<Result<Order, BadOrder>> {
-        records
-            .into_iter()
-            .map(|raw| normalize(&self.shop, &self.zone, &raw).map_err(|e| BadOrder::new(raw, "number", e)))
-            .collect()
+    fn normalize_all(&self, records: &[RawJson]) -> Vec<Result<Order, BadOrder>> {
+        records.iter().map(|raw| self.normalize_one(raw)).collect()
+    }
+
+    fn normalize_one(&self, raw: &RawValue) -> Result<Order, BadOrder> {
+        normalize(&self.shop, &self.zone, raw).map_err(|e| BadOrder::new(raw, "number", e))
     }
 }
 
@@ -65,18 +66,17 @@ fn malformed(detail: String) -> ConnectorError {
 }
 
 /// Reads the envelope: `code` 0 gives `data`; 3 is a refused authorization.
-pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<Value, ConnectorError> {
+pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<RawJson, ConnectorError> {
     let platform = Platform::Westmonth;
     retryable_status(platform, status)?;
     if status == 401 || status == 403 {
         return Err(ConnectorError::Unauthorized { platform, status, code: None, message: String::new() });
     }
-    let value = parse_json_lenient(body).map_err(|e| malformed(format!("HTTP {status}, body is not JSON: {e}")))?;
-    let envelope = WestmonthEnvelope::deserialize(&value).map_err(|e| malformed(e.to_string()))?;
+    let envelope: WestmonthEnvelope = parse_envelope(status, body).map_err(malformed)?;
     let code = envelope.code.unwrap_or_default();
     let message = envelope.msg.unwrap_or_default();
     match code.as_str() {
-        "0" if status < 400 => Ok(envelope.data),
+        "0" if status < 400 => Ok(data_or_null(envelope.data)),
         "" => Err(malformed(format!("HTTP {status}, no code in the answer"))),
         // The document: 3 = 授权无效 (bad or expired authorization).
         "3" => Err(ConnectorError::Unauthorized { platform, status, code: Some(code), message }),
@@ -113,7 +113,7 @@ impl Connector for WestmonthConnector {
         // Pages are followed by number while the platform says there is a next one;
         // `next_page_url` itself names another host in the document's example.
         let last_page = page.next_page_url.is_none() || page.data.is_empty();
-        Ok(OrderPage { orders: self.normalize_all(page.data), last_page, total: None })
+        Ok(OrderPage { orders: self.normalize_all(&page.data), last_page, total: None })
     }
 
     async fn fetch(&self, order_number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError> {
@@ -133,7 +133,7 @@ impl Connector for WestmonthConnector {
                 let page = self.call(body).await?;
                 let last = page.next_page_url.is_none() || page.data.is_empty();
                 for raw in page.data {
-                    if let Some(number) = raw.get("number").and_then(Value::as_str).map(String::from) {
+                    if let Ok(WestmonthNumber { number: Some(number) }) = read_raw(&raw) {
                         by_number.insert(number, raw);
                     }
                 }
@@ -142,10 +142,7 @@ impl Connector for WestmonthConnector {
                 }
             }
         }
-        Ok(order_numbers
-            .iter()
-            .map(|number| by_number.remove(number).and_then(|raw| self.normalize_all(vec![raw]).pop()))
-            .collect())
+        Ok(order_numbers.iter().map(|number| by_number.remove(number).map(|raw| self.normalize_one(&raw))).collect())
     }
 
     fn api_calls(&self) -> u64 {

@@ -1,15 +1,14 @@
 //! Westmonth order → canonical order. Every rule is a row of `docs/platforms/westmonth.md`.
 
 use super::wire::WestmonthOrder;
-use crate::wire::{wall_clock, warn_unknown_once, with_scale};
+use crate::wire::{read_raw, wall_clock, warn_unknown_once, with_scale};
 use jiff::tz::TimeZone;
 use orderhub_model::{
     Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, Platform,
     PlatformStatus, RefundStatus, Shipment, hub_id,
 };
 use rust_decimal::prelude::ToPrimitive;
-use serde::Deserialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// Why an order's payload could not become a canonical order.
 #[derive(Debug, thiserror::Error)]
@@ -17,9 +16,9 @@ use serde_json::Value;
 pub struct NormalizeError(pub String);
 
 /// Normalises one of `data.data[]`; wall-clock times are read in `zone`.
-pub fn normalize(shop: &str, zone: &TimeZone, raw: &Value) -> Result<Order, NormalizeError> {
-    let wire = WestmonthOrder::deserialize(raw)
-        .map_err(|e| NormalizeError(format!("order does not match the document: {e}")))?;
+pub fn normalize(shop: &str, zone: &TimeZone, raw: &RawValue) -> Result<Order, NormalizeError> {
+    let wire: WestmonthOrder =
+        read_raw(raw).map_err(|e| NormalizeError(format!("order does not match the document: {e}")))?;
     let number = wire.number.clone().ok_or_else(|| NormalizeError("order has no number".into()))?;
     let time = |field: &str, text: &Option<String>| {
         wall_clock(text.as_deref(), zone).map_err(|e| NormalizeError(format!("{field}: {e}")))
@@ -131,6 +130,6 @@ pub fn normalize(shop: &str, zone: &TimeZone, raw: &Value) -> Result<Order, Norm
         shipping_address: Address::default(),
         items,
         shipments,
-        raw: raw.clone(),
+        raw: raw.into(),
     })
 }

@@ -1,6 +1,6 @@
 //! Westmonth's order, field for field as the document's tables and example give it.
 
-use crate::wire::{null_as_empty, opt_formatted_money, opt_integer, opt_money, opt_text};
+use crate::wire::{RawJson, null_as_empty, opt_formatted_money, opt_integer, opt_money, opt_text};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -79,15 +79,24 @@ pub struct WestmonthEnvelope {
     pub code: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
     pub msg: Option<String>,
+    /// Read once the status code says what it is.
     #[serde(default)]
-    pub data: serde_json::Value,
+    pub data: Option<RawJson>,
 }
 
 /// `data`: Laravel's simple paginator, without `total`.
 #[derive(Debug, Deserialize)]
 pub struct WestmonthOrderPage {
     #[serde(default, deserialize_with = "null_as_empty")]
-    pub data: Vec<serde_json::Value>,
+    pub data: Vec<RawJson>,
     #[serde(default, deserialize_with = "opt_text")]
     pub next_page_url: Option<String>,
+}
+
+/// Only the order number of one of `data.data[]`: which order a lookup by
+/// numbers answered with.
+#[derive(Debug, Deserialize)]
+pub struct WestmonthNumber {
+    #[serde(default, deserialize_with = "opt_text")]
+    pub number: Option<String>,
 }

@@ -3,12 +3,11 @@
 use super::normalize::normalize;
 use super::wire::{WshotoEnvelope, WshotoOrderPage};
 use crate::http::{HttpClient, join_url, retryable_status};
-use crate::wire::parse_json_lenient;
+use crate::wire::{RawJson, data_or_null, parse_envelope, read_raw};
 use crate::{BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShopSettings};
 use async_trait::async_trait;
 use orderhub_model::Platform;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// The largest page the simulator serves; the document names no cap.
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -40,19 +39,18 @@ impl WshotoConnector {
 const ENDPOINT: &str = "GET /openapi/mall/order/list";
 
 /// Reads the envelope: `code` 0 gives `data`; anything else is classified.
-pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<Value, ConnectorError> {
+pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<RawJson, ConnectorError> {
     let platform = Platform::Wshoto;
     retryable_status(platform, status)?;
     if status == 401 || status == 403 {
         return Err(ConnectorError::Unauthorized { platform, status, code: None, message: String::new() });
     }
     let malformed = |detail: String| ConnectorError::Malformed { platform, endpoint: ENDPOINT, detail };
-    let value = parse_json_lenient(body).map_err(|e| malformed(format!("HTTP {status}, body is not JSON: {e}")))?;
-    let envelope = WshotoEnvelope::deserialize(&value).map_err(|e| malformed(e.to_string()))?;
+    let envelope: WshotoEnvelope = parse_envelope(status, body).map_err(malformed)?;
     let code = envelope.code.unwrap_or_default();
     let message = envelope.msg.unwrap_or_default();
     let (kind, meaning) = match code.as_str() {
-        "0" if status < 400 => return Ok(envelope.data),
+        "0" if status < 400 => return Ok(data_or_null(envelope.data)),
         "" => return Err(malformed(format!("HTTP {status}, no code in the answer"))),
         // WeCom's codes, which Wshoto's open platform follows.
         "40001" | "40014" | "42001" => {
@@ -95,7 +93,7 @@ impl Connector for WshotoConnector {
             .json(&body);
         let answer = self.http.send(request).await?;
         let data = read_answer(answer.status, &answer.body)?;
-        let page = WshotoOrderPage::deserialize(data).map_err(|e| ConnectorError::Malformed {
+        let page: WshotoOrderPage = read_raw(&data).map_err(|e| ConnectorError::Malformed {
             platform: Platform::Wshoto,
             endpoint: ENDPOINT,
             detail: e.to_string(),
@@ -105,8 +103,8 @@ impl Connector for WshotoConnector {
         let last_page = self.page_size.is_last(index, page.records.len() as u64, total);
         let orders = page
             .records
-            .into_iter()
-            .map(|raw| normalize(&self.shop, &raw).map_err(|e| BadOrder::new(raw, "order_code", e)))
+            .iter()
+            .map(|raw| normalize(&self.shop, raw).map_err(|e| BadOrder::new(raw, "order_code", e)))
             .collect();
         Ok(OrderPage { orders, last_page, total })
     }

@@ -1,13 +1,12 @@
 //! Wshoto order → canonical order. Every rule is a row of `docs/platforms/wshoto.md`.
 
 use super::wire::{WshotoOrder, WshotoOrderDetail};
-use crate::wire::{money_sum, warn_unknown_once, with_scale};
+use crate::wire::{money_sum, read_raw, warn_unknown_once, with_scale};
 use orderhub_model::{
     Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, Platform,
     PlatformStatus, RefundStatus, Shipment, hub_id,
 };
-use serde::Deserialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// The document gives no currency; Wshoto's mall sells in yuan.
 pub const CURRENCY: &str = "CNY";
@@ -18,9 +17,9 @@ pub const CURRENCY: &str = "CNY";
 pub struct NormalizeError(pub String);
 
 /// Normalises one of `data.records[]`.
-pub fn normalize(shop: &str, raw: &Value) -> Result<Order, NormalizeError> {
-    let wire =
-        WshotoOrder::deserialize(raw).map_err(|e| NormalizeError(format!("order does not match the document: {e}")))?;
+pub fn normalize(shop: &str, raw: &RawValue) -> Result<Order, NormalizeError> {
+    let wire: WshotoOrder =
+        read_raw(raw).map_err(|e| NormalizeError(format!("order does not match the document: {e}")))?;
     let order_number = wire.order_code.clone().ok_or_else(|| NormalizeError("order has no order_code".into()))?;
     let code = wire.status.map(|s| s.to_string()).unwrap_or_default();
     let (mut status, fulfillment_status, label) = match wire.status {
@@ -135,7 +134,7 @@ pub fn normalize(shop: &str, raw: &Value) -> Result<Order, NormalizeError> {
         },
         items,
         shipments,
-        raw: raw.clone(),
+        raw: raw.into(),
     })
 }
 

@@ -1,6 +1,6 @@
 //! Wshoto's order, field for field as the document's table and example give it.
 
-use crate::wire::{null_as_empty, opt_integer, opt_money, opt_text, opt_unix_seconds};
+use crate::wire::{RawJson, null_as_empty, opt_integer, opt_money, opt_text, opt_unix_seconds};
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -113,8 +113,9 @@ pub struct WshotoEnvelope {
     pub code: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
     pub msg: Option<String>,
+    /// Read once the status code says what it is.
     #[serde(default)]
-    pub data: serde_json::Value,
+    pub data: Option<RawJson>,
 }
 
 /// `data` of a list answer.
@@ -123,5 +124,5 @@ pub struct WshotoOrderPage {
     #[serde(default, deserialize_with = "opt_integer")]
     pub total: Option<i64>,
     #[serde(default, deserialize_with = "null_as_empty")]
-    pub records: Vec<serde_json::Value>,
+    pub records: Vec<RawJson>,
 }

@@ -184,7 +184,7 @@ fn made_up_order(i: u64, newest: Timestamp, rng: &mut Rng) -> Order {
         } else {
             vec![]
         },
-        raw,
+        raw: raw.into(),
         order_number,
     }
 }

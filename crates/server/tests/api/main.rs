@@ -191,6 +191,6 @@ pub fn order(number: &str, created: i64, updated: i64) -> Order {
             carrier_name: None,
             shipped_at: None,
         }],
-        raw: json!({"order_num": number, "phone": "13812345678"}),
+        raw: json!({"order_num": number, "phone": "13812345678"}).into(),
     }
 }

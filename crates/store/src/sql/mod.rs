@@ -66,41 +66,17 @@ impl SqlStore {
         bad: &[BadRecord],
         cursor: Option<&CursorUpdate>,
     ) -> Result<WriteStats, StoreError> {
+        let mut batch = self.begin_batch().await?;
+        let stats = batch.write(shop, orders, bad).await?;
+        batch.commit(shop, cursor).await?;
+        Ok(stats)
+    }
+
+    pub async fn begin_batch(&self) -> Result<OpenBatch, StoreError> {
         // IMMEDIATE takes the write lock up front: a deferred transaction that
         // reads first and then writes fails at once with "database is locked"
         // when another shop's sync wrote in between, instead of waiting.
-        let mut tx = begin_write(&self.writer).await?;
-        let now = now_ms();
-        let mut stats = write_orders(&mut tx, &latest_of_each(orders), now).await?;
-        for record in bad {
-            sqlx::query(
-                "INSERT INTO bad_orders (shop, order_number, error, raw, recorded_ms) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (shop, order_number) DO UPDATE SET error = excluded.error, raw = excluded.raw,
-                 recorded_ms = excluded.recorded_ms",
-            )
-            .bind(shop)
-            .bind(record.order_number.as_deref().unwrap_or(""))
-            .bind(&record.error)
-            .bind(record.raw.to_string())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            stats.bad += 1;
-        }
-        if let Some(cursor) = cursor {
-            sqlx::query(
-                "INSERT INTO sync_cursors (shop, stream, cursor, updated_ms) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (shop, stream) DO UPDATE SET cursor = excluded.cursor, updated_ms = excluded.updated_ms",
-            )
-            .bind(shop)
-            .bind(&cursor.stream)
-            .bind(&cursor.cursor)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(stats)
+        Ok(OpenBatch { tx: begin_write(&self.writer).await? })
     }
 
     pub async fn orders_by_id(&self, ids: &[String]) -> Result<HashMap<String, Order>, StoreError> {
@@ -328,6 +304,52 @@ impl SqlStore {
     pub async fn close(&self) {
         self.writer.close().await;
         self.pool.close().await;
+    }
+}
+
+/// A writing transaction open across several writes: see `Store::begin_batch`.
+#[derive(Debug)]
+pub(crate) struct OpenBatch {
+    tx: Transaction<'static, Db>,
+}
+
+impl OpenBatch {
+    pub async fn write(&mut self, shop: &str, orders: &[Order], bad: &[BadRecord]) -> Result<WriteStats, StoreError> {
+        let now = now_ms();
+        let mut stats = write_orders(&mut self.tx, &latest_of_each(orders), now).await?;
+        for record in bad {
+            sqlx::query(
+                "INSERT INTO bad_orders (shop, order_number, error, raw, recorded_ms) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (shop, order_number) DO UPDATE SET error = excluded.error, raw = excluded.raw,
+                 recorded_ms = excluded.recorded_ms",
+            )
+            .bind(shop)
+            .bind(record.order_number.as_deref().unwrap_or(""))
+            .bind(&record.error)
+            .bind(record.raw.to_string())
+            .bind(now)
+            .execute(&mut *self.tx)
+            .await?;
+            stats.bad += 1;
+        }
+        Ok(stats)
+    }
+
+    pub async fn commit(mut self, shop: &str, cursor: Option<&CursorUpdate>) -> Result<(), StoreError> {
+        if let Some(cursor) = cursor {
+            sqlx::query(
+                "INSERT INTO sync_cursors (shop, stream, cursor, updated_ms) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (shop, stream) DO UPDATE SET cursor = excluded.cursor, updated_ms = excluded.updated_ms",
+            )
+            .bind(shop)
+            .bind(&cursor.stream)
+            .bind(&cursor.cursor)
+            .bind(now_ms())
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
     }
 }
 
