@@ -175,18 +175,9 @@ pub fn read_raw<T: DeserializeOwned>(raw: &serde_json::value::RawValue) -> Resul
 
 fn strip_trailing_commas(body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len());
-    let (mut in_string, mut escaped) = (false, false);
+    let mut scan = orderhub_model::JsonScan::default();
     for (i, &byte) in body.iter().enumerate() {
-        if in_string {
-            match (escaped, byte) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-        } else if byte == b'"' {
-            in_string = true;
-        } else if byte == b',' {
+        if scan.outside_string(byte) && byte == b',' {
             let next = body[i + 1..].iter().find(|b| !b.is_ascii_whitespace());
             if matches!(next, Some(b']') | Some(b'}')) {
                 continue;

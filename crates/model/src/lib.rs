@@ -25,7 +25,7 @@ mod status;
 pub use change::{Change, diff};
 pub use order::{Address, Customer, LineItem, Order, PlatformStatus, Shipment, hub_id};
 pub use platform::{Platform, UnknownPlatform};
-pub use raw::RawPayload;
+pub use raw::{JsonScan, RawPayload};
 pub use status::{FulfillmentStatus, OrderStatus, PaymentStatus, RefundStatus};
 
 /// A UTC instant.

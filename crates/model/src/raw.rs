@@ -70,48 +70,49 @@ impl std::fmt::Debug for RawPayload {
     }
 }
 
+/// Follows JSON text byte by byte and tells which bytes are outside
+/// strings: where whitespace and punctuation are the text's own structure.
+/// For byte-level passes over JSON that a parser would be too slow for (and
+/// that must also work on text a strict parser refuses).
+#[derive(Debug, Default)]
+pub struct JsonScan {
+    in_string: bool,
+    escaped: bool,
+}
+
+impl JsonScan {
+    /// Takes the next byte; true when it is outside a string (a quote that
+    /// opens or closes one counts as inside).
+    pub fn outside_string(&mut self, byte: u8) -> bool {
+        match (self.in_string, self.escaped, byte) {
+            (true, true, _) => self.escaped = false,
+            (true, false, b'\\') => self.escaped = true,
+            (true, false, b'"') => self.in_string = false,
+            (true, false, _) => {}
+            (false, _, b'"') => self.in_string = true,
+            (false, _, _) => return true,
+        }
+        false
+    }
+}
+
 /// `json` without the whitespace between its tokens (strings untouched), or
 /// `None` when it has none: what a platform's server sends usually has none,
-/// and the check is one pass over the bytes with no allocation.
+/// and then this is one pass over the bytes with no allocation.
 fn compact(json: &str) -> Option<String> {
-    let is_space = |b: u8| matches!(b, b' ' | b'\n' | b'\r' | b'\t');
-    let (mut in_string, mut escaped) = (false, false);
-    let mut first_space = None;
-    for (i, b) in json.bytes().enumerate() {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-        } else if b == b'"' {
-            in_string = true;
-        } else if is_space(b) {
-            first_space = Some(i);
-            break;
+    let bytes = json.as_bytes();
+    let mut scan = JsonScan::default();
+    let mut out: Option<Vec<u8>> = None;
+    for (i, &byte) in bytes.iter().enumerate() {
+        let drop = scan.outside_string(byte) && matches!(byte, b' ' | b'\n' | b'\r' | b'\t');
+        match (&mut out, drop) {
+            (None, true) => out = Some(bytes[..i].to_vec()),
+            (Some(out), false) => out.push(byte),
+            _ => {}
         }
     }
-    let start = first_space?;
-    let mut out = Vec::with_capacity(json.len());
-    out.extend_from_slice(&json.as_bytes()[..start]);
-    // Only ASCII whitespace outside strings is dropped, so `out` stays UTF-8.
-    for &b in &json.as_bytes()[start..] {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-        } else if b == b'"' {
-            in_string = true;
-        } else if is_space(b) {
-            continue;
-        }
-        out.push(b);
-    }
-    String::from_utf8(out).ok()
+    // Only ASCII whitespace outside strings is dropped, so the text stays UTF-8.
+    out.map(|out| String::from_utf8(out).expect("UTF-8 less ASCII whitespace is UTF-8"))
 }
 
 #[cfg(test)]
