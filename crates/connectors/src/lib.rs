@@ -127,13 +127,23 @@ impl BadOrder {
     /// An order the normaliser refused, with its number read from
     /// `number_field` (string or number) when the payload has one.
     pub fn new(raw: &serde_json::value::RawValue, number_field: &str, error: impl std::fmt::Display) -> Self {
-        // Rare, so a tree is fine here; `raw` is valid JSON (serde_json checked it).
-        let raw: serde_json::Value = serde_json::from_str(raw.get()).unwrap_or_default();
-        let order_number = raw.get(number_field).and_then(|v| match v {
+        let mut bad = BadOrder::numbered(raw, None, error);
+        bad.order_number = bad.raw.get(number_field).and_then(|v| match v {
             serde_json::Value::String(s) => Some(s.clone()),
             serde_json::Value::Number(n) => Some(n.to_string()),
             _ => None,
         });
+        bad
+    }
+
+    /// An order the normaliser refused, whose number the caller already knows.
+    pub fn numbered(
+        raw: &serde_json::value::RawValue,
+        order_number: Option<String>,
+        error: impl std::fmt::Display,
+    ) -> Self {
+        // Rare, so a tree is fine here; `raw` is valid JSON (serde_json checked it).
+        let raw = serde_json::from_str(raw.get()).unwrap_or_default();
         BadOrder { order_number, error: error.to_string(), raw }
     }
 }

@@ -25,18 +25,18 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "leases", include_str!("../migrations/sqlite/0006_leases.sql")),
 ];
 
-/// Page cache of each connection (SQLite's default is 2 MiB). The writer's
-/// index pages stay in memory instead of being read again from the file for
-/// every transaction (Shoptima 3,075 → 4,011 orders/s when it was raised to
-/// 32 MiB); the API's readers were measured with it (docs/benchmarks.md).
+/// Page cache of each reading connection (SQLite's default is 2 MiB); the
+/// API's reads were measured with it (docs/benchmarks.md). It was the
+/// writer's too until the writer got its own, below (Shoptima 3,075 → 4,011
+/// orders/s when it was raised to 32 MiB).
 const CACHE: &str = "-32768";
 
 /// The writing connection's page cache. A sync's transaction spans pages of
 /// orders (up to 10,000 orders), and the index pages it dirties stay in this
 /// cache until the commit; beyond it SQLite spills them to the log and
 /// writes them again later. 64 MiB: Damaijia 2,550 → 2,765–2,861 orders/s
-/// and Westmonth 3,184–3,375 → 3,514–4,484 at 30,000 orders, for about 14 MB
-/// more peak memory (docs/benchmarks.md).
+/// and Westmonth 3,184–3,375 → 3,514–4,484 at 30,000 orders, for 35 MB more
+/// peak memory (79.1 → 114.7 MB; docs/benchmarks.md).
 const WRITER_CACHE: &str = "-65536";
 
 /// Opens (creating if missing) the database at `url` (`sqlite://PATH` or

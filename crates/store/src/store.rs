@@ -227,10 +227,9 @@ impl Store {
         bad: &[BadRecord],
         cursor: Option<&CursorUpdate>,
     ) -> Result<WriteStats, StoreError> {
-        let stats = on_backend!(self, s => s.write_batch(shop, orders, bad, cursor).await)?;
-        if stats.new + stats.changed > 0 {
-            self.changes.notify_waiters();
-        }
+        let mut batch = self.begin_batch().await?;
+        let stats = batch.write(shop, orders, bad).await?;
+        batch.commit(shop, cursor).await?;
         Ok(stats)
     }
 

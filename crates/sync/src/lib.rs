@@ -10,8 +10,8 @@
 //! so that changes to recent orders are seen. Where it has no list at all
 //! (VanMall), orders come in by number and every known order that can still
 //! change is re-read by number on each run.
-//! Pages are written by a task of their own while the next ones are read, the
-//! pages queued at each write in one transaction; the last page of a window
+//! Pages are written by a task of their own while the next ones are read, a
+//! window's pages in one transaction (see `page_writer`); the last page of a window
 //! commits the stream's cursor with it, so progress is never ahead of the data and a crash
 //! re-reads at most one window. A listing whose `total` moves while it is paged
 //! (an order left or joined it, shifting later pages) is read again.

@@ -3,7 +3,7 @@
 use super::normalize::normalize;
 use super::wire::{ShoptimaEnvelope, ShoptimaOrderPage, ShoptimaShipAnswer};
 use crate::http::{HttpAnswer, HttpClient, encode_path_segment, join_url, secret_header};
-use crate::wire::{RawJson, parse_lenient, read_raw};
+use crate::wire::{RawJson, data_or_null, parse_lenient, read_raw};
 use crate::{
     AddressUpdate, BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage,
     ShipmentOutcome, ShipmentRequest, ShopSettings,
@@ -86,7 +86,7 @@ pub(crate) fn read_envelope(endpoint: &'static str, answer: HttpAnswer) -> Resul
         Err(e) => return Err(malformed(endpoint, format!("HTTP {}, body is not JSON: {e}", answer.status))),
     };
     if envelope.status.as_deref() == Some("success") && answer.status < 400 {
-        return Ok(envelope.data.unwrap_or_else(|| RawValue::NULL.to_owned()));
+        return Ok(data_or_null(envelope.data));
     }
     let code = code.unwrap_or_else(|| answer.status.to_string());
     let (kind, meaning) = match code.as_str() {

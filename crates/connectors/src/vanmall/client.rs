@@ -85,11 +85,10 @@ impl Connector for VanmallConnector {
         let Some(data) = read_answer(answer.status, &answer.body)? else { return Ok(None) };
         let data: VanmallOrderData = read_raw(&data).map_err(|e| malformed(format!("data: {e}")))?;
         let raw = data.order_info.ok_or_else(|| malformed("data has no order_info".into()))?;
-        Ok(Some(normalize(&self.shop, &self.zone, &raw).map_err(|e| BadOrder {
-            order_number: Some(order_number.to_string()),
-            error: e.to_string(),
-            raw: serde_json::from_str(raw.get()).unwrap_or_default(),
-        })))
+        Ok(Some(
+            normalize(&self.shop, &self.zone, &raw)
+                .map_err(|e| BadOrder::numbered(&raw, Some(order_number.to_string()), e)),
+        ))
     }
 
     fn api_calls(&self) -> u64 {

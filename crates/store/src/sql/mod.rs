@@ -59,19 +59,6 @@ impl SqlStore {
         Ok(MIGRATIONS.iter().map(|m| m.0).filter(|v| !applied.contains(v)).collect())
     }
 
-    pub async fn write_batch(
-        &self,
-        shop: &str,
-        orders: &[Order],
-        bad: &[BadRecord],
-        cursor: Option<&CursorUpdate>,
-    ) -> Result<WriteStats, StoreError> {
-        let mut batch = self.begin_batch().await?;
-        let stats = batch.write(shop, orders, bad).await?;
-        batch.commit(shop, cursor).await?;
-        Ok(stats)
-    }
-
     pub async fn begin_batch(&self) -> Result<OpenBatch, StoreError> {
         // IMMEDIATE takes the write lock up front: a deferred transaction that
         // reads first and then writes fails at once with "database is locked"
