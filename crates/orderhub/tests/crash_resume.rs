@@ -11,11 +11,17 @@ use std::time::Duration;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_points_then_restart_loses_and_duplicates_nothing() {
     let h = Harness::start(6000, 23).await;
-    h.write_config(TOKEN, &h.base_url);
+    let config = h.write_config(TOKEN, &h.base_url);
+    // Ten requests a second (50 pages of 120 orders: seconds a
+    // run), so that a sync outlasts the kills, which it no longer did on its
+    // own once it stored a few thousand orders a second.
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}rate_limit = \"10/s\"\n")).unwrap();
     let mut killed = 0;
     let mut partial = Vec::new();
     // Twenty kills at random points (a fixed seed, so a failure can be re-run)
-    // from start-up into the sync; the sync of 6,000 orders outlasts them.
+    // from start-up into the sync; the sync of 6,000 orders outlasts them
+    // (rate-limited above).
     let mut rng = orderhub_sandbox::Rng::new(20_261_124);
     for _ in 0..20 {
         let delay = rng.range(50, 1500) as u64;

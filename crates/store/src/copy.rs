@@ -12,6 +12,10 @@
 pub(crate) enum Kind {
     Int,
     Text,
+    /// An order's document: read as its JSON text (unpacked, see
+    /// `crate::documents`), written as text; the next write of the order
+    /// packs it again where the store packs documents.
+    Document,
 }
 
 /// One table to copy: its columns and its key (the columns rows are read in
@@ -45,7 +49,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("total", Text),
             ("created_ms", Int),
             ("updated_ms", Int),
-            ("document", Text),
+            ("document", Kind::Document),
             ("first_seen_ms", Int),
             ("last_changed_ms", Int),
         ],

@@ -21,6 +21,7 @@
 #![allow(clippy::duplicate_mod)]
 
 mod copy;
+mod documents;
 mod error;
 mod postgres;
 mod sqlite;
@@ -32,7 +33,7 @@ mod tests;
 
 pub use copy::CopyReport;
 pub use error::{StoreError, redact_url};
-pub use store::{DatabaseKind, OpenBatch, Store};
+pub use store::{DatabaseKind, OpenBatch, Prepared, Store};
 
 use serde::Serialize;
 

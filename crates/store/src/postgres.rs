@@ -22,6 +22,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "leases", include_str!("../migrations/postgres/0002_leases.sql")),
 ];
 
+/// Documents stay JSON text: PostgreSQL compresses large values itself
+/// (TOAST), and its writers are not one thread copying pages.
+const PACK_DOCUMENTS: bool = false;
+
+/// The `document` column's value: its JSON text.
+fn document_value(row: &DbRow) -> Result<Vec<u8>, sqlx::Error> {
+    use sqlx::Row;
+    row.try_get::<String, _>("document").map(String::into_bytes)
+}
+
 /// The advisory lock every writing transaction holds until it commits (an
 /// arbitrary constant: "orderhub" in ASCII, folded into 63 bits).
 const WRITE_LOCK: i64 = 0x6f72_6465_7268_7562;
@@ -40,7 +50,7 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
     if migrate {
         sql::migrator().run(&pool).await?;
     }
-    Ok(SqlStore { writer: pool.clone(), pool })
+    Ok(SqlStore { writer: pool.clone(), pool, dictionaries: Default::default() })
 }
 
 /// A transaction that writes, holding the store's write lock until it ends.

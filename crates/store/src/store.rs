@@ -3,6 +3,7 @@
 //! Each method runs the same SQL (`sql/`) on whichever database the URL named;
 //! the contract each method keeps is documented here, once.
 
+use crate::documents::Document;
 use crate::{
     ApiKey, BadRecord, CopyReport, CursorUpdate, Enqueued, FeedEvent, NewOutboxJob, OrderFilter, OrderListPage,
     OrderQuery, OutboxJob, RunTotals, StatusCount, StoreError, StoredEvent, SyncRun, WebhookState, WriteStats,
@@ -48,8 +49,25 @@ impl OpenBatch {
     /// is stored once.
     pub async fn write(&mut self, shop: &str, orders: &[Order], bad: &[BadRecord]) -> Result<WriteStats, StoreError> {
         let stats = match &mut self.inner {
-            BatchOn::Sqlite(b) => b.write(shop, orders, bad).await?,
-            BatchOn::Postgres(b) => b.write(shop, orders, bad).await?,
+            BatchOn::Sqlite(b) => b.write(shop, orders, None, bad).await?,
+            BatchOn::Postgres(b) => b.write(shop, orders, None, bad).await?,
+        };
+        self.created_or_changed |= stats.new + stats.changed > 0;
+        Ok(stats)
+    }
+
+    /// [`OpenBatch::write`] of orders made ready by [`Store::prepare`]: the
+    /// same writes, with the documents already made.
+    pub async fn write_prepared(
+        &mut self,
+        shop: &str,
+        prepared: Prepared,
+        bad: &[BadRecord],
+    ) -> Result<WriteStats, StoreError> {
+        let Prepared { orders, documents } = prepared;
+        let stats = match &mut self.inner {
+            BatchOn::Sqlite(b) => b.write(shop, &orders, Some(documents), bad).await?,
+            BatchOn::Postgres(b) => b.write(shop, &orders, Some(documents), bad).await?,
         };
         self.created_or_changed |= stats.new + stats.changed > 0;
         Ok(stats)
@@ -65,6 +83,21 @@ impl OpenBatch {
             self.changes.notify_waiters();
         }
         Ok(())
+    }
+}
+
+/// Orders with their stored documents made (serialised, and packed where
+/// the store packs them): [`Store::prepare`].
+#[derive(Debug)]
+pub struct Prepared {
+    orders: Vec<Order>,
+    documents: Vec<Document>,
+}
+
+impl Prepared {
+    /// The orders, as given.
+    pub fn orders(&self) -> &[Order] {
+        &self.orders
     }
 }
 
@@ -231,6 +264,19 @@ impl Store {
         let stats = batch.write(shop, orders, bad).await?;
         batch.commit(shop, cursor).await?;
         Ok(stats)
+    }
+
+    /// Makes the stored form of each order's document (its JSON, packed on
+    /// SQLite against the platform's dictionary when this process holds it)
+    /// for [`OpenBatch::write_prepared`]. It is most of a write's work that
+    /// needs no database, so a sync does it on the reading side while the
+    /// writer is busy with the previous page.
+    pub fn prepare(&self, orders: Vec<Order>) -> Prepared {
+        let documents = match &self.backend {
+            Backend::Sqlite(s) => s.prepare(&orders),
+            Backend::Postgres(s) => s.prepare(&orders),
+        };
+        Prepared { orders, documents }
     }
 
     /// Opens a writing transaction for several [`OpenBatch::write`]s, committed

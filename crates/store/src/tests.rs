@@ -712,3 +712,81 @@ async fn a_copy_from_sqlite_is_identical_and_numbering_continues(db: &TestDataba
     let err = source.copy_to(&target, &|_, _| {}).await.unwrap_err().to_string();
     assert!(err.contains("already holds") && err.contains("empty database"), "{err}");
 }
+
+/// SQLite stores documents packed against a dictionary (`crate::documents`);
+/// these tests read the column itself, beside what the store reads back.
+mod packed_documents {
+    use super::*;
+    use sqlx::{Connection, SqliteConnection};
+
+    /// (blob values, text values, bytes) of the `document` column.
+    async fn document_column(db: &TestDatabase) -> (i64, i64, i64) {
+        let mut conn = SqliteConnection::connect(&db.url).await.unwrap();
+        sqlx::query_as(
+            "SELECT COALESCE(SUM(typeof(document) = 'blob'), 0), COALESCE(SUM(typeof(document) = 'text'), 0),
+                    COALESCE(SUM(length(CAST(document AS BLOB))), 0) FROM orders",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+    }
+
+    fn orders(prefix: &str, count: usize) -> Vec<Order> {
+        (0..count).map(|i| order(&format!("{prefix}-{i}"), 100)).collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn documents_are_stored_packed_and_read_back_exactly_by_a_fresh_store() {
+        let db = TestDatabase::sqlite();
+        let store = db.open().await;
+        // Too few orders of a platform to make its dictionary from: stored as text.
+        let first = orders("T", 1);
+        store.write_batch("belment", &first, &[], None).await.unwrap();
+        assert_eq!(document_column(&db).await, (0, 1, serde_json::to_string(&first[0]).unwrap().len() as i64));
+
+        let many = orders("P", 40);
+        store.write_batch("belment", &many, &[], None).await.unwrap();
+        let (blobs, texts, stored) = document_column(&db).await;
+        assert_eq!((blobs, texts), (40, 1));
+        let text: usize = many.iter().chain(&first).map(|o| serde_json::to_string(o).unwrap().len()).sum();
+        assert!(stored * 4 < text as i64, "packed {stored} bytes of {text}");
+
+        // Another process (a store opened afresh) reads the dictionary from
+        // the database and every order back as it was written.
+        store.close().await;
+        let store = db.open().await;
+        for written in many.iter().chain(&first) {
+            assert_eq!(&store.order(&written.id).await.unwrap().unwrap(), written);
+        }
+        assert_eq!(store.orders(&OrderFilter::default()).await.unwrap().len(), 41);
+        // The same orders again are unchanged (text and packed alike): no
+        // event, nothing rewritten.
+        let stats = store.write_batch("belment", &[many.clone(), first.clone()].concat(), &[], None).await.unwrap();
+        assert_eq!((stats.new, stats.changed, stats.unchanged), (0, 0, 41));
+        assert_eq!(store.event_count().await.unwrap(), 41);
+        // A changed order is packed, and its change recorded.
+        let mut shipped = first[0].clone();
+        shipped.status = OrderStatus::Shipped;
+        shipped.updated_at = Some(Timestamp::from_second(200).unwrap());
+        assert_eq!(store.write_batch("belment", &[shipped.clone()], &[], None).await.unwrap().changed, 1);
+        assert_eq!(document_column(&db).await.0, 41);
+        assert_eq!(store.order(&shipped.id).await.unwrap().unwrap(), shipped);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dictionary_made_in_a_rolled_back_batch_is_stored_by_the_next_one_that_uses_it() {
+        let db = TestDatabase::sqlite();
+        let store = db.open().await;
+        let mut batch = store.begin_batch().await.unwrap();
+        batch.write("belment", &orders("R", 40), &[]).await.unwrap();
+        drop(batch); // rolled back, the dictionary it made with it
+        let late = orders("L", 1);
+        store.write_batch("belment", &late, &[], None).await.unwrap();
+        // Packed against the dictionary this process still holds...
+        assert_eq!(document_column(&db).await.0, 1);
+        // ...which the database holds too: a fresh store reads it.
+        store.close().await;
+        let store = db.open().await;
+        assert_eq!(store.order(&late[0].id).await.unwrap().unwrap(), late[0]);
+    }
+}

@@ -1,6 +1,6 @@
 //! Reading and writing whole rows for `Store::copy_to` (see `crate::copy`).
 
-use super::{Db, SqlStore, after_copy, begin_write};
+use super::{Db, SqlStore, after_copy, begin_write, unpack_document};
 use crate::StoreError;
 use crate::copy::{Kind, ROWS_PER_PAGE, Table, Value};
 use sqlx::{QueryBuilder, Row};
@@ -30,6 +30,9 @@ impl SqlStore {
         }
         sql.push(format!(" ORDER BY {key} LIMIT {ROWS_PER_PAGE}"));
         let rows = sql.build().fetch_all(&self.pool).await?;
+        if table.columns.iter().any(|&(_, kind)| kind == Kind::Document) {
+            self.learn_dictionaries(&rows).await?;
+        }
         rows.iter()
             .map(|row| {
                 table
@@ -39,6 +42,7 @@ impl SqlStore {
                         Ok(match kind {
                             Kind::Int => row.try_get::<Option<i64>, _>(name)?.map_or(Value::Null, Value::Int),
                             Kind::Text => row.try_get::<Option<String>, _>(name)?.map_or(Value::Null, Value::Text),
+                            Kind::Document => Value::Text(unpack_document(&self.dictionaries, row)?),
                         })
                     })
                     .collect()
@@ -59,7 +63,7 @@ impl SqlStore {
                     (Value::Int(i), _) => out.push_bind(*i),
                     (Value::Text(t), _) => out.push_bind(t.clone()),
                     (Value::Null, Kind::Int) => out.push_bind(None::<i64>),
-                    (Value::Null, Kind::Text) => out.push_bind(None::<String>),
+                    (Value::Null, Kind::Text | Kind::Document) => out.push_bind(None::<String>),
                 };
             }
         });

@@ -11,14 +11,16 @@
 //! same with a wall of trait bounds; two concrete copies made by the compiler
 //! keep each one's types and errors plain.
 
-use super::{Db, DbRow, MIGRATIONS, after_copy, begin_write, day_of_ms, index_hint};
+use super::{Db, DbRow, MIGRATIONS, PACK_DOCUMENTS, after_copy, begin_write, day_of_ms, document_value, index_hint};
+use crate::documents::{Dictionaries, Dictionary, Document, Stored, classify};
 use crate::{BadRecord, CursorUpdate, OrderFilter, StatusCount, StoreError, StoredEvent, SyncRun, WriteStats};
 use jiff::Timestamp;
 use orderhub_model::{Change, Order, diff};
 use serde_json::Value;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{Pool, QueryBuilder, Row, SqlStr, Transaction};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// The order store on one database: a pool and the statements.
 #[derive(Debug, Clone)]
@@ -30,6 +32,8 @@ pub(crate) struct SqlStore {
     /// where a pool would hand each transaction whichever connection is idle,
     /// each with a cache the others' writes made stale. On PostgreSQL the pool.
     pub(crate) writer: Pool<Db>,
+    /// The dictionaries documents are packed against (`crate::documents`).
+    pub(crate) dictionaries: Arc<Dictionaries>,
 }
 
 /// The database's migrations (`MIGRATIONS` of `sqlite.rs` or `postgres.rs`), embedded.
@@ -63,7 +67,11 @@ impl SqlStore {
         // IMMEDIATE takes the write lock up front: a deferred transaction that
         // reads first and then writes fails at once with "database is locked"
         // when another shop's sync wrote in between, instead of waiting.
-        Ok(OpenBatch { tx: begin_write(&self.writer).await? })
+        Ok(OpenBatch {
+            tx: begin_write(&self.writer).await?,
+            dictionaries: self.dictionaries.clone(),
+            dictionaries_written: HashSet::new(),
+        })
     }
 
     pub async fn orders_by_id(&self, ids: &[String]) -> Result<HashMap<String, Order>, StoreError> {
@@ -75,8 +83,10 @@ impl SqlStore {
                 list.push_bind(id.as_str());
             }
             query.push(")");
-            for row in query.build().fetch_all(&self.pool).await? {
-                found.insert(row.try_get("id")?, order_from_row(&row)?);
+            let rows = query.build().fetch_all(&self.pool).await?;
+            self.learn_dictionaries(&rows).await?;
+            for row in rows {
+                found.insert(row.try_get("id")?, self.order_from_row(&row)?);
             }
         }
         Ok(found)
@@ -92,7 +102,8 @@ impl SqlStore {
     pub async fn order(&self, id: &str) -> Result<Option<Order>, StoreError> {
         let sql = SqlStr::from_static("SELECT id, document FROM orders WHERE id = $1");
         let row = sqlx::query(sql).bind(id).fetch_optional(&self.pool).await?;
-        row.map(|row| order_from_row(&row)).transpose()
+        self.learn_dictionaries(row.as_slice()).await?;
+        row.map(|row| self.order_from_row(&row)).transpose()
     }
 
     pub async fn orders(&self, filter: &OrderFilter) -> Result<Vec<Order>, StoreError> {
@@ -109,7 +120,8 @@ impl SqlStore {
         .bind(&filter.order_number)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(order_from_row).collect()
+        self.learn_dictionaries(&rows).await?;
+        rows.iter().map(|row| self.order_from_row(row)).collect()
     }
 
     pub async fn for_each_order<E: From<StoreError>>(
@@ -135,8 +147,9 @@ impl SqlStore {
             .map_err(StoreError::from)?;
             let Some(last) = rows.last() else { return Ok(count) };
             after = last.try_get("id").map_err(StoreError::from)?;
+            self.learn_dictionaries(&rows).await?;
             for row in &rows {
-                each(order_from_row(row)?)?;
+                each(self.order_from_row(row)?)?;
                 count += 1;
             }
         }
@@ -298,12 +311,34 @@ impl SqlStore {
 #[derive(Debug)]
 pub(crate) struct OpenBatch {
     tx: Transaction<'static, Db>,
+    dictionaries: Arc<Dictionaries>,
+    /// Dictionaries this transaction has written (see `pack_documents`).
+    dictionaries_written: HashSet<i64>,
 }
 
 impl OpenBatch {
-    pub async fn write(&mut self, shop: &str, orders: &[Order], bad: &[BadRecord]) -> Result<WriteStats, StoreError> {
+    /// Writes `orders` and `bad`; `documents`, when given, are the orders'
+    /// documents, in order (`SqlStore::prepare`), else they are made here.
+    pub async fn write(
+        &mut self,
+        shop: &str,
+        orders: &[Order],
+        documents: Option<Vec<Document>>,
+        bad: &[BadRecord],
+    ) -> Result<WriteStats, StoreError> {
         let now = now_ms();
-        let mut stats = write_orders(&mut self.tx, &latest_of_each(orders), now).await?;
+        let mut documents: Vec<Option<Document>> = match documents {
+            Some(documents) => documents.into_iter().map(Some).collect(),
+            None => orders.iter().map(|_| None).collect(),
+        };
+        let kept = latest_of_each(orders);
+        let documents = kept
+            .iter()
+            .map(|&i| documents[i].take().unwrap_or_else(|| Document { text: document_of(&orders[i]), packed: None }))
+            .collect();
+        let kept: Vec<&Order> = kept.into_iter().map(|i| &orders[i]).collect();
+        let mut packing = Packing { dictionaries: &self.dictionaries, written: &mut self.dictionaries_written };
+        let mut stats = write_orders(&mut self.tx, &mut packing, &kept, documents, now).await?;
         for record in bad {
             sqlx::query(
                 "INSERT INTO bad_orders (shop, order_number, error, raw, recorded_ms) VALUES ($1, $2, $3, $4, $5)
@@ -395,9 +430,176 @@ fn document_of(order: &Order) -> String {
     serde_json::to_string(order).expect("an Order always serialises")
 }
 
-fn order_from_row(row: &DbRow) -> Result<Order, StoreError> {
-    let document: String = row.try_get("document")?;
-    parse_document(row, &document)
+impl SqlStore {
+    /// Makes every dictionary the documents of `rows` were packed against
+    /// readable: those this process has not seen are read, in one query.
+    async fn learn_dictionaries(&self, rows: &[DbRow]) -> Result<(), StoreError> {
+        let missing = unknown_dictionaries(&self.dictionaries, rows)?;
+        if !missing.is_empty() {
+            let mut conn = self.pool.acquire().await?;
+            read_dictionaries(&mut conn, &self.dictionaries, &missing).await?;
+        }
+        Ok(())
+    }
+
+    /// The documents of `orders`, packed against their platforms'
+    /// dictionaries where this process holds them (see `Store::prepare`).
+    pub(crate) fn prepare(&self, orders: &[Order]) -> Vec<Document> {
+        let mut documents: Vec<Document> =
+            orders.iter().map(|order| Document { text: document_of(order), packed: None }).collect();
+        if PACK_DOCUMENTS {
+            for platform in platforms_of(orders.iter()) {
+                if let Some(dictionary) = self.dictionaries.for_platform(platform) {
+                    pack_platform(&dictionary, orders.iter(), &mut documents);
+                }
+            }
+        }
+        documents
+    }
+
+    fn order_from_row(&self, row: &DbRow) -> Result<Order, StoreError> {
+        let document = unpack_document(&self.dictionaries, row)?;
+        parse_document(row, &document)
+    }
+}
+
+/// The dictionaries the documents of `rows` were packed against that this
+/// process has not read yet.
+fn unknown_dictionaries<'r>(
+    dictionaries: &Dictionaries,
+    rows: impl IntoIterator<Item = &'r DbRow>,
+) -> Result<Vec<i64>, StoreError> {
+    let mut missing: Vec<i64> = Vec::new();
+    if !PACK_DOCUMENTS {
+        return Ok(missing);
+    }
+    for row in rows {
+        let value = document_value(row)?;
+        if let Ok(Stored::Packed { dictionary, .. }) = classify(&value)
+            && !dictionaries.knows(dictionary)
+            && !missing.contains(&dictionary)
+        {
+            missing.push(dictionary);
+        }
+    }
+    Ok(missing)
+}
+
+/// Reads the dictionaries `ids` into `dictionaries`, on `conn` (a transaction
+/// sees those it wrote itself).
+async fn read_dictionaries(
+    conn: &mut <Db as sqlx::Database>::Connection,
+    dictionaries: &Dictionaries,
+    ids: &[i64],
+) -> Result<(), StoreError> {
+    let mut query = QueryBuilder::<Db>::new("SELECT id, content FROM document_dictionaries WHERE id IN (");
+    let mut list = query.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    query.push(")");
+    for row in query.build().fetch_all(&mut *conn).await? {
+        let content: Vec<u8> = row.try_get("content")?;
+        dictionaries.learn(row.try_get("id")?, &content);
+    }
+    Ok(())
+}
+
+/// The JSON text of a row's document (its dictionary learnt first).
+fn unpack_document(dictionaries: &Dictionaries, row: &DbRow) -> Result<String, StoreError> {
+    let value = document_value(row)?;
+    dictionaries
+        .unpack(&value)
+        .map_err(|detail| StoreError::Corrupt { id: row.try_get("id").unwrap_or_default(), detail })
+}
+
+/// What `write_orders` packs documents with: the store's dictionaries, and
+/// those the open transaction has written.
+struct Packing<'a> {
+    dictionaries: &'a Dictionaries,
+    written: &'a mut HashSet<i64>,
+}
+
+/// The platforms of `orders`, each once.
+fn platforms_of<'a, O: std::borrow::Borrow<Order> + 'a>(orders: impl Iterator<Item = &'a O>) -> Vec<&'a str> {
+    let mut platforms: Vec<&str> = orders.map(|order| order.borrow().platform.as_str()).collect();
+    platforms.sort_unstable();
+    platforms.dedup();
+    platforms
+}
+
+/// Packs the documents of `dictionary`'s platform's orders against it (those
+/// not packed against it already); `orders` and `documents` go together.
+fn pack_platform<'a, O: std::borrow::Borrow<Order> + 'a>(
+    dictionary: &Dictionary,
+    orders: impl Iterator<Item = &'a O>,
+    documents: &mut [Document],
+) {
+    let mut packer = dictionary.packer();
+    for (order, document) in orders.zip(documents.iter_mut()) {
+        if order.borrow().platform.as_str() == dictionary.platform && document.dictionary() != Some(dictionary.id) {
+            document.packed = Some(packer.pack(&document.text));
+        }
+    }
+}
+
+/// Packs `documents` (those of `orders`, in order) where documents are
+/// packed, each against its platform's dictionary. A platform without one
+/// gets one: the one another process stored, or one made of these documents
+/// (when there are enough; until then they are stored as text). Every
+/// dictionary used is written in this transaction (a no-op when stored), so
+/// no packed document is ever committed without its dictionary, even when
+/// the transaction that first made the dictionary was rolled back.
+async fn pack_documents(
+    tx: &mut Transaction<'static, Db>,
+    packing: &mut Packing<'_>,
+    orders: &[&Order],
+    documents: &mut [Document],
+) -> Result<(), StoreError> {
+    if !PACK_DOCUMENTS {
+        return Ok(());
+    }
+    for platform in platforms_of(orders.iter().copied()) {
+        let mut dictionary = packing.dictionaries.for_platform(platform);
+        if dictionary.is_none() {
+            let stored = sqlx::query(
+                "SELECT content FROM document_dictionaries WHERE platform = $1 ORDER BY created_ms DESC, id DESC LIMIT 1",
+            )
+            .bind(platform)
+            .fetch_optional(&mut **tx)
+            .await?;
+            dictionary = match stored {
+                Some(row) => Some(Dictionary::new(platform, row.try_get("content")?)),
+                None => Dictionary::from_samples(
+                    platform,
+                    orders
+                        .iter()
+                        .zip(documents.iter())
+                        .filter(|(o, _)| o.platform.as_str() == platform)
+                        .map(|(_, d)| d.text.as_str()),
+                ),
+            }
+            .map(Arc::new);
+            if let Some(dictionary) = &dictionary {
+                packing.dictionaries.adopt(dictionary.clone());
+            }
+        }
+        let Some(dictionary) = dictionary else { continue };
+        if packing.written.insert(dictionary.id) {
+            sqlx::query(
+                "INSERT INTO document_dictionaries (id, platform, content, created_ms) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(dictionary.id)
+            .bind(platform)
+            .bind(dictionary.content.as_slice())
+            .bind(now_ms())
+            .execute(&mut **tx)
+            .await?;
+        }
+        pack_platform(&dictionary, orders.iter().copied(), documents);
+    }
+    Ok(())
 }
 
 fn parse_document(row: &DbRow, document: &str) -> Result<Order, StoreError> {
@@ -409,16 +611,17 @@ fn parse_document(row: &DbRow, document: &str) -> Result<Order, StoreError> {
 
 /// One version of each order: where a page holds an order twice (a listing
 /// that shifted while paged), the newer by platform update time, else the later.
-fn latest_of_each(orders: &[Order]) -> Vec<&Order> {
+/// (Their indexes in `orders`.)
+fn latest_of_each(orders: &[Order]) -> Vec<usize> {
     let mut at: HashMap<&str, usize> = HashMap::with_capacity(orders.len());
-    let mut kept: Vec<&Order> = Vec::with_capacity(orders.len());
-    for order in orders {
+    let mut kept: Vec<usize> = Vec::with_capacity(orders.len());
+    for (index, order) in orders.iter().enumerate() {
         match at.get(order.id.as_str()) {
-            Some(&i) if kept[i].updated_at > order.updated_at => {}
-            Some(&i) => kept[i] = order,
+            Some(&k) if orders[kept[k]].updated_at > order.updated_at => {}
+            Some(&k) => kept[k] = index,
             None => {
                 at.insert(&order.id, kept.len());
-                kept.push(order);
+                kept.push(index);
             }
         }
     }
@@ -428,12 +631,12 @@ fn latest_of_each(orders: &[Order]) -> Vec<&Order> {
 /// What writing one order must do.
 enum Write<'a> {
     /// A new order, with its document and its `created` event.
-    Insert(&'a Order, String, Vec<Change>),
+    Insert(&'a Order, Document, Vec<Change>),
     /// A changed order, with its document, what changed, and the search
     /// terms of the version it replaces.
-    Update(&'a Order, String, Vec<Change>, Vec<String>),
+    Update(&'a Order, Document, Vec<Change>, Vec<String>),
     /// Only the payload changed, in fields the mapping does not read.
-    RawOnly(&'a Order, String),
+    RawOnly(&'a Order, Document),
 }
 
 /// SQLite takes at most 32766 bound values per statement and PostgreSQL 65535;
@@ -443,7 +646,9 @@ const ORDERS_PER_STATEMENT: usize = 500;
 /// Inserts, updates or skips each order and logs its events.
 async fn write_orders(
     tx: &mut Transaction<'static, Db>,
+    packing: &mut Packing<'_>,
     orders: &[&Order],
+    mut documents: Vec<Document>,
     now: i64,
 ) -> Result<WriteStats, StoreError> {
     let mut stats = WriteStats::default();
@@ -459,10 +664,14 @@ async fn write_orders(
             stored.insert(row.try_get("id")?, row);
         }
     }
+    let missing = unknown_dictionaries(packing.dictionaries, stored.values())?;
+    if !missing.is_empty() {
+        read_dictionaries(tx, packing.dictionaries, &missing).await?;
+    }
 
+    pack_documents(tx, packing, orders, &mut documents).await?;
     let mut writes = Vec::with_capacity(orders.len());
-    for &order in orders {
-        let document = document_of(order);
+    for (&order, document) in orders.iter().zip(documents) {
         let Some(row) = stored.get(&order.id) else {
             let created =
                 |field: &str, to: String| Change { field: field.into(), from: Value::Null, to: Value::String(to) };
@@ -485,13 +694,13 @@ async fn write_orders(
             stats.stale += 1;
             continue;
         }
-        let stored_document: String = row.try_get("document")?;
-        // The same JSON text is the same order: the common case costs one comparison.
-        if stored_document == document {
+        // The same stored value is the same JSON text (packing is
+        // deterministic), so the same order: the common case costs one comparison.
+        if document_value(row)? == document.stored() {
             stats.unchanged += 1;
             continue;
         }
-        let stored_order = parse_document(row, &stored_document)?;
+        let stored_order = parse_document(row, &unpack_document(packing.dictionaries, row)?)?;
         let changes = diff(&stored_order, order);
         if changes.is_empty() {
             stats.unchanged += 1;
@@ -520,11 +729,12 @@ async fn write_orders(
                 events.push((*order, "changed", changes));
             }
             Write::RawOnly(order, document) => {
-                sqlx::query("UPDATE orders SET document = $2 WHERE id = $1")
-                    .bind(&order.id)
-                    .bind(document)
-                    .execute(&mut **tx)
-                    .await?;
+                let query = sqlx::query("UPDATE orders SET document = $2 WHERE id = $1").bind(&order.id);
+                let query = match &document.packed {
+                    Some(packed) => query.bind(packed.as_slice()),
+                    None => query.bind(document.text.as_str()),
+                };
+                query.execute(&mut **tx).await?;
             }
         }
     }
@@ -546,10 +756,12 @@ async fn write_orders(
                 .push_bind(order.currency.as_deref())
                 .push_bind(order.total.to_string())
                 .push_bind(sort_time(order.created_at))
-                .push_bind(sort_time(order.updated_at))
-                .push_bind(document.as_str())
-                .push_bind(now)
-                .push_bind(now);
+                .push_bind(sort_time(order.updated_at));
+            match &document.packed {
+                Some(packed) => row.push_bind(packed.as_slice()),
+                None => row.push_bind(document.text.as_str()),
+            };
+            row.push_bind(now).push_bind(now);
         });
         query.push(
             " ON CONFLICT (id) DO UPDATE SET status = excluded.status, payment_status = excluded.payment_status,

@@ -1,6 +1,6 @@
 //! Order listings for the API: filters, search and keyset paging.
 
-use super::{Db, SqlStore, day_of_ms, index_hint, order_from_row};
+use super::{Db, SqlStore, day_of_ms, index_hint};
 use crate::{OrderListPage, OrderQuery, OrderSort, SortKey, StoreError};
 use sqlx::{QueryBuilder, Row};
 
@@ -104,7 +104,8 @@ impl SqlStore {
             Some(last) if more => Some(SortKey { time_ms: last.try_get("sort_ms")?, id: last.try_get("id")? }),
             _ => None,
         };
-        let orders = rows.iter().map(order_from_row).collect::<Result<_, _>>()?;
+        self.learn_dictionaries(&rows).await?;
+        let orders = rows.iter().map(|row| self.order_from_row(row)).collect::<Result<_, _>>()?;
         Ok(OrderListPage { orders, next })
     }
 
