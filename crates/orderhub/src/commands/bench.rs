@@ -86,13 +86,20 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
         }));
     }
     let peak_mb = peak_memory_mb();
+    let written_mb = written_mb();
     sandbox.kill().await.ok();
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 
     if context.json {
         let database = args.database.as_deref().map(orderhub_store::redact_url);
-        print_json(&json!({"database": database, "shops": results, "not_listed": skipped, "peak_memory_mb": peak_mb}));
+        print_json(&json!({
+            "database": database,
+            "shops": results,
+            "not_listed": skipped,
+            "peak_memory_mb": peak_mb,
+            "written_mb": written_mb,
+        }));
     } else {
         let into = match &args.database {
             None => "a fresh SQLite store".to_string(),
@@ -118,6 +125,9 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
             Some(mb) => println!("peak memory of orderhub (VmHWM): {mb:.1} MB"),
             None => println!("peak memory: not available on this system"),
         }
+        if let Some(mb) = written_mb {
+            println!("written by orderhub (write calls, all files): {mb:.0} MB");
+        }
     }
     Ok(())
 }
@@ -125,6 +135,16 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
 /// The process's peak resident set size, from /proc (Linux).
 fn peak_memory_mb() -> Option<f64> {
     memory_mb("VmHWM:")
+}
+
+/// What this process has handed to `write` calls so far, in MB (`wchar` of
+/// /proc/self/io, Linux): the database, its log and SQLite's temporary files
+/// alike, so it shows how many times over the store writes what it keeps.
+fn written_mb() -> Option<f64> {
+    let io = std::fs::read_to_string("/proc/self/io").ok()?;
+    let line = io.lines().find(|l| l.starts_with("wchar:"))?;
+    let bytes: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(bytes / 1e6)
 }
 
 /// A memory figure of this process from /proc/self/status (Linux), in MB:
