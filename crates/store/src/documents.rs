@@ -38,6 +38,9 @@ const SAMPLES: usize = 32;
 const FEWEST_SAMPLES: usize = 8;
 /// A dictionary's size, at most (zstd reads up to its window from it).
 const LARGEST_DICTIONARY: usize = 64 * 1024;
+/// The largest document a packed value may unpack to: the size is read from
+/// the stored frame, and a damaged one must not make us allocate without bound.
+const LARGEST_DOCUMENT: u64 = 64 * 1024 * 1024;
 
 /// A platform's dictionary, ready to pack with.
 pub(crate) struct Dictionary {
@@ -198,6 +201,9 @@ impl Dictionaries {
                 let size = zstd::zstd_safe::get_frame_content_size(frame)
                     .map_err(|_| "packed document: not a zstd frame".to_string())?
                     .ok_or_else(|| "packed document: its frame does not say its size".to_string())?;
+                if size > LARGEST_DOCUMENT {
+                    return Err(format!("packed document: its frame claims {size} bytes, more than any document"));
+                }
                 let mut decompressor = zstd::bulk::Decompressor::with_prepared_dictionary(&decoder)
                     .map_err(|e| format!("packed document: {e}"))?;
                 let bytes = decompressor
@@ -269,5 +275,13 @@ mod tests {
         assert!(dictionaries.unpack(&packed).is_err());
         assert!(dictionaries.unpack(&packed[..5]).is_err());
         assert!(dictionaries.unpack(&[0xff, 0xfe]).is_err());
+        // A frame whose header claims a vast size is refused before anything is allocated.
+        let mut vast = vec![PACKED];
+        vast.extend_from_slice(&dictionary.id.to_le_bytes());
+        // zstd magic, a single-segment header with an 8-byte content size, then the size.
+        vast.extend_from_slice(&[0x28, 0xb5, 0x2f, 0xfd, 0xe0]);
+        vast.extend_from_slice(&(1u64 << 40).to_le_bytes());
+        let error = dictionaries.unpack(&vast).unwrap_err();
+        assert!(error.contains("claims"), "{error}");
     }
 }

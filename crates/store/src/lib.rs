@@ -15,6 +15,10 @@
 //! - a page of orders, its bad payloads and the cursor that covers them are
 //!   committed in one transaction: progress is never ahead of the data.
 //!
+//! On SQLite each order's document is stored packed (zstd, against a
+//! dictionary of its platform's own documents: `documents.rs`); every read
+//! returns it as the JSON text it was.
+//!
 //! What it must not do: talk to platforms or decide what to sync.
 
 // `sql/` is compiled twice on purpose, once per database (see `sql/mod.rs`).
