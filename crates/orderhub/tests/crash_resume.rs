@@ -12,9 +12,8 @@ use std::time::Duration;
 async fn sigkill_at_random_points_then_restart_loses_and_duplicates_nothing() {
     let h = Harness::start(6000, 23).await;
     let config = h.write_config(TOKEN, &h.base_url);
-    // Ten requests a second (50 pages of 120 orders: seconds a
-    // run), so that a sync outlasts the kills, which it no longer did on its
-    // own once it stored a few thousand orders a second.
+    // Ten requests a second (50 pages of 120 orders take seconds), so that a
+    // sync outlasts the kills: unthrottled, it now often finished first.
     let text = std::fs::read_to_string(&config).unwrap();
     std::fs::write(&config, format!("{text}rate_limit = \"10/s\"\n")).unwrap();
     let mut killed = 0;

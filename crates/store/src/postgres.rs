@@ -27,9 +27,9 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 const PACK_DOCUMENTS: bool = false;
 
 /// The `document` column's value: its JSON text.
-fn document_value(row: &DbRow) -> Result<Vec<u8>, sqlx::Error> {
+fn document_value(row: &DbRow) -> Result<&[u8], sqlx::Error> {
     use sqlx::Row;
-    row.try_get::<String, _>("document").map(String::into_bytes)
+    row.try_get::<&str, _>("document").map(str::as_bytes)
 }
 
 /// The advisory lock every writing transaction holds until it commits (an

@@ -48,12 +48,7 @@ impl OpenBatch {
     /// transaction: later writes see earlier ones, so an order on two pages
     /// is stored once.
     pub async fn write(&mut self, shop: &str, orders: &[Order], bad: &[BadRecord]) -> Result<WriteStats, StoreError> {
-        let stats = match &mut self.inner {
-            BatchOn::Sqlite(b) => b.write(shop, orders, None, bad).await?,
-            BatchOn::Postgres(b) => b.write(shop, orders, None, bad).await?,
-        };
-        self.created_or_changed |= stats.new + stats.changed > 0;
-        Ok(stats)
+        self.write_with(shop, orders, None, bad).await
     }
 
     /// [`OpenBatch::write`] of orders made ready by [`Store::prepare`]: the
@@ -64,10 +59,20 @@ impl OpenBatch {
         prepared: Prepared,
         bad: &[BadRecord],
     ) -> Result<WriteStats, StoreError> {
-        let Prepared { orders, documents } = prepared;
+        self.write_with(shop, &prepared.orders, Some(prepared.documents), bad).await
+    }
+
+    /// `documents`: those of `orders`, in order, or `None` to make them here.
+    async fn write_with(
+        &mut self,
+        shop: &str,
+        orders: &[Order],
+        documents: Option<Vec<Document>>,
+        bad: &[BadRecord],
+    ) -> Result<WriteStats, StoreError> {
         let stats = match &mut self.inner {
-            BatchOn::Sqlite(b) => b.write(shop, &orders, Some(documents), bad).await?,
-            BatchOn::Postgres(b) => b.write(shop, &orders, Some(documents), bad).await?,
+            BatchOn::Sqlite(b) => b.write(shop, orders, documents, bad).await?,
+            BatchOn::Postgres(b) => b.write(shop, orders, documents, bad).await?,
         };
         self.created_or_changed |= stats.new + stats.changed > 0;
         Ok(stats)
@@ -268,9 +273,9 @@ impl Store {
 
     /// Makes the stored form of each order's document (its JSON, packed on
     /// SQLite against the platform's dictionary when this process holds it)
-    /// for [`OpenBatch::write_prepared`]. It is most of a write's work that
-    /// needs no database, so a sync does it on the reading side while the
-    /// writer is busy with the previous page.
+    /// for [`OpenBatch::write_prepared`]. It needs no database, so a sync
+    /// does it on the reading side while the writer is busy with the
+    /// previous page.
     pub fn prepare(&self, orders: Vec<Order>) -> Prepared {
         let documents = match &self.backend {
             Backend::Sqlite(s) => s.prepare(&orders),

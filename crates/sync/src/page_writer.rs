@@ -18,8 +18,8 @@
 //!
 //! The reader also makes each page's documents ([`Store::prepare`]: JSON,
 //! packed against the platform's dictionary) before handing it over, so the
-//! writer's connection is not idle while they are made: Damaijia's documents
-//! are most of the CPU a write needs outside the database.
+//! writer's connection is not idle while they are made (perf showed it
+//! waiting on the writing task's serialising and packing).
 //!
 //! What the cursor promises is unchanged: the cursor travels with the last
 //! page, so it is committed in the transaction that stores that page, after

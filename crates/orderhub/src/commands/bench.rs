@@ -139,7 +139,8 @@ fn peak_memory_mb() -> Option<f64> {
 
 /// What this process has handed to `write` calls so far, in MB (`wchar` of
 /// /proc/self/io, Linux): the database, its log and SQLite's temporary files
-/// alike, so it shows how many times over the store writes what it keeps.
+/// alike (and the few bytes of HTTP requests), so it shows how many times
+/// over the store writes what it keeps.
 fn written_mb() -> Option<f64> {
     let io = std::fs::read_to_string("/proc/self/io").ok()?;
     let line = io.lines().find(|l| l.starts_with("wchar:"))?;

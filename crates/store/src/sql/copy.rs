@@ -42,7 +42,7 @@ impl SqlStore {
                         Ok(match kind {
                             Kind::Int => row.try_get::<Option<i64>, _>(name)?.map_or(Value::Null, Value::Int),
                             Kind::Text => row.try_get::<Option<String>, _>(name)?.map_or(Value::Null, Value::Text),
-                            Kind::Document => Value::Text(unpack_document(&self.dictionaries, row)?),
+                            Kind::Document => Value::Text(unpack_document(&self.dictionaries, row)?.into_owned()),
                         })
                     })
                     .collect()

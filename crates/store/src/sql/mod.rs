@@ -19,6 +19,7 @@ use orderhub_model::{Change, Order, diff};
 use serde_json::Value;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{Pool, QueryBuilder, Row, SqlStr, Transaction};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -474,8 +475,7 @@ fn unknown_dictionaries<'r>(
         return Ok(missing);
     }
     for row in rows {
-        let value = document_value(row)?;
-        if let Ok(Stored::Packed { dictionary, .. }) = classify(&value)
+        if let Ok(Stored::Packed { dictionary, .. }) = classify(document_value(row)?)
             && !dictionaries.knows(dictionary)
             && !missing.contains(&dictionary)
         {
@@ -506,10 +506,9 @@ async fn read_dictionaries(
 }
 
 /// The JSON text of a row's document (its dictionary learnt first).
-fn unpack_document(dictionaries: &Dictionaries, row: &DbRow) -> Result<String, StoreError> {
-    let value = document_value(row)?;
+fn unpack_document<'r>(dictionaries: &Dictionaries, row: &'r DbRow) -> Result<Cow<'r, str>, StoreError> {
     dictionaries
-        .unpack(&value)
+        .unpack(document_value(row)?)
         .map_err(|detail| StoreError::Corrupt { id: row.try_get("id").unwrap_or_default(), detail })
 }
 
