@@ -26,6 +26,9 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// (TOAST), and its writers are not one thread copying pages.
 const PACK_DOCUMENTS: bool = false;
 
+/// How the sync's inserts begin (SQLite's differ: see there).
+const INSERT_INTO: &str = "INSERT INTO";
+
 /// The `document` column's value: its JSON text.
 fn document_value(row: &DbRow) -> Result<&[u8], sqlx::Error> {
     use sqlx::Row;
@@ -50,7 +53,7 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
     if migrate {
         sql::migrator().run(&pool).await?;
     }
-    Ok(SqlStore { writer: pool.clone(), pool, dictionaries: Default::default() })
+    Ok(SqlStore { writer: pool.clone(), pool, dictionaries: Default::default(), background: None })
 }
 
 /// A transaction that writes, holding the store's write lock until it ends.

@@ -790,3 +790,109 @@ mod packed_documents {
         assert_eq!(store.order(&late[0].id).await.unwrap().unwrap(), late[0]);
     }
 }
+
+/// SQLite's writing connection: what it leaves to others, and the schema
+/// that lets its inserts go without statement journals.
+mod sqlite_writer {
+    use super::*;
+    use sqlx::{Connection, SqliteConnection};
+
+    const MIGRATIONS_BEFORE_0008: [&str; 7] = [
+        include_str!("../migrations/sqlite/0001_init.sql"),
+        include_str!("../migrations/sqlite/0002_shop_state.sql"),
+        include_str!("../migrations/sqlite/0003_api.sql"),
+        include_str!("../migrations/sqlite/0004_covering.sql"),
+        include_str!("../migrations/sqlite/0005_platform_index.sql"),
+        include_str!("../migrations/sqlite/0006_leases.sql"),
+        include_str!("../migrations/sqlite/0007_document_dictionaries.sql"),
+    ];
+
+    async fn connect(db: &TestDatabase) -> SqliteConnection {
+        let options: sqlx::sqlite::SqliteConnectOptions = db.url.parse().unwrap();
+        SqliteConnection::connect_with(&options.create_if_missing(true).foreign_keys(true)).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_items_rebuilt_with_a_deferred_key_keep_every_row_and_the_key() {
+        let db = TestDatabase::sqlite();
+        let mut conn = connect(&db).await;
+        for migration in MIGRATIONS_BEFORE_0008 {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(migration)).execute(&mut conn).await.unwrap();
+        }
+        sqlx::raw_sql(
+            "INSERT INTO orders (id, platform, shop, order_number, status, payment_status, fulfillment_status,
+                 refund_status, total, document, first_seen_ms, last_changed_ms)
+             VALUES ('s:b:1', 's', 'b', '1', 'paid', 'paid', 'unfulfilled', 'none', '3.00', '{}', 0, 0);
+             INSERT INTO order_items VALUES ('s:b:1', 'L1', 'SKU-1', 'P1', 'K1', 'Cup', 2, '1.50', '3.00'),
+                                            ('s:b:1', 'L2', NULL, NULL, NULL, NULL, 1, '0.00', '0.00');",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        sqlx::raw_sql(include_str!("../migrations/sqlite/0008_items_deferred_key.sql"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+
+        let items: Vec<(String, String, Option<String>, i64, String)> =
+            sqlx::query_as("SELECT order_id, line_id, sku, quantity, total FROM order_items ORDER BY line_id")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(
+            items,
+            [
+                ("s:b:1".into(), "L1".into(), Some("SKU-1".into()), 2, "3.00".into()),
+                ("s:b:1".into(), "L2".into(), None, 1, "0.00".into())
+            ]
+        );
+        let sku_index: Option<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE name = 'order_items_sku_order'")
+                .fetch_optional(&mut conn)
+                .await
+                .unwrap();
+        assert!(sku_index.is_some(), "the SKU index is made again");
+
+        // An item without its order is refused at commit, not at its insert,
+        // and the transaction with it.
+        let mut tx = conn.begin().await.unwrap();
+        sqlx::query("INSERT INTO order_items VALUES ('s:b:404', 'L1', NULL, NULL, NULL, NULL, 1, '1', '1')")
+            .execute(&mut *tx)
+            .await
+            .expect("checked at commit");
+        let refused = tx.commit().await.expect_err("no such order").to_string();
+        assert!(refused.contains("FOREIGN KEY"), "{refused}");
+        // Deleting an order still deletes its items.
+        sqlx::query("DELETE FROM orders WHERE id = 's:b:1'").execute(&mut conn).await.unwrap();
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM order_items").fetch_one(&mut conn).await.unwrap();
+        assert_eq!(left, 0);
+    }
+
+    /// The database file's size: what checkpoints have copied into it.
+    fn file_size(db: &TestDatabase) -> u64 {
+        let path = db.url.strip_prefix("sqlite://").expect("a SQLite file");
+        std::fs::metadata(path).unwrap().len()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_is_copied_into_the_file_while_the_store_stays_open() {
+        let db = TestDatabase::sqlite();
+        let store = db.open().await;
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        let before = file_size(&db);
+        // Far fewer pages than the writer's own checkpoint waits for: only
+        // the background checkpoint copies them.
+        let orders: Vec<Order> = (0..300).map(|i| order(&format!("W-{i}"), 100)).collect();
+        store.write_batch("belment", &orders, &[], None).await.unwrap();
+        let mut after = file_size(&db);
+        for _ in 0..40 {
+            if after > before {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            after = file_size(&db);
+        }
+        assert!(after > before, "the file stayed at {before} bytes while the store was open");
+        assert_eq!(store.order_count().await.unwrap(), 300);
+    }
+}

@@ -11,7 +11,9 @@
 //! same with a wall of trait bounds; two concrete copies made by the compiler
 //! keep each one's types and errors plain.
 
-use super::{Db, DbRow, MIGRATIONS, PACK_DOCUMENTS, after_copy, begin_write, day_of_ms, document_value, index_hint};
+use super::{
+    Db, DbRow, INSERT_INTO, MIGRATIONS, PACK_DOCUMENTS, after_copy, begin_write, day_of_ms, document_value, index_hint,
+};
 use crate::documents::{Dictionaries, Dictionary, Document, Stored, classify};
 use crate::{BadRecord, CursorUpdate, OrderFilter, StatusCount, StoreError, StoredEvent, SyncRun, WriteStats};
 use jiff::Timestamp;
@@ -35,6 +37,19 @@ pub(crate) struct SqlStore {
     pub(crate) writer: Pool<Db>,
     /// The dictionaries documents are packed against (`crate::documents`).
     pub(crate) dictionaries: Arc<Dictionaries>,
+    /// On SQLite, the task that checkpoints the log (`sqlite::checkpoint`).
+    pub(crate) background: Option<Arc<BackgroundTask>>,
+}
+
+/// A task that lives as long as its store: aborted when the store's last
+/// clone is dropped, so that it never keeps a dropped store's pool open.
+#[derive(Debug)]
+pub(crate) struct BackgroundTask(pub(crate) tokio::task::AbortHandle);
+
+impl Drop for BackgroundTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// The database's migrations (`MIGRATIONS` of `sqlite.rs` or `postgres.rs`), embedded.
@@ -303,6 +318,9 @@ impl SqlStore {
     }
 
     pub async fn close(&self) {
+        if let Some(task) = &self.background {
+            task.0.abort();
+        }
         self.writer.close().await;
         self.pool.close().await;
     }
@@ -713,18 +731,19 @@ async fn write_orders(
         }
     }
 
-    let mut upserts = Vec::new();
+    let mut inserts = Vec::new();
+    let mut updates = Vec::new();
     let mut events = Vec::new();
     for write in &writes {
         match write {
             Write::Insert(order, document, changes) => {
                 stats.new += 1;
-                upserts.push((*order, document));
+                inserts.push((*order, document));
                 events.push((*order, "created", changes));
             }
             Write::Update(order, document, changes, _) => {
                 stats.changed += 1;
-                upserts.push((*order, document));
+                updates.push((*order, document));
                 events.push((*order, "changed", changes));
             }
             Write::RawOnly(order, document) => {
@@ -738,38 +757,13 @@ async fn write_orders(
         }
     }
 
-    for chunk in upserts.chunks(ORDERS_PER_STATEMENT / 10) {
-        let mut query = QueryBuilder::<Db>::new(
-            "INSERT INTO orders (id, platform, shop, order_number, status, payment_status, fulfillment_status,
-                 refund_status, currency, total, created_ms, updated_ms, document, first_seen_ms, last_changed_ms) ",
-        );
-        query.push_values(chunk, |mut row, (order, document)| {
-            row.push_bind(order.id.as_str())
-                .push_bind(order.platform.as_str())
-                .push_bind(order.shop.as_str())
-                .push_bind(order.order_number.as_str())
-                .push_bind(order.status.as_str())
-                .push_bind(order.payment_status.as_str())
-                .push_bind(order.fulfillment_status.as_str())
-                .push_bind(order.refund_status.as_str())
-                .push_bind(order.currency.as_deref())
-                .push_bind(order.total.to_string())
-                .push_bind(sort_time(order.created_at))
-                .push_bind(sort_time(order.updated_at));
-            match &document.packed {
-                Some(packed) => row.push_bind(packed.as_slice()),
-                None => row.push_bind(document.text.as_str()),
-            };
-            row.push_bind(now).push_bind(now);
-        });
-        query.push(
-            " ON CONFLICT (id) DO UPDATE SET status = excluded.status, payment_status = excluded.payment_status,
-                 fulfillment_status = excluded.fulfillment_status, refund_status = excluded.refund_status,
-                 currency = excluded.currency, total = excluded.total, created_ms = excluded.created_ms,
-                 updated_ms = excluded.updated_ms, document = excluded.document,
-                 last_changed_ms = excluded.last_changed_ms",
-        );
-        query.build().execute(&mut **tx).await?;
+    // New orders are inserted, not upserted: they were looked up above, in
+    // this transaction, so none is stored yet, and a plain insert needs no
+    // statement journal on SQLite (see `INSERT_INTO`). Changed ones are upserted.
+    for (rows, upsert) in [(&inserts, false), (&updates, true)] {
+        for chunk in rows.chunks(ORDERS_PER_STATEMENT / 10) {
+            write_order_rows(tx, chunk, upsert, now).await?;
+        }
     }
 
     // The items table indexes lines for queries (by sku); the document keeps
@@ -816,19 +810,22 @@ async fn write_orders(
         query.build().execute(&mut **tx).await?;
     }
     for chunk in new_terms.chunks(ORDERS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Db>::new("INSERT INTO order_terms (term, order_id) ");
+        let mut query = QueryBuilder::<Db>::new(format!("{INSERT_INTO} order_terms (term, order_id) "));
         query.push_values(chunk, |mut row, (id, term)| {
             row.push_bind(term.as_str()).push_bind(*id);
         });
         query.push(" ON CONFLICT DO NOTHING");
         query.build().execute(&mut **tx).await?;
     }
-    let items: Vec<(&Order, &orderhub_model::LineItem)> =
-        upserts.iter().flat_map(|(order, _)| order.items.iter().map(move |item| (*order, item))).collect();
+    let items: Vec<(&Order, &orderhub_model::LineItem)> = inserts
+        .iter()
+        .chain(&updates)
+        .flat_map(|(order, _)| order.items.iter().map(move |item| (*order, item)))
+        .collect();
     for chunk in items.chunks(ORDERS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Db>::new(
-            "INSERT INTO order_items (order_id, line_id, sku, product_id, sku_id, title, quantity, unit_price, total) ",
-        );
+        let mut query = QueryBuilder::<Db>::new(format!(
+            "{INSERT_INTO} order_items (order_id, line_id, sku, product_id, sku_id, title, quantity, unit_price, total) "
+        ));
         query.push_values(chunk, |mut row, (order, item)| {
             row.push_bind(order.id.as_str())
                 .push_bind(item.line_id.as_str())
@@ -845,7 +842,8 @@ async fn write_orders(
     }
 
     for chunk in events.chunks(ORDERS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Db>::new("INSERT INTO order_events (order_id, kind, changes, recorded_ms) ");
+        let mut query =
+            QueryBuilder::<Db>::new(format!("{INSERT_INTO} order_events (order_id, kind, changes, recorded_ms) "));
         query.push_values(chunk, |mut row, (order, kind, changes)| {
             row.push_bind(order.id.as_str())
                 .push_bind(*kind)
@@ -855,6 +853,50 @@ async fn write_orders(
         query.build().execute(&mut **tx).await?;
     }
     Ok(stats)
+}
+
+/// Inserts (or with `upsert`, inserts or updates) one statement's worth of
+/// orders' rows.
+async fn write_order_rows(
+    tx: &mut Transaction<'static, Db>,
+    rows: &[(&Order, &Document)],
+    upsert: bool,
+    now: i64,
+) -> Result<(), StoreError> {
+    let mut query = QueryBuilder::<Db>::new(format!(
+        "{INSERT_INTO} orders (id, platform, shop, order_number, status, payment_status, fulfillment_status,
+             refund_status, currency, total, created_ms, updated_ms, document, first_seen_ms, last_changed_ms) "
+    ));
+    query.push_values(rows, |mut row, (order, document)| {
+        row.push_bind(order.id.as_str())
+            .push_bind(order.platform.as_str())
+            .push_bind(order.shop.as_str())
+            .push_bind(order.order_number.as_str())
+            .push_bind(order.status.as_str())
+            .push_bind(order.payment_status.as_str())
+            .push_bind(order.fulfillment_status.as_str())
+            .push_bind(order.refund_status.as_str())
+            .push_bind(order.currency.as_deref())
+            .push_bind(order.total.to_string())
+            .push_bind(sort_time(order.created_at))
+            .push_bind(sort_time(order.updated_at));
+        match &document.packed {
+            Some(packed) => row.push_bind(packed.as_slice()),
+            None => row.push_bind(document.text.as_str()),
+        };
+        row.push_bind(now).push_bind(now);
+    });
+    if upsert {
+        query.push(
+            " ON CONFLICT (id) DO UPDATE SET status = excluded.status, payment_status = excluded.payment_status,
+                 fulfillment_status = excluded.fulfillment_status, refund_status = excluded.refund_status,
+                 currency = excluded.currency, total = excluded.total, created_ms = excluded.created_ms,
+                 updated_ms = excluded.updated_ms, document = excluded.document,
+                 last_changed_ms = excluded.last_changed_ms",
+        );
+    }
+    query.build().execute(&mut **tx).await?;
+    Ok(())
 }
 
 mod copy;
