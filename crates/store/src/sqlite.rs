@@ -108,7 +108,10 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
 /// of it, and a sync begins its next transaction at once, before the other
 /// connection's next checkpoint. Checkpointed only there, the log of a
 /// long sync grew by everything it wrote (134 MB for 30,000 Damaijia
-/// orders). The writer's checkpoint then copies what the other left, little.
+/// orders). The writer's checkpoint copies what the other has not yet:
+/// perf still found more of the copying on the writer (64 samples against
+/// 24), yet its commits for 30,000 Damaijia orders took 370–395 ms in all
+/// instead of 557–621 (docs/benchmarks.md, eighth session).
 const WRITER_CHECKPOINT_PAGES: &str = "8192";
 
 /// How often the log is checkpointed (see `checkpoint`).
