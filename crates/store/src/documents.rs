@@ -82,8 +82,9 @@ impl Dictionary {
     /// the documents share and also the statistics their compression needs,
     /// which a frame otherwise works out (and stores) afresh. Against the
     /// raw content of the same documents, trained on the first 100 of each
-    /// platform's sandbox documents, it packed them 15–20% smaller and in 40–50%
-    /// less time (docs/benchmarks.md, eighth session). Where zstd cannot
+    /// platform's sandbox documents, it packed them 8–21% smaller and in
+    /// 37–48% less time (Python's `zstandard`; docs/benchmarks.md, eighth
+    /// session). Where zstd cannot
     /// train on them (too few, too small or too alike), the dictionary is
     /// their raw content: the documents concatenated.
     pub(crate) fn from_samples<'a>(platform: &str, documents: impl Iterator<Item = &'a str>) -> Option<Self> {

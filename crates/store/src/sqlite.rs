@@ -17,7 +17,7 @@ mod sql;
 pub(crate) use sql::{OpenBatch, SqlStore};
 
 /// The migrations, embedded: (version, description, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
     (2, "shop state", include_str!("../migrations/sqlite/0002_shop_state.sql")),
     (3, "api", include_str!("../migrations/sqlite/0003_api.sql")),
@@ -39,7 +39,7 @@ const PACK_DOCUMENTS: bool = true;
 /// need not copy each page the statement changes into a statement journal
 /// first (with the default, `ABORT`, a multi-row insert inside a longer
 /// transaction must be undone alone, and perf put that copying at a tenth of
-/// a sync's time). Nothing is lost by it: any error fails the whole
+/// orderhub's CPU in a Damaijia sync). Nothing is lost by it: any error fails the whole
 /// transaction, which is rolled back. Upserts that update (`ON CONFLICT DO
 /// UPDATE`) still take a journal; the sync writes new orders without one.
 const INSERT_INTO: &str = "INSERT OR FAIL INTO";
@@ -72,7 +72,8 @@ const WRITER_CACHE: &str = "-65536";
 /// most of what a sync wrote: 5.6–6.0 GB of `write` calls for 30,000 orders
 /// per platform, against 0.9 GB with them in memory, and peak memory did not
 /// change (a statement's journal holds the pages of that one statement;
-/// docs/benchmarks.md, seventh session).
+/// docs/benchmarks.md, seventh session). The sync's inserts now take none
+/// (`INSERT_INTO`); its upserts of changed orders still do.
 const WRITER_TEMP_STORE: &str = "memory";
 
 /// Opens (creating if missing) the database at `url` (`sqlite://PATH` or
@@ -98,7 +99,7 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
     let writer = SqlitePoolOptions::new().max_connections(1).connect_with(writer_options).await.map_err(open_error)?;
     let checkpoints = tokio::spawn(checkpoint(pool.clone())).abort_handle();
     let background = Some(Arc::new(sql::BackgroundTask(checkpoints)));
-    Ok(SqlStore { pool, writer, dictionaries: Default::default(), background })
+    Ok(SqlStore { pool, writer, dictionaries: Default::default(), _background: background })
 }
 
 /// The writing connection checkpoints the log itself only after a commit
@@ -122,14 +123,17 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// is open.
 ///
 /// Why not on the writing connection, as SQLite does by default (after any
-/// commit that leaves 1,000 pages in the log): there the copying was 5–6% of
-/// a sync's work, done by the writer between its transactions, and the
+/// commit that leaves 1,000 pages in the log): there the copying was 4–6% of
+/// orderhub's CPU in a Damaijia sync (perf), done by the writer between its transactions, and the
 /// writer is what a sync waits for. On a reading connection it is done on
 /// another thread while the writer writes. A passive checkpoint never waits
 /// for a reader or the writer; it copies what it can, and the log starts
 /// over once a checkpoint has copied all of it.
 async fn checkpoint(pool: Pool<Db>) {
-    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    // The first one period after opening: a command that only reads and
+    // exits at once has nothing to copy and should not start by copying.
+    let first = tokio::time::Instant::now() + CHECKPOINT_EVERY;
+    let mut every = tokio::time::interval_at(first, CHECKPOINT_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;

@@ -797,15 +797,10 @@ mod sqlite_writer {
     use super::*;
     use sqlx::{Connection, SqliteConnection};
 
-    const MIGRATIONS_BEFORE_0008: [&str; 7] = [
-        include_str!("../migrations/sqlite/0001_init.sql"),
-        include_str!("../migrations/sqlite/0002_shop_state.sql"),
-        include_str!("../migrations/sqlite/0003_api.sql"),
-        include_str!("../migrations/sqlite/0004_covering.sql"),
-        include_str!("../migrations/sqlite/0005_platform_index.sql"),
-        include_str!("../migrations/sqlite/0006_leases.sql"),
-        include_str!("../migrations/sqlite/0007_document_dictionaries.sql"),
-    ];
+    /// The SQL of the store's SQLite migration `version`.
+    fn migration(version: i64) -> &'static str {
+        crate::sqlite::MIGRATIONS.iter().find(|m| m.0 == version).expect("a migration of that version").2
+    }
 
     async fn connect(db: &TestDatabase) -> SqliteConnection {
         let options: sqlx::sqlite::SqliteConnectOptions = db.url.parse().unwrap();
@@ -816,8 +811,8 @@ mod sqlite_writer {
     async fn the_items_rebuilt_with_a_deferred_key_keep_every_row_and_the_key() {
         let db = TestDatabase::sqlite();
         let mut conn = connect(&db).await;
-        for migration in MIGRATIONS_BEFORE_0008 {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(migration)).execute(&mut conn).await.unwrap();
+        for version in 1..8 {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(migration(version))).execute(&mut conn).await.unwrap();
         }
         sqlx::raw_sql(
             "INSERT INTO orders (id, platform, shop, order_number, status, payment_status, fulfillment_status,
@@ -829,10 +824,7 @@ mod sqlite_writer {
         .execute(&mut conn)
         .await
         .unwrap();
-        sqlx::raw_sql(include_str!("../migrations/sqlite/0008_items_deferred_key.sql"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(migration(8))).execute(&mut conn).await.unwrap();
 
         let items: Vec<(String, String, Option<String>, i64, String)> =
             sqlx::query_as("SELECT order_id, line_id, sku, quantity, total FROM order_items ORDER BY line_id")

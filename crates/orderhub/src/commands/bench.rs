@@ -142,17 +142,18 @@ fn peak_memory_mb() -> Option<f64> {
 /// alike (and the few bytes of HTTP requests), so it shows how many times
 /// over the store writes what it keeps.
 fn written_mb() -> Option<f64> {
-    let io = std::fs::read_to_string("/proc/self/io").ok()?;
-    let line = io.lines().find(|l| l.starts_with("wchar:"))?;
-    let bytes: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(bytes / 1e6)
+    Some(proc_self_figure("io", "wchar:")? / 1e6)
 }
 
 /// A memory figure of this process from /proc/self/status (Linux), in MB:
 /// `VmHWM:` the peak resident set, `VmRSS:` the resident set now.
 pub fn memory_mb(field: &str) -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
+    Some(proc_self_figure("status", field)? / 1024.0)
+}
+
+/// The number after `field` in /proc/self/`file` (Linux), in the file's unit.
+fn proc_self_figure(file: &str, field: &str) -> Option<f64> {
+    let text = std::fs::read_to_string(format!("/proc/self/{file}")).ok()?;
+    let line = text.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

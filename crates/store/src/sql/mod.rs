@@ -37,12 +37,14 @@ pub(crate) struct SqlStore {
     pub(crate) writer: Pool<Db>,
     /// The dictionaries documents are packed against (`crate::documents`).
     pub(crate) dictionaries: Arc<Dictionaries>,
-    /// On SQLite, the task that checkpoints the log (`sqlite::checkpoint`).
-    pub(crate) background: Option<Arc<BackgroundTask>>,
+    /// On SQLite, the task that checkpoints the log (`sqlite::checkpoint`),
+    /// held for its drop.
+    pub(crate) _background: Option<Arc<BackgroundTask>>,
 }
 
-/// A task that lives as long as its store: aborted when the store's last
-/// clone is dropped, so that it never keeps a dropped store's pool open.
+/// A task that lives as long as its store: it ends by itself once the store
+/// is closed, and is aborted when the store's last clone is dropped
+/// unclosed, so that it never keeps a dropped store's pool open.
 #[derive(Debug)]
 pub(crate) struct BackgroundTask(pub(crate) tokio::task::AbortHandle);
 
@@ -318,9 +320,6 @@ impl SqlStore {
     }
 
     pub async fn close(&self) {
-        if let Some(task) = &self.background {
-            task.0.abort();
-        }
         self.writer.close().await;
         self.pool.close().await;
     }
