@@ -37,6 +37,7 @@ pub(crate) const TABLES: &[Table] = &[
     Table {
         name: "orders",
         columns: &[
+            ("key", Int),
             ("id", Text),
             ("platform", Text),
             ("shop", Text),
@@ -53,13 +54,13 @@ pub(crate) const TABLES: &[Table] = &[
             ("first_seen_ms", Int),
             ("last_changed_ms", Int),
         ],
-        key: &["id"],
-        identity: None,
+        key: &["key"],
+        identity: Some("key"),
     },
     Table {
         name: "order_items",
         columns: &[
-            ("order_id", Text),
+            ("order_key", Int),
             ("line_id", Text),
             ("sku", Text),
             ("product_id", Text),
@@ -69,19 +70,19 @@ pub(crate) const TABLES: &[Table] = &[
             ("unit_price", Text),
             ("total", Text),
         ],
-        key: &["order_id", "line_id"],
+        key: &["order_key", "line_id"],
         identity: None,
     },
     Table {
         name: "order_events",
-        columns: &[("seq", Int), ("order_id", Text), ("kind", Text), ("changes", Text), ("recorded_ms", Int)],
+        columns: &[("seq", Int), ("order_key", Int), ("kind", Text), ("changes", Text), ("recorded_ms", Int)],
         key: &["seq"],
         identity: Some("seq"),
     },
     Table {
         name: "order_terms",
-        columns: &[("term", Text), ("order_id", Text)],
-        key: &["term", "order_id"],
+        columns: &[("term", Text), ("order_key", Int)],
+        key: &["term", "order_key"],
         identity: None,
     },
     Table {

@@ -13,13 +13,16 @@ pub(crate) type DbRow = sqlx::postgres::PgRow;
 
 #[path = "sql/mod.rs"]
 mod sql;
+#[cfg(test)]
+pub(crate) use sql::migrator_through;
 pub(crate) use sql::{OpenBatch, SqlStore};
 
 /// The migrations, embedded: (version, description, SQL). PostgreSQL's start
 /// at the schema SQLite's 0001–0005 end at.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
     (2, "leases", include_str!("../migrations/postgres/0002_leases.sql")),
+    (3, "order keys", include_str!("../migrations/postgres/0003_order_keys.sql")),
 ];
 
 /// Documents stay JSON text: PostgreSQL compresses large values itself
@@ -83,6 +86,9 @@ pub(crate) async fn after_copy(pool: &Pool<Db>, table: &str, column: &str) -> Re
 pub(crate) fn day_of_ms(column: &str) -> String {
     format!("to_char(to_timestamp({column} / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
 }
+
+/// PostgreSQL's planner chooses from statistics; it takes no hints.
+pub(crate) const BY_KEY_HINT: &str = "";
 
 /// PostgreSQL's planner chooses from statistics; it takes no hints.
 pub(crate) fn index_hint(_index: &str) -> String {

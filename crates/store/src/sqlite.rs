@@ -14,6 +14,8 @@ pub(crate) type DbRow = sqlx::sqlite::SqliteRow;
 
 #[path = "sql/mod.rs"]
 mod sql;
+#[cfg(test)]
+pub(crate) use sql::migrator_through;
 pub(crate) use sql::{OpenBatch, SqlStore};
 
 /// The migrations, embedded: (version, description, SQL).
@@ -26,6 +28,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "leases", include_str!("../migrations/sqlite/0006_leases.sql")),
     (7, "document dictionaries", include_str!("../migrations/sqlite/0007_document_dictionaries.sql")),
     (8, "items deferred key", include_str!("../migrations/sqlite/0008_items_deferred_key.sql")),
+    (9, "order keys", include_str!("../migrations/sqlite/0009_order_keys.sql")),
 ];
 
 /// Documents are stored packed against their platform's dictionary
@@ -166,6 +169,11 @@ pub(crate) async fn after_copy(_pool: &Pool<Db>, _table: &str, _column: &str) ->
 pub(crate) fn day_of_ms(column: &str) -> String {
     format!("date({column} / 1000, 'unixepoch')")
 }
+
+/// Makes the planner find rows by their key (`key IN (...)`) rather than
+/// through an index of another filter: SQLite still looks rows up by rowid
+/// under NOT INDEXED.
+pub(crate) const BY_KEY_HINT: &str = "NOT INDEXED";
 
 /// Makes the planner read `index`: SQLite's planner, without statistics,
 /// otherwise picks the primary key for searches that match many orders.

@@ -58,6 +58,7 @@ contract!(
     migrating_twice_applies_nothing_the_second_time,
     a_lease_has_one_holder_until_it_lapses,
     a_copy_from_sqlite_is_identical_and_numbering_continues,
+    orders_stored_before_integer_keys_keep_their_items_terms_and_events,
 );
 
 fn order(number: &str, updated: i64) -> Order {
@@ -554,6 +555,12 @@ async fn listings_filter_search_and_page_by_keyset(db: &TestDatabase) {
     assert_eq!(list(OrderQuery { sku: Some("SKU-RED".into()), ..OrderQuery::default() }).await, ["P-009"]);
     assert_eq!(list(OrderQuery { status: Some("shipped".into()), ..OrderQuery::default() }).await, ["P-010"]);
     assert_eq!(list(OrderQuery { platform: Some("wshoto".into()), ..OrderQuery::default() }).await, ["W-1"]);
+    // The number filter is exact (read through the lower-cased terms).
+    let number = |n: &str| OrderQuery { order_number: Some(n.into()), ..OrderQuery::default() };
+    assert_eq!(list(number("P-007")).await, ["P-007"]);
+    assert!(list(number("p-007")).await.is_empty(), "another case is another number");
+    assert!(list(number("P-00")).await.is_empty(), "not a prefix");
+    assert_eq!(list(OrderQuery { q: Some("p-00".into()), ..number("P-003") }).await, ["P-003"]);
     let from = Timestamp::from_second(1_700_000_003).unwrap();
     let to = Timestamp::from_second(1_700_000_005).unwrap();
     let range = OrderQuery {
@@ -793,6 +800,116 @@ mod packed_documents {
 
 /// SQLite's writing connection: what it leaves to others, and the schema
 /// that lets its inserts go without statement journals.
+/// Rows as a store before integer order keys wrote them (SQLite migration 8,
+/// PostgreSQL 2): two orders, their items and terms, and three events.
+/// `seq` gives the events' numbers explicitly (SQLite), or leaves them to
+/// the database (PostgreSQL, whose identity would not count explicit ones).
+fn rows_before_order_keys(a: &Order, b: &Order, explicit_seq: bool) -> String {
+    let quote = |text: &str| format!("'{}'", text.replace('\'', "''"));
+    let order_row = |o: &Order| {
+        format!(
+            "({}, 'shoptima', 'belment', {}, 'awaiting_shipment', 'paid', 'unfulfilled', 'none', 'USD', '22.54', \
+             {}, {}, {}, 1, 1)",
+            quote(&o.id),
+            quote(&o.order_number),
+            o.created_at.unwrap().as_millisecond(),
+            o.updated_at.unwrap().as_millisecond(),
+            quote(&serde_json::to_string(o).unwrap())
+        )
+    };
+    let seq = |n: i64| if explicit_seq { format!("{n}, ") } else { String::new() };
+    let seq_column = if explicit_seq { "seq, " } else { "" };
+    format!(
+        "INSERT INTO orders (id, platform, shop, order_number, status, payment_status, fulfillment_status,
+             refund_status, currency, total, created_ms, updated_ms, document, first_seen_ms, last_changed_ms)
+         VALUES {}, {};
+         INSERT INTO order_items (order_id, line_id, sku, product_id, sku_id, title, quantity, unit_price, total)
+         VALUES ({a_id}, '1', 'SKU-A', NULL, NULL, 'Mask', 2, '8.275', '16.55'),
+                ({b_id}, '1', 'SKU-B', NULL, NULL, 'Cup', 1, '3.00', '3.00');
+         INSERT INTO order_terms (term, order_id) VALUES ('m-1', {a_id}), ('m-2', {b_id}), ('kai jiang', {a_id});
+         INSERT INTO order_events ({seq_column}order_id, kind, changes, recorded_ms)
+         VALUES ({}{a_id}, 'created', '[]', 1), ({}{b_id}, 'created', '[]', 2), ({}{a_id}, 'changed', '[]', 3);",
+        order_row(a),
+        order_row(b),
+        seq(5),
+        seq(6),
+        seq(7),
+        a_id = quote(&a.id),
+        b_id = quote(&b.id),
+    )
+}
+
+async fn orders_stored_before_integer_keys_keep_their_items_terms_and_events(db: &TestDatabase) {
+    let (a, b) = (order("M-1", 100), order("M-2", 100));
+    match db.kind {
+        DatabaseKind::Sqlite => {
+            let options: sqlx::sqlite::SqliteConnectOptions = db.url.parse().unwrap();
+            let pool = sqlx::SqlitePool::connect_with(options.create_if_missing(true)).await.unwrap();
+            crate::sqlite::migrator_through(8).run(&pool).await.unwrap();
+            let rows = rows_before_order_keys(&a, &b, true);
+            sqlx::raw_sql(sqlx::AssertSqlSafe(rows)).execute(&pool).await.unwrap();
+            // Numbers already handed out beyond the last event stay used.
+            sqlx::query("UPDATE sqlite_sequence SET seq = 20 WHERE name = 'order_events'")
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+        DatabaseKind::Postgres => {
+            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+            crate::postgres::migrator_through(2).run(&pool).await.unwrap();
+            let rows = rows_before_order_keys(&a, &b, false);
+            sqlx::raw_sql(sqlx::AssertSqlSafe(rows)).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+    let store = db.open().await;
+    assert_eq!(store.order(&a.id).await.unwrap().as_ref(), Some(&a));
+    assert_eq!(store.order(&b.id).await.unwrap().as_ref(), Some(&b));
+    let list = |query: OrderQuery| {
+        let store = store.clone();
+        async move {
+            let query = OrderQuery { limit: 10, ..query };
+            store.list_orders(&query).await.unwrap().orders.into_iter().map(|o| o.order_number).collect::<Vec<_>>()
+        }
+    };
+    let sku = |s: &str| OrderQuery { sku: Some(s.into()), ..OrderQuery::default() };
+    assert_eq!(list(sku("SKU-B")).await, ["M-2"], "items follow their order");
+    assert_eq!(list(OrderQuery { q: Some("kai".into()), ..OrderQuery::default() }).await, ["M-1"], "terms too");
+    assert_eq!(list(OrderQuery { order_number: Some("M-2".into()), ..OrderQuery::default() }).await, ["M-2"]);
+    let seqs = |events: Vec<StoredEvent>| events.iter().map(|e| (e.seq, e.kind.clone())).collect::<Vec<_>>();
+    let old = match db.kind {
+        DatabaseKind::Sqlite => [5, 6, 7],
+        DatabaseKind::Postgres => [1, 2, 3],
+    };
+    assert_eq!(
+        seqs(store.events(&a.id).await.unwrap()),
+        [(old[0], "created".to_string()), (old[2], "changed".to_string())],
+        "events keep their numbers and orders"
+    );
+    assert_eq!(seqs(store.events(&b.id).await.unwrap()), [(old[1], "created".to_string())]);
+
+    // Written after the migration: a change to an old order, and a new order.
+    let mut changed = a.clone();
+    changed.status = OrderStatus::Shipped;
+    changed.updated_at = Some(Timestamp::from_second(200).unwrap());
+    let mut new = order("M-3", 100);
+    new.items[0].sku = Some("SKU-B".into());
+    let stats = store.write_batch("belment", &[changed.clone(), new], &[], None).await.unwrap();
+    assert_eq!((stats.new, stats.changed), (1, 1), "{stats:?}");
+    let next = store.events(&a.id).await.unwrap().last().unwrap().seq;
+    match db.kind {
+        DatabaseKind::Sqlite => assert_eq!(next, 21, "numbering carries on after the old counter"),
+        DatabaseKind::Postgres => assert!(next > 3, "numbering carries on: {next}"),
+    }
+    assert_eq!(list(sku("SKU-B")).await, ["M-3", "M-2"], "newest first, then by id");
+    // The changed order's lines are its new version's (the document's SKU), not the old rows'.
+    assert!(list(sku("SKU-A")).await.is_empty());
+    assert_eq!(list(sku("10000007559556972")).await, ["M-1"]);
+    assert_eq!(store.order(&a.id).await.unwrap(), Some(changed));
+    assert_eq!(store.order_count().await.unwrap(), 3);
+}
+
 mod sqlite_writer {
     use super::*;
     use sqlx::{Connection, SqliteConnection};

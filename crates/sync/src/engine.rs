@@ -12,6 +12,7 @@ use orderhub_model::Order;
 use orderhub_store::{BadRecord, CursorUpdate, Store, SyncRun, WriteStats};
 use serde::Serialize;
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -21,7 +22,8 @@ const MAX_WINDOW_READS: u32 = 3;
 
 /// One shop to sync.
 pub struct ShopSync {
-    pub connector: Box<dyn Connector>,
+    /// Shared: a sync reads the next page in a task of its own (see `read_window`).
+    pub connector: Arc<dyn Connector>,
     /// Where the first sync starts.
     pub sync_from: Timestamp,
     /// Orders created within this span before now are read again on every run,
@@ -251,6 +253,11 @@ async fn read_window(
         let writer = PageWriter::start(store, &key);
         let paged = async {
             loop {
+                // The next page is read (HTTP, JSON, normalising) in a task of
+                // its own while this one is handed to the writer: the two take
+                // a core each. Only a page the answer says exists, so no call
+                // is made that a read page by page would not make.
+                let next = (!answer.last_page).then(|| NextPage::read(shop, query(page + 1)));
                 report.pages += 1;
                 shifted |= answer.total != first_total;
                 let (last, total) = (answer.last_page, answer.total);
@@ -272,7 +279,8 @@ async fn read_window(
                 }
                 page += 1;
                 let started = std::time::Instant::now();
-                answer = list_page(query(page)).await.map_err(platform_error)?;
+                let next = next.expect("a page that is not the last has a next");
+                answer = next.answer(retries).await.map_err(platform_error)?;
                 tracing::debug!(shop = %key, page, ms = started.elapsed().as_millis() as u64, "page read");
             }
         }
@@ -360,6 +368,37 @@ where
         }
     }
     Ok(true)
+}
+
+/// A page being read in a task of its own. Dropped unread (the window's read
+/// stopped), the task is aborted.
+struct NextPage(tokio::task::JoinHandle<(Result<OrderPage, ConnectorError>, u64)>);
+
+impl NextPage {
+    fn read(shop: &ShopSync, query: ListQuery) -> NextPage {
+        let connector = Arc::clone(&shop.connector);
+        let policy = shop.retry;
+        // Retries are counted apart and added to the run's when the page is
+        // taken: a task cannot hold the run's borrowed counter.
+        NextPage(tokio::spawn(async move {
+            let retried = AtomicU64::new(0);
+            let answer = list_with_retry(connector.as_ref(), query, policy, &retried).await;
+            (answer, retried.into_inner())
+        }))
+    }
+
+    async fn answer(mut self, retries: &AtomicU64) -> Result<OrderPage, ConnectorError> {
+        let joined = (&mut self.0).await;
+        let (answer, retried) = joined.unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()));
+        retries.fetch_add(retried, Ordering::Relaxed);
+        answer
+    }
+}
+
+impl Drop for NextPage {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Reads one page, retrying transient failures (and answers cut off in transit)

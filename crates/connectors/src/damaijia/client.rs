@@ -1,7 +1,7 @@
 //! The Damaijia HTTP client: one POST endpoint, `status` codes from the document's table.
 
 use super::normalize::normalize;
-use super::wire::{DamaijiaEnvelope, DamaijiaOrderPage};
+use super::wire::{DamaijiaEnvelope, DamaijiaOrderPage, DamaijiaPageAnswer};
 use crate::http::{HttpClient, join_url, retryable_status, secret_header};
 use crate::wire::{RawJson, data_or_null, parse_envelope, read_raw};
 use crate::{BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShopSettings};
@@ -51,6 +51,22 @@ impl DamaijiaConnector {
 
 fn malformed(detail: String) -> ConnectorError {
     ConnectorError::Malformed { platform: Platform::Damaijia, endpoint: ENDPOINT, detail }
+}
+
+/// A search answer's page. A successful answer is read in one pass, its
+/// orders' JSON found as the page is read (a page is about 500 KB of JSON:
+/// reading the envelope first and then its data read it twice). Anything
+/// else (an error status, an answer that needs the lenient reading) is read
+/// by [`read_answer`], which says what it is.
+fn read_page(http_status: u16, body: &[u8]) -> Result<DamaijiaOrderPage, ConnectorError> {
+    if retryable_status(Platform::Damaijia, http_status).is_ok()
+        && let Ok(DamaijiaPageAnswer { status: Some(status), data: Some(page) }) = serde_json::from_slice(body)
+        && status == "0"
+    {
+        return Ok(page);
+    }
+    let data = read_answer(http_status, body)?;
+    read_raw(&data).map_err(|e| malformed(e.to_string()))
 }
 
 /// Reads the envelope and classifies every status code of the document's table.
@@ -120,8 +136,7 @@ impl Connector for DamaijiaConnector {
             .header(reqwest::header::AUTHORIZATION, self.authorization.clone())
             .json(&body);
         let answer = self.http.send(request).await?;
-        let data = read_answer(answer.status, &answer.body)?;
-        let data: DamaijiaOrderPage = read_raw(&data).map_err(|e| malformed(e.to_string()))?;
+        let data = read_page(answer.status, &answer.body)?;
         let total = data.total.and_then(|t| u64::try_from(t).ok());
         let last_page = self.size.is_last(u64::from(page), data.shop_order_list.len() as u64, total);
         let orders = data

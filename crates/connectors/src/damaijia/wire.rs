@@ -160,6 +160,16 @@ pub struct DamaijiaEnvelope {
     pub data: Option<RawJson>,
 }
 
+/// A search answer read in one pass, its `data` straight into a page: the
+/// common case, a successful answer (see `client::read_page`).
+#[derive(Debug, Deserialize)]
+pub struct DamaijiaPageAnswer {
+    #[serde(default, deserialize_with = "opt_text")]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub data: Option<DamaijiaOrderPage>,
+}
+
 /// `data` of a search answer.
 #[derive(Debug, Deserialize)]
 pub struct DamaijiaOrderPage {

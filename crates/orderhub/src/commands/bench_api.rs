@@ -287,6 +287,13 @@ pub async fn run(context: &Context, args: BenchApiArgs) -> anyhow::Result<()> {
         ),
         ("q = a buyer's phone", Box::new(move |rng| format!("/api/v1/orders?q={}", phone(rng.below(args.orders))))),
         (
+            "by shop and exact order number",
+            Box::new(move |rng| {
+                let (_, shop) = SHOPS[rng.below(SHOPS.len() as u64) as usize];
+                format!("/api/v1/orders?shop={shop}&order_number={}", number(rng.below(args.orders)))
+            }),
+        ),
+        (
             "q = an order number prefix (10 of them)",
             Box::new(move |rng| format!("/api/v1/orders?q={}", &number(rng.below(args.orders))[..9])),
         ),

@@ -59,7 +59,7 @@ pub fn find_shop<'a>(config: &'a Config, context: &Context, key: &str) -> Result
 pub fn shop_sync(shop: &ShopConfig) -> anyhow::Result<ShopSync> {
     let connector = orderhub_connectors::connect(shop.settings.clone())?;
     Ok(ShopSync {
-        connector,
+        connector: connector.into(),
         sync_from: shop.sync_from,
         refresh_window: shop.refresh_window,
         overlap: SignedDuration::from_mins(10),

@@ -72,7 +72,7 @@ pub fn belment(platform: &Platform1) -> ShopSync {
     })
     .unwrap();
     ShopSync {
-        connector,
+        connector: connector.into(),
         sync_from: Timestamp::now().checked_sub(SignedDuration::from_hours(24 * 400)).unwrap(),
         refresh_window: SignedDuration::from_hours(24 * 30),
         overlap: SignedDuration::from_mins(10),

@@ -7,8 +7,8 @@ use sqlx::Row;
 impl SqlStore {
     pub async fn events_after(&self, after: i64, limit: i64) -> Result<Vec<FeedEvent>, StoreError> {
         let rows = sqlx::query(
-            "SELECT e.seq, e.order_id, e.kind, e.changes, e.recorded_ms, o.platform, o.shop, o.order_number
-             FROM order_events e JOIN orders o ON o.id = e.order_id
+            "SELECT e.seq, o.id AS order_id, e.kind, e.changes, e.recorded_ms, o.platform, o.shop, o.order_number
+             FROM order_events e JOIN orders o ON o.key = e.order_key
              WHERE e.seq > $1 ORDER BY e.seq LIMIT $2",
         )
         .bind(after)

@@ -12,7 +12,8 @@
 //! keep each one's types and errors plain.
 
 use super::{
-    Db, DbRow, INSERT_INTO, MIGRATIONS, PACK_DOCUMENTS, after_copy, begin_write, day_of_ms, document_value, index_hint,
+    BY_KEY_HINT, Db, DbRow, INSERT_INTO, MIGRATIONS, PACK_DOCUMENTS, after_copy, begin_write, day_of_ms,
+    document_value, index_hint,
 };
 use crate::documents::{Dictionaries, Dictionary, Document, Stored, classify};
 use crate::{BadRecord, CursorUpdate, OrderFilter, StatusCount, StoreError, StoredEvent, SyncRun, WriteStats};
@@ -64,6 +65,16 @@ pub(crate) fn migrator() -> Migrator {
             })
             .collect(),
     )
+}
+
+/// The migrations up to and including `version`: a store as an older
+/// orderhub left it, for tests of the migrations after it.
+#[cfg(test)]
+pub(crate) fn migrator_through(version: i64) -> Migrator {
+    let mut migrator = migrator();
+    migrator.migrations =
+        migrator.migrations.iter().filter(|m| m.version <= version).cloned().collect::<Vec<_>>().into();
+    migrator
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -199,7 +210,8 @@ impl SqlStore {
 
     pub async fn events(&self, order_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
         let rows = sqlx::query(
-            "SELECT seq, order_id, kind, changes, recorded_ms FROM order_events WHERE order_id = $1 ORDER BY seq",
+            "SELECT e.seq, o.id AS order_id, e.kind, e.changes, e.recorded_ms
+             FROM order_events e JOIN orders o ON o.key = e.order_key WHERE o.id = $1 ORDER BY e.seq",
         )
         .bind(order_id)
         .fetch_all(&self.pool)
@@ -648,9 +660,9 @@ fn latest_of_each(orders: &[Order]) -> Vec<usize> {
 enum Write<'a> {
     /// A new order, with its document and its `created` event.
     Insert(&'a Order, Document, Vec<Change>),
-    /// A changed order, with its document, what changed, and the search
-    /// terms of the version it replaces.
-    Update(&'a Order, Document, Vec<Change>, Vec<String>),
+    /// A changed order, with its key, its document, what changed, and the
+    /// search terms of the version it replaces.
+    Update(&'a Order, i64, Document, Vec<Change>, Vec<String>),
     /// Only the payload changed, in fields the mapping does not read.
     RawOnly(&'a Order, Document),
 }
@@ -670,7 +682,7 @@ async fn write_orders(
     let mut stats = WriteStats::default();
     let mut stored: HashMap<String, DbRow> = HashMap::with_capacity(orders.len());
     for chunk in orders.chunks(ORDERS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Db>::new("SELECT id, document, updated_ms FROM orders WHERE id IN (");
+        let mut query = QueryBuilder::<Db>::new("SELECT key, id, document, updated_ms FROM orders WHERE id IN (");
         let mut ids = query.separated(", ");
         for order in chunk {
             ids.push_bind(order.id.as_str());
@@ -726,7 +738,7 @@ async fn write_orders(
             stats.unchanged += 1;
             writes.push(Write::RawOnly(order, document));
         } else {
-            writes.push(Write::Update(order, document, changes, search_terms(&stored_order)));
+            writes.push(Write::Update(order, row.try_get("key")?, document, changes, search_terms(&stored_order)));
         }
     }
 
@@ -740,7 +752,7 @@ async fn write_orders(
                 inserts.push((*order, document));
                 events.push((*order, "created", changes));
             }
-            Write::Update(order, document, changes, _) => {
+            Write::Update(order, _, document, changes, _) => {
                 stats.changed += 1;
                 updates.push((*order, document));
                 events.push((*order, "changed", changes));
@@ -759,39 +771,58 @@ async fn write_orders(
     // New orders are inserted, not upserted: they were looked up above, in
     // this transaction, so none is stored yet, and a plain insert needs no
     // statement journal on SQLite (see `INSERT_INTO`). Changed ones are upserted.
-    for (rows, upsert) in [(&inserts, false), (&updates, true)] {
-        for chunk in rows.chunks(ORDERS_PER_STATEMENT / 10) {
-            write_order_rows(tx, chunk, upsert, now).await?;
+    // Items, terms and events refer to an order by its key: a changed
+    // order's was read with it, a new order's comes back from its insert.
+    let mut keys: HashMap<&str, i64> = HashMap::with_capacity(writes.len());
+    for write in &writes {
+        if let Write::Update(order, key, ..) = write {
+            keys.insert(order.id.as_str(), *key);
         }
     }
+    for (rows, upsert) in [(&inserts, false), (&updates, true)] {
+        for chunk in rows.chunks(ORDERS_PER_STATEMENT / 10) {
+            for row in write_order_rows(tx, chunk, upsert, now).await? {
+                let id: &str = row.try_get("id")?;
+                if let Some(&(order, _)) = chunk.iter().find(|(order, _)| order.id == id) {
+                    keys.insert(order.id.as_str(), row.try_get("key")?);
+                }
+            }
+        }
+    }
+    let key_of = |order: &Order| -> Result<i64, StoreError> {
+        keys.get(order.id.as_str()).copied().ok_or_else(|| StoreError::Corrupt {
+            id: order.id.clone(),
+            detail: "the order's row was written but its key did not come back".into(),
+        })
+    };
 
     // The items table indexes lines for queries (by sku); the document keeps
     // every line as sent, so a platform repeating a line id loses nothing.
-    let updated: Vec<&str> =
-        writes.iter().filter_map(|w| if let Write::Update(o, ..) = w { Some(o.id.as_str()) } else { None }).collect();
+    let updated: Vec<i64> =
+        writes.iter().filter_map(|w| if let Write::Update(_, key, ..) = w { Some(*key) } else { None }).collect();
     for chunk in updated.chunks(ORDERS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Db>::new("DELETE FROM order_items WHERE order_id IN (");
-        let mut ids = query.separated(", ");
-        for id in chunk {
-            ids.push_bind(*id);
+        let mut query = QueryBuilder::<Db>::new("DELETE FROM order_items WHERE order_key IN (");
+        let mut keys = query.separated(", ");
+        for key in chunk {
+            keys.push_bind(*key);
         }
         query.push(")");
         query.build().execute(&mut **tx).await?;
     }
     // Search terms: a new order's all, a changed order's that differ from
     // the version it replaces (deleted by their key; see `order_terms`).
-    let mut stale_terms: Vec<(&str, String)> = Vec::new();
-    let mut new_terms: Vec<(&str, String)> = Vec::new();
+    let mut stale_terms: Vec<(i64, String)> = Vec::new();
+    let mut new_terms: Vec<(i64, String)> = Vec::new();
     for write in &writes {
         match write {
             Write::Insert(order, ..) => {
-                new_terms.extend(search_terms(order).into_iter().map(|t| (order.id.as_str(), t)));
+                let key = key_of(order)?;
+                new_terms.extend(search_terms(order).into_iter().map(|t| (key, t)));
             }
-            Write::Update(order, _, _, old_terms) => {
+            Write::Update(order, key, _, _, old_terms) => {
                 let terms = search_terms(order);
-                stale_terms
-                    .extend(old_terms.iter().filter(|t| !terms.contains(t)).map(|t| (order.id.as_str(), t.clone())));
-                new_terms.extend(terms.into_iter().filter(|t| !old_terms.contains(t)).map(|t| (order.id.as_str(), t)));
+                stale_terms.extend(old_terms.iter().filter(|t| !terms.contains(t)).map(|t| (*key, t.clone())));
+                new_terms.extend(terms.into_iter().filter(|t| !old_terms.contains(t)).map(|t| (*key, t)));
             }
             Write::RawOnly(..) => {}
         }
@@ -799,34 +830,34 @@ async fn write_orders(
     // In key order: neighbouring inserts land on the same B-tree pages.
     new_terms.sort_unstable_by(|a, b| (&a.1, a.0).cmp(&(&b.1, b.0)));
     for chunk in stale_terms.chunks(ORDERS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Db>::new("DELETE FROM order_terms WHERE (term, order_id) IN (VALUES ");
+        let mut query = QueryBuilder::<Db>::new("DELETE FROM order_terms WHERE (term, order_key) IN (VALUES ");
         let mut pairs = query.separated(", ");
-        for (id, term) in chunk {
+        for (key, term) in chunk {
             pairs.push("(").push_bind_unseparated(term.as_str()).push_unseparated(", ");
-            pairs.push_bind_unseparated(*id).push_unseparated(")");
+            pairs.push_bind_unseparated(*key).push_unseparated(")");
         }
         query.push(")");
         query.build().execute(&mut **tx).await?;
     }
     for chunk in new_terms.chunks(ORDERS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Db>::new(format!("{INSERT_INTO} order_terms (term, order_id) "));
-        query.push_values(chunk, |mut row, (id, term)| {
-            row.push_bind(term.as_str()).push_bind(*id);
+        let mut query = QueryBuilder::<Db>::new(format!("{INSERT_INTO} order_terms (term, order_key) "));
+        query.push_values(chunk, |mut row, (key, term)| {
+            row.push_bind(term.as_str()).push_bind(*key);
         });
         query.push(" ON CONFLICT DO NOTHING");
         query.build().execute(&mut **tx).await?;
     }
-    let items: Vec<(&Order, &orderhub_model::LineItem)> = inserts
-        .iter()
-        .chain(&updates)
-        .flat_map(|(order, _)| order.items.iter().map(move |item| (*order, item)))
-        .collect();
+    let mut items: Vec<(i64, &orderhub_model::LineItem)> = Vec::new();
+    for (order, _) in inserts.iter().chain(&updates) {
+        let key = key_of(order)?;
+        items.extend(order.items.iter().map(|item| (key, item)));
+    }
     for chunk in items.chunks(ORDERS_PER_STATEMENT) {
         let mut query = QueryBuilder::<Db>::new(format!(
-            "{INSERT_INTO} order_items (order_id, line_id, sku, product_id, sku_id, title, quantity, unit_price, total) "
+            "{INSERT_INTO} order_items (order_key, line_id, sku, product_id, sku_id, title, quantity, unit_price, total) "
         ));
-        query.push_values(chunk, |mut row, (order, item)| {
-            row.push_bind(order.id.as_str())
+        query.push_values(chunk, |mut row, (key, item)| {
+            row.push_bind(*key)
                 .push_bind(item.line_id.as_str())
                 .push_bind(item.sku.as_deref())
                 .push_bind(item.product_id.as_deref())
@@ -836,15 +867,19 @@ async fn write_orders(
                 .push_bind(item.unit_price.to_string())
                 .push_bind(item.total.to_string());
         });
-        query.push(" ON CONFLICT (order_id, line_id) DO NOTHING");
+        query.push(" ON CONFLICT (order_key, line_id) DO NOTHING");
         query.build().execute(&mut **tx).await?;
     }
 
+    let events = events
+        .into_iter()
+        .map(|(order, kind, changes)| Ok((key_of(order)?, kind, changes)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
     for chunk in events.chunks(ORDERS_PER_STATEMENT) {
         let mut query =
-            QueryBuilder::<Db>::new(format!("{INSERT_INTO} order_events (order_id, kind, changes, recorded_ms) "));
-        query.push_values(chunk, |mut row, (order, kind, changes)| {
-            row.push_bind(order.id.as_str())
+            QueryBuilder::<Db>::new(format!("{INSERT_INTO} order_events (order_key, kind, changes, recorded_ms) "));
+        query.push_values(chunk, |mut row, (key, kind, changes)| {
+            row.push_bind(*key)
                 .push_bind(*kind)
                 .push_bind(serde_json::to_string(changes).expect("changes serialise"))
                 .push_bind(now);
@@ -855,13 +890,13 @@ async fn write_orders(
 }
 
 /// Inserts (or with `upsert`, inserts or updates) one statement's worth of
-/// orders' rows.
+/// orders' rows; returns each one's `id` and `key`.
 async fn write_order_rows(
     tx: &mut Transaction<'static, Db>,
     rows: &[(&Order, &Document)],
     upsert: bool,
     now: i64,
-) -> Result<(), StoreError> {
+) -> Result<Vec<DbRow>, StoreError> {
     let mut query = QueryBuilder::<Db>::new(format!(
         "{INSERT_INTO} orders (id, platform, shop, order_number, status, payment_status, fulfillment_status,
              refund_status, currency, total, created_ms, updated_ms, document, first_seen_ms, last_changed_ms) "
@@ -894,8 +929,8 @@ async fn write_order_rows(
                  last_changed_ms = excluded.last_changed_ms",
         );
     }
-    query.build().execute(&mut **tx).await?;
-    Ok(())
+    query.push(" RETURNING id, key");
+    Ok(query.build().fetch_all(&mut **tx).await?)
 }
 
 mod copy;

@@ -1,6 +1,6 @@
 //! Order listings for the API: filters, search and keyset paging.
 
-use super::{Db, SqlStore, day_of_ms, index_hint};
+use super::{BY_KEY_HINT, Db, SqlStore, day_of_ms, index_hint};
 use crate::{OrderListPage, OrderQuery, OrderSort, SortKey, StoreError};
 use sqlx::{QueryBuilder, Row};
 
@@ -24,7 +24,11 @@ impl SqlStore {
         // sorted; one that matches many (a common name) from the sort index,
         // checking each order against the terms, until the page is full.
         let mut from = "orders".to_string();
-        if let Some((q, end)) = &q_range {
+        if query.order_number.is_some() {
+            // A number is one order per shop, found by its term's keys: not
+            // through an index of another filter (a shop's millions of orders).
+            from = format!("orders {BY_KEY_HINT}");
+        } else if let Some((q, end)) = &q_range {
             let matches: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM (SELECT 1 FROM order_terms WHERE term >= $1 AND term < $2 LIMIT $3) AS t",
             )
@@ -38,10 +42,10 @@ impl SqlStore {
             }
         }
         // Orders with a SKU are found through the items; their sort keys are
-        // then read from the covering (id, created, updated) index, not the
-        // rows (the planner otherwise picks the primary key's index).
+        // then read from the covering (key, created, updated, id) index, not
+        // the rows, which hold kilobytes of document each.
         if query.sku.is_some() && from == "orders" {
-            from = format!("orders {}", index_hint("orders_id_times"));
+            from = format!("orders {}", index_hint("orders_key_times"));
         }
         let mut sql = QueryBuilder::<Db>::new(format!(
             // The page's ids are chosen first and only their documents read: the
@@ -62,6 +66,13 @@ impl SqlStore {
                 sql.push(format!(" AND {name} = ")).push_bind(value.clone());
             }
         }
+        // No index by order number: a number is one of its order's search
+        // terms (lower-cased and trimmed), and the terms' key finds it.
+        if let Some(number) = &query.order_number {
+            sql.push(" AND key IN (SELECT order_key FROM order_terms WHERE term = ")
+                .push_bind(number.trim().to_lowercase())
+                .push(")");
+        }
         let ranges = [
             ("created_ms", ">=", query.created_from),
             ("created_ms", "<", query.created_to),
@@ -74,10 +85,10 @@ impl SqlStore {
             }
         }
         if let Some(sku) = &query.sku {
-            sql.push(" AND id IN (SELECT order_id FROM order_items WHERE sku = ").push_bind(sku.clone()).push(")");
+            sql.push(" AND key IN (SELECT order_key FROM order_items WHERE sku = ").push_bind(sku.clone()).push(")");
         }
         if let Some((q, end)) = q_range {
-            sql.push(" AND id IN (SELECT order_id FROM order_terms WHERE term >= ")
+            sql.push(" AND key IN (SELECT order_key FROM order_terms WHERE term >= ")
                 .push_bind(q)
                 .push(" AND term < ")
                 .push_bind(end)

@@ -61,7 +61,7 @@ pub async fn setup(orders: u64, seed: u64) -> Setup {
 /// A shop reading everything of the last 60 days through `connector`.
 pub fn shop(connector: Box<dyn Connector>, retry: RetryPolicy) -> ShopSync {
     ShopSync {
-        connector,
+        connector: connector.into(),
         sync_from: Timestamp::now().checked_sub(SignedDuration::from_hours(24 * 60)).unwrap(),
         refresh_window: SignedDuration::from_hours(24 * 30),
         overlap: SignedDuration::from_mins(10),
