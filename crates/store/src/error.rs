@@ -15,6 +15,10 @@ pub enum StoreError {
     /// A query failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// SQLite refused a row the sync inserted through its C API (`sqlite/bulk.rs`):
+    /// its result code (<https://sqlite.org/rescode.html>) and message.
+    #[error("database error: {message} (SQLite result code {code})")]
+    Sqlite { code: i32, message: String },
     /// A copy between stores could not be done as asked (`orderhub copy`).
     #[error("copy: {0}")]
     Copy(String),

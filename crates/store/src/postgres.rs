@@ -72,6 +72,11 @@ pub(crate) async fn begin_write(pool: &Pool<Db>) -> Result<Transaction<'static, 
     Ok(tx)
 }
 
+/// Inserts new rows (see `sql::write_orders`) with multi-row statements.
+pub(crate) async fn insert_rows(tx: &mut Transaction<'static, Db>, rows: &[sql::Rows<'_>]) -> Result<(), StoreError> {
+    sql::insert_by_statements(tx, rows).await
+}
+
 /// After rows were copied in with their own ids: the identity column's
 /// sequence continues after the largest, so that new rows do not collide.
 pub(crate) async fn after_copy(pool: &Pool<Db>, table: &str, column: &str) -> Result<(), sqlx::Error> {

@@ -12,8 +12,10 @@ use std::time::Duration;
 pub(crate) type Db = sqlx::Sqlite;
 pub(crate) type DbRow = sqlx::sqlite::SqliteRow;
 
+mod bulk;
 #[path = "sql/mod.rs"]
 mod sql;
+pub(crate) use bulk::insert_rows;
 #[cfg(test)]
 pub(crate) use sql::migrator_through;
 pub(crate) use sql::{OpenBatch, SqlStore};
