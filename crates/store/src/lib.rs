@@ -7,7 +7,8 @@
 //!
 //! The rules the store keeps:
 //! - an order is keyed by (platform, shop, order_number), so writing it twice
-//!   stores it once;
+//!   stores it once; inside the store it also has an integer key, which its
+//!   items, search terms and events refer to (smaller, and appended to);
 //! - an order is never replaced by an older version of itself (by the platform's
 //!   `updated_at`);
 //! - writing an unchanged order writes no event (a new payload whose canonical
@@ -15,7 +16,9 @@
 //! - a page of orders, its bad payloads and the cursor that covers them are
 //!   committed in one transaction: progress is never ahead of the data.
 //!
-//! On SQLite each order's document is stored packed (zstd, against a
+//! On SQLite a sync's new rows are inserted through SQLite's C API
+//! (`sqlite/bulk.rs`: the same statements, without sqlx's copies and round
+//! trips), and each order's document is stored packed (zstd, against a
 //! dictionary of its platform's own documents: `documents.rs`); every read
 //! returns it as the JSON text it was.
 //!
