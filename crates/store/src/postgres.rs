@@ -72,9 +72,30 @@ pub(crate) async fn begin_write(pool: &Pool<Db>) -> Result<Transaction<'static, 
     Ok(tx)
 }
 
-/// Inserts new rows (see `sql::write_orders`) with multi-row statements.
+/// Writes a sync's rows (see `sql::write_orders`) with multi-row
+/// statements, a few hundred rows each. (SQLite's go through its C API.)
 pub(crate) async fn insert_rows(tx: &mut Transaction<'static, Db>, rows: &[sql::Rows<'_>]) -> Result<(), StoreError> {
-    sql::insert_by_statements(tx, rows).await
+    use sql::Cell;
+    for table in rows {
+        let width = table.columns.len();
+        for chunk in table.cells.chunks(sql::ORDERS_PER_STATEMENT * width) {
+            let mut query =
+                sqlx::QueryBuilder::<Db>::new(format!("{INSERT_INTO} {} ({}) ", table.table, table.columns.join(", ")));
+            query.push_values(chunk.chunks(width), |mut row, cells| {
+                for cell in cells {
+                    match *cell {
+                        Cell::Null => row.push_bind(None::<&str>),
+                        Cell::Int(value) => row.push_bind(value),
+                        Cell::Text(value) => row.push_bind(value),
+                        Cell::Blob(value) => row.push_bind(value),
+                    };
+                }
+            });
+            query.push(format!(" {}", table.on_conflict));
+            query.build().execute(&mut **tx).await?;
+        }
+    }
+    Ok(())
 }
 
 /// After rows were copied in with their own ids: the identity column's

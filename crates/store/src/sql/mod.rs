@@ -12,8 +12,8 @@
 //! keep each one's types and errors plain.
 
 use super::{
-    BY_KEY_HINT, Db, DbRow, INSERT_INTO, MIGRATIONS, PACK_DOCUMENTS, after_copy, begin_write, day_of_ms,
-    document_value, index_hint, insert_rows,
+    BY_KEY_HINT, Db, DbRow, MIGRATIONS, PACK_DOCUMENTS, after_copy, begin_write, day_of_ms, document_value, index_hint,
+    insert_rows,
 };
 use crate::documents::{Dictionaries, Dictionary, Document, Stored, classify};
 use crate::{BadRecord, CursorUpdate, OrderFilter, StatusCount, StoreError, StoredEvent, SyncRun, WriteStats};
@@ -673,7 +673,7 @@ enum Write<'a> {
 
 /// SQLite takes at most 32766 bound values per statement and PostgreSQL 65535;
 /// chunks stay well below both.
-const ORDERS_PER_STATEMENT: usize = 500;
+pub(super) const ORDERS_PER_STATEMENT: usize = 500;
 
 /// Inserts, updates or skips each order and logs its events.
 ///
@@ -805,9 +805,6 @@ async fn write_orders(
         *key += 1;
     }
     let inserts = keyed;
-    for chunk in updates.chunks(ORDERS_PER_STATEMENT / 5) {
-        upsert_order_rows(tx, chunk, now).await?;
-    }
     let key_of = |order: &Order| -> Result<i64, StoreError> {
         keys.get(order.id.as_str()).copied().ok_or_else(|| StoreError::Corrupt {
             id: order.id.clone(),
@@ -859,32 +856,23 @@ async fn write_orders(
         query.build().execute(&mut **tx).await?;
     }
 
-    // Every new row, inserted together (`insert_rows`): new orders, then
-    // the terms, items and events of new and changed ones.
-    let totals: Vec<String> = inserts.iter().map(|(_, order, _)| order.total.to_string()).collect();
+    // Every row, written together (`insert_rows`): new orders, changed
+    // orders (an upsert that always updates: each was found stored above;
+    // their keys stay as they are), then the terms, items and events of both.
+    let totals: Vec<String> = inserts
+        .iter()
+        .map(|(_, order, _)| *order)
+        .chain(updates.iter().map(|(order, _)| *order))
+        .map(|order| order.total.to_string())
+        .collect();
+    let (new_totals, changed_totals) = totals.split_at(inserts.len());
     let mut order_rows = Rows::new("orders", ORDER_COLUMNS, "");
-    for ((key, order, document), total) in inserts.iter().zip(&totals) {
-        order_rows.push([
-            Cell::Int(*key),
-            Cell::Text(&order.id),
-            Cell::Text(order.platform.as_str()),
-            Cell::Text(&order.shop),
-            Cell::Text(&order.order_number),
-            Cell::Text(order.status.as_str()),
-            Cell::Text(order.payment_status.as_str()),
-            Cell::Text(order.fulfillment_status.as_str()),
-            Cell::Text(order.refund_status.as_str()),
-            order.currency.as_deref().into(),
-            Cell::Text(total),
-            Cell::Int(sort_time(order.created_at)),
-            Cell::Int(sort_time(order.updated_at)),
-            match &document.packed {
-                Some(packed) => Cell::Blob(packed),
-                None => Cell::Text(&document.text),
-            },
-            Cell::Int(now),
-            Cell::Int(now),
-        ]);
+    for ((key, order, document), total) in inserts.iter().zip(new_totals) {
+        order_rows.push(std::iter::once(Cell::Int(*key)).chain(order_cells(order, document, total, now)));
+    }
+    let mut changed_rows = Rows::new("orders", &ORDER_COLUMNS[1..], CHANGED_ORDER);
+    for ((order, document), total) in updates.iter().zip(changed_totals) {
+        changed_rows.push(order_cells(order, document, total, now));
     }
     let mut term_rows = Rows::new("order_terms", &["term", "order_key"], "ON CONFLICT DO NOTHING");
     for (key, term) in &new_terms {
@@ -925,7 +913,7 @@ async fn write_orders(
     for (key, kind, changes) in &events {
         event_rows.push([Cell::Int(*key), Cell::Text(kind), Cell::Text(changes), Cell::Int(now)]);
     }
-    insert_rows(tx, &[order_rows, term_rows, item_rows, event_rows]).await?;
+    insert_rows(tx, &[order_rows, changed_rows, term_rows, item_rows, event_rows]).await?;
     Ok(stats)
 }
 
@@ -949,46 +937,37 @@ const ORDER_COLUMNS: &[&str] = &[
     "last_changed_ms",
 ];
 
-/// Updates stored orders that changed: one statement's worth of rows. (An
-/// upsert whose insert never happens: each was found stored in this
-/// transaction. Their keys are left as they are.)
-async fn upsert_order_rows(
-    tx: &mut Transaction<'static, Db>,
-    rows: &[(&Order, &Document)],
-    now: i64,
-) -> Result<(), StoreError> {
-    let mut query = QueryBuilder::<Db>::new(format!(
-        "{INSERT_INTO} orders (id, platform, shop, order_number, status, payment_status, fulfillment_status,
-             refund_status, currency, total, created_ms, updated_ms, document, first_seen_ms, last_changed_ms) "
-    ));
-    query.push_values(rows, |mut row, (order, document)| {
-        row.push_bind(order.id.as_str())
-            .push_bind(order.platform.as_str())
-            .push_bind(order.shop.as_str())
-            .push_bind(order.order_number.as_str())
-            .push_bind(order.status.as_str())
-            .push_bind(order.payment_status.as_str())
-            .push_bind(order.fulfillment_status.as_str())
-            .push_bind(order.refund_status.as_str())
-            .push_bind(order.currency.as_deref())
-            .push_bind(order.total.to_string())
-            .push_bind(sort_time(order.created_at))
-            .push_bind(sort_time(order.updated_at));
+/// What a changed order's row does: it replaces the stored one's columns
+/// (not its key, nor when it was first seen).
+const CHANGED_ORDER: &str = "ON CONFLICT (id) DO UPDATE SET status = excluded.status,
+     payment_status = excluded.payment_status, fulfillment_status = excluded.fulfillment_status,
+     refund_status = excluded.refund_status, currency = excluded.currency, total = excluded.total,
+     created_ms = excluded.created_ms, updated_ms = excluded.updated_ms, document = excluded.document,
+     last_changed_ms = excluded.last_changed_ms";
+
+/// An order's row after its key, as `ORDER_COLUMNS` names them; `total` is
+/// its total as text.
+fn order_cells<'a>(order: &'a Order, document: &'a Document, total: &'a str, now: i64) -> [Cell<'a>; 15] {
+    [
+        Cell::Text(&order.id),
+        Cell::Text(order.platform.as_str()),
+        Cell::Text(&order.shop),
+        Cell::Text(&order.order_number),
+        Cell::Text(order.status.as_str()),
+        Cell::Text(order.payment_status.as_str()),
+        Cell::Text(order.fulfillment_status.as_str()),
+        Cell::Text(order.refund_status.as_str()),
+        order.currency.as_deref().into(),
+        Cell::Text(total),
+        Cell::Int(sort_time(order.created_at)),
+        Cell::Int(sort_time(order.updated_at)),
         match &document.packed {
-            Some(packed) => row.push_bind(packed.as_slice()),
-            None => row.push_bind(document.text.as_str()),
-        };
-        row.push_bind(now).push_bind(now);
-    });
-    query.push(
-        " ON CONFLICT (id) DO UPDATE SET status = excluded.status, payment_status = excluded.payment_status,
-             fulfillment_status = excluded.fulfillment_status, refund_status = excluded.refund_status,
-             currency = excluded.currency, total = excluded.total, created_ms = excluded.created_ms,
-             updated_ms = excluded.updated_ms, document = excluded.document,
-             last_changed_ms = excluded.last_changed_ms",
-    );
-    query.build().execute(&mut **tx).await?;
-    Ok(())
+            Some(packed) => Cell::Blob(packed),
+            None => Cell::Text(&document.text),
+        },
+        Cell::Int(now),
+        Cell::Int(now),
+    ]
 }
 
 /// One value of a row for `insert_rows`.
@@ -1021,39 +1000,11 @@ impl<'a> Rows<'a> {
         Rows { table, columns, on_conflict, cells: Vec::new() }
     }
 
-    pub(crate) fn push<const N: usize>(&mut self, row: [Cell<'a>; N]) {
-        debug_assert_eq!(N, self.columns.len(), "a row of {}", self.table);
+    pub(crate) fn push(&mut self, row: impl IntoIterator<Item = Cell<'a>>) {
+        let before = self.cells.len();
         self.cells.extend(row);
+        debug_assert_eq!(self.cells.len() - before, self.columns.len(), "a row of {}", self.table);
     }
-}
-
-/// Inserts `rows` with multi-row statements, a few hundred rows each: how
-/// PostgreSQL inserts them (`insert_rows`).
-#[allow(dead_code)] // SQLite inserts through its C API instead.
-pub(super) async fn insert_by_statements(
-    tx: &mut Transaction<'static, Db>,
-    rows: &[Rows<'_>],
-) -> Result<(), StoreError> {
-    for table in rows {
-        let width = table.columns.len();
-        for chunk in table.cells.chunks(ORDERS_PER_STATEMENT * width) {
-            let mut query =
-                QueryBuilder::<Db>::new(format!("{INSERT_INTO} {} ({}) ", table.table, table.columns.join(", ")));
-            query.push_values(chunk.chunks(width), |mut row, cells| {
-                for cell in cells {
-                    match *cell {
-                        Cell::Null => row.push_bind(None::<&str>),
-                        Cell::Int(value) => row.push_bind(value),
-                        Cell::Text(value) => row.push_bind(value),
-                        Cell::Blob(value) => row.push_bind(value),
-                    };
-                }
-            });
-            query.push(format!(" {}", table.on_conflict));
-            query.build().execute(&mut **tx).await?;
-        }
-    }
-    Ok(())
 }
 
 mod copy;

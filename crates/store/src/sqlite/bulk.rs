@@ -1,6 +1,7 @@
-//! A sync's new rows, inserted through SQLite's C API on the writing
-//! connection: for each table one prepared single-row statement, stepped
-//! once a row, its texts and blobs bound in place.
+//! A sync's rows (new and changed orders, their terms, items and events),
+//! written through SQLite's C API on the writing connection: for each table
+//! one prepared single-row statement, stepped once a row, its texts and
+//! blobs bound in place.
 //!
 //! Why not sqlx's statements, as everything else: every bound value went
 //! through two copies (sqlx's own, then SQLite's, as `SQLITE_TRANSIENT`) and
