@@ -28,6 +28,12 @@ pub use platform::{Platform, UnknownPlatform};
 pub use raw::{JsonScan, RawPayload};
 pub use status::{FulfillmentStatus, OrderStatus, PaymentStatus, RefundStatus};
 
+/// Marks a canonical text value (a buyer's name, phone or address) that is
+/// ciphertext the platform sent in place of the plain value (Douyin's, through
+/// Damaijia): it is kept as sent, after this prefix, and never shown or
+/// searched as if it were the plain value.
+pub const ENCRYPTED_PREFIX: &str = "encrypted:";
+
 /// A UTC instant.
 pub use jiff::Timestamp;
 /// Money as the model carries it: an exact decimal.

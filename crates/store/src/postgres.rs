@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
     (2, "leases", include_str!("../migrations/postgres/0002_leases.sql")),
     (3, "order keys", include_str!("../migrations/postgres/0003_order_keys.sql")),
+    (4, "no ciphertext terms", include_str!("../migrations/postgres/0004_no_ciphertext_terms.sql")),
 ];
 
 /// Documents stay JSON text: PostgreSQL compresses large values itself

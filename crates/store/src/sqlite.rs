@@ -31,6 +31,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "document dictionaries", include_str!("../migrations/sqlite/0007_document_dictionaries.sql")),
     (8, "items deferred key", include_str!("../migrations/sqlite/0008_items_deferred_key.sql")),
     (9, "order keys", include_str!("../migrations/sqlite/0009_order_keys.sql")),
+    (10, "no ciphertext terms", include_str!("../migrations/sqlite/0010_no_ciphertext_terms.sql")),
 ];
 
 /// Documents are stored packed against their platform's dictionary

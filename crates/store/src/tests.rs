@@ -59,6 +59,7 @@ contract!(
     a_lease_has_one_holder_until_it_lapses,
     a_copy_from_sqlite_is_identical_and_numbering_continues,
     orders_stored_before_integer_keys_keep_their_items_terms_and_events,
+    ciphertext_is_not_a_search_term_and_the_migration_drops_stored_ones,
 );
 
 fn order(number: &str, updated: i64) -> Order {
@@ -1004,4 +1005,88 @@ mod sqlite_writer {
         assert!(after > before, "the file stayed at {before} bytes while the store was open");
         assert_eq!(store.order_count().await.unwrap(), 300);
     }
+}
+
+/// Runs `sql` (several statements) on the test database itself, outside the store.
+async fn execute_raw(db: &TestDatabase, sql: &str) {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match db.kind {
+        DatabaseKind::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        DatabaseKind::Postgres => {
+            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+}
+
+async fn ciphertext_is_not_a_search_term_and_the_migration_drops_stored_ones(db: &TestDatabase) {
+    let store = db.open().await;
+    // A Douyin buyer as Damaijia sends it: ciphertext, marked, in place of the plain values.
+    let mut encrypted = order("D-1", 100);
+    encrypted.customer.name = Some("encrypted:#Ydk4#elPWeijvSo9vR5rZ==*CgkIARCtHCABKAES#1##".into());
+    encrypted.customer.phone = Some("encrypted:$sKhj9rlLyadKWJ3SqSgis$dweLsyO6AK==$1$$".into());
+    encrypted.shipping_address.name = encrypted.customer.name.clone();
+    encrypted.shipping_address.phone = encrypted.customer.phone.clone();
+    let mut plain = order("D-2", 100);
+    plain.customer.phone = Some("13800138000".into());
+    store.write_batch("belment", &[encrypted.clone(), plain], &[], None).await.unwrap();
+    let list = |q: &str| {
+        let store = store.clone();
+        let query = OrderQuery { q: Some(q.into()), limit: 10, ..OrderQuery::default() };
+        async move {
+            store.list_orders(&query).await.unwrap().orders.into_iter().map(|o| o.order_number).collect::<Vec<_>>()
+        }
+    };
+    // Every Douyin ciphertext starts alike: as terms they matched every such order.
+    for q in ["ydk4", "#ydk4#", "encrypted", "encrypted:$skhj9rl", "skhj9rl"] {
+        assert!(list(q).await.is_empty(), "{q}");
+    }
+    assert_eq!(list("d-1").await, ["D-1"], "its number still finds it");
+    assert_eq!(list("138001").await, ["D-2"], "a plain phone is still a term");
+    // The ciphertext is kept in the order as sent.
+    assert_eq!(store.order(&encrypted.id).await.unwrap().unwrap().customer, encrypted.customer);
+
+    // The buyer's plain name arrives later: it becomes a term.
+    let mut named = encrypted.clone();
+    named.customer.name = Some("Li Lei".into());
+    named.updated_at = Some(Timestamp::from_second(200).unwrap());
+    store.write_batch("belment", &[named], &[], None).await.unwrap();
+    assert_eq!(list("li le").await, ["D-1"]);
+
+    // Terms a store kept before: the migration removes them, and no other term.
+    // The migration is made to run again, as on a store it has not reached.
+    let version = match db.kind {
+        DatabaseKind::Sqlite => 10,
+        DatabaseKind::Postgres => 4,
+    };
+    execute_raw(
+        db,
+        &format!(
+            "INSERT INTO order_terms (term, order_key) SELECT 'encrypted:#ydk4#elpweijvso9vr5rz==', key FROM orders WHERE order_number = 'D-1';
+             INSERT INTO order_terms (term, order_key) SELECT 'encrypted;kept', key FROM orders WHERE order_number = 'D-1';
+             INSERT INTO order_terms (term, order_key) SELECT 'encrypte', key FROM orders WHERE order_number = 'D-1';
+             DELETE FROM _sqlx_migrations WHERE version = {version};"
+        ),
+    )
+    .await;
+    assert_eq!(list("ydk4").await, Vec::<String>::new(), "a prefix search starts at the term's start");
+    assert_eq!(list("encrypted:").await, ["D-1"], "the old term, before the migration");
+    drop(store);
+    let store = db.open().await;
+    let list = |q: &str| {
+        let store = store.clone();
+        let query = OrderQuery { q: Some(q.into()), limit: 10, ..OrderQuery::default() };
+        async move {
+            store.list_orders(&query).await.unwrap().orders.into_iter().map(|o| o.order_number).collect::<Vec<_>>()
+        }
+    };
+    assert!(list("encrypted:").await.is_empty());
+    assert_eq!(list("encrypted;").await, ["D-1"], "terms just past the range stay");
+    assert_eq!(list("encrypte").await, ["D-1"]);
+    assert_eq!(list("li lei").await, ["D-1"]);
 }

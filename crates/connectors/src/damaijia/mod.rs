@@ -16,7 +16,8 @@ pub mod normalize;
 pub mod wire;
 
 pub use client::{DamaijiaConnector, MAX_SIZE};
-pub use normalize::{ENCRYPTED_PREFIX, normalize};
+pub use normalize::normalize;
+pub use orderhub_model::ENCRYPTED_PREFIX;
 
 #[cfg(test)]
 mod tests;

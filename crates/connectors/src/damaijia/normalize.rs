@@ -4,14 +4,10 @@
 use super::wire::{DamaijiaShopOrder, DamaijiaSkuOrder};
 use crate::wire::{money_sum, read_raw, warn_unknown_once, with_scale};
 use orderhub_model::{
-    Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, Platform,
-    PlatformStatus, RefundStatus, Shipment, hub_id,
+    Address, Customer, Decimal, ENCRYPTED_PREFIX, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus,
+    Platform, PlatformStatus, RefundStatus, Shipment, hub_id,
 };
 use serde_json::value::RawValue;
-
-/// Marks a canonical value that is Douyin ciphertext, kept as sent: it is
-/// never shown as if it were the plain name, phone or address.
-pub const ENCRYPTED_PREFIX: &str = "encrypted:";
 
 /// Douyin sells in yuan; amounts come in fen.
 pub const CURRENCY: &str = "CNY";

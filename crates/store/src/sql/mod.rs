@@ -18,7 +18,7 @@ use super::{
 use crate::documents::{Dictionaries, Dictionary, Document, Stored, classify};
 use crate::{BadRecord, CursorUpdate, OrderFilter, StatusCount, StoreError, StoredEvent, SyncRun, WriteStats};
 use jiff::Timestamp;
-use orderhub_model::{Change, Order, diff};
+use orderhub_model::{Change, ENCRYPTED_PREFIX, Order, diff};
 use serde_json::Value;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{Pool, QueryBuilder, Row, SqlStr, Transaction};
@@ -415,6 +415,12 @@ fn sort_time(time: Option<Timestamp>) -> i64 {
 }
 
 /// The words `q` finds an order by, lower-cased (see `order_terms`).
+///
+/// Ciphertext in place of a buyer's name or phone (`ENCRYPTED_PREFIX`) is
+/// not a word anyone searches by: every Douyin ciphertext starts alike, so
+/// as terms they made `q=ydk4` match every such order, and they were two
+/// thirds of a Damaijia order's terms at 71 bytes each, written at random
+/// places of the terms' index (docs/benchmarks.md, tenth session).
 fn search_terms(order: &Order) -> Vec<String> {
     let mut terms: Vec<String> = [
         Some(order.order_number.as_str()),
@@ -428,8 +434,9 @@ fn search_terms(order: &Order) -> Vec<String> {
     .into_iter()
     .flatten()
     .chain(order.shipments.iter().map(|s| s.tracking_number.as_str()))
-    .map(|t| t.trim().to_lowercase())
-    .filter(|t| !t.is_empty())
+    .map(str::trim)
+    .filter(|t| !t.is_empty() && !t.starts_with(ENCRYPTED_PREFIX))
+    .map(str::to_lowercase)
     .collect();
     terms.sort();
     terms.dedup();
