@@ -109,6 +109,11 @@ pub struct OrderPage {
     pub orders: Vec<Result<Order, BadOrder>>,
     /// True when there is no page after this one.
     pub last_page: bool,
+    /// How many pages follow this one, where the answer tells (from its
+    /// total, or the number of its last page); `None` where only the next
+    /// page can tell. A sync asks for several of them at once; a page the
+    /// listing no longer holds when it is asked for comes back empty.
+    pub pages_after: Option<u64>,
     /// The platform's count of orders in the whole listing, when it gives one.
     pub total: Option<u64>,
 }

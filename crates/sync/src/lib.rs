@@ -28,8 +28,8 @@ mod verify;
 mod webhook;
 
 pub use engine::{
-    ProgressFn, RetryPolicy, ShipReport, ShopSync, SyncReport, UPPER_BOUND_LAG, due_for_scheduled_sync, fetch_orders,
-    ship, sync_shop,
+    ProgressFn, READ_AHEAD, RetryPolicy, ShipReport, ShopSync, SyncReport, UPPER_BOUND_LAG, due_for_scheduled_sync,
+    fetch_orders, ship, sync_shop,
 };
 pub use error::SyncError;
 pub use hub::{Hub, HubShop, LEASE, RETRY_PAUSED_AFTER, StartSync, under_shop_lease, worker_name};

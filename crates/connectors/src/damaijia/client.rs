@@ -138,13 +138,13 @@ impl Connector for DamaijiaConnector {
         let answer = self.http.send(request).await?;
         let data = read_page(answer.status, &answer.body)?;
         let total = data.total.and_then(|t| u64::try_from(t).ok());
-        let last_page = self.size.is_last(u64::from(page), data.shop_order_list.len() as u64, total);
+        let pages_after = self.size.pages_after(u64::from(page), data.shop_order_list.len() as u64, total);
         let orders = data
             .shop_order_list
             .iter()
             .map(|raw| normalize(&self.shop, raw).map_err(|e| BadOrder::new(raw, "order_id", e)))
             .collect();
-        Ok(OrderPage { orders, last_page, total })
+        Ok(OrderPage { orders, last_page: pages_after == 0, pages_after: Some(pages_after), total })
     }
 
     fn api_calls(&self) -> u64 {

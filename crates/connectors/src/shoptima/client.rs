@@ -159,14 +159,16 @@ impl Connector for ShoptimaConnector {
         let answer = self.http.send(request.header(reqwest::header::AUTHORIZATION, self.authorization.clone())).await?;
         let page = read_page(ENDPOINT, answer)?;
         let current = page.current_page.unwrap_or(query.page as i64);
-        let last_page = match page.last_page {
-            Some(last) => current >= last || page.data.is_empty(),
-            None => (page.data.len() as u32) < self.page_size,
+        let pages_after = match page.last_page {
+            _ if page.data.is_empty() => Some(0),
+            Some(last) => Some(u64::try_from(last.saturating_sub(current)).unwrap_or(0)),
+            None => ((page.data.len() as u32) < self.page_size).then_some(0),
         };
         Ok(OrderPage {
             total: page.total.and_then(|t| u64::try_from(t).ok()),
             orders: page.data.iter().map(|raw| normalize_one(&self.shop, raw)).collect(),
-            last_page,
+            last_page: pages_after == Some(0),
+            pages_after,
         })
     }
 

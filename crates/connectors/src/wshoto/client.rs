@@ -100,13 +100,13 @@ impl Connector for WshotoConnector {
         })?;
         let total = page.total.and_then(|t| u64::try_from(t).ok());
         let index = u64::from(query.page.saturating_sub(1));
-        let last_page = self.page_size.is_last(index, page.records.len() as u64, total);
+        let pages_after = self.page_size.pages_after(index, page.records.len() as u64, total);
         let orders = page
             .records
             .iter()
             .map(|raw| normalize(&self.shop, raw).map_err(|e| BadOrder::new(raw, "order_code", e)))
             .collect();
-        Ok(OrderPage { orders, last_page, total })
+        Ok(OrderPage { orders, last_page: pages_after == 0, pages_after: Some(pages_after), total })
     }
 
     fn api_calls(&self) -> u64 {
