@@ -381,10 +381,10 @@ where
 }
 
 /// Pages being read at once, at most, while the current one is handed to
-/// the writer. One was not enough: the reader of a Damaijia sync waited
-/// 8.4 s of 13 for the next page (HTTP, the simulator making it, JSON,
-/// normalising), with the writer idle a fifth of the time; several in flight
-/// keep the simulator and both cores busy (docs/benchmarks.md, tenth session).
+/// the writer. One was not enough: the reader of a 100,000-order Damaijia
+/// sync waited 9.8 s of 15.2 for its next page (HTTP, the simulator making
+/// it, JSON, normalising) and the writer 3.4 s for pages; with three, 1.7 s
+/// and 0.4 s of 12.9 (docs/benchmarks.md, tenth session).
 pub const READ_AHEAD: usize = 3;
 
 /// A page being read in a task of its own. Dropped unread (the window's read
