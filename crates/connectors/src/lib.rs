@@ -107,15 +107,21 @@ pub struct ListQuery {
 pub struct OrderPage {
     /// Each order normalised, or why it could not be.
     pub orders: Vec<Result<Order, BadOrder>>,
-    /// True when there is no page after this one.
-    pub last_page: bool,
-    /// How many pages follow this one, where the answer tells (from its
-    /// total, or the number of its last page); `None` where only the next
-    /// page can tell. A sync asks for several of them at once; a page the
-    /// listing no longer holds when it is asked for comes back empty.
+    /// How many pages follow this one: `Some(0)` on the last page; a count
+    /// where the answer tells (from its total, or the number of its last
+    /// page); `None` where it says only that another follows. A sync asks
+    /// for several of them at once; a page the listing no longer holds when
+    /// it is asked for comes back empty.
     pub pages_after: Option<u64>,
     /// The platform's count of orders in the whole listing, when it gives one.
     pub total: Option<u64>,
+}
+
+impl OrderPage {
+    /// Whether no page follows this one.
+    pub fn last_page(&self) -> bool {
+        self.pages_after == Some(0)
+    }
 }
 
 /// An order the platform sent that could not be normalised. It is recorded with

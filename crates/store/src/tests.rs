@@ -1024,6 +1024,12 @@ async fn execute_raw(db: &TestDatabase, sql: &str) {
     }
 }
 
+/// The numbers of the orders `q` finds (up to 10).
+async fn found_by_q(store: &Store, q: &str) -> Vec<String> {
+    let query = OrderQuery { q: Some(q.into()), limit: 10, ..OrderQuery::default() };
+    store.list_orders(&query).await.unwrap().orders.into_iter().map(|o| o.order_number).collect()
+}
+
 async fn ciphertext_is_not_a_search_term_and_the_migration_drops_stored_ones(db: &TestDatabase) {
     let store = db.open().await;
     // A Douyin buyer as Damaijia sends it: ciphertext, marked, in place of the plain values.
@@ -1035,13 +1041,7 @@ async fn ciphertext_is_not_a_search_term_and_the_migration_drops_stored_ones(db:
     let mut plain = order("D-2", 100);
     plain.customer.phone = Some("13800138000".into());
     store.write_batch("belment", &[encrypted.clone(), plain], &[], None).await.unwrap();
-    let list = |q: &str| {
-        let store = store.clone();
-        let query = OrderQuery { q: Some(q.into()), limit: 10, ..OrderQuery::default() };
-        async move {
-            store.list_orders(&query).await.unwrap().orders.into_iter().map(|o| o.order_number).collect::<Vec<_>>()
-        }
-    };
+    let list = |q: &'static str| found_by_q(&store, q);
     // Every Douyin ciphertext starts alike: as terms they matched every such order.
     for q in ["ydk4", "#ydk4#", "encrypted", "encrypted:$skhj9rl", "skhj9rl"] {
         assert!(list(q).await.is_empty(), "{q}");
@@ -1078,13 +1078,7 @@ async fn ciphertext_is_not_a_search_term_and_the_migration_drops_stored_ones(db:
     assert_eq!(list("encrypted:").await, ["D-1"], "the old term, before the migration");
     drop(store);
     let store = db.open().await;
-    let list = |q: &str| {
-        let store = store.clone();
-        let query = OrderQuery { q: Some(q.into()), limit: 10, ..OrderQuery::default() };
-        async move {
-            store.list_orders(&query).await.unwrap().orders.into_iter().map(|o| o.order_number).collect::<Vec<_>>()
-        }
-    };
+    let list = |q: &'static str| found_by_q(&store, q);
     assert!(list("encrypted:").await.is_empty());
     assert_eq!(list("encrypted;").await, ["D-1"], "terms just past the range stay");
     assert_eq!(list("encrypte").await, ["D-1"]);

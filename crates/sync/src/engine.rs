@@ -260,7 +260,7 @@ async fn read_window(
                 // their own while this one is handed to the writer. Only pages
                 // the answer says exist, so no call is made that a read page
                 // by page would not make.
-                if !answer.last_page {
+                if !answer.last_page() {
                     let after = answer.pages_after.map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX).max(1));
                     let known = page.saturating_add(after);
                     while ahead.len() < READ_AHEAD && requested < known {
@@ -270,7 +270,7 @@ async fn read_window(
                 }
                 report.pages += 1;
                 shifted |= answer.total != first_total;
-                let (last, total) = (answer.last_page, answer.total);
+                let (last, total) = (answer.last_page(), answer.total);
                 let (orders, bad) = split(std::mem::take(&mut answer.orders));
                 *read += (orders.len() + bad.len()) as u64;
                 if check_after {
@@ -373,7 +373,7 @@ where
             tracing::info!(shop = %connector.shop(), "an order changed while its window was paged");
             return Ok(true);
         }
-        if answer.last_page {
+        if answer.last_page() {
             return Ok(false);
         }
     }

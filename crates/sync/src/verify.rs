@@ -69,7 +69,7 @@ pub async fn verify_shop(
             for page in 1.. {
                 let answer =
                     connector.list_page(&ListQuery { from, to, partition, page }).await.map_err(platform_error)?;
-                let last = answer.last_page;
+                let last = answer.last_page();
                 answer.orders.into_iter().for_each(&mut absorb);
                 if last {
                     break;

@@ -50,7 +50,7 @@ impl Connector for Watching {
         let id = (query.partition, query.page);
         self.seen.lock().unwrap().asked.push(id);
         let page = self.inner.list_page(query).await?;
-        self.seen.lock().unwrap().answered.insert(id, (page.last_page, page.pages_after));
+        self.seen.lock().unwrap().answered.insert(id, (page.last_page(), page.pages_after));
         Ok(page)
     }
     async fn fetch(&self, number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError> {

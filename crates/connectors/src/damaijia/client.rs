@@ -144,7 +144,7 @@ impl Connector for DamaijiaConnector {
             .iter()
             .map(|raw| normalize(&self.shop, raw).map_err(|e| BadOrder::new(raw, "order_id", e)))
             .collect();
-        Ok(OrderPage { orders, last_page: pages_after == 0, pages_after: Some(pages_after), total })
+        Ok(OrderPage { orders, pages_after: Some(pages_after), total })
     }
 
     fn api_calls(&self) -> u64 {

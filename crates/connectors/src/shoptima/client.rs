@@ -167,7 +167,6 @@ impl Connector for ShoptimaConnector {
         Ok(OrderPage {
             total: page.total.and_then(|t| u64::try_from(t).ok()),
             orders: page.data.iter().map(|raw| normalize_one(&self.shop, raw)).collect(),
-            last_page: pages_after == Some(0),
             pages_after,
         })
     }

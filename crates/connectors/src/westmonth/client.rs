@@ -113,12 +113,7 @@ impl Connector for WestmonthConnector {
         // Pages are followed by number while the platform says there is a next one;
         // `next_page_url` itself names another host in the document's example.
         let last_page = page.next_page_url.is_none() || page.data.is_empty();
-        Ok(OrderPage {
-            orders: self.normalize_all(&page.data),
-            last_page,
-            pages_after: last_page.then_some(0),
-            total: None,
-        })
+        Ok(OrderPage { orders: self.normalize_all(&page.data), pages_after: last_page.then_some(0), total: None })
     }
 
     async fn fetch(&self, order_number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError> {

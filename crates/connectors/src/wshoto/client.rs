@@ -106,7 +106,7 @@ impl Connector for WshotoConnector {
             .iter()
             .map(|raw| normalize(&self.shop, raw).map_err(|e| BadOrder::new(raw, "order_code", e)))
             .collect();
-        Ok(OrderPage { orders, last_page: pages_after == 0, pages_after: Some(pages_after), total })
+        Ok(OrderPage { orders, pages_after: Some(pages_after), total })
     }
 
     fn api_calls(&self) -> u64 {

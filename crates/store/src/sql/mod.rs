@@ -419,7 +419,7 @@ fn sort_time(time: Option<Timestamp>) -> i64 {
 /// Ciphertext in place of a buyer's name or phone (`ENCRYPTED_PREFIX`) is
 /// not a word anyone searches by: every Douyin ciphertext starts alike, so
 /// as terms they made `q=ydk4` match every such order, and they were two
-/// thirds of a Damaijia order's terms at 71 bytes each, written at random
+/// of a Damaijia order's 3.45 terms, at 71 bytes each, written at random
 /// places of the terms' index (docs/benchmarks.md, tenth session).
 fn search_terms(order: &Order) -> Vec<String> {
     let mut terms: Vec<String> = [
