@@ -1,16 +1,22 @@
 //! Opaque page cursors for order listings.
 //!
 //! A cursor holds the listing's sort order, the place of the last order served
-//! (sort time and id) and a fingerprint of the filters, hex-encoded so that it
-//! is one URL-safe token. Clients treat it as opaque; the server refuses one
-//! that it did not make or that belongs to a listing with other filters.
+//! (sort time and the store's key of the order) and a fingerprint of the
+//! filters, hex-encoded so that it is one URL-safe token. Clients treat it as
+//! opaque; the server refuses one that it did not make or that belongs to a
+//! listing with other filters.
+//!
+//! `v2`: ties of the sort time are broken by the order's integer key. `v1`
+//! cursors (orderhub before the eleventh session) carried the hub id; they
+//! are refused with their own message, since the listing they continue is
+//! no longer ordered by id.
 
 use crate::ApiError;
 use orderhub_store::{OrderSort, SortKey};
 
 /// Encodes where the next page starts.
 pub fn encode(sort: OrderSort, key: &SortKey, fingerprint: u64) -> String {
-    let text = format!("v1\n{}\n{}\n{:016x}\n{}", sort.as_str(), key.time_ms, fingerprint, key.id);
+    let text = format!("v2\n{}\n{}\n{:016x}\n{}", sort.as_str(), key.time_ms, fingerprint, key.key);
     text.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -32,13 +38,21 @@ pub fn decode(cursor: &str, sort: OrderSort, fingerprint: u64) -> Result<SortKey
         .collect::<Option<Vec<u8>>>()
         .ok_or_else(bad)?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    if text.starts_with("v1\n") {
+        return Err(ApiError::BadRequest(
+            "this cursor comes from an older orderhub, whose listings were ordered differently: start again \
+             without `cursor`"
+                .into(),
+        ));
+    }
     let mut parts = text.splitn(5, '\n');
-    let (Some("v1"), Some(sort_name), Some(time), Some(print), Some(id)) =
+    let (Some("v2"), Some(sort_name), Some(time), Some(print), Some(key)) =
         (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(bad());
     };
     let time_ms = time.parse::<i64>().map_err(|_| bad())?;
+    let key = key.parse::<i64>().map_err(|_| bad())?;
     if sort_name != sort.as_str() || print != format!("{fingerprint:016x}") {
         return Err(ApiError::BadRequest(
             "this cursor belongs to a listing with other filters or another sort: send the same filters as the \
@@ -46,7 +60,7 @@ pub fn decode(cursor: &str, sort: OrderSort, fingerprint: u64) -> Result<SortKey
                 .into(),
         ));
     }
-    Ok(SortKey { time_ms, id: id.to_string() })
+    Ok(SortKey { time_ms, key })
 }
 
 /// A stable 64-bit fingerprint (FNV-1a) of the filter parameters.
@@ -67,7 +81,7 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_refuse_tampering() {
-        let key = SortKey { time_ms: 1_700_000_000_123, id: "shoptima:belment:A\n1".into() };
+        let key = SortKey { time_ms: 1_700_000_000_123, key: 9_007_199_254_740_993 };
         let cursor = encode(OrderSort::UpdatedAsc, &key, 42);
         assert_eq!(decode(&cursor, OrderSort::UpdatedAsc, 42).unwrap(), key);
         assert!(decode(&cursor, OrderSort::CreatedDesc, 42).is_err());
@@ -75,5 +89,17 @@ mod tests {
         assert!(decode("zz", OrderSort::UpdatedAsc, 42).is_err());
         assert!(decode(&cursor[2..], OrderSort::UpdatedAsc, 42).is_err());
         assert_ne!(fingerprint(&[("shop", "a")]), fingerprint(&[("sho", "pa")]));
+        // A key that is not a whole number: not a cursor this API made.
+        let forged: String = "v2\nupdated\n1\n000000000000002a\nx1".bytes().map(|b| format!("{b:02x}")).collect();
+        assert!(decode(&forged, OrderSort::UpdatedAsc, 42).unwrap_err().to_string().contains("not one this API"));
+    }
+
+    #[test]
+    fn a_cursor_of_an_older_orderhub_says_so() {
+        // What orderhub made before listings broke ties by key (sort time and hub id).
+        let old = "v1\nupdated\n1700000000123\n000000000000002a\nshoptima:belment:A1";
+        let old: String = old.bytes().map(|b| format!("{b:02x}")).collect();
+        let error = decode(&old, OrderSort::UpdatedAsc, 42).unwrap_err().to_string();
+        assert!(error.contains("older orderhub") && error.contains("without `cursor`"), "{error}");
     }
 }

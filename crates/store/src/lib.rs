@@ -139,7 +139,7 @@ pub struct StatusCount {
 }
 
 /// How a listing of orders is ordered. Each order has a place given by (sort
-/// time, id), so that a page can start right after the last order of the one
+/// time, store key), so that a page can start right after the last order of the one
 /// before it (keyset paging: no offsets, no skips when orders change).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum OrderSort {
@@ -172,11 +172,12 @@ impl OrderSort {
 }
 
 /// An order's place in a sorted listing: its sort time (unix ms; 0 when the
-/// platform gave none) and its hub id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// platform gave none) and, for orders of the same time, the store's integer
+/// key of the order (fixed when the order is first stored, never reused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SortKey {
     pub time_ms: i64,
-    pub id: String,
+    pub key: i64,
 }
 
 /// A query over orders. Every field narrows; `None` does not.

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "leases", include_str!("../migrations/postgres/0002_leases.sql")),
     (3, "order keys", include_str!("../migrations/postgres/0003_order_keys.sql")),
     (4, "no ciphertext terms", include_str!("../migrations/postgres/0004_no_ciphertext_terms.sql")),
+    (5, "key sort indexes", include_str!("../migrations/postgres/0005_key_sort_indexes.sql")),
 ];
 
 /// Documents stay JSON text: PostgreSQL compresses large values itself
@@ -113,6 +114,10 @@ pub(crate) async fn after_copy(pool: &Pool<Db>, table: &str, column: &str) -> Re
 pub(crate) fn day_of_ms(column: &str) -> String {
     format!("to_char(to_timestamp({column} / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
 }
+
+/// How a test asks for a statement's plan, and the column of its lines.
+#[cfg(test)]
+pub(crate) const EXPLAIN: (&str, &str) = ("EXPLAIN ", "QUERY PLAN");
 
 /// PostgreSQL's planner chooses from statistics; it takes no hints.
 pub(crate) const BY_KEY_HINT: &str = "";

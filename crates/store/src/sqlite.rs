@@ -32,6 +32,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "items deferred key", include_str!("../migrations/sqlite/0008_items_deferred_key.sql")),
     (9, "order keys", include_str!("../migrations/sqlite/0009_order_keys.sql")),
     (10, "no ciphertext terms", include_str!("../migrations/sqlite/0010_no_ciphertext_terms.sql")),
+    (11, "key sort indexes", include_str!("../migrations/sqlite/0011_key_sort_indexes.sql")),
 ];
 
 /// Documents are stored packed against their platform's dictionary
@@ -101,7 +102,8 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
     let writer_options = options
         .pragma("cache_size", WRITER_CACHE)
         .pragma("temp_store", WRITER_TEMP_STORE)
-        .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES);
+        .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)
+        .pragma("journal_size_limit", WRITER_LOG_LIMIT);
     let writer = SqlitePoolOptions::new().max_connections(1).connect_with(writer_options).await.map_err(open_error)?;
     let checkpoints = tokio::spawn(checkpoint(pool.clone())).abort_handle();
     let background = Some(Arc::new(sql::BackgroundTask(checkpoints)));
@@ -109,7 +111,7 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
 }
 
 /// The writing connection checkpoints the log itself only after a commit
-/// that leaves this many pages (32 MiB) in it; the copying is otherwise
+/// that leaves this many pages (256 MiB) in it; the copying is otherwise
 /// done by `checkpoint`, on another connection. Why at all: the log starts
 /// over only when a transaction begins after a checkpoint that copied all
 /// of it, and a sync begins its next transaction at once, before the other
@@ -119,7 +121,21 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
 /// perf still found more of the copying on the writer (64 samples against
 /// 24), yet its commits for 30,000 Damaijia orders took 370–395 ms in all
 /// instead of 557–621 (docs/benchmarks.md, eighth session).
-const WRITER_CHECKPOINT_PAGES: &str = "8192";
+///
+/// Why 256 MiB and not 32: a sync's transaction of 10,000 orders adds about
+/// 40 MB to the log, so at 32 MiB the writer checkpointed after every
+/// commit, copying the whole transaction while the sync waited. At 256 MiB
+/// the other connection has copied the older transactions by the time the
+/// writer's turn comes. Timed inside the writer, a Damaijia sync of 100,000
+/// orders spent 0.98–1.03 s committing at 32 MiB and 0.52–0.56 s at 256;
+/// the log then peaked at 281 MB instead of 65 (docs/benchmarks.md,
+/// eleventh session). [`WRITER_LOG_LIMIT`] gives the space back.
+const WRITER_CHECKPOINT_PAGES: &str = "65536";
+
+/// When the log starts over, SQLite keeps its file at the size it reached
+/// and writes over it; beyond this many bytes (64 MiB) it truncates it, so a
+/// long-running `orderhub serve` does not keep a sync's peak on disk.
+const WRITER_LOG_LIMIT: &str = "67108864";
 
 /// How often the log is checkpointed (see `checkpoint`).
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
@@ -172,6 +188,10 @@ pub(crate) async fn after_copy(_pool: &Pool<Db>, _table: &str, _column: &str) ->
 pub(crate) fn day_of_ms(column: &str) -> String {
     format!("date({column} / 1000, 'unixepoch')")
 }
+
+/// How a test asks for a statement's plan, and the column of its lines.
+#[cfg(test)]
+pub(crate) const EXPLAIN: (&str, &str) = ("EXPLAIN QUERY PLAN ", "detail");
 
 /// Makes the planner find rows by their key (`key IN (...)`) rather than
 /// through an index of another filter: SQLite still looks rows up by rowid

@@ -526,6 +526,12 @@ impl Store {
         on_backend!(self, s => s.list_orders(query).await)
     }
 
+    /// The database's plan of the listing of `query`, a line per step.
+    #[cfg(test)]
+    pub(crate) async fn listing_plan(&self, query: &OrderQuery) -> Result<Vec<String>, StoreError> {
+        on_backend!(self, s => s.listing_plan(query).await)
+    }
+
     /// Orders created per UTC day and platform since `since`: (day as
     /// `YYYY-MM-DD`, platform, count), oldest day first.
     pub async fn orders_per_day(&self, since: jiff::Timestamp) -> Result<Vec<(String, String, i64)>, StoreError> {

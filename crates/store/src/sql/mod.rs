@@ -11,6 +11,8 @@
 //! same with a wall of trait bounds; two concrete copies made by the compiler
 //! keep each one's types and errors plain.
 
+#[cfg(test)]
+use super::EXPLAIN;
 use super::{
     BY_KEY_HINT, Db, DbRow, MIGRATIONS, PACK_DOCUMENTS, after_copy, begin_write, day_of_ms, document_value, index_hint,
     insert_rows,
@@ -141,7 +143,7 @@ impl SqlStore {
             "SELECT id, document FROM orders
              WHERE ($1 IS NULL OR platform = $1) AND ($2 IS NULL OR shop = $2) AND ($3 IS NULL OR status = $3)
                AND ($5 IS NULL OR order_number = $5)
-             ORDER BY created_ms DESC, id DESC LIMIT $4",
+             ORDER BY created_ms DESC, key DESC LIMIT $4",
         )
         .bind(&filter.platform)
         .bind(&filter.shop)

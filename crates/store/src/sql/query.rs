@@ -9,6 +9,30 @@ const MANY_MATCHES: i64 = 1_000;
 
 impl SqlStore {
     pub async fn list_orders(&self, query: &OrderQuery) -> Result<OrderListPage, StoreError> {
+        let mut sql = self.listing(query, "").await?;
+        let mut rows = sql.build().fetch_all(&self.pool).await?;
+        let more = rows.len() as i64 > query.limit;
+        rows.truncate(query.limit.max(0) as usize);
+        let next = match rows.last() {
+            Some(last) if more => Some(SortKey { time_ms: last.try_get("sort_ms")?, key: last.try_get("key")? }),
+            _ => None,
+        };
+        self.learn_dictionaries(&rows).await?;
+        let orders = rows.iter().map(|row| self.order_from_row(row)).collect::<Result<_, _>>()?;
+        Ok(OrderListPage { orders, next })
+    }
+
+    /// How the database reads the listing of `query`: the lines of its plan.
+    #[cfg(test)]
+    pub(crate) async fn listing_plan(&self, query: &OrderQuery) -> Result<Vec<String>, StoreError> {
+        let (explain, column) = super::EXPLAIN;
+        let mut sql = self.listing(query, explain).await?;
+        let rows = sql.build().fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(|row| row.try_get::<String, _>(column)).collect::<Result<_, _>>()?)
+    }
+
+    /// The statement of a listing, after `prefix`.
+    async fn listing(&self, query: &OrderQuery, prefix: &str) -> Result<QueryBuilder<Db>, StoreError> {
         let (column, descending) = match query.sort {
             OrderSort::CreatedDesc => ("created_ms", true),
             OrderSort::CreatedAsc => ("created_ms", false),
@@ -38,19 +62,19 @@ impl SqlStore {
             .fetch_one(&self.pool)
             .await?;
             if matches >= MANY_MATCHES {
-                from = format!("orders {}", index_hint(&format!("orders_{}_id", column.trim_end_matches("_ms"))));
+                from = format!("orders {}", index_hint(&format!("orders_{}", column.trim_end_matches("_ms"))));
             }
         }
         // Orders with a SKU are found through the items; their sort keys are
-        // then read from the covering (key, created, updated, id) index, not
+        // then read from the covering (key, created, updated) index, not
         // the rows, which hold kilobytes of document each.
         if query.sku.is_some() && from == "orders" {
             from = format!("orders {}", index_hint("orders_key_times"));
         }
         let mut sql = QueryBuilder::<Db>::new(format!(
-            // The page's ids are chosen first and only their documents read: the
+            // The page's keys are chosen first and only their documents read: the
             // sort never carries the documents (kilobytes each) of orders it drops.
-            "SELECT o.id, o.document, page.sort_ms FROM (SELECT id, {column} AS sort_ms FROM {from} WHERE 1 = 1"
+            "{prefix}SELECT o.id, o.document, page.sort_ms, page.key FROM (SELECT key, {column} AS sort_ms FROM {from} WHERE 1 = 1"
         ));
         let exact = [
             ("platform", &query.platform),
@@ -96,28 +120,21 @@ impl SqlStore {
         }
         if let Some(after) = &query.after {
             let op = if descending { "<" } else { ">" };
-            sql.push(format!(" AND ({column}, id) {op} ("))
+            sql.push(format!(" AND ({column}, key) {op} ("))
                 .push_bind(after.time_ms)
                 .push(", ")
-                .push_bind(after.id.clone())
+                .push_bind(after.key)
                 .push(")");
         }
         let direction = if descending { "DESC" } else { "ASC" };
+        // Ties of the sort time are broken by the order's integer key: on
+        // SQLite every index ends in it (migration 0011 says why not the id).
         // One more than asked tells whether there is a next page.
-        sql.push(format!(" ORDER BY {column} {direction}, id {direction} LIMIT ")).push_bind(query.limit + 1);
+        sql.push(format!(" ORDER BY {column} {direction}, key {direction} LIMIT ")).push_bind(query.limit + 1);
         sql.push(format!(
-            ") AS page JOIN orders o ON o.id = page.id ORDER BY page.sort_ms {direction}, page.id {direction}"
+            ") AS page JOIN orders o ON o.key = page.key ORDER BY page.sort_ms {direction}, page.key {direction}"
         ));
-        let mut rows = sql.build().fetch_all(&self.pool).await?;
-        let more = rows.len() as i64 > query.limit;
-        rows.truncate(query.limit.max(0) as usize);
-        let next = match rows.last() {
-            Some(last) if more => Some(SortKey { time_ms: last.try_get("sort_ms")?, id: last.try_get("id")? }),
-            _ => None,
-        };
-        self.learn_dictionaries(&rows).await?;
-        let orders = rows.iter().map(|row| self.order_from_row(row)).collect::<Result<_, _>>()?;
-        Ok(OrderListPage { orders, next })
+        Ok(sql)
     }
 
     pub async fn orders_per_day(&self, since: jiff::Timestamp) -> Result<Vec<(String, String, i64)>, StoreError> {
