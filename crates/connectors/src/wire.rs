@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde::de::{DeserializeOwned, Error};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -25,7 +26,7 @@ use std::sync::Mutex;
 /// number that needs its exact text (a decimal, a 22-digit id) as text.
 enum Scalar<'de> {
     Null,
-    Text(std::borrow::Cow<'de, str>),
+    Text(Cow<'de, str>),
     /// A whole number that fits 64 bits.
     Unsigned(u64),
     Signed(i64),
@@ -115,17 +116,18 @@ impl<'de> Deserialize<'de> for NumberKey {
     }
 }
 
-impl Scalar<'_> {
-    /// The scalar as text; `null` and blank text are `None`.
-    fn into_text<E: Error>(self, expected: &str) -> Result<Option<String>, E> {
+impl<'de> Scalar<'de> {
+    /// The scalar's text (borrowed where it was), `None` for `null` and blank
+    /// text. A boolean is text only to [`opt_text`]; here it is an error
+    /// saying what was `expected`.
+    fn text<E: Error>(self, expected: &str) -> Result<Option<Cow<'de, str>>, E> {
         Ok(match self {
             Scalar::Null => None,
             Scalar::Text(s) if s.trim().is_empty() => None,
-            Scalar::Text(s) => Some(s.into_owned()),
-            Scalar::Unsigned(n) => Some(n.to_string()),
-            Scalar::Signed(n) => Some(n.to_string()),
-            Scalar::Number(n) => Some(n),
-            Scalar::Bool(b) if expected == "text" => Some(b.to_string()),
+            Scalar::Text(s) => Some(s),
+            Scalar::Unsigned(n) => Some(n.to_string().into()),
+            Scalar::Signed(n) => Some(n.to_string().into()),
+            Scalar::Number(n) => Some(n.into()),
             Scalar::Bool(b) => return Err(E::custom(format!("expected {expected}, got {b}"))),
         })
     }
@@ -133,19 +135,19 @@ impl Scalar<'_> {
 
 /// Text from a string, number or boolean; `null` and `""` read as `None`.
 pub fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Scalar::deserialize(d).map_err(|e| D::Error::custom(format!("expected text, {e}")))?.into_text("text")
+    match Scalar::deserialize(d).map_err(|e| D::Error::custom(format!("expected text, {e}")))? {
+        Scalar::Bool(b) => Ok(Some(b.to_string())),
+        other => Ok(other.text("text")?.map(Cow::into_owned)),
+    }
 }
 
 /// Money from a decimal string or a JSON number, exactly; `null` and `""` read as `None`.
 pub fn opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-    let scalar = Scalar::deserialize(d).map_err(|e| D::Error::custom(format!("expected an amount, {e}")))?;
-    let text = match scalar {
-        Scalar::Unsigned(n) => return Ok(Some(Decimal::from(n))),
-        Scalar::Signed(n) => return Ok(Some(Decimal::from(n))),
-        Scalar::Text(s) if !s.trim().is_empty() => return parse_money(&s).map(Some).map_err(D::Error::custom),
-        other => other.into_text("an amount")?,
-    };
-    text.map(|text| parse_money(&text)).transpose().map_err(D::Error::custom)
+    match Scalar::deserialize(d).map_err(|e| D::Error::custom(format!("expected an amount, {e}")))? {
+        Scalar::Unsigned(n) => Ok(Some(Decimal::from(n))),
+        Scalar::Signed(n) => Ok(Some(Decimal::from(n))),
+        other => other.text("an amount")?.map(|text| parse_money(&text)).transpose().map_err(D::Error::custom),
+    }
 }
 
 /// Parses an amount's text exactly (`"16.55"`, `"6.00"`, `"1e2"`).
@@ -176,7 +178,7 @@ pub fn with_scale(mut amount: Decimal, scale: u32) -> Decimal {
 /// digits kept exactly. `null` and `""` read as `None`.
 pub fn opt_formatted_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
     let scalar = Scalar::deserialize(d).map_err(|e| D::Error::custom(format!("expected an amount, {e}")))?;
-    let Some(text) = scalar.into_text::<D::Error>("an amount")? else { return Ok(None) };
+    let Some(text) = scalar.text::<D::Error>("an amount")? else { return Ok(None) };
     let digits: String = text.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == '-').collect();
     if digits.is_empty() {
         return Ok(None);
@@ -210,15 +212,13 @@ pub fn opt_fen<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Er
 
 /// A whole number from a JSON number or a numeric string; `null` and `""` read as `None`.
 pub fn opt_integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    let scalar = Scalar::deserialize(d).map_err(|e| D::Error::custom(format!("expected a whole number, {e}")))?;
-    let text = match scalar {
+    let text = match Scalar::deserialize(d).map_err(|e| D::Error::custom(format!("expected a whole number, {e}")))? {
         Scalar::Signed(n) => return Ok(Some(n)),
         Scalar::Unsigned(n) => {
             return i64::try_from(n).map(Some).map_err(|_| D::Error::custom(format!("{n} is not a whole number")));
         }
-        Scalar::Text(s) if !s.trim().is_empty() => s,
-        other => match other.into_text("a whole number")? {
-            Some(text) => text.into(),
+        other => match other.text("a whole number")? {
+            Some(text) => text,
             None => return Ok(None),
         },
     };

@@ -16,7 +16,11 @@ use orderhub_store::{OrderSort, SortKey};
 
 /// Encodes where the next page starts.
 pub fn encode(sort: OrderSort, key: &SortKey, fingerprint: u64) -> String {
-    let text = format!("v2\n{}\n{}\n{:016x}\n{}", sort.as_str(), key.time_ms, fingerprint, key.key);
+    hex(&format!("v2\n{}\n{}\n{:016x}\n{}", sort.as_str(), key.time_ms, fingerprint, key.key))
+}
+
+/// `text`'s bytes, two hex digits each.
+fn hex(text: &str) -> String {
     text.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -90,15 +94,14 @@ mod tests {
         assert!(decode(&cursor[2..], OrderSort::UpdatedAsc, 42).is_err());
         assert_ne!(fingerprint(&[("shop", "a")]), fingerprint(&[("sho", "pa")]));
         // A key that is not a whole number: not a cursor this API made.
-        let forged: String = "v2\nupdated\n1\n000000000000002a\nx1".bytes().map(|b| format!("{b:02x}")).collect();
+        let forged = hex("v2\nupdated\n1\n000000000000002a\nx1");
         assert!(decode(&forged, OrderSort::UpdatedAsc, 42).unwrap_err().to_string().contains("not one this API"));
     }
 
     #[test]
     fn a_cursor_of_an_older_orderhub_says_so() {
         // What orderhub made before listings broke ties by key (sort time and hub id).
-        let old = "v1\nupdated\n1700000000123\n000000000000002a\nshoptima:belment:A1";
-        let old: String = old.bytes().map(|b| format!("{b:02x}")).collect();
+        let old = hex("v1\nupdated\n1700000000123\n000000000000002a\nshoptima:belment:A1");
         let error = decode(&old, OrderSort::UpdatedAsc, 42).unwrap_err().to_string();
         assert!(error.contains("older orderhub") && error.contains("without `cursor`"), "{error}");
     }

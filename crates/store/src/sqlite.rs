@@ -122,11 +122,12 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
 /// 24), yet its commits for 30,000 Damaijia orders took 370–395 ms in all
 /// instead of 557–621 (docs/benchmarks.md, eighth session).
 ///
-/// Why 256 MiB and not 32: a sync's transaction of 10,000 orders adds about
-/// 40 MB to the log, so at 32 MiB the writer checkpointed after every
-/// commit, copying the whole transaction while the sync waited. At 256 MiB
-/// the other connection has copied the older transactions by the time the
-/// writer's turn comes. Timed inside the writer, a Damaijia sync of 100,000
+/// Why 256 MiB and not 32: a sync's transactions of up to 10,000 orders
+/// are tens of MB of log each (the log reached 65 MB at 32 MiB), so at 32
+/// MiB the writer's commits kept finding the threshold passed and copied
+/// the transaction themselves while the sync waited. At 256 MiB the other
+/// connection has copied the older transactions by the time the writer's
+/// turn comes. Timed inside the writer, a Damaijia sync of 100,000
 /// orders spent 0.98–1.03 s committing at 32 MiB and 0.52–0.56 s at 256;
 /// the log then peaked at 281 MB instead of 65 (docs/benchmarks.md,
 /// eleventh session). [`WRITER_LOG_LIMIT`] gives the space back.
@@ -134,7 +135,8 @@ const WRITER_CHECKPOINT_PAGES: &str = "65536";
 
 /// When the log starts over, SQLite keeps its file at the size it reached
 /// and writes over it; beyond this many bytes (64 MiB) it truncates it, so a
-/// long-running `orderhub serve` does not keep a sync's peak on disk.
+/// long-running `orderhub serve` does not keep a sync's peak on disk (it
+/// held 64 MiB after syncs that took it to 325 MB; docs/benchmarks.md).
 const WRITER_LOG_LIMIT: &str = "67108864";
 
 /// How often the log is checkpointed (see `checkpoint`).

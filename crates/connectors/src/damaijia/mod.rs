@@ -9,7 +9,8 @@
 //!
 //! Amounts are integer fen. `product_id` is a JSON number that has lost digits;
 //! `product_id_str` is the exact one and the only one read. Buyer fields arrive
-//! encrypted and stay so: canonical values carry the [`ENCRYPTED_PREFIX`].
+//! encrypted and stay so: canonical values carry the
+//! [`orderhub_model::ENCRYPTED_PREFIX`].
 
 mod client;
 pub mod normalize;
@@ -17,7 +18,6 @@ pub mod wire;
 
 pub use client::{DamaijiaConnector, MAX_SIZE};
 pub use normalize::normalize;
-pub use orderhub_model::ENCRYPTED_PREFIX;
 
 #[cfg(test)]
 mod tests;
