@@ -9,6 +9,7 @@
 //! Exit codes: 0 success, 1 a command failed (a platform, the store), 2 bad
 //! configuration or usage.
 
+mod allocator;
 mod commands;
 mod config;
 mod output;

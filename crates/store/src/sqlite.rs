@@ -64,7 +64,7 @@ fn document_value(row: &DbRow) -> Result<&[u8], sqlx::Error> {
 const CACHE: &str = "-32768";
 
 /// The writing connection's page cache. A sync's transaction spans pages of
-/// orders (up to 10,000 orders), and the index pages it dirties stay in this
+/// orders (up to 20,000 orders), and the index pages it dirties stay in this
 /// cache until the commit; beyond it SQLite spills them to the log and
 /// writes them again later. 64 MiB: Damaijia 2,550 → 2,765–2,861 orders/s
 /// and Westmonth 3,184–3,375 → 3,514–4,484 at 30,000 orders, for 35 MB more
@@ -122,7 +122,7 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
 /// 24), yet its commits for 30,000 Damaijia orders took 370–395 ms in all
 /// instead of 557–621 (docs/benchmarks.md, eighth session).
 ///
-/// Why 256 MiB and not 32: a sync's transactions of up to 10,000 orders
+/// Why 256 MiB and not 32: a sync's transactions of up to 10,000 orders (then)
 /// are tens of MB of log each (the log reached 65 MB at 32 MiB), so at 32
 /// MiB the writer's commits kept finding the threshold passed and copied
 /// the transaction themselves while the sync waited. At 256 MiB the other

@@ -469,8 +469,17 @@ fn timestamp(ms: i64) -> Timestamp {
 }
 
 /// The canonical order as stored: its JSON, exactly as the API emits it.
+///
+/// Written into a buffer sized for it up front: grown from empty, a
+/// Damaijia document (8.7 KB, 6.8 KB of it the payload) was copied by seven
+/// reallocations on the way (perf: 1.7% of a sync's CPU). The canonical
+/// fields took at most 1 KB an item and 1 KB more in the sandbox's orders;
+/// a larger order only grows the buffer as before.
 fn document_of(order: &Order) -> String {
-    serde_json::to_string(order).expect("an Order always serialises")
+    let mut json = Vec::with_capacity(order.raw.get().len() + 1024 * (order.items.len() + 1));
+    serde_json::to_writer(&mut json, order).expect("an Order always serialises");
+    // SAFETY: serde_json writes UTF-8 only (its own `to_string` relies on it).
+    unsafe { String::from_utf8_unchecked(json) }
 }
 
 impl SqlStore {
