@@ -50,6 +50,7 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
         anyhow::ensure!(Instant::now() < deadline, "the sandbox did not start within 10 minutes");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let sandbox_pid = sandbox.id();
     let config = config::load(&config_path)?;
     let store = open_store(&config.database_url).await?;
     let held = store.order_count().await?;
@@ -69,8 +70,14 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
             continue;
         }
         let started = Instant::now();
+        let cpu_before = cpu_seconds("self");
+        let sandbox_cpu_before = sandbox_pid.and_then(|pid| cpu_seconds(&pid.to_string()));
         let report = sync_shop(&store, &sync, &|_, _, _| {}).await?;
         let seconds = started.elapsed().as_secs_f64();
+        let cpu = cpu_before.zip(cpu_seconds("self")).map(|(before, after)| after - before);
+        let sandbox_cpu = sandbox_cpu_before
+            .zip(sandbox_pid.and_then(|pid| cpu_seconds(&pid.to_string())))
+            .map(|(before, after)| after - before);
         let stored = report.orders.new + report.orders.changed + report.orders.unchanged;
         // Fewest calls: every partition's orders in full pages, at least one call each.
         let minimum = (stored.div_ceil(u64::from(capabilities.max_page_size))).max(1) as f64;
@@ -83,6 +90,9 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
             "api_calls": report.api_calls,
             "api_calls_minimum": minimum,
             "api_calls_ratio": report.api_calls as f64 / minimum,
+            "cpu_seconds": cpu,
+            "cpu_microseconds_per_order": cpu.map(|cpu| cpu * 1e6 / stored.max(1) as f64),
+            "sandbox_cpu_seconds": sandbox_cpu,
         }));
     }
     let peak_mb = peak_memory_mb();
@@ -117,6 +127,12 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
                 r["api_calls_minimum"],
                 r["api_calls_ratio"].as_f64().unwrap_or(0.0),
             );
+            if let (Some(cpu), Some(per_order)) = (r["cpu_seconds"].as_f64(), r["cpu_microseconds_per_order"].as_f64())
+            {
+                let sandbox =
+                    r["sandbox_cpu_seconds"].as_f64().map(|s| format!(", the sandbox {s:.2} s")).unwrap_or_default();
+                println!("{:<10} CPU: orderhub {cpu:.2} s ({per_order:.0} µs an order){sandbox}", "");
+            }
         }
         for platform in &skipped {
             println!("{platform:<10} has no list API (orders come in by number): not part of this benchmark");
@@ -130,6 +146,21 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// CPU time (user and system, every thread) that process `pid` (or `self`)
+/// has used, from /proc (Linux). Beside orders/s because it varies far less
+/// with what else the machine runs: on a shared 2-core machine the same
+/// build's sync took 5.4–7.9 s over 21 runs (docs/benchmarks.md).
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The process's name, in parentheses, may hold spaces: count fields from
+    // after it. There the state is field 3 of proc(5), utime 14, stime 15.
+    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 1..)?.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // SAFETY: sysconf only reads a constant of the system.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (per_second > 0).then(|| ticks / per_second as f64)
 }
 
 /// The process's peak resident set size, from /proc (Linux).
@@ -156,4 +187,27 @@ fn proc_self_figure(file: &str, field: &str) -> Option<f64> {
     let text = std::fs::read_to_string(format!("/proc/self/{file}")).ok()?;
     let line = text.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_time_counts_what_this_process_computes() {
+        let before = cpu_seconds("self").expect("/proc/self/stat is readable");
+        let started = Instant::now();
+        let mut x: u64 = 1;
+        while started.elapsed() < Duration::from_millis(300) {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+        let used = cpu_seconds("self").unwrap() - before;
+        let wall = started.elapsed().as_secs_f64();
+        // One thread busy for 0.3 s, counted at tick resolution (10 ms); the
+        // process (other tests run beside this one) can use no more than
+        // every core for as long.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        assert!(used >= 0.2 && used <= wall * cores + 0.02, "{used} s of CPU in {wall} s on {cores} cores");
+        assert_eq!(cpu_seconds("0"), None, "no process 0 in /proc");
+    }
 }
