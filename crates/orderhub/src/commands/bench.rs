@@ -149,9 +149,11 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
 }
 
 /// CPU time (user and system, every thread) that process `pid` (or `self`)
-/// has used, from /proc (Linux). Beside orders/s because it varies far less
-/// with what else the machine runs: on a shared 2-core machine the same
-/// build's sync took 5.4–7.9 s over 21 runs (docs/benchmarks.md).
+/// has used, from /proc (Linux). Beside orders/s because the sandbox, the
+/// reader and the writer share two cores: it tells orderhub's share from the
+/// simulator's, and it leaves out the time a thread waited for a core. (It
+/// still moves with the machine's speed: 74–118 µs an order for one
+/// Damaijia build; docs/benchmarks.md, twelfth session.)
 fn cpu_seconds(pid: &str) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The process's name, in parentheses, may hold spaces: count fields from
