@@ -50,7 +50,8 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
         anyhow::ensure!(Instant::now() < deadline, "the sandbox did not start within 10 minutes");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let sandbox_pid = sandbox.id();
+    // /proc's name of the sandbox process, for its CPU time.
+    let sandbox_proc = sandbox.id().map(|pid| pid.to_string());
     let config = config::load(&config_path)?;
     let store = open_store(&config.database_url).await?;
     let held = store.order_count().await?;
@@ -71,13 +72,12 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
         }
         let started = Instant::now();
         let cpu_before = cpu_seconds("self");
-        let sandbox_cpu_before = sandbox_pid.and_then(|pid| cpu_seconds(&pid.to_string()));
+        let sandbox_cpu_before = sandbox_proc.as_deref().and_then(cpu_seconds);
         let report = sync_shop(&store, &sync, &|_, _, _| {}).await?;
         let seconds = started.elapsed().as_secs_f64();
         let cpu = cpu_before.zip(cpu_seconds("self")).map(|(before, after)| after - before);
-        let sandbox_cpu = sandbox_cpu_before
-            .zip(sandbox_pid.and_then(|pid| cpu_seconds(&pid.to_string())))
-            .map(|(before, after)| after - before);
+        let sandbox_cpu =
+            sandbox_cpu_before.zip(sandbox_proc.as_deref().and_then(cpu_seconds)).map(|(before, after)| after - before);
         let stored = report.orders.new + report.orders.changed + report.orders.unchanged;
         // Fewest calls: every partition's orders in full pages, at least one call each.
         let minimum = (stored.div_ceil(u64::from(capabilities.max_page_size))).max(1) as f64;
