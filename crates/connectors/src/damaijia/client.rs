@@ -3,7 +3,7 @@
 use super::normalize::normalize;
 use super::wire::{DamaijiaEnvelope, DamaijiaOrderPage, DamaijiaPageAnswer};
 use crate::http::{HttpClient, join_url, retryable_status, secret_header};
-use crate::wire::{RawJson, data_or_null, parse_envelope, read_raw};
+use crate::wire::{RawJson, data_or_null, parse_envelope};
 use crate::{BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShopSettings};
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -57,16 +57,21 @@ fn malformed(detail: String) -> ConnectorError {
 /// orders' JSON found as the page is read (a page is about 500 KB of JSON:
 /// reading the envelope first and then its data read it twice). Anything
 /// else (an error status, an answer that needs the lenient reading) is read
-/// by [`read_answer`], which says what it is.
-fn read_page(http_status: u16, body: &[u8]) -> Result<DamaijiaOrderPage, ConnectorError> {
+/// by [`read_answer`], which says what it is; the page then refers to its
+/// `data`, kept in `fallback`.
+pub(crate) fn read_page<'a>(
+    http_status: u16,
+    body: &'a [u8],
+    fallback: &'a mut Option<RawJson>,
+) -> Result<DamaijiaOrderPage<'a>, ConnectorError> {
     if retryable_status(Platform::Damaijia, http_status).is_ok()
         && let Ok(DamaijiaPageAnswer { status: Some(status), data: Some(page) }) = serde_json::from_slice(body)
         && status == "0"
     {
         return Ok(page);
     }
-    let data = read_answer(http_status, body)?;
-    read_raw(&data).map_err(|e| malformed(e.to_string()))
+    let data = fallback.insert(read_answer(http_status, body)?);
+    serde_json::from_str(data.get()).map_err(|e| malformed(e.to_string()))
 }
 
 /// Reads the envelope and classifies every status code of the document's table.
@@ -136,7 +141,8 @@ impl Connector for DamaijiaConnector {
             .header(reqwest::header::AUTHORIZATION, self.authorization.clone())
             .json(&body);
         let answer = self.http.send(request).await?;
-        let data = read_page(answer.status, &answer.body)?;
+        let mut fallback = None;
+        let data = read_page(answer.status, &answer.body, &mut fallback)?;
         let total = data.total.and_then(|t| u64::try_from(t).ok());
         let pages_after = self.size.pages_after(u64::from(page), data.shop_order_list.len() as u64, total);
         let orders = data

@@ -1,19 +1,38 @@
 //! Golden tests: the document's example answer, verbatim.
 
-use super::client::read_answer;
+use super::client::{read_answer, read_page};
 use super::wire::DamaijiaOrderPage;
 use super::*;
 use crate::ErrorKind;
-use crate::wire::read_raw;
 use orderhub_model::{OrderStatus, PaymentStatus, RefundStatus};
 
 const SUCCESS: &str = include_str!("../../../../fixtures/damaijia/search-success.json");
 const REQUEST: &str = include_str!("../../../../fixtures/damaijia/search-request.json");
 
 #[test]
+fn a_page_reads_the_same_in_one_pass_and_leniently() {
+    // Each order's text, and the total, of the page read from `body`; and
+    // whether it was read leniently (by `read_answer`, its data kept aside).
+    let read = |body: &[u8]| {
+        let mut kept = None;
+        let page = read_page(200, body, &mut kept).unwrap();
+        let texts: Vec<String> = page.shop_order_list.iter().map(|raw| raw.get().to_string()).collect();
+        let total = page.total;
+        (total, texts, kept.is_some())
+    };
+    let (total, texts, lenient) = read(SUCCESS.as_bytes());
+    assert_eq!((total, texts.len(), lenient), (Some(2), 2, false), "the example is read in one pass");
+    // A comma before the envelope's last `}`: only the lenient reading takes it.
+    let comma = format!("{},}}", SUCCESS.trim_end().strip_suffix('}').unwrap());
+    assert_eq!(read(comma.as_bytes()), (total, texts, true));
+    let refused = read_page(200, br#"{"status":204,"msg":"no permission","data":null}"#, &mut None).unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Quota);
+}
+
+#[test]
 fn the_example_orders_normalise_to_hand_checked_orders() {
     let data = read_answer(200, SUCCESS.as_bytes()).unwrap();
-    let page: DamaijiaOrderPage = read_raw(&data).unwrap();
+    let page: DamaijiaOrderPage = serde_json::from_str(data.get()).unwrap();
     assert_eq!((page.total, page.shop_order_list.len()), (Some(2), 2));
     let orders: Vec<_> = page.shop_order_list.iter().map(|raw| normalize("douyin", raw).unwrap()).collect();
     let first = &orders[0];

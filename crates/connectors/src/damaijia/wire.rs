@@ -4,6 +4,7 @@ use crate::wire::{RawJson, null_as_empty, opt_fen, opt_integer, opt_text, opt_un
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 /// One of `data.shop_order_list[]` (店铺单).
 #[derive(Debug, Deserialize)]
@@ -163,18 +164,21 @@ pub struct DamaijiaEnvelope {
 /// A search answer read in one pass, its `data` straight into a page: the
 /// common case, a successful answer (see `client::read_page`).
 #[derive(Debug, Deserialize)]
-pub struct DamaijiaPageAnswer {
+pub struct DamaijiaPageAnswer<'a> {
     #[serde(default, deserialize_with = "opt_text")]
     pub status: Option<String>,
-    #[serde(default)]
-    pub data: Option<DamaijiaOrderPage>,
+    #[serde(default, borrow)]
+    pub data: Option<DamaijiaOrderPage<'a>>,
 }
 
-/// `data` of a search answer.
+/// `data` of a search answer. Each order is its JSON text in the answer
+/// itself, not a copy: it is copied once, into the order's `raw`. (A copy
+/// each here was an allocation and a copy of 6 KB an order more; perf put
+/// the copy at 2% of a Damaijia sync.)
 #[derive(Debug, Deserialize)]
-pub struct DamaijiaOrderPage {
+pub struct DamaijiaOrderPage<'a> {
     #[serde(default, deserialize_with = "opt_integer")]
     pub total: Option<i64>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    pub shop_order_list: Vec<RawJson>,
+    #[serde(default, borrow, deserialize_with = "null_as_empty")]
+    pub shop_order_list: Vec<&'a RawValue>,
 }

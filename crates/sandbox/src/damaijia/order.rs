@@ -3,8 +3,8 @@
 //! field name and JSON type is the document's; the fields that vary are
 //! overwritten. Amounts are integer fen; times unix seconds, `0` for "not yet".
 
-use crate::template::{Fill, JsonTemplate};
-use serde_json::{Number, Value, json};
+use crate::template::{Fill, JsonTemplate, write_int, write_str};
+use serde_json::{Number, Value};
 use std::sync::LazyLock;
 
 /// The document's example answer, verbatim.
@@ -87,10 +87,14 @@ fn main_status_desc(status: i64) -> &'static str {
 /// way JavaScript prints it (16 significant digits, then zeros), as the example's
 /// 3489373605366769000 for 3489373605366769084.
 pub fn lossy(id: u64) -> Value {
+    Value::Number(lossy_text(id).parse::<Number>().expect("digits are a number"))
+}
+
+/// [`lossy`]'s JSON text.
+fn lossy_text(id: u64) -> String {
     let text = id.to_string();
-    let kept: String = text.chars().take(16).collect();
-    let lossy = format!("{kept}{}", "0".repeat(text.len().saturating_sub(16)));
-    Value::Number(lossy.parse::<Number>().expect("digits are a number"))
+    let kept = &text[..text.len().min(16)];
+    format!("{kept}{}", "0".repeat(text.len().saturating_sub(16)))
 }
 
 impl DamaijiaSimOrder {
@@ -103,16 +107,58 @@ impl DamaijiaSimOrder {
         self.sum_fen() + self.post_amount - self.promotion_amount
     }
 
-    fn post_addr(&self) -> Value {
+    /// `post_addr`, as JSON text.
+    fn write_post_addr(&self, out: &mut Vec<u8>) {
         let (province, city, town, street) = &self.region;
-        json!({
-            "city": {"id": "330100", "name": city},
-            "detail": "",
-            "encrypt_detail": self.encrypted_detail,
-            "province": {"id": "33", "name": province},
-            "street": {"id": "330106006", "name": street},
-            "town": {"id": "330106", "name": town},
-        })
+        out.extend_from_slice(br#"{"city":{"id":"330100","name":"#);
+        write_str(out, city);
+        out.extend_from_slice(br#"},"detail":"","encrypt_detail":"#);
+        write_str(out, &self.encrypted_detail);
+        out.extend_from_slice(br#","province":{"id":"33","name":"#);
+        write_str(out, province);
+        out.extend_from_slice(br#"},"street":{"id":"330106006","name":"#);
+        write_str(out, street);
+        out.extend_from_slice(br#"},"town":{"id":"330106","name":"#);
+        write_str(out, town);
+        out.extend_from_slice(b"}}");
+    }
+
+    /// `logistics_info`, as JSON text: one parcel with every sku in it, or none.
+    fn write_logistics(&self, out: &mut Vec<u8>) {
+        let Some((tracking, company, name)) = &self.logistics else {
+            out.extend_from_slice(b"[]");
+            return;
+        };
+        out.extend_from_slice(br#"[{"tracking_no":"#);
+        write_str(out, tracking);
+        out.extend_from_slice(br#","company":"#);
+        write_str(out, company);
+        out.extend_from_slice(br#","ship_time":"#);
+        write_int(out, self.ship_time);
+        out.extend_from_slice(br#","delivery_id":"#);
+        write_str(out, &format!("{company}_{tracking}"));
+        out.extend_from_slice(br#","company_name":"#);
+        write_str(out, name);
+        out.extend_from_slice(br#","product_info":["#);
+        for (i, s) in self.skus.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(br#"{"price":"#);
+            write_int(out, s.origin_amount);
+            out.extend_from_slice(br#","outer_sku_id":"#);
+            write_str(out, &s.out_sku_id);
+            out.extend_from_slice(br#","sku_id":"#);
+            out.extend_from_slice(s.sku_id.to_string().as_bytes());
+            out.extend_from_slice(br#","sku_specs":"#);
+            write_specs(out, &s.spec);
+            out.extend_from_slice(br#","product_id":"#);
+            out.extend_from_slice(lossy_text(s.product_id).as_bytes());
+            out.extend_from_slice(br#","sku_order_id":"#);
+            write_str(out, &s.sku_order_id);
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"]}]");
     }
 
     /// The shop order as `shop_order_list[]` shows it.
@@ -130,24 +176,10 @@ impl DamaijiaSimOrder {
             return;
         }
         let (shop_template, sku_template) = &*TEMPLATES;
-        let logistics: Vec<Value> = match &self.logistics {
-            None => vec![],
-            Some((tracking, company, name)) => vec![json!({
-                "tracking_no": tracking,
-                "company": company,
-                "ship_time": self.ship_time,
-                "delivery_id": format!("{company}_{tracking}"),
-                "company_name": name,
-                "product_info": self.skus.iter().map(|s| json!({
-                    "price": s.origin_amount,
-                    "outer_sku_id": s.out_sku_id,
-                    "sku_id": s.sku_id,
-                    "sku_specs": s.spec.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Value>(),
-                    "product_id": lossy(s.product_id),
-                    "sku_order_id": s.sku_order_id,
-                })).collect::<Value>(),
-            })],
-        };
+        let mut post_addr = Vec::with_capacity(256);
+        self.write_post_addr(&mut post_addr);
+        let mut logistics = Vec::new();
+        self.write_logistics(&mut logistics);
         let mut skus = Vec::with_capacity(4 * 1024 * self.skus.len());
         skus.push(b'[');
         for (i, s) in self.skus.iter().enumerate() {
@@ -155,70 +187,98 @@ impl DamaijiaSimOrder {
                 skus.push(b',');
             }
             let amount = s.origin_amount * s.item_num;
-            let after_sale = json!({
-                "after_sale_status": if s.refund_status == 3 { 12 } else if s.refund_status > 0 { 6 } else { 0 },
-                "after_sale_type": if s.refund_status > 0 { 2 } else { 0 },
-                "refund_status": s.refund_status,
-            });
+            let after_sale_status = if s.refund_status == 3 {
+                12
+            } else if s.refund_status > 0 {
+                6
+            } else {
+                0
+            };
+            let after_sale_type = if s.refund_status > 0 { 2 } else { 0 };
+            let after_sale = format!(
+                r#"{{"after_sale_status":{after_sale_status},"after_sale_type":{after_sale_type},"refund_status":{}}}"#,
+                s.refund_status
+            );
+            let (product_id_lossy, product_id) = (lossy_text(s.product_id), s.product_id.to_string());
+            let sku_id = s.sku_id.to_string();
+            let mut spec = Vec::new();
+            write_specs(&mut spec, &s.spec);
             let fills: [Fill; SKU_SLOTS.len()] = [
-                after_sale.into(),
-                json!(s.sku_order_id).into(),
-                json!(self.order_id).into(),
-                json!(self.order_status).into(),
-                json!(status_desc(self.order_status)).into(),
-                json!(self.main_status).into(),
-                json!(main_status_desc(self.main_status)).into(),
-                json!(self.create_time).into(),
-                json!(self.update_time).into(),
-                json!(self.pay_time).into(),
-                json!(self.ship_time).into(),
-                json!(self.finish_time).into(),
-                json!(s.item_num).into(),
-                json!(s.origin_amount).into(),
-                json!(amount).into(),
-                json!(amount).into(),
-                json!(amount).into(),
-                lossy(s.product_id).into(),
-                json!(s.product_id.to_string()).into(),
-                json!(s.sku_id).into(),
-                json!(s.product_name).into(),
-                json!(s.product_pic).into(),
-                json!(s.out_sku_id).into(),
-                s.spec.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Value>().into(),
-                self.post_addr().into(),
-                json!(self.encrypted_receiver).into(),
-                json!(self.encrypted_tel).into(),
+                Fill::Raw(after_sale.as_bytes()),
+                s.sku_order_id.as_str().into(),
+                self.order_id.as_str().into(),
+                self.order_status.into(),
+                status_desc(self.order_status).into(),
+                self.main_status.into(),
+                main_status_desc(self.main_status).into(),
+                self.create_time.into(),
+                self.update_time.into(),
+                self.pay_time.into(),
+                self.ship_time.into(),
+                self.finish_time.into(),
+                s.item_num.into(),
+                s.origin_amount.into(),
+                amount.into(),
+                amount.into(),
+                amount.into(),
+                Fill::Raw(product_id_lossy.as_bytes()),
+                product_id.as_str().into(),
+                Fill::Raw(sku_id.as_bytes()),
+                Fill::Str(&s.product_name),
+                s.product_pic.as_str().into(),
+                s.out_sku_id.as_str().into(),
+                Fill::Raw(&spec),
+                Fill::Raw(&post_addr),
+                self.encrypted_receiver.as_str().into(),
+                self.encrypted_tel.as_str().into(),
             ];
             sku_template.write(&mut skus, &fills);
         }
         skus.push(b']');
+        let channel_payment_no = if self.pay_time > 0 { format!("2021{}", self.pay_time) } else { String::new() };
         let fills: [Fill; SHOP_SLOTS.len()] = [
-            json!(self.order_id).into(),
-            json!(self.order_status).into(),
-            json!(status_desc(self.order_status)).into(),
-            json!(self.main_status).into(),
-            json!(main_status_desc(self.main_status)).into(),
-            json!(self.create_time).into(),
-            json!(self.update_time).into(),
-            json!(self.pay_time).into(),
-            json!(self.ship_time).into(),
-            json!(self.finish_time).into(),
-            json!(self.create_time + 2 * 86_400).into(),
-            json!(self.order_amount()).into(),
-            json!(self.order_amount()).into(),
-            json!(self.post_amount).into(),
-            json!(self.promotion_amount).into(),
-            json!(self.promotion_amount).into(),
-            json!(self.promotion_amount).into(),
-            Value::Array(logistics).into(),
-            self.post_addr().into(),
-            json!(self.encrypted_receiver).into(),
-            json!(self.encrypted_tel).into(),
-            json!(if self.pay_time > 0 { format!("2021{}", self.pay_time) } else { String::new() }).into(),
-            Fill::Raw(skus),
+            self.order_id.as_str().into(),
+            self.order_status.into(),
+            status_desc(self.order_status).into(),
+            self.main_status.into(),
+            main_status_desc(self.main_status).into(),
+            self.create_time.into(),
+            self.update_time.into(),
+            self.pay_time.into(),
+            self.ship_time.into(),
+            self.finish_time.into(),
+            (self.create_time + 2 * 86_400).into(),
+            self.order_amount().into(),
+            self.order_amount().into(),
+            self.post_amount.into(),
+            self.promotion_amount.into(),
+            self.promotion_amount.into(),
+            self.promotion_amount.into(),
+            Fill::Raw(&logistics),
+            Fill::Raw(&post_addr),
+            self.encrypted_receiver.as_str().into(),
+            self.encrypted_tel.as_str().into(),
+            channel_payment_no.as_str().into(),
+            Fill::Raw(&skus),
         ];
         shop_template.write(out, &fills);
     }
+}
+
+/// `spec` / `sku_specs`: `[{"name":…,"value":…}]`.
+fn write_specs(out: &mut Vec<u8>, spec: &[(crate::Text, crate::Text)]) {
+    out.push(b'[');
+    for (i, (name, value)) in spec.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(br#"{"name":"#);
+        write_str(out, name);
+        out.extend_from_slice(br#","value":"#);
+        write_str(out, value);
+        out.push(b'}');
+    }
+    out.push(b']');
 }
 
 /// The shop order's fields filled per order, in the order of `write_json`'s values.
@@ -281,7 +341,139 @@ const SKU_SLOTS: [&str; 27] = [
 
 #[cfg(test)]
 mod tests {
-    use super::lossy;
+    use super::*;
+    use serde_json::json;
+
+    /// The order as the example with its values put in, built the slow and
+    /// plain way: the example's `Value`, its fields overwritten (key order is
+    /// kept: serde_json preserves it here). `write_json` must give this text
+    /// byte for byte.
+    fn overwritten_example(o: &DamaijiaSimOrder) -> String {
+        let example: Value = serde_json::from_str(EXAMPLE).unwrap();
+        let mut shop = example["data"]["shop_order_list"][0].clone();
+        let sku_example = shop["sku_order_list"][0].clone();
+        let (province, city, town, street) = &o.region;
+        let post_addr = json!({
+            "city": {"id": "330100", "name": city},
+            "detail": "",
+            "encrypt_detail": o.encrypted_detail,
+            "province": {"id": "33", "name": province},
+            "street": {"id": "330106006", "name": street},
+            "town": {"id": "330106", "name": town},
+        });
+        let specs = |s: &DamaijiaSku| s.spec.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Value>();
+        let logistics: Vec<Value> = match &o.logistics {
+            None => vec![],
+            Some((tracking, company, name)) => vec![json!({
+                "tracking_no": tracking,
+                "company": company,
+                "ship_time": o.ship_time,
+                "delivery_id": format!("{company}_{tracking}"),
+                "company_name": name,
+                "product_info": o.skus.iter().map(|s| json!({
+                    "price": s.origin_amount,
+                    "outer_sku_id": s.out_sku_id,
+                    "sku_id": s.sku_id,
+                    "sku_specs": specs(s),
+                    "product_id": lossy(s.product_id),
+                    "sku_order_id": s.sku_order_id,
+                })).collect::<Value>(),
+            })],
+        };
+        let skus: Vec<Value> = o
+            .skus
+            .iter()
+            .map(|s| {
+                let mut sku = sku_example.clone();
+                let amount = s.origin_amount * s.item_num;
+                sku["after_sale_info"] = json!({
+                    "after_sale_status": if s.refund_status == 3 { 12 } else if s.refund_status > 0 { 6 } else { 0 },
+                    "after_sale_type": if s.refund_status > 0 { 2 } else { 0 },
+                    "refund_status": s.refund_status,
+                });
+                for (key, value) in [
+                    ("order_id", json!(s.sku_order_id)),
+                    ("parent_order_id", json!(o.order_id)),
+                    ("order_status", json!(o.order_status)),
+                    ("order_status_desc", json!(status_desc(o.order_status))),
+                    ("main_status", json!(o.main_status)),
+                    ("main_status_desc", json!(main_status_desc(o.main_status))),
+                    ("create_time", json!(o.create_time)),
+                    ("update_time", json!(o.update_time)),
+                    ("pay_time", json!(o.pay_time)),
+                    ("ship_time", json!(o.ship_time)),
+                    ("finish_time", json!(o.finish_time)),
+                    ("item_num", json!(s.item_num)),
+                    ("origin_amount", json!(s.origin_amount)),
+                    ("sum_amount", json!(amount)),
+                    ("order_amount", json!(amount)),
+                    ("pay_amount", json!(amount)),
+                    ("product_id", lossy(s.product_id)),
+                    ("product_id_str", json!(s.product_id.to_string())),
+                    ("sku_id", json!(s.sku_id)),
+                    ("product_name", json!(s.product_name)),
+                    ("product_pic", json!(s.product_pic)),
+                    ("out_sku_id", json!(s.out_sku_id)),
+                    ("spec", specs(s)),
+                    ("post_addr", post_addr.clone()),
+                    ("encrypt_post_receiver", json!(o.encrypted_receiver)),
+                    ("encrypt_post_tel", json!(o.encrypted_tel)),
+                ] {
+                    sku[key] = value;
+                }
+                sku
+            })
+            .collect();
+        let channel = if o.pay_time > 0 { format!("2021{}", o.pay_time) } else { String::new() };
+        for (key, value) in [
+            ("order_id", json!(o.order_id)),
+            ("order_status", json!(o.order_status)),
+            ("order_status_desc", json!(status_desc(o.order_status))),
+            ("main_status", json!(o.main_status)),
+            ("main_status_desc", json!(main_status_desc(o.main_status))),
+            ("create_time", json!(o.create_time)),
+            ("update_time", json!(o.update_time)),
+            ("pay_time", json!(o.pay_time)),
+            ("ship_time", json!(o.ship_time)),
+            ("finish_time", json!(o.finish_time)),
+            ("exp_ship_time", json!(o.create_time + 2 * 86_400)),
+            ("order_amount", json!(o.order_amount())),
+            ("pay_amount", json!(o.order_amount())),
+            ("post_amount", json!(o.post_amount)),
+            ("promotion_amount", json!(o.promotion_amount)),
+            ("promotion_shop_amount", json!(o.promotion_amount)),
+            ("total_promotion_amount", json!(o.promotion_amount)),
+            ("logistics_info", Value::Array(logistics)),
+            ("post_addr", post_addr.clone()),
+            ("encrypt_post_receiver", json!(o.encrypted_receiver)),
+            ("encrypt_post_tel", json!(o.encrypted_tel)),
+            ("channel_payment_no", json!(channel)),
+            ("sku_order_list", Value::Array(skus)),
+        ] {
+            shop[key] = value;
+        }
+        shop.to_string()
+    }
+
+    #[test]
+    fn written_orders_are_the_example_with_their_values_put_in() {
+        let (mut shipped, mut refunded, mut several_skus) = (0, 0, 0);
+        for index in 0..300 {
+            let mut order = super::super::generate::generate(7, 1_640_200_000, 30 * 86_400, index);
+            // Text that JSON must escape, where the generator has none.
+            if index % 50 == 0 {
+                order.encrypted_detail = "a \"quoted\" \\ line\nbreak".into();
+                order.skus[0].product_name = "tab\there".into();
+            }
+            shipped += usize::from(order.logistics.is_some());
+            refunded += usize::from(order.skus.iter().any(|s| s.refund_status > 0));
+            several_skus += usize::from(order.skus.len() > 1);
+            let mut written = Vec::new();
+            order.write_json(&mut written);
+            assert_eq!(String::from_utf8(written).unwrap(), overwritten_example(&order), "order {index}");
+        }
+        assert!(shipped > 0 && refunded > 0 && several_skus > 0, "{shipped} {refunded} {several_skus}");
+    }
 
     #[test]
     fn product_ids_lose_digits_like_the_example() {
