@@ -14,7 +14,7 @@
 //! `/_sandbox/` for tests: the truth (every order as the platform holds it now),
 //! request counts, churn, a fault plan and a request log ([`faults`]).
 
-// `SimOrder::to_list_json` is one `json!` with the document's 50-odd fields.
+// The Shoptima tests build a listed order as one `json!` of the document's 50-odd fields.
 #![recursion_limit = "256"]
 // Handlers return `Result<_, Response>` so that a refusal is the platform's own
 // answer; a Response is large, and these are not hot paths worth boxing for.

@@ -28,6 +28,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -407,40 +408,74 @@ async fn list_orders(
     });
     let total = kept.len() as i64;
     let skip = ((page - 1) * rows) as usize;
-    let data: Vec<Value> =
-        kept.iter().skip(skip).take(rows as usize).map(|&at| orders[at as usize].to_list_json()).collect();
-    drop(state);
-
+    let listed = &kept[skip.min(kept.len())..(skip + rows as usize).min(kept.len())];
     let last_page = ((total + rows - 1) / rows).max(1);
     let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
     let path = format!("http://{host}/api/v1/order");
-    let page_url = |p: i64| json!(format!("{path}?page={p}"));
-    let (from, to) = if data.is_empty() {
-        (Value::Null, Value::Null)
-    } else {
-        (json!(skip as i64 + 1), json!(skip as i64 + data.len() as i64))
-    };
-    let mut page_answer = json!({
-        "status": "success",
-        "code": 200,
-        "message": "",
-        "data": {
-            "current_page": page,
-            "data": null,
-            "first_page_url": page_url(1),
-            "from": from,
-            "last_page": last_page,
-            "last_page_url": page_url(last_page),
-            "next_page_url": if page < last_page { page_url(page + 1) } else { Value::Null },
-            "path": path,
-            "per_page": rows,
-            "prev_page_url": if page > 1 { page_url(page - 1) } else { Value::Null },
-            "to": to,
-            "total": total,
+    let page_url = |p: i64| format!("{path}?page={p}");
+    let (from, to) =
+        if listed.is_empty() { (None, None) } else { (Some(skip as i64 + 1), Some(skip as i64 + listed.len() as i64)) };
+    let answer = ListAnswer {
+        status: "success",
+        code: 200,
+        message: "",
+        data: ListPage {
+            current_page: page,
+            data: ListedOrders { orders: orders.as_slice(), at: listed },
+            first_page_url: page_url(1),
+            from,
+            last_page,
+            last_page_url: page_url(last_page),
+            next_page_url: (page < last_page).then(|| page_url(page + 1)),
+            path: &path,
+            per_page: rows,
+            prev_page_url: (page > 1).then(|| page_url(page - 1)),
+            to,
+            total,
         },
-    });
-    page_answer["data"]["data"] = Value::Array(data);
-    Json(page_answer).into_response()
+    };
+    // Written under the lock, straight from the records: no `Value` per order.
+    let body = serde_json::to_vec(&answer).expect("a list page serialises");
+    drop(state);
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// `GET /order`'s answer, in the field order of the document's example.
+#[derive(Serialize)]
+struct ListAnswer<'a> {
+    status: &'static str,
+    code: i64,
+    message: &'static str,
+    data: ListPage<'a>,
+}
+
+/// The Laravel-style page under `data`.
+#[derive(Serialize)]
+struct ListPage<'a> {
+    current_page: i64,
+    data: ListedOrders<'a>,
+    first_page_url: String,
+    from: Option<i64>,
+    last_page: i64,
+    last_page_url: String,
+    next_page_url: Option<String>,
+    path: &'a str,
+    per_page: i64,
+    prev_page_url: Option<String>,
+    to: Option<i64>,
+    total: i64,
+}
+
+/// A page's orders, by their places in the simulator's records.
+struct ListedOrders<'a> {
+    orders: &'a [SimOrder],
+    at: &'a [u32],
+}
+
+impl Serialize for ListedOrders<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.at.iter().map(|&at| self.orders[at as usize].list_json()))
+    }
 }
 
 async fn order_detail(State(sim): State<ShoptimaSim>, headers: HeaderMap, Path(order_num): Path<String>) -> Response {
