@@ -81,6 +81,9 @@ pub struct Context {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_) | Command::Demo(_) | Command::Sandbox(_)) {
+        stop_quietly_when_stdout_closes();
+    }
     init_logging(cli.verbose);
     let context = Context { config_path: cli.config, json: cli.json };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
@@ -112,6 +115,23 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::from(code)
         }
+    }
+}
+
+/// A command whose output is piped into a reader that stops early
+/// (`orderhub orders list --json | head`) ends as Unix tools do, by SIGPIPE,
+/// silently. Rust ignores SIGPIPE, so a write to the closed pipe fails and
+/// `println!` panics with a backtrace ("failed printing to stdout: Broken
+/// pipe"). What a command stores is stored before it prints, and a store
+/// survives a kill at any point (the crash tests), so stopping there loses
+/// nothing. The servers keep Rust's default: they print only at start, and
+/// should not die with a closed terminal.
+fn stop_quietly_when_stdout_closes() {
+    #[cfg(unix)]
+    // SAFETY: at the start of `main`, before any thread is started;
+    // setting a signal's disposition to its default has no other effect.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

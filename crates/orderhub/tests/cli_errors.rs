@@ -116,3 +116,37 @@ async fn an_unknown_shop_or_a_refused_shipment_is_a_clear_error() {
     let err = stderr(&out);
     assert_eq!(err.trim(), "error: shop \"belment\": the platform refused to ship NO-SUCH (code 404): 没有找到订单");
 }
+
+/// Output piped into a reader that has gone (`orderhub orders export | head`)
+/// ends the command as it ends Unix tools, by SIGPIPE, with nothing on
+/// stderr: not a panic and a backtrace ("failed printing to stdout").
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_into_a_closed_pipe_stops_quietly_and_keeps_the_store() {
+    use std::os::unix::process::ExitStatusExt;
+
+    let h = Harness::start(30, 4).await;
+    h.write_config(TOKEN, &h.base_url);
+    // The pipe's reading end is closed before orderhub starts: its first
+    // write to stdout finds no reader, every time.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_orderhub"))
+        .args(["sync", "--once", "--json"])
+        .current_dir(h.dir.path())
+        .env_remove("RUST_LOG")
+        .env_remove("ORDERHUB_CONFIG")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        // Spawned, not `output()`: that would capture stdout in a pipe of its own.
+        .spawn()
+        .unwrap()
+        .wait_with_output()
+        .await
+        .unwrap();
+    let err = stderr(&out);
+    assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{err}");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}: {err}", out.status);
+    // The sync stored its orders before it printed its summary.
+    assert_eq!(h.export().await.len(), 30);
+}
