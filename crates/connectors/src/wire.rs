@@ -214,15 +214,24 @@ pub fn opt_fen<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Er
 pub fn opt_integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let text = match Scalar::deserialize(d).map_err(|e| D::Error::custom(format!("expected a whole number, {e}")))? {
         Scalar::Signed(n) => return Ok(Some(n)),
-        Scalar::Unsigned(n) => {
-            return i64::try_from(n).map(Some).map_err(|_| D::Error::custom(format!("{n} is not a whole number")));
-        }
+        Scalar::Unsigned(n) => return i64::try_from(n).map(Some).map_err(|_| D::Error::custom(too_large(n))),
         other => match other.text("a whole number")? {
             Some(text) => text,
             None => return Ok(None),
         },
     };
-    i64::from_str(text.trim()).map(Some).map_err(|_| D::Error::custom(format!("{text:?} is not a whole number")))
+    i64::from_str(text.trim()).map(Some).map_err(|error| {
+        D::Error::custom(match error.kind() {
+            std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => too_large(text.trim()),
+            _ => format!("{text:?} is not a whole number"),
+        })
+    })
+}
+
+/// A whole number beyond what orderhub keeps as one (a signed 64-bit
+/// integer): said as such, not as "not a whole number", which it is.
+fn too_large(number: impl std::fmt::Display) -> String {
+    format!("{number} is out of range: whole numbers here run from {} to {}", i64::MIN, i64::MAX)
 }
 
 /// A unix time in seconds, from a number or a numeric string. `null`, `""` and
@@ -386,7 +395,14 @@ mod tests {
         assert!(error(r#"{"money": "12,5x"}"#).contains("is not an amount"));
         let whole = |json: &str| read::<Whole>(json).unwrap_err();
         assert!(whole(r#"{"n": 1.5}"#).starts_with("\"1.5\" is not a whole number"), "{}", whole(r#"{"n": 1.5}"#));
-        assert!(whole(r#"{"n": 9223372036854775808}"#).contains("is not a whole number"));
+        let out_of_range = "9223372036854775808 is out of range: whole numbers here run from -9223372036854775808 to 9223372036854775807";
+        assert!(
+            whole(r#"{"n": 9223372036854775808}"#).starts_with(out_of_range),
+            "{}",
+            whole(r#"{"n": 9223372036854775808}"#)
+        );
+        assert!(whole(r#"{"n": "9223372036854775808"}"#).starts_with(out_of_range));
+        assert!(whole(r#"{"n": "-9223372036854775809"}"#).starts_with("-9223372036854775809 is out of range"));
         assert!(whole(r#"{"n": "12a"}"#).starts_with("\"12a\" is not a whole number"));
         assert!(whole(r#"{"n": false}"#).starts_with("expected a whole number, got false"));
     }
