@@ -214,15 +214,16 @@ pub fn opt_fen<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Er
 pub fn opt_integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let text = match Scalar::deserialize(d).map_err(|e| D::Error::custom(format!("expected a whole number, {e}")))? {
         Scalar::Signed(n) => return Ok(Some(n)),
-        Scalar::Unsigned(n) => return i64::try_from(n).map(Some).map_err(|_| D::Error::custom(too_large(n))),
+        Scalar::Unsigned(n) => return i64::try_from(n).map(Some).map_err(|_| D::Error::custom(out_of_range(n))),
         other => match other.text("a whole number")? {
             Some(text) => text,
             None => return Ok(None),
         },
     };
-    i64::from_str(text.trim()).map(Some).map_err(|error| {
+    let digits = text.trim();
+    i64::from_str(digits).map(Some).map_err(|error| {
         D::Error::custom(match error.kind() {
-            std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => too_large(text.trim()),
+            std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => out_of_range(digits),
             _ => format!("{text:?} is not a whole number"),
         })
     })
@@ -230,7 +231,7 @@ pub fn opt_integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Er
 
 /// A whole number beyond what orderhub keeps as one (a signed 64-bit
 /// integer): said as such, not as "not a whole number", which it is.
-fn too_large(number: impl std::fmt::Display) -> String {
+fn out_of_range(number: impl std::fmt::Display) -> String {
     format!("{number} is out of range: whole numbers here run from {} to {}", i64::MIN, i64::MAX)
 }
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Harness, TOKEN, assert_success, run_orderhub, stderr, stdout};
+use common::{Harness, TOKEN, assert_success, orderhub_command, run_orderhub, stderr, stdout};
 
 /// The store's orders, events and cursors, as a comparable snapshot.
 async fn store_state(h: &Harness) -> (i64, i64, Vec<String>, Option<String>) {
@@ -131,11 +131,7 @@ async fn output_into_a_closed_pipe_stops_quietly_and_keeps_the_store() {
     // write to stdout finds no reader, every time.
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_orderhub"))
-        .args(["sync", "--once", "--json"])
-        .current_dir(h.dir.path())
-        .env_remove("RUST_LOG")
-        .env_remove("ORDERHUB_CONFIG")
+    let out = orderhub_command(h.dir.path(), &["sync", "--once", "--json"])
         .stdout(writer)
         .stderr(std::process::Stdio::piped())
         // Spawned, not `output()`: that would capture stdout in a pipe of its own.

@@ -14,7 +14,8 @@
 //! `/_sandbox/` for tests: the truth (every order as the platform holds it now),
 //! request counts, churn, a fault plan and a request log ([`faults`]).
 
-// The Shoptima tests build a listed order as one `json!` of the document's 50-odd fields.
+// A whole order in one `json!` (Westmonth's `to_json`, the Shoptima tests'
+// reference listing of 50-odd fields) nests deeper than the default 128.
 #![recursion_limit = "256"]
 // Handlers return `Result<_, Response>` so that a refusal is the platform's own
 // answer; a Response is large, and these are not hot paths worth boxing for.
@@ -72,6 +73,13 @@ fn example_orders(text: &str, list: &str) -> Vec<serde_json::Value> {
 /// with a `Value` variable serialises it into a copy: a whole page of orders.)
 pub(crate) fn object<const N: usize>(fields: [(&str, serde_json::Value); N]) -> serde_json::Value {
     serde_json::Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+/// An answer whose JSON a simulator wrote itself (a list page, written from
+/// its records without a `Value` tree), sent as it is.
+pub(crate) fn json_answer(body: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// A JSON string's text, or a number's digits (ids may come as either).

@@ -64,14 +64,15 @@ impl Harness {
 }
 
 pub async fn run_orderhub(dir: &Path, args: &[&str]) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_orderhub"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RUST_LOG")
-        .env_remove("ORDERHUB_CONFIG")
-        .output()
-        .await
-        .unwrap()
+    orderhub_command(dir, args).output().await.unwrap()
+}
+
+/// `orderhub ARGS...` in `dir`, not yet started, without the caller's
+/// `RUST_LOG` or `ORDERHUB_CONFIG`: for a test that sets up its own stdio.
+pub fn orderhub_command(dir: &Path, args: &[&str]) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_orderhub"));
+    command.args(args).current_dir(dir).env_remove("RUST_LOG").env_remove("ORDERHUB_CONFIG");
+    command
 }
 
 /// `orderhub sync --once --json` in `dir`, asserted to succeed: the first

@@ -374,7 +374,7 @@ async fn search(State(sim): State<DamaijiaSim>, headers: HeaderMap, body: Bytes)
     }
     drop(state);
     body.extend_from_slice(format!(r#"],"size":{size},"total":{total},"deduct_money":0}},"status":0}}"#).as_bytes());
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
+    crate::json_answer(body)
 }
 
 #[cfg(test)]

@@ -437,7 +437,7 @@ async fn list_orders(
     // Written under the lock, straight from the records: no `Value` per order.
     let body = serde_json::to_vec(&answer).expect("a list page serialises");
     drop(state);
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
+    crate::json_answer(body)
 }
 
 /// `GET /order`'s answer, in the field order of the document's example.
