@@ -1059,6 +1059,38 @@ mod sqlite_writer {
         assert_eq!(left, 0);
     }
 
+    async fn page_size(db: &TestDatabase) -> i64 {
+        let mut conn = connect(db).await;
+        sqlx::query_scalar("PRAGMA page_size").fetch_one(&mut conn).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_new_store_has_large_pages_and_an_older_one_keeps_its_own() {
+        let new = TestDatabase::sqlite();
+        new.open().await.close().await;
+        assert_eq!(page_size(&new).await, i64::from(crate::sqlite::PAGE_SIZE));
+        assert_eq!(crate::sqlite::PAGE_SIZE, 16 * 1024);
+
+        // A store made with SQLite's default pages, holding an order: opened
+        // by this version, it keeps its pages (a new size would need the
+        // whole file rewritten) and everything in it, and takes new orders.
+        let old = TestDatabase::sqlite();
+        let mut conn = connect(&old).await;
+        sqlx::raw_sql("PRAGMA page_size = 4096; PRAGMA journal_mode = WAL").execute(&mut conn).await.unwrap();
+        crate::sqlite::migrator_through(i64::MAX).run(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+        let store = old.open().await;
+        store.write_batch("belment", &[order("OLD-1", 100)], &[], None).await.unwrap();
+        store.close().await;
+        assert_eq!(page_size(&old).await, 4096);
+        let store = old.open().await;
+        store.write_batch("belment", &[order("OLD-2", 100)], &[], None).await.unwrap();
+        assert_eq!(store.order(&order("OLD-1", 100).id).await.unwrap(), Some(order("OLD-1", 100)));
+        assert_eq!(store.order_count().await.unwrap(), 2);
+        store.close().await;
+        assert_eq!(page_size(&old).await, 4096);
+    }
+
     /// The database file's size: what checkpoints have copied into it.
     fn file_size(db: &TestDatabase) -> u64 {
         let path = db.url.strip_prefix("sqlite://").expect("a SQLite file");
