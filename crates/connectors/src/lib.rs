@@ -15,6 +15,7 @@
 pub mod damaijia;
 pub mod error;
 pub mod http;
+pub mod json_walk;
 pub mod paging;
 pub mod registry;
 mod secret;
@@ -138,7 +139,15 @@ impl BadOrder {
     /// An order the normaliser refused, with its number read from
     /// `number_field` (string or number) when the payload has one.
     pub fn new(raw: &serde_json::value::RawValue, number_field: &str, error: impl std::fmt::Display) -> Self {
-        let mut bad = BadOrder::numbered(raw, None, error);
+        BadOrder::from_text(raw.get(), number_field, error)
+    }
+
+    /// As [`BadOrder::new`], for an order's JSON text that serde_json has
+    /// parsed (`json_walk`).
+    pub fn from_text(raw: &str, number_field: &str, error: impl std::fmt::Display) -> Self {
+        // Rare, so a tree is fine here.
+        let raw = serde_json::from_str(raw).unwrap_or_default();
+        let mut bad = BadOrder { order_number: None, error: error.to_string(), raw };
         bad.order_number = bad.raw.get(number_field).and_then(|v| match v {
             serde_json::Value::String(s) => Some(s.clone()),
             serde_json::Value::Number(n) => Some(n.to_string()),

@@ -33,6 +33,28 @@ impl RawPayload {
         }
     }
 
+    /// Keeps `json`, the text of exactly one JSON value that serde_json has
+    /// just parsed (into a struct, say), without checking it a second time.
+    ///
+    /// Why: for a page of thousands of kilobyte-long orders, checking each
+    /// order's text again (`RawValue::from_string`) is a pass over every byte
+    /// that finds nothing (`orderhub_connectors::json_walk` says more). Text
+    /// that is not one JSON value would not be unsafe to hold, but it would
+    /// be served as JSON; hence "parsed", not merely UTF-8.
+    pub fn from_parsed(json: &str) -> RawPayload {
+        let text: Box<str> = match compact(json) {
+            Some(compact) => compact.into_boxed_str(),
+            None => json.into(),
+        };
+        // SAFETY: `RawValue` is `#[repr(transparent)]` over `str` (serde_json
+        // 1.x, `src/raw.rs`), and serde_json turns a `Box<str>` into a
+        // `Box<RawValue>` by this same cast. The assertion below guards the
+        // one thing a change could break unnoticed: that both are pointers
+        // to unsized text of the same size.
+        const _: () = assert!(std::mem::size_of::<Box<RawValue>>() == std::mem::size_of::<Box<str>>());
+        RawPayload(unsafe { Box::from_raw(Box::into_raw(text) as *mut RawValue) })
+    }
+
     /// The payload's JSON text.
     pub fn get(&self) -> &str {
         self.0.get()
@@ -171,6 +193,21 @@ mod tests {
             raw: &'a RawPayload,
         }
         assert_eq!(serde_json::to_string(&Doc { raw: &raw }).unwrap(), format!(r#"{{"raw":{}}}"#, raw.get()));
+    }
+
+    #[test]
+    fn text_already_parsed_is_kept_as_a_checked_payload_would_be() {
+        for json in [
+            r#"{"price":6.00,"big":123456789012345678901234567890,"name":"周 \"x\""}"#,
+            "{\n  \"name\" : \"a \\\" b\\t\",\n  \"list\": [ 1 , 2 ]\n}",
+            "[]",
+            "7",
+        ] {
+            let parsed = RawPayload::from_parsed(json);
+            assert_eq!(parsed, payload(json), "{json}");
+            assert_eq!(serde_json::to_string(&parsed).unwrap(), serde_json::to_string(&payload(json)).unwrap());
+            assert_eq!(format!("{parsed:?}"), payload(json).get());
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::wire::{DamaijiaShopOrder, DamaijiaSkuOrder};
 use crate::wire::{money_sum, read_raw, warn_unknown_once, with_scale};
 use orderhub_model::{
     Address, Customer, Decimal, ENCRYPTED_PREFIX, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus,
-    Platform, PlatformStatus, RefundStatus, Shipment, hub_id,
+    Platform, PlatformStatus, RawPayload, RefundStatus, Shipment, hub_id,
 };
 use serde_json::value::RawValue;
 
@@ -26,6 +26,16 @@ fn plain_or_encrypted(plain: &Option<String>, encrypted: &Option<String>) -> Opt
 pub fn normalize(shop: &str, raw: &RawValue) -> Result<Order, NormalizeError> {
     let wire: DamaijiaShopOrder =
         read_raw(raw).map_err(|e| NormalizeError(format!("order does not match the document: {e}")))?;
+    normalize_order(shop, wire, RawPayload::from(raw))
+}
+
+/// Normalises an order already read from `text`, its JSON in the answer
+/// (serde_json parsed it into `wire`, so it is kept without a second check).
+pub fn normalize_read(shop: &str, wire: DamaijiaShopOrder, text: &str) -> Result<Order, NormalizeError> {
+    normalize_order(shop, wire, RawPayload::from_parsed(text))
+}
+
+fn normalize_order(shop: &str, wire: DamaijiaShopOrder, raw: RawPayload) -> Result<Order, NormalizeError> {
     let order_id = wire.order_id.clone().ok_or_else(|| NormalizeError("order has no order_id".into()))?;
     let paid = wire.pay_time.is_some();
 
@@ -145,7 +155,7 @@ pub fn normalize(shop: &str, raw: &RawValue) -> Result<Order, NormalizeError> {
         },
         items,
         shipments,
-        raw: raw.into(),
+        raw,
     })
 }
 

@@ -1,32 +1,116 @@
 //! Golden tests: the document's example answer, verbatim.
 
 use super::client::{read_answer, read_page};
-use super::wire::DamaijiaOrderPage;
+use super::wire::{DamaijiaOrderPage, ListedShopOrder};
 use super::*;
 use crate::ErrorKind;
-use orderhub_model::{OrderStatus, PaymentStatus, RefundStatus};
+use orderhub_model::{Order, OrderStatus, PaymentStatus, RefundStatus};
 
 const SUCCESS: &str = include_str!("../../../../fixtures/damaijia/search-success.json");
 const REQUEST: &str = include_str!("../../../../fixtures/damaijia/search-request.json");
 
+/// What a page read from `body` holds: its total, and each order as its
+/// text and whether it was read while walking (else it is read by `normalize`).
+fn read_listed(body: &[u8]) -> Result<(Option<i64>, Vec<(String, bool)>, bool), crate::ConnectorError> {
+    let mut kept = None;
+    let page = read_page(200, body, &mut kept)?;
+    let orders = page
+        .orders
+        .iter()
+        .map(|listed| match listed {
+            ListedShopOrder::Read(_, text) => (text.to_string(), true),
+            ListedShopOrder::Unread(raw) => (raw.get().to_string(), false),
+        })
+        .collect();
+    Ok((page.total, orders, kept.is_some()))
+}
+
+/// The canonical orders (or the bad orders' errors) of a page read from `body`.
+fn normalised(body: &[u8]) -> Vec<Result<Order, String>> {
+    let mut kept = None;
+    let page = read_page(200, body, &mut kept).unwrap();
+    page.orders
+        .into_iter()
+        .map(|listed| match listed {
+            ListedShopOrder::Read(order, text) => normalize::normalize_read("douyin", order, text),
+            ListedShopOrder::Unread(raw) => normalize("douyin", raw),
+        })
+        .map(|order| order.map_err(|e| e.to_string()))
+        .collect()
+}
+
 #[test]
-fn a_page_reads_the_same_in_one_pass_and_leniently() {
-    // Each order's text, and the total, of the page read from `body`; and
-    // whether it was read leniently (by `read_answer`, its data kept aside).
-    let read = |body: &[u8]| {
-        let mut kept = None;
-        let page = read_page(200, body, &mut kept).unwrap();
-        let texts: Vec<String> = page.shop_order_list.iter().map(|raw| raw.get().to_string()).collect();
-        let total = page.total;
-        (total, texts, kept.is_some())
-    };
-    let (total, texts, lenient) = read(SUCCESS.as_bytes());
-    assert_eq!((total, texts.len(), lenient), (Some(2), 2, false), "the example is read in one pass");
-    // A comma before the envelope's last `}`: only the lenient reading takes it.
+fn a_page_reads_the_same_walked_and_leniently() {
+    let (total, orders, lenient) = read_listed(SUCCESS.as_bytes()).unwrap();
+    assert_eq!((total, orders.len(), lenient), (Some(2), 2, false), "the example is walked");
+    assert!(orders.iter().all(|(_, walked)| *walked));
+    // Each order's text is its text in the answer, byte for byte.
+    let example: serde_json::Value = serde_json::from_str(SUCCESS).unwrap();
+    for (i, (text, _)) in orders.iter().enumerate() {
+        assert!(SUCCESS.contains(text.as_str()));
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(value, example["data"]["shop_order_list"][i]);
+    }
+    // A comma before the envelope's last `}`: only the lenient reading takes
+    // it, and it finds the same orders, and the same canonical orders.
     let comma = format!("{},}}", SUCCESS.trim_end().strip_suffix('}').unwrap());
-    assert_eq!(read(comma.as_bytes()), (total, texts, true));
+    let unread: Vec<(String, bool)> = orders.iter().map(|(text, _)| (text.clone(), false)).collect();
+    assert_eq!(read_listed(comma.as_bytes()).unwrap(), (total, unread, true));
+    assert_eq!(normalised(comma.as_bytes()), normalised(SUCCESS.as_bytes()));
     let refused = read_page(200, br#"{"status":204,"msg":"no permission","data":null}"#, &mut None).unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::Quota);
+}
+
+#[test]
+fn answers_the_walk_does_not_take_are_read_the_ordinary_way_with_the_same_result() {
+    let order = r#"{"order_id":"1","order_status":2,"pay_time":1700000000,"order_amount":150}"#;
+    let page = |envelope: &str| envelope.replace("ORDER", order);
+    for (body, total, count) in [
+        // Keys in another order, a number for a status, whitespace, a key the document does not list.
+        (page(r#"{ "data" : { "shop_order_list" : [ ORDER ] , "total" : "1" , "page" : 0 } , "status" : 0 }"#), Some(1), 1),
+        // No orders, sent as null; no total.
+        (page(r#"{"status":"0","data":{"shop_order_list":null}}"#), None, 0),
+    ] {
+        let (read_total, orders, _) = read_listed(body.as_bytes()).unwrap();
+        assert_eq!((read_total, orders.len()), (total, count), "{body}");
+        assert!(orders.iter().all(|(text, _)| text == order), "{body}");
+    }
+    // A key twice: the ordinary reading decides, and refuses it, as before.
+    let twice = page(r#"{"status":"0","data":{"total":5,"total":1,"shop_order_list":[ORDER]}}"#);
+    assert!(read_listed(twice.as_bytes()).unwrap_err().to_string().contains("duplicate field `total`"));
+    // Not JSON inside an order: the page is refused, as before, never read as a bad order.
+    let cut = format!(r#"{{"status":"0","data":{{"total":2,"shop_order_list":[{order},{{"order_id":"2","order_amount":1"#);
+    let refused = read_listed(cut.as_bytes()).unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Malformed, "{refused}");
+    let invalid = format!(r#"{{"status":"0","data":{{"total":2,"shop_order_list":[{order},{{"order_id":tru}}]}}}}"#);
+    assert!(read_listed(invalid.as_bytes()).is_err());
+    // A byte that is not UTF-8, inside a string the mapping does not read:
+    // refused as before, never kept as an order's text.
+    let mut bytes = br#"{"status":"0","data":{"total":1,"shop_order_list":[{"order_id":"1","note":""#.to_vec();
+    bytes.extend_from_slice(b"\xff\"}]}}");
+    assert!(read_listed(&bytes).is_err());
+}
+
+#[test]
+fn an_order_that_does_not_match_the_document_is_a_bad_order_and_the_rest_are_read() {
+    let good = r#"{"order_id":"1","order_status":2,"pay_time":1700000000,"order_amount":150}"#;
+    let bad = r#"{"order_id":"2","order_status":"two","order_amount":150}"#;
+    let no_id = r#"{"order_status":2,"order_amount":150}"#;
+    let body = format!(r#"{{"status":"0","data":{{"total":3,"shop_order_list":[{good},{bad},{no_id}]}}}}"#);
+    let (_, orders, lenient) = read_listed(body.as_bytes()).unwrap();
+    assert!(!lenient);
+    assert_eq!(orders, [(good.to_string(), true), (bad.to_string(), false), (no_id.to_string(), true)]);
+    let read = normalised(body.as_bytes());
+    assert_eq!(read[0].as_ref().unwrap().total.to_string(), "1.50");
+    assert_eq!(read[0].as_ref().unwrap().raw.get(), good);
+    // The same reasons as an order read on its own gives.
+    let alone = |text: &str| {
+        let raw: &serde_json::value::RawValue = serde_json::from_str(text).unwrap();
+        normalize("douyin", raw).unwrap_err().to_string()
+    };
+    assert_eq!(read[1].as_ref().unwrap_err(), &alone(bad));
+    assert!(read[1].as_ref().unwrap_err().contains("\"two\" is not a whole number"), "{:?}", read[1]);
+    assert_eq!(read[2].as_ref().unwrap_err(), &alone(no_id));
 }
 
 #[test]

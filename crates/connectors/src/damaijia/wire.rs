@@ -161,24 +161,25 @@ pub struct DamaijiaEnvelope {
     pub data: Option<RawJson>,
 }
 
-/// A search answer read in one pass, its `data` straight into a page: the
-/// common case, a successful answer (see `client::read_page`).
-#[derive(Debug, Deserialize)]
-pub struct DamaijiaPageAnswer<'a> {
-    #[serde(default, deserialize_with = "opt_text")]
-    pub status: Option<String>,
-    #[serde(default, borrow)]
-    pub data: Option<DamaijiaOrderPage<'a>>,
-}
-
-/// `data` of a search answer. Each order is its JSON text in the answer
-/// itself, not a copy: it is copied once, into the order's `raw`. (A copy
-/// each here was an allocation and a copy of 6 KB an order more; perf put
-/// the copy at 2% of a Damaijia sync.)
+/// `data` of a search answer, read the ordinary way (`client::read_page`
+/// says when). Each order is its JSON text in the answer itself, not a copy:
+/// it is copied once, into the order's `raw`. (A copy each here was an
+/// allocation and a copy of 6 KB an order more; perf put the copy at 2% of a
+/// Damaijia sync.)
 #[derive(Debug, Deserialize)]
 pub struct DamaijiaOrderPage<'a> {
     #[serde(default, deserialize_with = "opt_integer")]
     pub total: Option<i64>,
     #[serde(default, borrow, deserialize_with = "null_as_empty")]
     pub shop_order_list: Vec<&'a RawValue>,
+}
+
+/// One order of a page as `client::read_page` found it.
+#[derive(Debug)]
+pub enum ListedShopOrder<'a> {
+    /// Read while the page was walked: the order, and its text in the answer.
+    Read(DamaijiaShopOrder, &'a str),
+    /// Its text only: the answer was read the ordinary way, or the order does
+    /// not match the document (`normalize` reads it and says how).
+    Unread(&'a RawValue),
 }

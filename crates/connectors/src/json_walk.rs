@@ -1,0 +1,264 @@
+//! Reading an answer's JSON by hand, a value at a time, knowing where each
+//! value's text begins and ends.
+//!
+//! Why: a page of orders used to be read twice. serde_json first split it
+//! into each order's text (`&RawValue`: every byte of the page scanned and
+//! checked), then parsed each order's text into its wire struct (every byte
+//! again). Walking the page here, each order is parsed into its struct
+//! straight from the answer, and where the parse stopped is where the
+//! order's text ends: the text needs no pass of its own to be found or
+//! checked. perf put the split at 7–10% of a Damaijia sync's CPU
+//! (docs/benchmarks.md, fifteenth session).
+//!
+//! Only the structure between values (`{`, `:`, `,`, `]`) is read here;
+//! every value, keys included, is read by serde_json, with its checks. A
+//! walk that meets anything else stops with [`NotWalked`], and the caller
+//! reads the answer the ordinary way, which says what is wrong with it.
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use std::borrow::Cow;
+
+/// Where the walk is in an answer's text.
+#[derive(Debug)]
+pub struct JsonWalk<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+/// Why a walk stopped: the structure was not what the caller walks (the
+/// ordinary reading of the answer says what it is), or a value could not be
+/// read (serde_json's error).
+#[derive(Debug)]
+pub enum NotWalked {
+    Structure,
+    Value(serde_json::Error),
+}
+
+impl From<serde_json::Error> for NotWalked {
+    fn from(error: serde_json::Error) -> Self {
+        NotWalked::Value(error)
+    }
+}
+
+impl<'a> JsonWalk<'a> {
+    /// A walk from the start of `text`. It is text, so checked as UTF-8 once,
+    /// as a whole: values' texts handed out are slices of it.
+    pub fn new(text: &'a str) -> Self {
+        JsonWalk { text, at: 0 }
+    }
+
+    fn skip_whitespace(&mut self) {
+        let rest = &self.text.as_bytes()[self.at..];
+        self.at += rest.iter().take_while(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t')).count();
+    }
+
+    /// Skips whitespace and takes `byte`, or stops.
+    fn take(&mut self, byte: u8) -> Result<(), NotWalked> {
+        self.skip_whitespace();
+        if self.text.as_bytes().get(self.at) != Some(&byte) {
+            return Err(NotWalked::Structure);
+        }
+        self.at += 1;
+        Ok(())
+    }
+
+    /// Whether the next value is `null` (taken if it is).
+    pub fn null(&mut self) -> bool {
+        self.skip_whitespace();
+        let is_null = self.text[self.at..].starts_with("null")
+            && !self.text.as_bytes().get(self.at + 4).is_some_and(u8::is_ascii_alphanumeric);
+        if is_null {
+            self.at += 4;
+        }
+        is_null
+    }
+
+    /// Reads the next value as `T`, and gives its text with it. On an error
+    /// the walk stays where the value begins, so that the caller may read it
+    /// again as something else.
+    pub fn value<T: Deserialize<'a>>(&mut self) -> Result<(T, &'a str), NotWalked> {
+        self.skip_whitespace();
+        let start = self.at;
+        let mut values = serde_json::Deserializer::from_str(&self.text[start..]).into_iter::<T>();
+        match values.next() {
+            Some(Ok(value)) => {
+                self.at = start + values.byte_offset();
+                Ok((value, &self.text[start..self.at]))
+            }
+            Some(Err(error)) => Err(NotWalked::Value(error)),
+            None => Err(NotWalked::Structure),
+        }
+    }
+
+    /// Reads past the next value (checking it, as serde_json does).
+    pub fn skip_value(&mut self) -> Result<(), NotWalked> {
+        self.value::<IgnoredAny>().map(drop)
+    }
+
+    /// Enters an object: then [`JsonWalk::next_key`] until it says `None`.
+    pub fn begin_object(&mut self) -> Result<Entries, NotWalked> {
+        self.take(b'{')?;
+        Ok(Entries { first: true })
+    }
+
+    /// The object's next key (its value follows), or `None` after its `}`.
+    pub fn next_key(&mut self, entries: &mut Entries) -> Result<Option<Cow<'a, str>>, NotWalked> {
+        if !self.more(b'}', &mut entries.first)? {
+            return Ok(None);
+        }
+        let (key, _) = self.value::<Cow<'a, str>>()?;
+        self.take(b':')?;
+        Ok(Some(key))
+    }
+
+    /// Enters an array: then [`JsonWalk::next_element`] before each element.
+    pub fn begin_array(&mut self) -> Result<Entries, NotWalked> {
+        self.take(b'[')?;
+        Ok(Entries { first: true })
+    }
+
+    /// Whether another element follows (the walk is then at it), or the
+    /// array has ended (after its `]`).
+    pub fn next_element(&mut self, elements: &mut Entries) -> Result<bool, NotWalked> {
+        self.more(b']', &mut elements.first)
+    }
+
+    /// After the value of an object or array: `close` ends it, a comma
+    /// brings the next entry. A comma just before `close` is not JSON.
+    fn more(&mut self, close: u8, first: &mut bool) -> Result<bool, NotWalked> {
+        self.skip_whitespace();
+        if self.text.as_bytes().get(self.at) == Some(&close) {
+            self.at += 1;
+            return Ok(false);
+        }
+        if !std::mem::take(first) {
+            self.take(b',')?;
+            self.skip_whitespace();
+            if self.text.as_bytes().get(self.at) == Some(&close) {
+                return Err(NotWalked::Structure);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Whether the text ends here (whitespace aside).
+    pub fn at_end(&mut self) -> bool {
+        self.skip_whitespace();
+        self.at == self.text.len()
+    }
+}
+
+/// The state of one object or array being walked.
+#[derive(Debug)]
+pub struct Entries {
+    first: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::value::RawValue;
+
+    /// The keys of an object and their values' texts, as walked.
+    fn entries(text: &str) -> Result<Vec<(String, String)>, NotWalked> {
+        let mut walk = JsonWalk::new(text);
+        let mut object = walk.begin_object()?;
+        let mut out = Vec::new();
+        while let Some(key) = walk.next_key(&mut object)? {
+            let (_, value) = walk.value::<&RawValue>()?;
+            out.push((key.into_owned(), value.to_string()));
+        }
+        assert!(walk.at_end(), "{text}");
+        Ok(out)
+    }
+
+    #[test]
+    fn values_come_with_their_exact_text() {
+        let text = " { \"a\" : [1, {\"b\": \"x\\\"y\"}] ,\n\"k\\u00e9y\":-0.50e3, \"n\":null,\"s\":\"周\"}  ";
+        let walked = entries(text).unwrap();
+        let expected = [
+            ("a", "[1, {\"b\": \"x\\\"y\"}]"),
+            ("kéy", "-0.50e3"),
+            ("n", "null"),
+            ("s", "\"周\""),
+        ];
+        let expected: Vec<(String, String)> = expected.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        assert_eq!(walked, expected);
+        assert!(entries("{}").unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_array_is_walked_element_by_element_into_structs() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct Item {
+            id: u32,
+        }
+        let text = r#"[{"id":1,"other":[true,false]}, {"other":"}","id":2}]"#;
+        let mut walk = JsonWalk::new(text);
+        let mut elements = walk.begin_array().unwrap();
+        let mut read = Vec::new();
+        while walk.next_element(&mut elements).unwrap() {
+            read.push(walk.value::<Item>().unwrap());
+        }
+        assert!(walk.at_end());
+        assert_eq!(
+            read,
+            [(Item { id: 1 }, r#"{"id":1,"other":[true,false]}"#), (Item { id: 2 }, r#"{"other":"}","id":2}"#)]
+        );
+    }
+
+    #[test]
+    fn a_value_that_is_not_what_was_asked_leaves_the_walk_where_it_was() {
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Item {
+            id: u32,
+        }
+        let mut walk = JsonWalk::new(r#"[{"id":"one"},{"id":2}]"#);
+        let mut elements = walk.begin_array().unwrap();
+        assert!(walk.next_element(&mut elements).unwrap());
+        let Err(NotWalked::Value(error)) = walk.value::<Item>() else { panic!("a string is not a u32") };
+        assert!(error.is_data(), "{error}");
+        // Read again as what it is, from where it began.
+        let (raw, text) = walk.value::<&RawValue>().unwrap();
+        assert_eq!((raw.get(), text), (r#"{"id":"one"}"#, r#"{"id":"one"}"#));
+        assert!(walk.next_element(&mut elements).unwrap());
+        assert_eq!(walk.value::<Item>().unwrap().0.id, 2);
+        assert!(!walk.next_element(&mut elements).unwrap());
+    }
+
+    #[test]
+    fn what_is_not_json_stops_the_walk() {
+        let broken = [
+            r#"{"a":1,}"#,          // a comma before the end
+            r#"{"a":1 "b":2}"#,     // no comma
+            r#"{"a" 1}"#,           // no colon
+            r#"{"a":tru}"#,         // not a value
+            r#"{"a":"x"#,           // cut off in a string
+            r#"{"a":[1,2"#,         // cut off in an array
+            r#"{"a":{"b":1}"#,      // cut off after a value
+            r#"{a:1}"#,             // a key that is not a string
+            "{\"a\":\"\u{1}\"}",    // a control character in a string
+            r#"{"a":01}"#,          // a leading zero
+        ];
+        for text in broken {
+            assert!(entries(text).is_err(), "{text} was walked");
+        }
+        let mut walk = JsonWalk::new("[1,]");
+        let mut elements = walk.begin_array().unwrap();
+        assert!(walk.next_element(&mut elements).unwrap());
+        walk.skip_value().unwrap();
+        assert!(matches!(walk.next_element(&mut elements), Err(NotWalked::Structure)));
+    }
+
+    #[test]
+    fn null_is_told_from_what_only_begins_like_it() {
+        let mut walk = JsonWalk::new(" null");
+        assert!(walk.null() && walk.at_end());
+        let mut walk = JsonWalk::new("nullx");
+        assert!(!walk.null());
+        let mut walk = JsonWalk::new("[]");
+        assert!(!walk.null());
+    }
+}
