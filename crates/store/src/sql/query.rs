@@ -2,6 +2,7 @@
 
 use super::{BY_KEY_HINT, Db, SqlStore, day_of_ms, index_hint};
 use crate::{OrderListPage, OrderQuery, OrderSort, SortKey, StoreError};
+use orderhub_model::OrderStatus;
 use sqlx::{QueryBuilder, Row};
 
 /// From this many matching search terms on, a search reads the sort index.
@@ -71,66 +72,34 @@ impl SqlStore {
         if query.sku.is_some() && from == "orders" {
             from = format!("orders {}", index_hint("orders_key_times"));
         }
-        let mut sql = QueryBuilder::<Db>::new(format!(
-            // The page's keys are chosen first and only their documents read: the
-            // sort never carries the documents (kilobytes each) of orders it drops.
-            "{prefix}SELECT o.id, o.document, page.sort_ms, page.key FROM (SELECT key, {column} AS sort_ms FROM {from} WHERE 1 = 1"
-        ));
-        let exact = [
-            ("platform", &query.platform),
-            ("shop", &query.shop),
-            ("status", &query.status),
-            ("payment_status", &query.payment_status),
-            ("fulfillment_status", &query.fulfillment_status),
-            ("refund_status", &query.refund_status),
-            ("order_number", &query.order_number),
-        ];
-        for (name, value) in exact {
-            if let Some(value) = value {
-                sql.push(format!(" AND {name} = ")).push_bind(value.clone());
-            }
-        }
-        // No index by order number: a number is one of its order's search
-        // terms (lower-cased and trimmed), and the terms' key finds it.
-        if let Some(number) = &query.order_number {
-            sql.push(" AND key IN (SELECT order_key FROM order_terms WHERE term = ")
-                .push_bind(number.trim().to_lowercase())
-                .push(")");
-        }
-        let ranges = [
-            ("created_ms", ">=", query.created_from),
-            ("created_ms", "<", query.created_to),
-            ("updated_ms", ">=", query.updated_from),
-            ("updated_ms", "<", query.updated_to),
-        ];
-        for (name, op, bound) in ranges {
-            if let Some(bound) = bound {
-                sql.push(format!(" AND {name} {op} ")).push_bind(bound.as_millisecond());
-            }
-        }
-        if let Some(sku) = &query.sku {
-            sql.push(" AND key IN (SELECT order_key FROM order_items WHERE sku = ").push_bind(sku.clone()).push(")");
-        }
-        if let Some((q, end)) = q_range {
-            sql.push(" AND key IN (SELECT order_key FROM order_terms WHERE term >= ")
-                .push_bind(q)
-                .push(" AND term < ")
-                .push_bind(end)
-                .push(")");
-        }
-        if let Some(after) = &query.after {
-            let op = if descending { "<" } else { ">" };
-            sql.push(format!(" AND ({column}, key) {op} ("))
-                .push_bind(after.time_ms)
-                .push(", ")
-                .push_bind(after.key)
-                .push(")");
-        }
+        // A shop's orders by creation time, whatever their status, are read
+        // as one run of the (shop, status, created) index per status, merged:
+        // SQLite has no (shop, created) index (migration 0012 says why).
+        let by_status: Vec<Option<&str>> = if query.shop.is_some()
+            && query.status.is_none()
+            && column == "created_ms"
+            && from == "orders"
+        {
+            OrderStatus::ALL.iter().map(|status| Some(status.as_str())).collect()
+        } else {
+            vec![None]
+        };
         let direction = if descending { "DESC" } else { "ASC" };
+        // The page's keys are chosen first and only their documents read: the
+        // sort never carries the documents (kilobytes each) of orders it drops.
+        let mut sql = QueryBuilder::<Db>::new(format!("{prefix}SELECT o.id, o.document, page.sort_ms, page.key FROM ("));
+        for (arm, status) in by_status.iter().enumerate() {
+            if arm > 0 {
+                sql.push(" UNION ALL ");
+            }
+            sql.push(format!("SELECT key, {column} AS sort_ms FROM {from} WHERE 1 = 1"));
+            push_filters(&mut sql, query, column, descending, *status, q_range.as_ref());
+        }
         // Ties of the sort time are broken by the order's integer key: on
         // SQLite every index ends in it (migration 0011 says why not the id).
         // One more than asked tells whether there is a next page.
-        sql.push(format!(" ORDER BY {column} {direction}, key {direction} LIMIT ")).push_bind(query.limit + 1);
+        let (time, key) = if by_status.len() > 1 { ("sort_ms", "key") } else { (column, "key") };
+        sql.push(format!(" ORDER BY {time} {direction}, {key} {direction} LIMIT ")).push_bind(query.limit + 1);
         sql.push(format!(
             ") AS page JOIN orders o ON o.key = page.key ORDER BY page.sort_ms {direction}, page.key {direction}"
         ));
@@ -145,5 +114,67 @@ impl SqlStore {
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(since.as_millisecond()).fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok((r.try_get("day")?, r.try_get("platform")?, r.try_get("n")?))).collect()
+    }
+}
+
+/// The conditions of a listing's `WHERE` after `1 = 1`: its filters, with
+/// `status` in place of the query's own when given, and the keyset cursor.
+fn push_filters(
+    sql: &mut QueryBuilder<Db>,
+    query: &OrderQuery,
+    column: &str,
+    descending: bool,
+    status: Option<&str>,
+    q_range: Option<&(String, String)>,
+) {
+    let exact = [
+        ("platform", query.platform.as_deref()),
+        ("shop", query.shop.as_deref()),
+        ("status", status.or(query.status.as_deref())),
+        ("payment_status", query.payment_status.as_deref()),
+        ("fulfillment_status", query.fulfillment_status.as_deref()),
+        ("refund_status", query.refund_status.as_deref()),
+        ("order_number", query.order_number.as_deref()),
+    ];
+    for (name, value) in exact {
+        if let Some(value) = value {
+            sql.push(format!(" AND {name} = ")).push_bind(value.to_string());
+        }
+    }
+    // No index by order number: a number is one of its order's search
+    // terms (lower-cased and trimmed), and the terms' key finds it.
+    if let Some(number) = &query.order_number {
+        sql.push(" AND key IN (SELECT order_key FROM order_terms WHERE term = ")
+            .push_bind(number.trim().to_lowercase())
+            .push(")");
+    }
+    let ranges = [
+        ("created_ms", ">=", query.created_from),
+        ("created_ms", "<", query.created_to),
+        ("updated_ms", ">=", query.updated_from),
+        ("updated_ms", "<", query.updated_to),
+    ];
+    for (name, op, bound) in ranges {
+        if let Some(bound) = bound {
+            sql.push(format!(" AND {name} {op} ")).push_bind(bound.as_millisecond());
+        }
+    }
+    if let Some(sku) = &query.sku {
+        sql.push(" AND key IN (SELECT order_key FROM order_items WHERE sku = ").push_bind(sku.clone()).push(")");
+    }
+    if let Some((q, end)) = q_range {
+        sql.push(" AND key IN (SELECT order_key FROM order_terms WHERE term >= ")
+            .push_bind(q.clone())
+            .push(" AND term < ")
+            .push_bind(end.clone())
+            .push(")");
+    }
+    if let Some(after) = &query.after {
+        let op = if descending { "<" } else { ">" };
+        sql.push(format!(" AND ({column}, key) {op} ("))
+            .push_bind(after.time_ms)
+            .push(", ")
+            .push_bind(after.key)
+            .push(")");
     }
 }

@@ -1,0 +1,13 @@
+-- The (shop, created) index goes: a shop's listing by creation time is read
+-- from (shop, status, created), one run per status, merged by SQLite in
+-- creation order (`sql/query.rs`), and its other readers (a shop's order
+-- numbers, its open orders) read that index's (shop) prefix.
+--
+-- Why: every index of `orders` is one more B-tree a sync inserts each new
+-- order into, at a random place (a shop's orders arrive by update time, not
+-- creation time), and each transaction writes most of its leaf pages to the
+-- log again. A Damaijia sync of 100,000 orders into a store of 300,000 spent
+-- 1.48 and 1.64 s of the writer's CPU on the orders table without this
+-- index against 1.78 and 1.94 s with it, run in turn (docs/benchmarks.md,
+-- fifteenth session).
+DROP INDEX orders_shop_created;
