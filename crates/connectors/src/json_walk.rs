@@ -177,12 +177,7 @@ mod tests {
     fn values_come_with_their_exact_text() {
         let text = " { \"a\" : [1, {\"b\": \"x\\\"y\"}] ,\n\"k\\u00e9y\":-0.50e3, \"n\":null,\"s\":\"周\"}  ";
         let walked = entries(text).unwrap();
-        let expected = [
-            ("a", "[1, {\"b\": \"x\\\"y\"}]"),
-            ("kéy", "-0.50e3"),
-            ("n", "null"),
-            ("s", "\"周\""),
-        ];
+        let expected = [("a", "[1, {\"b\": \"x\\\"y\"}]"), ("kéy", "-0.50e3"), ("n", "null"), ("s", "\"周\"")];
         let expected: Vec<(String, String)> = expected.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         assert_eq!(walked, expected);
         assert!(entries("{}").unwrap().is_empty());
@@ -231,16 +226,16 @@ mod tests {
     #[test]
     fn what_is_not_json_stops_the_walk() {
         let broken = [
-            r#"{"a":1,}"#,          // a comma before the end
-            r#"{"a":1 "b":2}"#,     // no comma
-            r#"{"a" 1}"#,           // no colon
-            r#"{"a":tru}"#,         // not a value
-            r#"{"a":"x"#,           // cut off in a string
-            r#"{"a":[1,2"#,         // cut off in an array
-            r#"{"a":{"b":1}"#,      // cut off after a value
-            r#"{a:1}"#,             // a key that is not a string
-            "{\"a\":\"\u{1}\"}",    // a control character in a string
-            r#"{"a":01}"#,          // a leading zero
+            r#"{"a":1,}"#,       // a comma before the end
+            r#"{"a":1 "b":2}"#,  // no comma
+            r#"{"a" 1}"#,        // no colon
+            r#"{"a":tru}"#,      // not a value
+            r#"{"a":"x"#,        // cut off in a string
+            r#"{"a":[1,2"#,      // cut off in an array
+            r#"{"a":{"b":1}"#,   // cut off after a value
+            r#"{a:1}"#,          // a key that is not a string
+            "{\"a\":\"\u{1}\"}", // a control character in a string
+            r#"{"a":01}"#,       // a leading zero
         ];
         for text in broken {
             assert!(entries(text).is_err(), "{text} was walked");

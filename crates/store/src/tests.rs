@@ -655,7 +655,8 @@ async fn ties_of_the_sort_time_are_served_once_in_the_order_they_were_first_stor
             // A shop's orders by creation time: one run of (shop, status,
             // created) per status, merged (SQLite has no (shop, created) index).
             if db.kind == DatabaseKind::Sqlite && *name == "shop" && sort != OrderSort::UpdatedAsc {
-                let runs = plan.iter().filter(|line| line.contains("COVERING INDEX orders_shop_status_created")).count();
+                let runs =
+                    plan.iter().filter(|line| line.contains("COVERING INDEX orders_shop_status_created")).count();
                 let merged = plan.iter().any(|line| line.contains("MERGE (UNION ALL)"));
                 assert!(runs == OrderStatus::ALL.len() && merged, "{sort:?}: {plan:?}");
             }

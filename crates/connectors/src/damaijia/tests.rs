@@ -9,9 +9,13 @@ use orderhub_model::{Order, OrderStatus, PaymentStatus, RefundStatus};
 const SUCCESS: &str = include_str!("../../../../fixtures/damaijia/search-success.json");
 const REQUEST: &str = include_str!("../../../../fixtures/damaijia/search-request.json");
 
+/// A page's total, its orders' texts (each: read while walking?), and
+/// whether the lenient reading read it.
+type Listed = (Option<i64>, Vec<(String, bool)>, bool);
+
 /// What a page read from `body` holds: its total, and each order as its
 /// text and whether it was read while walking (else it is read by `normalize`).
-fn read_listed(body: &[u8]) -> Result<(Option<i64>, Vec<(String, bool)>, bool), crate::ConnectorError> {
+fn read_listed(body: &[u8]) -> Result<Listed, crate::ConnectorError> {
     let mut kept = None;
     let page = read_page(200, body, &mut kept)?;
     let orders = page
@@ -67,7 +71,11 @@ fn answers_the_walk_does_not_take_are_read_the_ordinary_way_with_the_same_result
     let page = |envelope: &str| envelope.replace("ORDER", order);
     for (body, total, count) in [
         // Keys in another order, a number for a status, whitespace, a key the document does not list.
-        (page(r#"{ "data" : { "shop_order_list" : [ ORDER ] , "total" : "1" , "page" : 0 } , "status" : 0 }"#), Some(1), 1),
+        (
+            page(r#"{ "data" : { "shop_order_list" : [ ORDER ] , "total" : "1" , "page" : 0 } , "status" : 0 }"#),
+            Some(1),
+            1,
+        ),
         // No orders, sent as null; no total.
         (page(r#"{"status":"0","data":{"shop_order_list":null}}"#), None, 0),
     ] {
@@ -79,7 +87,8 @@ fn answers_the_walk_does_not_take_are_read_the_ordinary_way_with_the_same_result
     let twice = page(r#"{"status":"0","data":{"total":5,"total":1,"shop_order_list":[ORDER]}}"#);
     assert!(read_listed(twice.as_bytes()).unwrap_err().to_string().contains("duplicate field `total`"));
     // Not JSON inside an order: the page is refused, as before, never read as a bad order.
-    let cut = format!(r#"{{"status":"0","data":{{"total":2,"shop_order_list":[{order},{{"order_id":"2","order_amount":1"#);
+    let cut =
+        format!(r#"{{"status":"0","data":{{"total":2,"shop_order_list":[{order},{{"order_id":"2","order_amount":1"#);
     let refused = read_listed(cut.as_bytes()).unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::Malformed, "{refused}");
     let invalid = format!(r#"{{"status":"0","data":{{"total":2,"shop_order_list":[{order},{{"order_id":tru}}]}}}}"#);

@@ -75,19 +75,17 @@ impl SqlStore {
         // A shop's orders by creation time, whatever their status, are read
         // as one run of the (shop, status, created) index per status, merged:
         // SQLite has no (shop, created) index (migration 0012 says why).
-        let by_status: Vec<Option<&str>> = if query.shop.is_some()
-            && query.status.is_none()
-            && column == "created_ms"
-            && from == "orders"
-        {
-            OrderStatus::ALL.iter().map(|status| Some(status.as_str())).collect()
-        } else {
-            vec![None]
-        };
+        let by_status: Vec<Option<&str>> =
+            if query.shop.is_some() && query.status.is_none() && column == "created_ms" && from == "orders" {
+                OrderStatus::ALL.iter().map(|status| Some(status.as_str())).collect()
+            } else {
+                vec![None]
+            };
         let direction = if descending { "DESC" } else { "ASC" };
         // The page's keys are chosen first and only their documents read: the
         // sort never carries the documents (kilobytes each) of orders it drops.
-        let mut sql = QueryBuilder::<Db>::new(format!("{prefix}SELECT o.id, o.document, page.sort_ms, page.key FROM ("));
+        let mut sql =
+            QueryBuilder::<Db>::new(format!("{prefix}SELECT o.id, o.document, page.sort_ms, page.key FROM ("));
         for (arm, status) in by_status.iter().enumerate() {
             if arm > 0 {
                 sql.push(" UNION ALL ");
