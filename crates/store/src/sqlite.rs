@@ -95,10 +95,11 @@ const WRITER_TEMP_STORE: &str = "memory";
 /// index whatever their size, so the bytes are about the same, but with
 /// pages four times larger there are a quarter as many frames, calls and
 /// cached pages, and the trees are a level shallower. Damaijia's sync of
-/// 100,000 orders into a store of 300,000 took 5.43–6.34 s with 16 KiB pages
-/// against 6.51–7.38 s with 4 KiB, run in turn, its system CPU 0.98–1.64 s
-/// against 1.97–2.40 s; the API's queries stayed within the machine's noise
-/// (docs/benchmarks.md, fifteenth session).
+/// 100,000 orders into a store of 300,000, six pairs run in turn, was faster
+/// with 16 KiB pages in five (5.43–7.76 s against 6.14–8.68 s), its system
+/// CPU 0.98–1.64 s against 1.78–2.40 s; the API's queries, on stores they
+/// had already read, stayed within the machine's noise (docs/benchmarks.md,
+/// fifteenth session).
 pub(crate) const PAGE_SIZE: u32 = 16 * 1024;
 
 /// Opens (creating if missing) the database at `url` (`sqlite://PATH` or
