@@ -96,8 +96,9 @@ impl SqlStore {
         // Ties of the sort time are broken by the order's integer key: on
         // SQLite every index ends in it (migration 0011 says why not the id).
         // One more than asked tells whether there is a next page.
-        let (time, key) = if by_status.len() > 1 { ("sort_ms", "key") } else { (column, "key") };
-        sql.push(format!(" ORDER BY {time} {direction}, {key} {direction} LIMIT ")).push_bind(query.limit + 1);
+        // Merged runs are ordered by their results' names.
+        let time = if by_status.len() > 1 { "sort_ms" } else { column };
+        sql.push(format!(" ORDER BY {time} {direction}, key {direction} LIMIT ")).push_bind(query.limit + 1);
         sql.push(format!(
             ") AS page JOIN orders o ON o.key = page.key ORDER BY page.sort_ms {direction}, page.key {direction}"
         ));
