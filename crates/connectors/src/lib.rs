@@ -145,9 +145,7 @@ impl BadOrder {
     /// As [`BadOrder::new`], for an order's JSON text that serde_json has
     /// parsed (`json_walk`).
     pub fn from_text(raw: &str, number_field: &str, error: impl std::fmt::Display) -> Self {
-        // Rare, so a tree is fine here.
-        let raw = serde_json::from_str(raw).unwrap_or_default();
-        let mut bad = BadOrder { order_number: None, error: error.to_string(), raw };
+        let mut bad = BadOrder::with_payload(raw, None, error);
         bad.order_number = bad.raw.get(number_field).and_then(|v| match v {
             serde_json::Value::String(s) => Some(s.clone()),
             serde_json::Value::Number(n) => Some(n.to_string()),
@@ -162,8 +160,13 @@ impl BadOrder {
         order_number: Option<String>,
         error: impl std::fmt::Display,
     ) -> Self {
-        // Rare, so a tree is fine here; `raw` is valid JSON (serde_json checked it).
-        let raw = serde_json::from_str(raw.get()).unwrap_or_default();
+        BadOrder::with_payload(raw.get(), order_number, error)
+    }
+
+    /// `raw` is one JSON value (serde_json checked it); kept as a tree, which
+    /// is fine for what is rare.
+    fn with_payload(raw: &str, order_number: Option<String>, error: impl std::fmt::Display) -> Self {
+        let raw = serde_json::from_str(raw).unwrap_or_default();
         BadOrder { order_number, error: error.to_string(), raw }
     }
 }

@@ -27,9 +27,9 @@ impl<'de> Deserialize<'de> for RawPayload {
 impl RawPayload {
     /// Keeps `json`, which serde_json has already checked is one JSON value.
     pub fn new(json: Box<RawValue>) -> RawPayload {
-        match compact(json.get()).map(RawValue::from_string) {
-            Some(Ok(compact)) => RawPayload(compact),
-            _ => RawPayload(json),
+        match compact(json.get()) {
+            Some(compact) => RawPayload(parsed_text(compact.into_boxed_str())),
+            None => RawPayload(json),
         }
     }
 
@@ -46,13 +46,7 @@ impl RawPayload {
             Some(compact) => compact.into_boxed_str(),
             None => json.into(),
         };
-        // SAFETY: `RawValue` is `#[repr(transparent)]` over `str` (serde_json
-        // 1.x, `src/raw.rs`), and serde_json turns a `Box<str>` into a
-        // `Box<RawValue>` by this same cast. The assertion below guards the
-        // one thing a change could break unnoticed: that both are pointers
-        // to unsized text of the same size.
-        const _: () = assert!(std::mem::size_of::<Box<RawValue>>() == std::mem::size_of::<Box<str>>());
-        RawPayload(unsafe { Box::from_raw(Box::into_raw(text) as *mut RawValue) })
+        RawPayload(parsed_text(text))
     }
 
     /// The payload's JSON text.
@@ -68,8 +62,21 @@ impl RawPayload {
 
 impl From<&RawValue> for RawPayload {
     fn from(json: &RawValue) -> RawPayload {
-        RawPayload::new(json.to_owned())
+        RawPayload::from_parsed(json.get())
     }
+}
+
+/// `text`, one JSON value serde_json has parsed (or such a value with the
+/// whitespace between its tokens taken out), as a `RawValue`, without the
+/// pass over every byte that `RawValue::from_string` makes to check it.
+fn parsed_text(text: Box<str>) -> Box<RawValue> {
+    // SAFETY: `RawValue` is `#[repr(transparent)]` over `str` (serde_json
+    // 1.x, `src/raw.rs`), and serde_json turns a `Box<str>` into a
+    // `Box<RawValue>` by this same cast. The assertion below guards the one
+    // thing a change could break unnoticed: that both are pointers to
+    // unsized text of the same size.
+    const _: () = assert!(std::mem::size_of::<Box<RawValue>>() == std::mem::size_of::<Box<str>>());
+    unsafe { Box::from_raw(Box::into_raw(text) as *mut RawValue) }
 }
 
 impl From<Value> for RawPayload {
