@@ -9,7 +9,7 @@ use orderhub_connectors::{
     BadOrder, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShipmentOutcome, ShipmentRequest,
 };
 use orderhub_model::Order;
-use orderhub_store::{BadRecord, CursorUpdate, Store, SyncRun, WriteStats};
+use orderhub_store::{BadRecord, CursorUpdate, Prepared, Store, SyncRun, WriteStats};
 use serde::Serialize;
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
@@ -242,8 +242,9 @@ async fn read_window(
     for attempt in 1..=MAX_WINDOW_READS {
         let query = |page| ListQuery { from, to, partition, page };
         let mut page = 1;
-        let mut answer = list_page(query(page)).await.map_err(platform_error)?;
-        let first_total = answer.total;
+        let first = list_page(query(page)).await.map_err(platform_error)?;
+        let first_total = first.total;
+        let mut current = ReadPage::of(store, first);
         // Without a total, the window is checked after it is read, so the cursor
         // is committed after the check rather than with the last page.
         let check_after = first_total.is_none() && list_by == ListBy::UpdatedTime;
@@ -256,25 +257,25 @@ async fn read_window(
             let mut ahead: VecDeque<NextPage> = VecDeque::with_capacity(READ_AHEAD);
             let mut requested = page;
             loop {
-                // The next pages are read (HTTP, JSON, normalising) in tasks of
-                // their own while this one is handed to the writer. Only pages
-                // the answer says exist, so no call is made that a read page
-                // by page would not make.
-                if !answer.last_page() {
-                    let after = answer.pages_after.map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX).max(1));
+                // The next pages are read (HTTP, JSON, normalising, their
+                // documents made) in tasks of their own while this one is
+                // handed to the writer. Only pages the answer says exist, so
+                // no call is made that a read page by page would not make.
+                if !current.last_page() {
+                    let after = current.pages_after.map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX).max(1));
                     let known = page.saturating_add(after);
                     while ahead.len() < READ_AHEAD && requested < known {
                         requested += 1;
-                        ahead.push_back(NextPage::read(shop, query(requested)));
+                        ahead.push_back(NextPage::read(store, shop, query(requested)));
                     }
                 }
                 report.pages += 1;
-                shifted |= answer.total != first_total;
-                let (last, total) = (answer.last_page(), answer.total);
-                let (orders, bad) = split(std::mem::take(&mut answer.orders));
-                *read += (orders.len() + bad.len()) as u64;
+                shifted |= current.total != first_total;
+                let (last, total) = (current.last_page(), current.total);
+                let ReadPage { orders, bad, .. } = current;
+                *read += (orders.orders().len() + bad.len()) as u64;
                 if check_after {
-                    read_ids.extend(orders.iter().map(|o| o.id.clone()));
+                    read_ids.extend(orders.orders().iter().map(|o| o.id.clone()));
                 }
                 // The cursor moves only with the last page of a window read without shifting.
                 let commit = (last && !shifted && !check_after).then_some(cursor);
@@ -290,7 +291,7 @@ async fn read_window(
                 page += 1;
                 let started = std::time::Instant::now();
                 let next = ahead.pop_front().expect("a page that is not the last has the next one asked for");
-                answer = next.answer(retries).await.map_err(platform_error)?;
+                current = next.answer(retries).await.map_err(platform_error)?;
                 tracing::debug!(shop = %key, page, ms = started.elapsed().as_millis() as u64, "page read");
             }
         }
@@ -387,24 +388,48 @@ where
 /// and 0.4 s of 12.9 (docs/benchmarks.md, tenth session).
 pub const READ_AHEAD: usize = 3;
 
-/// A page being read in a task of its own. Dropped unread (the window's read
-/// stopped), the task is aborted.
-struct NextPage(tokio::task::JoinHandle<(Result<OrderPage, ConnectorError>, u64)>);
+/// A page read and made ready for the writer: its orders with their
+/// documents made ([`Store::prepare`]), the orders that could not be
+/// normalised, and what the answer says of the pages after it.
+struct ReadPage {
+    orders: Prepared,
+    bad: Vec<BadRecord>,
+    pages_after: Option<u64>,
+    total: Option<u64>,
+}
+
+impl ReadPage {
+    fn of(store: &Store, mut answer: OrderPage) -> ReadPage {
+        let (orders, bad) = split(std::mem::take(&mut answer.orders));
+        ReadPage { orders: store.prepare(orders), bad, pages_after: answer.pages_after, total: answer.total }
+    }
+
+    fn last_page(&self) -> bool {
+        self.pages_after == Some(0)
+    }
+}
+
+/// A page being read in a task of its own, its documents made there too
+/// (so that pages are made ready on both cores, not one after the other in
+/// the window's task). Dropped unread (the window's read stopped), the task
+/// is aborted.
+struct NextPage(tokio::task::JoinHandle<(Result<ReadPage, ConnectorError>, u64)>);
 
 impl NextPage {
-    fn read(shop: &ShopSync, query: ListQuery) -> NextPage {
+    fn read(store: &Store, shop: &ShopSync, query: ListQuery) -> NextPage {
         let connector = Arc::clone(&shop.connector);
         let policy = shop.retry;
+        let store = store.clone();
         // Retries are counted apart and added to the run's when the page is
         // taken: a task cannot hold the run's borrowed counter.
         NextPage(tokio::spawn(async move {
             let retried = AtomicU64::new(0);
             let answer = list_with_retry(connector.as_ref(), query, policy, &retried).await;
-            (answer, retried.into_inner())
+            (answer.map(|answer| ReadPage::of(&store, answer)), retried.into_inner())
         }))
     }
 
-    async fn answer(mut self, retries: &AtomicU64) -> Result<OrderPage, ConnectorError> {
+    async fn answer(mut self, retries: &AtomicU64) -> Result<ReadPage, ConnectorError> {
         let joined = (&mut self.0).await;
         let (answer, retried) = joined.unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()));
         retries.fetch_add(retried, Ordering::Relaxed);

@@ -16,10 +16,14 @@
 //! transaction (SQLite keeps its dirty pages in its bounded cache, spilling
 //! to the log beyond it).
 //!
-//! The reader also makes each page's documents ([`Store::prepare`]: JSON,
-//! packed against the platform's dictionary) before handing it over, so the
-//! writer's connection is not idle while they are made (perf showed it
-//! waiting on the writing task's serialising and packing).
+//! The writer runs on a thread of its own ([`writing_runtime`] says why),
+//! not among the tasks that read pages.
+//!
+//! Each page's documents are made ([`Store::prepare`]: JSON, packed against
+//! the platform's dictionary) before it is handed over, by the task that
+//! read it, so the writer's connection is not idle while they are made
+//! (perf showed it waiting on the writing task's serialising and packing),
+//! and pages being read ahead are made ready on both cores at once.
 //!
 //! What the cursor promises is unchanged: the cursor travels with the last
 //! page, so it is committed in the transaction that stores that page, after
@@ -27,8 +31,8 @@
 //! it are never written, the cursor included, and the reader learns of it at
 //! its next hand-over or at [`PageWriter::finish`].
 
-use orderhub_model::Order;
 use orderhub_store::{BadRecord, CursorUpdate, OpenBatch, Prepared, Store, StoreError, WriteStats};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -65,7 +69,6 @@ struct Page {
 
 /// The writer task of one window read.
 pub(crate) struct PageWriter {
-    store: Store,
     queue: mpsc::Sender<Page>,
     /// `None` once finished. A writer dropped unfinished (its run was
     /// cancelled) is aborted: its open transaction rolls back, as a write
@@ -77,15 +80,15 @@ impl PageWriter {
     /// Starts the writer for `shop`'s pages.
     pub(crate) fn start(store: &Store, shop: &str) -> PageWriter {
         let (queue, pages) = mpsc::channel(QUEUED_PAGES);
-        let task = tokio::spawn(write_pages(store.clone(), shop.to_string(), pages));
-        PageWriter { store: store.clone(), queue, task: Some(task) }
+        let task = writing_runtime().spawn(write_pages(store.clone(), shop.to_string(), pages));
+        PageWriter { queue, task: Some(task) }
     }
 
-    /// Queues a page (and, with the last page, the cursor). Waits while the
-    /// queue is full. `false` when the writer has stopped after a failed
-    /// write; [`PageWriter::finish`] returns the error.
-    pub(crate) async fn write(&self, orders: Vec<Order>, bad: Vec<BadRecord>, cursor: Option<&CursorUpdate>) -> bool {
-        let orders = self.store.prepare(orders);
+    /// Queues a page, its documents made ([`Store::prepare`]), and with the
+    /// last page the cursor. Waits while the queue is full. `false` when the
+    /// writer has stopped after a failed write; [`PageWriter::finish`]
+    /// returns the error.
+    pub(crate) async fn write(&self, orders: Prepared, bad: Vec<BadRecord>, cursor: Option<&CursorUpdate>) -> bool {
         self.queue.send(Page { orders, bad, cursor: cursor.cloned() }).await.is_ok()
     }
 
@@ -103,6 +106,35 @@ impl Drop for PageWriter {
             task.abort();
         }
     }
+}
+
+/// The runtime of the writing thread: one thread, for every writer of the
+/// process, started with the first and running until the process ends.
+///
+/// Why a thread of its own: the writer is what a sync waits for (SQLite has
+/// one writing connection), and as a task among the readers' it waited for
+/// a core while they parsed pages. Measured on a 100,000-order Damaijia sync
+/// (docs/benchmarks.md, sixteenth session): the writer ran for 2.4 s and
+/// stood runnable on the run queue, not running, for 1.3 s more. A thread
+/// is scheduled by the kernel on its own, beside the runtime's workers.
+///
+/// Why it never ends: what a writer's work leaves behind runs on the
+/// runtime it ran on (sqlx hands a released connection back to its pool in
+/// a task of that runtime), so that runtime must outlive every writer.
+fn writing_runtime() -> &'static tokio::runtime::Handle {
+    static WRITING: OnceLock<tokio::runtime::Handle> = OnceLock::new();
+    WRITING.get_or_init(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("the writing thread's runtime starts");
+        let handle = runtime.handle().clone();
+        std::thread::Builder::new()
+            .name("orderhub-writer".into())
+            .spawn(move || runtime.block_on(std::future::pending::<()>()))
+            .expect("the writing thread starts");
+        handle
+    })
 }
 
 async fn write_pages(store: Store, shop: String, mut pages: mpsc::Receiver<Page>) -> Result<WriteStats, StoreError> {
@@ -150,6 +182,7 @@ async fn write_pages(store: Store, shop: String, mut pages: mpsc::Receiver<Page>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use orderhub_model::Order;
     use orderhub_store::testing::TestDatabase;
     use serde_json::json;
 
@@ -186,10 +219,10 @@ mod tests {
     #[tokio::test]
     async fn pages_are_stored_in_order_and_the_cursor_comes_with_the_last() {
         let (_database, store, cursor, writer) = setup().await;
-        assert!(writer.write(page(0..120), vec![], None).await);
-        assert!(writer.write(page(120..240), vec![], None).await);
+        assert!(writer.write(store.prepare(page(0..120)), vec![], None).await);
+        assert!(writer.write(store.prepare(page(120..240)), vec![], None).await);
         // The same order on two pages (the listing shifted): stored once.
-        assert!(writer.write(page(239..300), vec![], Some(&cursor)).await);
+        assert!(writer.write(store.prepare(page(239..300)), vec![], Some(&cursor)).await);
         let stats = writer.finish().await.expect("written");
         // The repeated order: the second page's write sees the first's.
         assert_eq!((stats.new, stats.unchanged), (300, 1), "{stats:?}");
@@ -198,9 +231,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn writers_run_on_the_writing_thread_and_leave_the_connection_to_the_next() {
+        let (_database, store, cursor, writer) = setup().await;
+        let thread = writing_runtime().spawn(async { std::thread::current().name().map(str::to_string) });
+        assert_eq!(thread.await.unwrap().as_deref(), Some("orderhub-writer"));
+        assert!(writer.write(store.prepare(page(0..100)), vec![], None).await);
+        writer.finish().await.expect("written");
+        // Each writer takes the store's one writing connection and gives it
+        // back: were it kept by the writing thread, the next would wait forever.
+        for first in (100..600).step_by(100) {
+            let writer = PageWriter::start(&store, "belment");
+            assert!(writer.write(store.prepare(page(first..first + 100)), vec![], Some(&cursor)).await);
+            let stats = tokio::time::timeout(Duration::from_secs(10), writer.finish()).await;
+            assert_eq!(stats.expect("the writing connection was free").expect("written").new, 100);
+        }
+        let late = [order(9_999)];
+        let other = tokio::time::timeout(Duration::from_secs(10), store.write_batch("other", &late, &[], None)).await;
+        assert!(matches!(other, Ok(Ok(_))), "a write after the writers finished got the connection: {other:?}");
+        assert_eq!(store.order_count().await.unwrap(), 601);
+    }
+
+    #[tokio::test]
     async fn a_reader_slow_to_bring_the_next_page_does_not_hold_the_write_lock() {
         let (_database, store, _cursor, writer) = setup().await;
-        assert!(writer.write(page(0..100), vec![], None).await);
+        assert!(writer.write(store.prepare(page(0..100)), vec![], None).await);
         // No next page for longer than a transaction may stay open: what was
         // written is committed, and other writers get the lock meanwhile.
         tokio::time::sleep(TRANSACTION_TIME + Duration::from_millis(500)).await;
@@ -208,7 +262,7 @@ mod tests {
         let other =
             tokio::time::timeout(Duration::from_secs(2), store.write_batch("other", &[order(1_000)], &[], None)).await;
         assert!(matches!(other, Ok(Ok(_))), "another shop's write did not wait for this reader: {other:?}");
-        assert!(writer.write(page(100..200), vec![], None).await);
+        assert!(writer.write(store.prepare(page(100..200)), vec![], None).await);
         let stats = writer.finish().await.expect("written");
         assert_eq!(stats.new, 200);
         assert_eq!(store.order_count().await.unwrap(), 201);
@@ -220,11 +274,11 @@ mod tests {
         store.close().await;
         // The writer may take a page or two before it learns the store is gone.
         for first in (0..600).step_by(100) {
-            if !writer.write(page(first..first + 100), vec![], None).await {
+            if !writer.write(store.prepare(page(first..first + 100)), vec![], None).await {
                 break;
             }
         }
-        let _ = writer.write(page(600..700), vec![], Some(&cursor)).await;
+        let _ = writer.write(store.prepare(page(600..700)), vec![], Some(&cursor)).await;
         let error = writer.finish().await.expect_err("the store is closed");
         assert!(error.to_string().contains("closed"), "{error}");
         let reopened = database.open().await;
@@ -235,8 +289,8 @@ mod tests {
     #[tokio::test]
     async fn a_dropped_writer_leaves_whole_transactions_and_the_cursor_only_with_its_page() {
         let (_database, store, cursor, writer) = setup().await;
-        assert!(writer.write(page(0..100), vec![], None).await);
-        assert!(writer.write(page(100..200), vec![], Some(&cursor)).await);
+        assert!(writer.write(store.prepare(page(0..100)), vec![], None).await);
+        assert!(writer.write(store.prepare(page(100..200)), vec![], Some(&cursor)).await);
         // A cancelled run drops its writer; what had not been committed is not.
         drop(writer);
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
