@@ -115,15 +115,19 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
         .page_size(PAGE_SIZE)
-        .pragma("cache_size", CACHE);
+        .pragma("cache_size", CACHE)
+        .pragma("wal_autocheckpoint", READER_CHECKPOINT_PAGES);
     let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await.map_err(open_error)?;
     if migrate {
         sql::migrator().run(&pool).await?;
     }
+    // The threshold is in pages, and a store keeps the page size it was made with.
+    let page_size: i64 = sqlx::query_scalar("PRAGMA page_size").fetch_one(&pool).await?;
+    let checkpoint_pages = WRITER_CHECKPOINT_BYTES / page_size.max(512);
     let writer_options = options
         .pragma("cache_size", WRITER_CACHE)
         .pragma("temp_store", WRITER_TEMP_STORE)
-        .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)
+        .pragma("wal_autocheckpoint", checkpoint_pages.to_string())
         .pragma("journal_size_limit", WRITER_LOG_LIMIT);
     let writer = SqlitePoolOptions::new().max_connections(1).connect_with(writer_options).await.map_err(open_error)?;
     let checkpoints = tokio::spawn(checkpoint(pool.clone())).abort_handle();
@@ -132,7 +136,7 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
 }
 
 /// The writing connection checkpoints the log itself only after a commit
-/// that leaves this many pages (256 MiB) in it; the copying is otherwise
+/// that leaves this many bytes (256 MiB) of pages in it; the copying is otherwise
 /// done by `checkpoint`, on another connection. Why at all: the log starts
 /// over only when a transaction begins after a checkpoint that copied all
 /// of it, and a sync begins its next transaction at once, before the other
@@ -152,7 +156,22 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
 /// orders spent 0.98–1.03 s committing at 32 MiB and 0.52–0.56 s at 256;
 /// the log then peaked at 281 MB instead of 65 (docs/benchmarks.md,
 /// eleventh session). [`WRITER_LOG_LIMIT`] gives the space back.
-const WRITER_CHECKPOINT_PAGES: &str = "65536";
+///
+/// In bytes, not pages: it was 65,536 pages, 256 MiB of 4 KiB pages, and
+/// became 1 GiB of log when new stores got 16 KiB pages (fifteenth session)
+/// without anyone choosing that.
+const WRITER_CHECKPOINT_BYTES: i64 = 256 * 1024 * 1024;
+
+/// The reading connections never checkpoint the log after a commit of
+/// their own (SQLite's default: after any commit that leaves 1,000 pages in
+/// it). They also write: a statement alone, such as the row that ends a
+/// sync's run, and such a commit after a sync found tens of thousands of
+/// pages in the log and copied them before it returned: 105–222 ms at the
+/// end of each shop's sync in `orderhub bench` (docs/benchmarks.md,
+/// sixteenth session). The log is copied by `checkpoint` and by the writer
+/// past [`WRITER_CHECKPOINT_BYTES`], as before; an explicit checkpoint (as
+/// `checkpoint`'s) is not affected by this setting.
+const READER_CHECKPOINT_PAGES: &str = "0";
 
 /// When the log starts over, SQLite keeps its file at the size it reached
 /// and writes over it; beyond this many bytes (64 MiB) it truncates it, so a

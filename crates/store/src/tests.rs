@@ -1099,6 +1099,26 @@ mod sqlite_writer {
         assert_eq!(page_size(&old).await, 4096);
     }
 
+    #[tokio::test]
+    async fn a_statement_written_on_a_reading_connection_leaves_the_log_to_the_checkpoints() {
+        let db = TestDatabase::sqlite();
+        let store = crate::sqlite::open(&db.url, true).await.unwrap();
+        // Every reading connection the pool may hand out, held at once.
+        let mut reading = Vec::new();
+        for _ in 0..4 {
+            reading.push(store.pool.acquire().await.unwrap());
+        }
+        for conn in &mut reading {
+            let pages: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(&mut **conn).await.unwrap();
+            assert_eq!(pages, 0, "a reading connection's commit does not copy the log");
+        }
+        drop(reading);
+        // The writer still copies a log grown past 256 MiB, in pages of this store's size.
+        let writer: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(&store.writer).await.unwrap();
+        assert_eq!(writer * i64::from(crate::sqlite::PAGE_SIZE), 256 * 1024 * 1024);
+        store.close().await;
+    }
+
     /// The database file's size: what checkpoints have copied into it.
     fn file_size(db: &TestDatabase) -> u64 {
         let path = db.url.strip_prefix("sqlite://").expect("a SQLite file");
