@@ -113,10 +113,11 @@ impl Drop for PageWriter {
 ///
 /// Why a thread of its own: the writer is what a sync waits for (SQLite has
 /// one writing connection), and as a task among the readers' it waited for
-/// a core while they parsed pages. Measured on a 100,000-order Damaijia sync
-/// (docs/benchmarks.md, sixteenth session): the writer ran for 2.4 s and
-/// stood runnable on the run queue, not running, for 1.3 s more. A thread
-/// is scheduled by the kernel on its own, beside the runtime's workers.
+/// a core while they parsed pages: in a 100,000-order Damaijia sync it took
+/// 4.3–4.6 s to write what took about 2.7 s of its CPU. On a thread, which
+/// the kernel schedules beside the runtime's workers, it wrote the same
+/// pages in 3.7–3.9 s, and the sync was shorter (docs/benchmarks.md,
+/// sixteenth session).
 ///
 /// Why it never ends: what a writer's work leaves behind runs on the
 /// runtime it ran on (sqlx hands a released connection back to its pool in
