@@ -126,7 +126,7 @@ mod tests {
     #[test]
     fn strings_are_written_as_serde_json_writes_them() {
         let texts = ["", "plain", "中文 文字", "a\"b", "back\\slash", "\u{1}\n\t\u{1f}", "é\u{7f}"];
-        // Every character below 0x80, alone and after each length of prefix up to two words.
+        // Every character below 0x80, alone and after prefixes of 1 to 17 bytes.
         let every = (0u8..0x80).flat_map(|b| (0..=17).map(move |at| format!("{}{}", "p".repeat(at), char::from(b))));
         for text in texts.iter().map(|t| t.to_string()).chain(every) {
             let text = text.as_str();

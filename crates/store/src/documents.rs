@@ -111,9 +111,9 @@ impl Dictionary {
         // Against the dictionary's own tables, never a copy of them. zstd
         // copies them into the context for each document over 8 KB (at this
         // level), and a Damaijia document is 8.6 KB on average: packing its
-        // documents took 9.95 µs each attached and 12.29 copied, the default
-        // 10.80, the packed sizes within a byte (docs/benchmarks.md,
-        // sixteenth session).
+        // documents all copied took 12.29 µs each, attached 9.95–10.89, the
+        // default (a mix) 10.80, the packed sizes within a byte
+        // (docs/benchmarks.md, sixteenth session).
         compressor
             .set_parameter(zstd::zstd_safe::CParameter::ForceAttachDict(zstd::zstd_safe::DictAttachPref::ForceAttach))
             .expect("zstd takes its dictionary attachment");

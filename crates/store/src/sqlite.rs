@@ -58,6 +58,10 @@ fn document_value(row: &DbRow) -> Result<&[u8], sqlx::Error> {
     row.try_get("document")
 }
 
+/// The reading connections, at most (the API's requests and single
+/// statements; writing transactions have their own connection).
+pub(crate) const READERS: u32 = 4;
+
 /// Page cache of each reading connection (SQLite's default is 2 MiB); the
 /// API's reads were measured with it (docs/benchmarks.md). It was the
 /// writer's too until the writer got its own, below (Shoptima 3,075 → 4,011
@@ -117,7 +121,8 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
         .page_size(PAGE_SIZE)
         .pragma("cache_size", CACHE)
         .pragma("wal_autocheckpoint", READER_CHECKPOINT_PAGES);
-    let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await.map_err(open_error)?;
+    let pool =
+        SqlitePoolOptions::new().max_connections(READERS).connect_with(options.clone()).await.map_err(open_error)?;
     if migrate {
         sql::migrator().run(&pool).await?;
     }

@@ -1091,6 +1091,11 @@ mod sqlite_writer {
         store.write_batch("belment", &[order("OLD-1", 100)], &[], None).await.unwrap();
         store.close().await;
         assert_eq!(page_size(&old).await, 4096);
+        // Its writer's checkpoint threshold is the same 256 MiB, in its own pages.
+        let opened = crate::sqlite::open(&old.url, true).await.unwrap();
+        let pages: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(&opened.writer).await.unwrap();
+        assert_eq!(pages, 65_536);
+        opened.close().await;
         let store = old.open().await;
         store.write_batch("belment", &[order("OLD-2", 100)], &[], None).await.unwrap();
         assert_eq!(store.order(&order("OLD-1", 100).id).await.unwrap(), Some(order("OLD-1", 100)));
@@ -1105,7 +1110,7 @@ mod sqlite_writer {
         let store = crate::sqlite::open(&db.url, true).await.unwrap();
         // Every reading connection the pool may hand out, held at once.
         let mut reading = Vec::new();
-        for _ in 0..4 {
+        for _ in 0..crate::sqlite::READERS {
             reading.push(store.pool.acquire().await.unwrap());
         }
         for conn in &mut reading {

@@ -261,8 +261,8 @@ async fn read_window(
                 // documents made) in tasks of their own while this one is
                 // handed to the writer. Only pages the answer says exist, so
                 // no call is made that a read page by page would not make.
-                if !current.last_page() {
-                    let after = current.pages_after.map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX).max(1));
+                if !current.answer.last_page() {
+                    let after = current.answer.pages_after.map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX).max(1));
                     let known = page.saturating_add(after);
                     while ahead.len() < READ_AHEAD && requested < known {
                         requested += 1;
@@ -270,8 +270,8 @@ async fn read_window(
                     }
                 }
                 report.pages += 1;
-                shifted |= current.total != first_total;
-                let (last, total) = (current.last_page(), current.total);
+                shifted |= current.answer.total != first_total;
+                let (last, total) = (current.answer.last_page(), current.answer.total);
                 let ReadPage { orders, bad, .. } = current;
                 *read += (orders.orders().len() + bad.len()) as u64;
                 if check_after {
@@ -390,22 +390,18 @@ pub const READ_AHEAD: usize = 3;
 
 /// A page read and made ready for the writer: its orders with their
 /// documents made ([`Store::prepare`]), the orders that could not be
-/// normalised, and what the answer says of the pages after it.
+/// normalised, and the answer they came in (its orders taken out), which
+/// says what follows.
 struct ReadPage {
     orders: Prepared,
     bad: Vec<BadRecord>,
-    pages_after: Option<u64>,
-    total: Option<u64>,
+    answer: OrderPage,
 }
 
 impl ReadPage {
     fn of(store: &Store, mut answer: OrderPage) -> ReadPage {
         let (orders, bad) = split(std::mem::take(&mut answer.orders));
-        ReadPage { orders: store.prepare(orders), bad, pages_after: answer.pages_after, total: answer.total }
-    }
-
-    fn last_page(&self) -> bool {
-        self.pages_after == Some(0)
+        ReadPage { orders: store.prepare(orders), bad, answer }
     }
 }
 
