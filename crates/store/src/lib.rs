@@ -31,6 +31,7 @@ mod copy;
 mod documents;
 mod error;
 mod postgres;
+mod prepared;
 mod sqlite;
 mod store;
 #[cfg(any(test, feature = "testing"))]

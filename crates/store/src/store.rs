@@ -3,7 +3,7 @@
 //! Each method runs the same SQL (`sql/`) on whichever database the URL named;
 //! the contract each method keeps is documented here, once.
 
-use crate::documents::Document;
+use crate::prepared::OrderRows;
 use crate::{
     ApiKey, BadRecord, CopyReport, CursorUpdate, Enqueued, FeedEvent, NewOutboxJob, OrderFilter, OrderListPage,
     OrderQuery, OutboxJob, RunTotals, StatusCount, StoreError, StoredEvent, SyncRun, WebhookState, WriteStats,
@@ -52,27 +52,29 @@ impl OpenBatch {
     }
 
     /// [`OpenBatch::write`] of orders made ready by [`Store::prepare`]: the
-    /// same writes, with the documents already made.
+    /// same writes, with their rows already made. The orders are left to the
+    /// caller to drop, wherever it drops them best (a sync's writer hands
+    /// them back to its reading side: they were made there).
     pub async fn write_prepared(
         &mut self,
         shop: &str,
-        prepared: Prepared,
+        prepared: &mut Prepared,
         bad: &[BadRecord],
     ) -> Result<WriteStats, StoreError> {
-        self.write_with(shop, &prepared.orders, Some(prepared.documents), bad).await
+        self.write_with(shop, &prepared.orders, Some(&mut prepared.rows), bad).await
     }
 
-    /// `documents`: those of `orders`, in order, or `None` to make them here.
+    /// `rows`: those of `orders`, in order, or `None` to make them here.
     async fn write_with(
         &mut self,
         shop: &str,
         orders: &[Order],
-        documents: Option<Vec<Document>>,
+        rows: Option<&mut [OrderRows]>,
         bad: &[BadRecord],
     ) -> Result<WriteStats, StoreError> {
         let stats = match &mut self.inner {
-            BatchOn::Sqlite(b) => b.write(shop, orders, documents, bad).await?,
-            BatchOn::Postgres(b) => b.write(shop, orders, documents, bad).await?,
+            BatchOn::Sqlite(b) => b.write(shop, orders, rows, bad).await?,
+            BatchOn::Postgres(b) => b.write(shop, orders, rows, bad).await?,
         };
         self.created_or_changed |= stats.new + stats.changed > 0;
         Ok(stats)
@@ -91,12 +93,13 @@ impl OpenBatch {
     }
 }
 
-/// Orders with their stored documents made (serialised, and packed where
-/// the store packs them): [`Store::prepare`].
+/// Orders with their rows made (their documents serialised, and packed where
+/// the store packs them; the texts of their amounts, search terms and
+/// `created` events): [`Store::prepare`].
 #[derive(Debug)]
 pub struct Prepared {
     orders: Vec<Order>,
-    documents: Vec<Document>,
+    rows: Vec<OrderRows>,
 }
 
 impl Prepared {
@@ -271,17 +274,17 @@ impl Store {
         Ok(stats)
     }
 
-    /// Makes the stored form of each order's document (its JSON, packed on
-    /// SQLite against the platform's dictionary when this process holds it)
-    /// for [`OpenBatch::write_prepared`]. It needs no database, so a sync
-    /// does it on the reading side while the writer is busy with the
-    /// previous page.
+    /// Makes each order's rows for [`OpenBatch::write_prepared`]: the stored
+    /// form of its document (its JSON, packed on SQLite against the
+    /// platform's dictionary when this process holds it) and the other texts
+    /// its rows hold. It needs no database, so a sync does it on the reading
+    /// side while the writer is busy with the previous page.
     pub fn prepare(&self, orders: Vec<Order>) -> Prepared {
-        let documents = match &self.backend {
+        let rows = match &self.backend {
             Backend::Sqlite(s) => s.prepare(&orders),
             Backend::Postgres(s) => s.prepare(&orders),
         };
-        Prepared { orders, documents }
+        Prepared { orders, rows }
     }
 
     /// Opens a writing transaction for several [`OpenBatch::write`]s, committed

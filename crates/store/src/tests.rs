@@ -38,6 +38,7 @@ macro_rules! contract {
 contract!(
     an_order_round_trips_exactly_with_its_raw_payload,
     events_are_written_for_new_and_changed_orders_only,
+    prepared_orders_are_stored_as_orders_written_directly,
     a_payload_change_the_mapping_does_not_read_is_kept_without_an_event,
     an_order_twice_in_one_batch_is_stored_once_at_its_newest,
     an_older_version_never_replaces_a_newer_one,
@@ -144,6 +145,125 @@ async fn events_are_written_for_new_and_changed_orders_only(db: &TestDatabase) {
     assert_eq!(fields, ["status", "updated_at", "shipments"]);
     assert_eq!(events[1].changes[0].to, json!("shipped"));
     assert!(events[0].seq < events[1].seq);
+}
+
+/// Orders made ready by `Store::prepare` (their rows' texts made before the
+/// write, as a sync makes them on its reading side) are stored exactly as
+/// orders written directly: the same document, items, search terms and
+/// events, for a new order and for a changed one.
+async fn prepared_orders_are_stored_as_orders_written_directly(db: &TestDatabase) {
+    let store = db.open().await;
+    let version = |number: &str, updated: i64, tracking: &str| {
+        let mut order = order(number, updated);
+        order.items.push(LineItem {
+            line_id: "2".into(),
+            sku: Some("CUP-1".into()),
+            quantity: 1,
+            unit_price: "0.10".parse().unwrap(),
+            total: "0.1".parse().unwrap(),
+            ..order.items[0].clone()
+        });
+        order.shipments.push(Shipment {
+            tracking_number: tracking.into(),
+            carrier_code: None,
+            carrier_name: None,
+            shipped_at: None,
+        });
+        order
+    };
+    let write_prepared = |order: Order| {
+        let store = store.clone();
+        async move {
+            let mut prepared = store.prepare(vec![order]);
+            let mut batch = store.begin_batch().await.unwrap();
+            let stats = batch.write_prepared("belment", &mut prepared, &[]).await.unwrap();
+            batch.commit("belment", None).await.unwrap();
+            stats
+        }
+    };
+    let direct = version("A-1", 100, "SF1");
+    store.write_batch("belment", std::slice::from_ref(&direct), &[], None).await.unwrap();
+    let prepared = version("A-2", 100, "SF1");
+    assert_eq!(write_prepared(prepared.clone()).await.new, 1);
+
+    assert_eq!(store.order(&prepared.id).await.unwrap().unwrap(), prepared);
+    let (direct_events, prepared_events) =
+        (store.events(&direct.id).await.unwrap(), store.events(&prepared.id).await.unwrap());
+    let created = json!([
+        {"field": "status", "from": null, "to": "awaiting_shipment"},
+        {"field": "payment_status", "from": null, "to": "paid"},
+        {"field": "fulfillment_status", "from": null, "to": "unfulfilled"},
+        {"field": "refund_status", "from": null, "to": "none"},
+        {"field": "total", "from": null, "to": "22.54"},
+    ]);
+    assert_eq!(serde_json::to_value(&direct_events[0].changes).unwrap(), created);
+    assert_eq!(serde_json::to_value(&prepared_events[0].changes).unwrap(), created);
+    let found = |q: Option<&str>, sku: Option<&str>| {
+        let store = store.clone();
+        let query = OrderQuery {
+            q: q.map(String::from),
+            sku: sku.map(String::from),
+            sort: OrderSort::CreatedAsc,
+            limit: 10,
+            ..OrderQuery::default()
+        };
+        async move {
+            let mut numbers: Vec<String> =
+                store.list_orders(&query).await.unwrap().orders.into_iter().map(|o| o.order_number).collect();
+            numbers.sort();
+            numbers
+        }
+    };
+    for q in ["sf1", "KAI JIANG", "a-"] {
+        assert_eq!(found(Some(q), None).await, ["A-1", "A-2"], "q={q}");
+    }
+    assert_eq!(found(Some("a-2"), None).await, ["A-2"]);
+    assert_eq!(found(None, Some("CUP-1")).await, ["A-1", "A-2"]);
+    let items = item_rows(db).await;
+    let lines = |id: &str| items.iter().filter(|i| i.0 == id).map(|i| i.1.clone()).collect::<Vec<_>>();
+    assert_eq!(lines(&direct.id), lines(&prepared.id));
+    assert_eq!(
+        lines(&prepared.id),
+        [
+            ("1".to_string(), Some("10000007559556972".to_string()), "8.275".to_string(), "16.55".to_string()),
+            ("2".to_string(), Some("CUP-1".to_string()), "0.10".to_string(), "0.1".to_string()),
+        ]
+    );
+
+    // A newer version through the same path: a `changed` event, and the
+    // search terms follow the order.
+    let mut moved = version("A-2", 200, "YT9");
+    moved.status = OrderStatus::Shipped;
+    assert_eq!(write_prepared(moved.clone()).await.changed, 1);
+    assert_eq!(store.order(&moved.id).await.unwrap().unwrap(), moved);
+    let events = store.events(&moved.id).await.unwrap();
+    assert_eq!(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["created", "changed"]);
+    let fields: Vec<_> = events[1].changes.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(fields, ["status", "updated_at", "shipments"]);
+    assert_eq!(found(Some("sf1"), None).await, ["A-1"]);
+    assert_eq!(found(Some("yt9"), None).await, ["A-2"]);
+    let items = item_rows(db).await;
+    let lines_now = items.iter().filter(|i| i.0 == moved.id).map(|i| i.1.clone()).collect::<Vec<_>>();
+    assert_eq!(lines(&direct.id), lines_now);
+}
+
+/// Every stored line: (order id, (line id, sku, unit price, total)), by order and line.
+async fn item_rows(db: &TestDatabase) -> Vec<(String, (String, Option<String>, String, String))> {
+    use sqlx::Connection;
+    const ITEMS: &str = "SELECT o.id, i.line_id, i.sku, i.unit_price, i.total
+        FROM order_items i JOIN orders o ON o.key = i.order_key ORDER BY o.id, i.line_id";
+    type Row = (String, String, Option<String>, String, String);
+    let rows: Vec<Row> = match db.kind {
+        DatabaseKind::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+            sqlx::query_as(ITEMS).fetch_all(&mut conn).await.unwrap()
+        }
+        DatabaseKind::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            sqlx::query_as(ITEMS).fetch_all(&mut conn).await.unwrap()
+        }
+    };
+    rows.into_iter().map(|(id, line, sku, price, total)| (id, (line, sku, price, total))).collect()
 }
 
 async fn a_payload_change_the_mapping_does_not_read_is_kept_without_an_event(db: &TestDatabase) {

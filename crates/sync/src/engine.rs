@@ -258,7 +258,7 @@ async fn read_window(
             let mut requested = page;
             loop {
                 // The next pages are read (HTTP, JSON, normalising, their
-                // documents made) in tasks of their own while this one is
+                // rows made) in tasks of their own while this one is
                 // handed to the writer. Only pages the answer says exist, so
                 // no call is made that a read page by page would not make.
                 if !current.answer.last_page() {
@@ -389,7 +389,7 @@ where
 pub const READ_AHEAD: usize = 3;
 
 /// A page read and made ready for the writer: its orders with their
-/// documents made ([`Store::prepare`]), the orders that could not be
+/// rows made ([`Store::prepare`]), the orders that could not be
 /// normalised, and the answer they came in (its orders taken out), which
 /// says what follows.
 struct ReadPage {
@@ -405,7 +405,7 @@ impl ReadPage {
     }
 }
 
-/// A page being read in a task of its own, its documents made there too
+/// A page being read in a task of its own, its rows made there too
 /// (so that pages are made ready on both cores, not one after the other in
 /// the window's task). Dropped unread (the window's read stopped), the task
 /// is aborted.

@@ -19,11 +19,14 @@
 //! The writer runs on a thread of its own ([`writing_runtime`] says why),
 //! not among the tasks that read pages.
 //!
-//! Each page's documents are made ([`Store::prepare`]: JSON, packed against
-//! the platform's dictionary) before it is handed over, by the task that
-//! read it, so the writer's connection is not idle while they are made
-//! (perf showed it waiting on the writing task's serialising and packing),
-//! and pages being read ahead are made ready on both cores at once.
+//! Each page's rows are made ([`Store::prepare`]: documents as JSON, packed
+//! against the platform's dictionary; the texts of amounts, search terms and
+//! `created` events) before it is handed over, by the task that read it, so
+//! the writer's connection is not idle while they are made (perf showed it
+//! waiting on the writing task's serialising and packing), and pages being
+//! read ahead are made ready on both cores at once. The writer only looks
+//! orders up and inserts; a written page goes back to the reading side to
+//! be dropped.
 //!
 //! What the cursor promises is unchanged: the cursor travels with the last
 //! page, so it is committed in the transaction that stores that page, after
@@ -80,11 +83,12 @@ impl PageWriter {
     /// Starts the writer for `shop`'s pages.
     pub(crate) fn start(store: &Store, shop: &str) -> PageWriter {
         let (queue, pages) = mpsc::channel(QUEUED_PAGES);
-        let task = writing_runtime().spawn(write_pages(store.clone(), shop.to_string(), pages));
+        let reading = tokio::runtime::Handle::current();
+        let task = writing_runtime().spawn(write_pages(store.clone(), shop.to_string(), pages, reading));
         PageWriter { queue, task: Some(task) }
     }
 
-    /// Queues a page, its documents made ([`Store::prepare`]), and with the
+    /// Queues a page, its rows made ([`Store::prepare`]), and with the
     /// last page the cursor. Waits while the queue is full. `false` when the
     /// writer has stopped after a failed write; [`PageWriter::finish`]
     /// returns the error.
@@ -138,7 +142,17 @@ fn writing_runtime() -> &'static tokio::runtime::Handle {
     })
 }
 
-async fn write_pages(store: Store, shop: String, mut pages: mpsc::Receiver<Page>) -> Result<WriteStats, StoreError> {
+/// Writes the pages that come, as the module's documentation says. A
+/// written page is dropped on `reading`, the runtime whose tasks made it:
+/// freeing its orders took the writing thread about 0.2 s in a
+/// 100,000-order Damaijia sync (docs/benchmarks.md, sixteenth session), and
+/// the sync waits for that thread, not for the readers.
+async fn write_pages(
+    store: Store,
+    shop: String,
+    mut pages: mpsc::Receiver<Page>,
+    reading: tokio::runtime::Handle,
+) -> Result<WriteStats, StoreError> {
     let mut total = WriteStats::default();
     // The open transaction, the orders written in it, and when it began.
     let mut open: Option<(OpenBatch, usize, Instant)> = None;
@@ -158,13 +172,14 @@ async fn write_pages(store: Store, shop: String, mut pages: mpsc::Receiver<Page>
                 }
             }
         };
-        let Some(Page { orders, bad, cursor }) = next else { break };
+        let Some(Page { mut orders, bad, cursor }) = next else { break };
         let (batch, written, began) = match &mut open {
             Some(open) => open,
             None => open.insert((store.begin_batch().await?, 0, Instant::now())),
         };
         *written += orders.orders().len();
-        total += batch.write_prepared(&shop, orders, &bad).await?;
+        total += batch.write_prepared(&shop, &mut orders, &bad).await?;
+        reading.spawn(async move { drop((orders, bad)) });
         // The cursor comes only with a window's last page, so nothing follows it.
         if cursor.is_some() || *written >= ORDERS_PER_TRANSACTION || began.elapsed() >= TRANSACTION_TIME {
             let (batch, written, began) = open.take().expect("a transaction is open");

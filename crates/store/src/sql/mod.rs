@@ -15,13 +15,13 @@
 use super::EXPLAIN;
 use super::{
     BY_KEY_HINT, Db, DbRow, MIGRATIONS, PACK_DOCUMENTS, after_copy, begin_write, day_of_ms, document_value, index_hint,
-    insert_rows,
+    insert_rows, lookup_orders,
 };
 use crate::documents::{Dictionaries, Dictionary, Document, Stored, classify};
+use crate::prepared::{OrderRows, search_terms};
 use crate::{BadRecord, CursorUpdate, OrderFilter, StatusCount, StoreError, StoredEvent, SyncRun, WriteStats};
 use jiff::Timestamp;
-use orderhub_model::{Change, ENCRYPTED_PREFIX, Order, diff};
-use serde_json::Value;
+use orderhub_model::{Change, Order, diff};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{Pool, QueryBuilder, Row, SqlStr, Transaction};
 use std::borrow::Cow;
@@ -353,28 +353,34 @@ pub(crate) struct OpenBatch {
 }
 
 impl OpenBatch {
-    /// Writes `orders` and `bad`; `documents`, when given, are the orders'
-    /// documents, in order (`SqlStore::prepare`), else they are made here.
+    /// Writes `orders` and `bad`; `rows`, when given, are the orders' rows,
+    /// in order (`SqlStore::prepare`), else they are made here.
     pub async fn write(
         &mut self,
         shop: &str,
         orders: &[Order],
-        documents: Option<Vec<Document>>,
+        rows: Option<&mut [OrderRows]>,
         bad: &[BadRecord],
     ) -> Result<WriteStats, StoreError> {
         let now = now_ms();
-        let mut documents: Vec<Option<Document>> = match documents {
-            Some(documents) => documents.into_iter().map(Some).collect(),
-            None => orders.iter().map(|_| None).collect(),
-        };
         let kept = latest_of_each(orders);
-        let documents = kept
-            .iter()
-            .map(|&i| documents[i].take().unwrap_or_else(|| Document { text: document_of(&orders[i]), packed: None }))
-            .collect();
+        let mut made: Vec<OrderRows>;
+        let mut rows: Vec<&mut OrderRows> = match rows {
+            Some(rows) => {
+                let mut each: Vec<Option<&mut OrderRows>> = rows.iter_mut().map(Some).collect();
+                kept.iter().map(|&i| each[i].take().expect("an order is kept once")).collect()
+            }
+            None => {
+                made = kept
+                    .iter()
+                    .map(|&i| OrderRows::new(&orders[i], Document { text: document_of(&orders[i]), packed: None }))
+                    .collect();
+                made.iter_mut().collect()
+            }
+        };
         let kept: Vec<&Order> = kept.into_iter().map(|i| &orders[i]).collect();
         let mut packing = Packing { dictionaries: &self.dictionaries, written: &mut self.dictionaries_written };
-        let mut stats = write_orders(&mut self.tx, &mut packing, &mut self.next_key, &kept, documents, now).await?;
+        let mut stats = write_orders(&mut self.tx, &mut packing, &mut self.next_key, &kept, &mut rows, now).await?;
         for record in bad {
             sqlx::query(
                 "INSERT INTO bad_orders (shop, order_number, error, raw, recorded_ms) VALUES ($1, $2, $3, $4, $5)
@@ -414,35 +420,6 @@ impl OpenBatch {
 /// A time as a sort key: unix milliseconds, 0 when there is none.
 fn sort_time(time: Option<Timestamp>) -> i64 {
     time.map_or(0, |t| t.as_millisecond())
-}
-
-/// The words `q` finds an order by, lower-cased (see `order_terms`).
-///
-/// Ciphertext in place of a buyer's name or phone (`ENCRYPTED_PREFIX`) is
-/// not a word anyone searches by: every Douyin ciphertext starts alike, so
-/// as terms they made `q=ydk4` match every such order, and they were two
-/// of a Damaijia order's 3.45 terms, at 71 bytes each, written at random
-/// places of the terms' index (docs/benchmarks.md, tenth session).
-fn search_terms(order: &Order) -> Vec<String> {
-    let mut terms: Vec<String> = [
-        Some(order.order_number.as_str()),
-        order.platform_order_id.as_deref(),
-        order.customer.name.as_deref(),
-        order.customer.phone.as_deref(),
-        order.customer.email.as_deref(),
-        order.shipping_address.name.as_deref(),
-        order.shipping_address.phone.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .chain(order.shipments.iter().map(|s| s.tracking_number.as_str()))
-    .map(str::trim)
-    .filter(|t| !t.is_empty() && !t.starts_with(ENCRYPTED_PREFIX))
-    .map(str::to_lowercase)
-    .collect();
-    terms.sort();
-    terms.dedup();
-    terms
 }
 
 /// An `order_events` row (seq, order_id, kind, changes, recorded_ms).
@@ -486,7 +463,8 @@ impl SqlStore {
     /// Makes every dictionary the documents of `rows` were packed against
     /// readable: those this process has not seen are read, in one query.
     async fn learn_dictionaries(&self, rows: &[DbRow]) -> Result<(), StoreError> {
-        let missing = unknown_dictionaries(&self.dictionaries, rows)?;
+        let values = rows.iter().map(document_value).collect::<Result<Vec<_>, _>>()?;
+        let missing = unknown_dictionaries(&self.dictionaries, values);
         if !missing.is_empty() {
             let mut conn = self.pool.acquire().await?;
             read_dictionaries(&mut conn, &self.dictionaries, &missing).await?;
@@ -494,19 +472,20 @@ impl SqlStore {
         Ok(())
     }
 
-    /// The documents of `orders`, packed against their platforms'
-    /// dictionaries where this process holds them (see `Store::prepare`).
-    pub(crate) fn prepare(&self, orders: &[Order]) -> Vec<Document> {
+    /// The rows of `orders` (`OrderRows`), their documents packed against
+    /// their platforms' dictionaries where this process holds them (see
+    /// `Store::prepare`).
+    pub(crate) fn prepare(&self, orders: &[Order]) -> Vec<OrderRows> {
         let mut documents: Vec<Document> =
             orders.iter().map(|order| Document { text: document_of(order), packed: None }).collect();
         if PACK_DOCUMENTS {
             for platform in platforms_of(orders.iter()) {
                 if let Some(dictionary) = self.dictionaries.for_platform(platform) {
-                    pack_platform(&dictionary, orders.iter(), &mut documents);
+                    pack_platform(&dictionary, orders.iter().zip(documents.iter_mut()));
                 }
             }
         }
-        documents
+        orders.iter().zip(documents).map(|(order, document)| OrderRows::new(order, document)).collect()
     }
 
     fn order_from_row(&self, row: &DbRow) -> Result<Order, StoreError> {
@@ -515,25 +494,22 @@ impl SqlStore {
     }
 }
 
-/// The dictionaries the documents of `rows` were packed against that this
-/// process has not read yet.
-fn unknown_dictionaries<'r>(
-    dictionaries: &Dictionaries,
-    rows: impl IntoIterator<Item = &'r DbRow>,
-) -> Result<Vec<i64>, StoreError> {
+/// The dictionaries the stored `values` (of the `document` column) were
+/// packed against that this process has not read yet.
+fn unknown_dictionaries<'r>(dictionaries: &Dictionaries, values: impl IntoIterator<Item = &'r [u8]>) -> Vec<i64> {
     let mut missing: Vec<i64> = Vec::new();
     if !PACK_DOCUMENTS {
-        return Ok(missing);
+        return missing;
     }
-    for row in rows {
-        if let Ok(Stored::Packed { dictionary, .. }) = classify(document_value(row)?)
+    for value in values {
+        if let Ok(Stored::Packed { dictionary, .. }) = classify(value)
             && !dictionaries.knows(dictionary)
             && !missing.contains(&dictionary)
         {
             missing.push(dictionary);
         }
     }
-    Ok(missing)
+    missing
 }
 
 /// Reads the dictionaries `ids` into `dictionaries`, on `conn` (a transaction
@@ -579,21 +555,20 @@ fn platforms_of<'a, O: std::borrow::Borrow<Order> + 'a>(orders: impl Iterator<It
 }
 
 /// Packs the documents of `dictionary`'s platform's orders against it (those
-/// not packed against it already); `orders` and `documents` go together.
+/// not packed against it already): each order with its document.
 fn pack_platform<'a, O: std::borrow::Borrow<Order> + 'a>(
     dictionary: &Dictionary,
-    orders: impl Iterator<Item = &'a O>,
-    documents: &mut [Document],
+    orders: impl Iterator<Item = (&'a O, &'a mut Document)>,
 ) {
     let mut packer = dictionary.packer();
-    for (order, document) in orders.zip(documents.iter_mut()) {
+    for (order, document) in orders {
         if order.borrow().platform.as_str() == dictionary.platform && document.dictionary() != Some(dictionary.id) {
             document.packed = Some(packer.pack(&document.text));
         }
     }
 }
 
-/// Packs `documents` (those of `orders`, in order) where documents are
+/// Packs the documents of `rows` (those of `orders`, in order) where documents are
 /// packed, each against its platform's dictionary. A platform without one
 /// gets one: the one another process stored, or one made of these documents
 /// (when there are enough; until then they are stored as text). Every
@@ -604,7 +579,7 @@ async fn pack_documents(
     tx: &mut Transaction<'static, Db>,
     packing: &mut Packing<'_>,
     orders: &[&Order],
-    documents: &mut [Document],
+    rows: &mut [&mut OrderRows],
 ) -> Result<(), StoreError> {
     if !PACK_DOCUMENTS {
         return Ok(());
@@ -624,9 +599,9 @@ async fn pack_documents(
                     platform,
                     orders
                         .iter()
-                        .zip(documents.iter())
+                        .zip(rows.iter())
                         .filter(|(o, _)| o.platform.as_str() == platform)
-                        .map(|(_, d)| d.text.as_str()),
+                        .map(|(_, r)| r.document.text.as_str()),
                 ),
             }
             .map(Arc::new);
@@ -647,7 +622,7 @@ async fn pack_documents(
             .execute(&mut **tx)
             .await?;
         }
-        pack_platform(&dictionary, orders.iter().copied(), documents);
+        pack_platform(&dictionary, orders.iter().copied().zip(rows.iter_mut().map(|r| &mut r.document)));
     }
     Ok(())
 }
@@ -678,22 +653,44 @@ fn latest_of_each(orders: &[Order]) -> Vec<usize> {
     kept
 }
 
+/// A stored order as a write finds it (`lookup_orders`): what deciding how
+/// to write an incoming version of it takes.
+pub(crate) struct StoredVersion {
+    pub key: i64,
+    pub id: String,
+    /// The `document` column's value: JSON text, or packed (`crate::documents`).
+    pub document: Vec<u8>,
+    /// The platform's update time, unix milliseconds (0: none).
+    pub updated_ms: Option<i64>,
+}
+
+impl StoredVersion {
+    /// The stored order (its document's dictionary learnt first).
+    fn order(&self, dictionaries: &Dictionaries) -> Result<Order, StoreError> {
+        let corrupt = |detail| StoreError::Corrupt { id: self.id.clone(), detail };
+        let text = dictionaries.unpack(&self.document).map_err(corrupt)?;
+        serde_json::from_str(&text).map_err(|e| corrupt(format!("document: {e}")))
+    }
+}
+
 /// What writing one order must do.
 enum Write<'a> {
-    /// A new order, with its document and its `created` event.
-    Insert(&'a Order, Document, Vec<Change>),
-    /// A changed order, with its key, its document, what changed, and the
+    /// A new order, with its rows.
+    Insert(&'a Order, &'a OrderRows),
+    /// A changed order, with its key, its rows, what changed, and the
     /// search terms of the version it replaces.
-    Update(&'a Order, i64, Document, Vec<Change>, Vec<String>),
+    Update(&'a Order, i64, &'a OrderRows, Vec<Change>, Vec<String>),
     /// Only the payload changed, in fields the mapping does not read.
-    RawOnly(&'a Order, Document),
+    RawOnly(&'a Order, &'a Document),
 }
 
 /// SQLite takes at most 32766 bound values per statement and PostgreSQL 65535;
 /// chunks stay well below both.
 pub(super) const ORDERS_PER_STATEMENT: usize = 500;
 
-/// Inserts, updates or skips each order and logs its events.
+/// Inserts, updates or skips each order and logs its events. `rows` are
+/// those of `orders`, in order; their documents are packed here where they
+/// were not yet (a platform's first page, whose documents make its dictionary).
 ///
 /// New orders get their keys here, counting on from the largest stored
 /// (`next_key`, looked up once per transaction): the transaction holds the
@@ -708,46 +705,28 @@ async fn write_orders(
     packing: &mut Packing<'_>,
     next_key: &mut Option<i64>,
     orders: &[&Order],
-    mut documents: Vec<Document>,
+    rows: &mut [&mut OrderRows],
     now: i64,
 ) -> Result<WriteStats, StoreError> {
     let mut stats = WriteStats::default();
-    let mut stored: HashMap<String, DbRow> = HashMap::with_capacity(orders.len());
-    for chunk in orders.chunks(ORDERS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Db>::new("SELECT key, id, document, updated_ms FROM orders WHERE id IN (");
-        let mut ids = query.separated(", ");
-        for order in chunk {
-            ids.push_bind(order.id.as_str());
-        }
-        query.push(")");
-        for row in query.build().fetch_all(&mut **tx).await? {
-            stored.insert(row.try_get("id")?, row);
-        }
-    }
-    let missing = unknown_dictionaries(packing.dictionaries, stored.values())?;
+    let ids: Vec<&str> = orders.iter().map(|order| order.id.as_str()).collect();
+    let stored: HashMap<String, StoredVersion> =
+        lookup_orders(tx, &ids).await?.into_iter().map(|version| (version.id.clone(), version)).collect();
+    let missing = unknown_dictionaries(packing.dictionaries, stored.values().map(|v| v.document.as_slice()));
     if !missing.is_empty() {
         read_dictionaries(tx, packing.dictionaries, &missing).await?;
     }
 
-    pack_documents(tx, packing, orders, &mut documents).await?;
+    pack_documents(tx, packing, orders, rows).await?;
     let mut writes = Vec::with_capacity(orders.len());
-    for (&order, document) in orders.iter().zip(documents) {
-        let Some(row) = stored.get(&order.id) else {
-            let created =
-                |field: &str, to: String| Change { field: field.into(), from: Value::Null, to: Value::String(to) };
-            let changes = vec![
-                created("status", order.status.to_string()),
-                created("payment_status", order.payment_status.to_string()),
-                created("fulfillment_status", order.fulfillment_status.to_string()),
-                created("refund_status", order.refund_status.to_string()),
-                created("total", order.total.to_string()),
-            ];
-            writes.push(Write::Insert(order, document, changes));
+    for (&order, rows) in orders.iter().zip(rows.iter()) {
+        let rows: &OrderRows = rows;
+        let Some(version) = stored.get(&order.id) else {
+            writes.push(Write::Insert(order, rows));
             continue;
         };
-        let stored_updated: Option<i64> = row.try_get("updated_ms")?;
         // 0 stands for "no update time" (sort keys are never NULL).
-        if let (Some(stored), Some(incoming)) = (stored_updated, order.updated_at.map(|t| t.as_millisecond()))
+        if let (Some(stored), Some(incoming)) = (version.updated_ms, order.updated_at.map(|t| t.as_millisecond()))
             && stored > 0
             && incoming < stored
         {
@@ -756,11 +735,11 @@ async fn write_orders(
         }
         // The same stored value is the same JSON text (packing is
         // deterministic), so the same order: the common case costs one comparison.
-        if document_value(row)? == document.stored() {
+        if version.document == rows.document.stored() {
             stats.unchanged += 1;
             continue;
         }
-        let stored_order = parse_document(row, &unpack_document(packing.dictionaries, row)?)?;
+        let stored_order = version.order(packing.dictionaries)?;
         let changes = diff(&stored_order, order);
         if changes.is_empty() {
             stats.unchanged += 1;
@@ -768,26 +747,23 @@ async fn write_orders(
             // The same order from another endpoint (detail instead of list), or a
             // payload field the mapping does not read: keep the payload, no event.
             stats.unchanged += 1;
-            writes.push(Write::RawOnly(order, document));
+            writes.push(Write::RawOnly(order, &rows.document));
         } else {
-            writes.push(Write::Update(order, row.try_get("key")?, document, changes, search_terms(&stored_order)));
+            writes.push(Write::Update(order, version.key, rows, changes, search_terms(&stored_order)));
         }
     }
 
     let mut inserts = Vec::new();
     let mut updates = Vec::new();
-    let mut events = Vec::new();
     for write in &writes {
         match write {
-            Write::Insert(order, document, changes) => {
+            Write::Insert(order, rows) => {
                 stats.new += 1;
-                inserts.push((*order, document));
-                events.push((*order, "created", changes));
+                inserts.push((*order, *rows));
             }
-            Write::Update(order, _, document, changes, _) => {
+            Write::Update(order, _, rows, ..) => {
                 stats.changed += 1;
-                updates.push((*order, document));
-                events.push((*order, "changed", changes));
+                updates.push((*order, *rows));
             }
             Write::RawOnly(order, document) => {
                 let query = sqlx::query("UPDATE orders SET document = $2 WHERE id = $1").bind(&order.id);
@@ -805,39 +781,28 @@ async fn write_orders(
     // statement journal on SQLite (see `INSERT_INTO`). Changed ones are upserted.
     // Items, terms and events refer to an order by its key: a changed
     // order's was read with it, a new order's is given here (see above).
-    let mut keys: HashMap<&str, i64> = HashMap::with_capacity(writes.len());
-    for write in &writes {
-        if let Write::Update(order, key, ..) = write {
-            keys.insert(order.id.as_str(), *key);
-        }
-    }
     if !inserts.is_empty() && next_key.is_none() {
         let largest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(key), 0) FROM orders").fetch_one(&mut **tx).await?;
         *next_key = Some(largest + 1);
     }
     let mut keyed = Vec::with_capacity(inserts.len());
-    for (order, document) in inserts {
+    for (order, rows) in inserts {
         let key = next_key.as_mut().expect("looked up above");
-        keys.insert(order.id.as_str(), *key);
-        keyed.push((*key, order, document));
+        keyed.push((*key, order, rows));
         *key += 1;
     }
     let inserts = keyed;
-    let key_of = |order: &Order| -> Result<i64, StoreError> {
-        keys.get(order.id.as_str()).copied().ok_or_else(|| StoreError::Corrupt {
-            id: order.id.clone(),
-            detail: "an order written without a key".into(),
-        })
-    };
+    let updated: Vec<(i64, &Order, &OrderRows)> = writes
+        .iter()
+        .filter_map(|w| if let Write::Update(order, key, rows, ..) = w { Some((*key, *order, *rows)) } else { None })
+        .collect();
 
     // The items table indexes lines for queries (by sku); the document keeps
     // every line as sent, so a platform repeating a line id loses nothing.
-    let updated: Vec<i64> =
-        writes.iter().filter_map(|w| if let Write::Update(_, key, ..) = w { Some(*key) } else { None }).collect();
     for chunk in updated.chunks(ORDERS_PER_STATEMENT) {
         let mut query = QueryBuilder::<Db>::new("DELETE FROM order_items WHERE order_key IN (");
         let mut keys = query.separated(", ");
-        for key in chunk {
+        for (key, ..) in chunk {
             keys.push_bind(*key);
         }
         query.push(")");
@@ -845,29 +810,25 @@ async fn write_orders(
     }
     // Search terms: a new order's all, a changed order's that differ from
     // the version it replaces (deleted by their key; see `order_terms`).
-    let mut stale_terms: Vec<(i64, String)> = Vec::new();
-    let mut new_terms: Vec<(i64, String)> = Vec::new();
+    let mut stale_terms: Vec<(i64, &str)> = Vec::new();
+    let mut new_terms: Vec<(i64, &str)> = Vec::new();
+    for (key, _, rows) in &inserts {
+        new_terms.extend(rows.terms.iter().map(|t| (*key, t.as_str())));
+    }
     for write in &writes {
-        match write {
-            Write::Insert(order, ..) => {
-                let key = key_of(order)?;
-                new_terms.extend(search_terms(order).into_iter().map(|t| (key, t)));
-            }
-            Write::Update(order, key, _, _, old_terms) => {
-                let terms = search_terms(order);
-                stale_terms.extend(old_terms.iter().filter(|t| !terms.contains(t)).map(|t| (*key, t.clone())));
-                new_terms.extend(terms.into_iter().filter(|t| !old_terms.contains(t)).map(|t| (*key, t)));
-            }
-            Write::RawOnly(..) => {}
+        if let Write::Update(_, key, rows, _, old_terms) = write {
+            let terms = &rows.terms;
+            stale_terms.extend(old_terms.iter().filter(|t| !terms.contains(t)).map(|t| (*key, t.as_str())));
+            new_terms.extend(terms.iter().filter(|t| !old_terms.contains(t)).map(|t| (*key, t.as_str())));
         }
     }
     // In key order: neighbouring inserts land on the same B-tree pages.
-    new_terms.sort_unstable_by(|a, b| (&a.1, a.0).cmp(&(&b.1, b.0)));
+    new_terms.sort_unstable_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
     for chunk in stale_terms.chunks(ORDERS_PER_STATEMENT) {
         let mut query = QueryBuilder::<Db>::new("DELETE FROM order_terms WHERE (term, order_key) IN (VALUES ");
         let mut pairs = query.separated(", ");
         for (key, term) in chunk {
-            pairs.push("(").push_bind_unseparated(term.as_str()).push_unseparated(", ");
+            pairs.push("(").push_bind_unseparated(*term).push_unseparated(", ");
             pairs.push_bind_unseparated(*key).push_unseparated(")");
         }
         query.push(")");
@@ -877,59 +838,63 @@ async fn write_orders(
     // Every row, written together (`insert_rows`): new orders, changed
     // orders (an upsert that always updates: each was found stored above;
     // their keys stay as they are), then the terms, items and events of both.
-    let totals: Vec<String> = inserts
-        .iter()
-        .map(|(_, order, _)| *order)
-        .chain(updates.iter().map(|(order, _)| *order))
-        .map(|order| order.total.to_string())
-        .collect();
-    let (new_totals, changed_totals) = totals.split_at(inserts.len());
     let mut order_rows = Rows::new("orders", ORDER_COLUMNS, "");
-    for ((key, order, document), total) in inserts.iter().zip(new_totals) {
-        order_rows.push(std::iter::once(Cell::Int(*key)).chain(order_cells(order, document, total, now)));
+    for (key, order, rows) in &inserts {
+        order_rows.push(std::iter::once(Cell::Int(*key)).chain(order_cells(order, rows, now)));
     }
     let mut changed_rows = Rows::new("orders", &ORDER_COLUMNS[1..], CHANGED_ORDER);
-    for ((order, document), total) in updates.iter().zip(changed_totals) {
-        changed_rows.push(order_cells(order, document, total, now));
+    for (_, order, rows) in &updated {
+        changed_rows.push(order_cells(order, rows, now));
     }
     let mut term_rows = Rows::new("order_terms", &["term", "order_key"], "ON CONFLICT DO NOTHING");
     for (key, term) in &new_terms {
         term_rows.push([Cell::Text(term), Cell::Int(*key)]);
     }
-    let mut items: Vec<(i64, &orderhub_model::LineItem)> = Vec::new();
-    for order in inserts.iter().map(|(_, order, _)| *order).chain(updates.iter().map(|(order, _)| *order)) {
-        let key = key_of(order)?;
-        items.extend(order.items.iter().map(|item| (key, item)));
-    }
-    let prices: Vec<(String, String)> =
-        items.iter().map(|(_, item)| (item.unit_price.to_string(), item.total.to_string())).collect();
     let mut item_rows = Rows::new(
         "order_items",
         &["order_key", "line_id", "sku", "product_id", "sku_id", "title", "quantity", "unit_price", "total"],
         "ON CONFLICT (order_key, line_id) DO NOTHING",
     );
-    for ((key, item), (unit_price, total)) in items.iter().zip(&prices) {
-        item_rows.push([
-            Cell::Int(*key),
-            Cell::Text(&item.line_id),
-            item.sku.as_deref().into(),
-            item.product_id.as_deref().into(),
-            item.sku_id.as_deref().into(),
-            item.title.as_deref().into(),
-            Cell::Int(i64::from(item.quantity)),
-            Cell::Text(unit_price),
-            Cell::Text(total),
-        ]);
+    for (key, order, rows) in inserts.iter().chain(&updated) {
+        for (item, (unit_price, total)) in order.items.iter().zip(&rows.prices) {
+            item_rows.push([
+                Cell::Int(*key),
+                Cell::Text(&item.line_id),
+                item.sku.as_deref().into(),
+                item.product_id.as_deref().into(),
+                item.sku_id.as_deref().into(),
+                item.title.as_deref().into(),
+                Cell::Int(i64::from(item.quantity)),
+                Cell::Text(unit_price),
+                Cell::Text(total),
+            ]);
+        }
     }
-    let events = events
-        .into_iter()
-        .map(|(order, kind, changes)| {
-            Ok((key_of(order)?, kind, serde_json::to_string(changes).expect("changes serialise")))
+    // Events in the order the writes came: a new order's `created`, made
+    // with its rows; a changed order's `changed`, with what changed.
+    let changed: Vec<String> = writes
+        .iter()
+        .filter_map(|w| match w {
+            Write::Update(_, _, _, changes, _) => Some(serde_json::to_string(changes).expect("changes serialise")),
+            _ => None,
         })
-        .collect::<Result<Vec<_>, StoreError>>()?;
+        .collect();
+    let mut changed = changed.iter();
+    let (mut new, mut updated) = (inserts.iter(), updated.iter());
     let mut event_rows = Rows::new("order_events", &["order_key", "kind", "changes", "recorded_ms"], "");
-    for (key, kind, changes) in &events {
-        event_rows.push([Cell::Int(*key), Cell::Text(kind), Cell::Text(changes), Cell::Int(now)]);
+    for write in &writes {
+        let (key, kind, changes) = match write {
+            Write::Insert(..) => {
+                let (key, _, rows) = new.next().expect("an insert for each");
+                (*key, "created", rows.created.as_str())
+            }
+            Write::Update(..) => {
+                let (key, ..) = updated.next().expect("an update for each");
+                (*key, "changed", changed.next().expect("changes for each").as_str())
+            }
+            Write::RawOnly(..) => continue,
+        };
+        event_rows.push([Cell::Int(key), Cell::Text(kind), Cell::Text(changes), Cell::Int(now)]);
     }
     insert_rows(tx, &[order_rows, changed_rows, term_rows, item_rows, event_rows]).await?;
     Ok(stats)
@@ -963,9 +928,8 @@ const CHANGED_ORDER: &str = "ON CONFLICT (id) DO UPDATE SET status = excluded.st
      created_ms = excluded.created_ms, updated_ms = excluded.updated_ms, document = excluded.document,
      last_changed_ms = excluded.last_changed_ms";
 
-/// An order's row after its key, as `ORDER_COLUMNS` names them; `total` is
-/// its total as text.
-fn order_cells<'a>(order: &'a Order, document: &'a Document, total: &'a str, now: i64) -> [Cell<'a>; 15] {
+/// An order's row after its key, as `ORDER_COLUMNS` names them.
+fn order_cells<'a>(order: &'a Order, rows: &'a OrderRows, now: i64) -> [Cell<'a>; 15] {
     [
         Cell::Text(&order.id),
         Cell::Text(order.platform.as_str()),
@@ -976,12 +940,12 @@ fn order_cells<'a>(order: &'a Order, document: &'a Document, total: &'a str, now
         Cell::Text(order.fulfillment_status.as_str()),
         Cell::Text(order.refund_status.as_str()),
         order.currency.as_deref().into(),
-        Cell::Text(total),
+        Cell::Text(&rows.total),
         Cell::Int(sort_time(order.created_at)),
         Cell::Int(sort_time(order.updated_at)),
-        match &document.packed {
+        match &rows.document.packed {
             Some(packed) => Cell::Blob(packed),
-            None => Cell::Text(&document.text),
+            None => Cell::Text(&rows.document.text),
         },
         Cell::Int(now),
         Cell::Int(now),

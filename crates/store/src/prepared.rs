@@ -1,0 +1,84 @@
+//! An order made ready to be written ([`OrderRows`]): everything its rows
+//! hold that the order alone decides.
+//!
+//! Why apart from the write: a sync makes these on its reading side
+//! (`Store::prepare`), on both cores, while the writer stores the page
+//! before; the writer, one thread that the sync waits for, then only looks
+//! orders up and inserts rows. Made in the writer, the texts of a page's
+//! amounts, its search terms and its `created` events were about an eighth
+//! of the writer's instructions in a Shoptima sync (docs/benchmarks.md,
+//! seventeenth session).
+
+use crate::documents::Document;
+use orderhub_model::{Change, ENCRYPTED_PREFIX, Order};
+use serde_json::Value;
+
+/// An order's stored document and the other texts of its rows.
+#[derive(Debug)]
+pub(crate) struct OrderRows {
+    /// The `document` column.
+    pub document: Document,
+    /// The `total` column: the order's total as text.
+    pub total: String,
+    /// Each line's unit price and total as text (`order_items`), in order.
+    pub prices: Vec<(String, String)>,
+    /// Its search terms (`order_terms`): see [`search_terms`].
+    pub terms: Vec<String>,
+    /// What its `created` event says (`order_events.changes`), should the
+    /// order be new: the fields an event records, each from nothing to its
+    /// value, as JSON.
+    pub created: String,
+}
+
+impl OrderRows {
+    /// The rows of `order`, whose document is `document`.
+    pub(crate) fn new(order: &Order, document: Document) -> OrderRows {
+        let total = order.total.to_string();
+        let created =
+            |field: &str, to: String| Change { field: field.into(), from: Value::Null, to: Value::String(to) };
+        let changes = [
+            created("status", order.status.to_string()),
+            created("payment_status", order.payment_status.to_string()),
+            created("fulfillment_status", order.fulfillment_status.to_string()),
+            created("refund_status", order.refund_status.to_string()),
+            created("total", total.clone()),
+        ];
+        OrderRows {
+            document,
+            prices: order.items.iter().map(|item| (item.unit_price.to_string(), item.total.to_string())).collect(),
+            terms: search_terms(order),
+            created: serde_json::to_string(&changes).expect("changes serialise"),
+            total,
+        }
+    }
+}
+
+/// The words `q` finds an order by, lower-cased, sorted, each once (see
+/// `order_terms`).
+///
+/// Ciphertext in place of a buyer's name or phone (`ENCRYPTED_PREFIX`) is
+/// not a word anyone searches by: every Douyin ciphertext starts alike, so
+/// as terms they made `q=ydk4` match every such order, and they were two
+/// of a Damaijia order's 3.45 terms, at 71 bytes each, written at random
+/// places of the terms' index (docs/benchmarks.md, tenth session).
+pub(crate) fn search_terms(order: &Order) -> Vec<String> {
+    let mut terms: Vec<String> = [
+        Some(order.order_number.as_str()),
+        order.platform_order_id.as_deref(),
+        order.customer.name.as_deref(),
+        order.customer.phone.as_deref(),
+        order.customer.email.as_deref(),
+        order.shipping_address.name.as_deref(),
+        order.shipping_address.phone.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(order.shipments.iter().map(|s| s.tracking_number.as_str()))
+    .map(str::trim)
+    .filter(|t| !t.is_empty() && !t.starts_with(ENCRYPTED_PREFIX))
+    .map(str::to_lowercase)
+    .collect();
+    terms.sort();
+    terms.dedup();
+    terms
+}
