@@ -14,10 +14,135 @@
 //! every value, keys included, is read by serde_json, with its checks. A
 //! walk that meets anything else stops with [`NotWalked`], and the caller
 //! reads the answer the ordinary way, which says what is wrong with it.
+//!
+//! Every connector's list answer is walked the same way ([`ListAnswer`]):
+//! the envelope's outcome, then `data`, then its list, element by element.
+//! Before, Shoptima's pages were read twice (split into orders, then each
+//! order read), Wshoto's and Westmonth's three times (the envelope, then its
+//! `data`, then each order); see docs/benchmarks.md, seventeenth session.
 
+use crate::wire::{opt_integer, opt_text};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
 use std::borrow::Cow;
+
+/// Where a platform's successful list answer keeps what [`ListAnswer::walk`]
+/// reads: `{"<code>": <success>, "data": {"<list>": [...], ...}}`, keys in
+/// any order, others skipped.
+#[derive(Debug, Clone, Copy)]
+pub struct ListAnswer {
+    /// The envelope's key that says how the call went.
+    pub code: &'static str,
+    /// Its value on success (sent as text or as a number).
+    pub success: &'static str,
+    /// The key of the list within `data`.
+    pub list: &'static str,
+}
+
+/// One element of a walked list: read into `T`, with its text in the answer;
+/// or, where it does not match `T` (a data error: text where `T` wants a
+/// number, a field twice), its text only, for the connector to refuse with
+/// its reason.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // nearly all are read; a box would be an allocation an order
+pub enum Listed<'a, T> {
+    Read(T, &'a str),
+    Unread(&'a RawValue),
+}
+
+impl ListAnswer {
+    /// The list of a successful answer, walked, each element read as `T`;
+    /// `None` for any other answer, and for what the ordinary reading must
+    /// judge (a key twice, a comma before `}`, bytes that are not UTF-8,
+    /// JSON that is not JSON). `other` reads the other keys of `data` the
+    /// connector wants: `Some(true)` when it read the value, `Some(false)`
+    /// to skip it, `None` to give the walk up (a key it has read already:
+    /// see [`once`]).
+    pub fn walk<'a, T: Deserialize<'a>>(
+        &self,
+        body: &'a [u8],
+        mut other: impl FnMut(&str, &mut JsonWalk<'a>) -> Option<bool>,
+    ) -> Option<Vec<Listed<'a, T>>> {
+        let mut walk = JsonWalk::new(std::str::from_utf8(body).ok()?);
+        let mut answer = walk.begin_object().ok()?;
+        let (mut code, mut list) = (None, None);
+        while let Some(key) = walk.next_key(&mut answer).ok()? {
+            if key == self.code {
+                once(&mut code, walk.text())?;
+            } else if key == "data" {
+                if list.is_some() {
+                    return None;
+                }
+                list = Some(self.walk_data(&mut walk, &mut other)?);
+            } else {
+                walk.skip_value().ok()?;
+            }
+        }
+        (walk.at_end() && code?.as_deref() == Some(self.success)).then_some(list?)
+    }
+
+    /// `data` of a successful answer (see [`ListAnswer::walk`]); `None`
+    /// without the list too (the ordinary reading says what that means).
+    fn walk_data<'a, T: Deserialize<'a>>(
+        &self,
+        walk: &mut JsonWalk<'a>,
+        other: &mut impl FnMut(&str, &mut JsonWalk<'a>) -> Option<bool>,
+    ) -> Option<Vec<Listed<'a, T>>> {
+        let mut data = walk.begin_object().ok()?;
+        let mut list = None;
+        while let Some(key) = walk.next_key(&mut data).ok()? {
+            if key == self.list {
+                if list.is_some() {
+                    return None;
+                }
+                list = Some(walk_elements(walk)?);
+            } else if !other(&key, walk)? {
+                walk.skip_value().ok()?;
+            }
+        }
+        list
+    }
+}
+
+/// The elements of the array that comes next (`null`: none). An element
+/// whose values do not match `T` is kept as its text; JSON that is not JSON
+/// stops the walk.
+fn walk_elements<'a, T: Deserialize<'a>>(walk: &mut JsonWalk<'a>) -> Option<Vec<Listed<'a, T>>> {
+    let mut listed = Vec::new();
+    if walk.null() {
+        return Some(listed);
+    }
+    let mut elements = walk.begin_array().ok()?;
+    while walk.next_element(&mut elements).ok()? {
+        listed.push(match walk.value::<T>() {
+            Ok((element, text)) => Listed::Read(element, text),
+            Err(NotWalked::Value(error)) if error.is_data() => Listed::Unread(walk.value::<&RawValue>().ok()?.0),
+            Err(_) => return None,
+        });
+    }
+    Some(listed)
+}
+
+/// Reads `value` into `slot`, once: `None` (give the walk up, so that the
+/// ordinary reading decides) when it was read before or could not be read.
+pub fn once<V>(slot: &mut Option<V>, value: Result<V, NotWalked>) -> Option<bool> {
+    if slot.is_some() {
+        return None;
+    }
+    *slot = Some(value.ok()?);
+    Some(true)
+}
+
+/// Text from a string, number or boolean, read as [`opt_text`] reads it.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct Text(#[serde(deserialize_with = "opt_text")] Option<String>);
+
+/// A whole number from a number or its text, read as [`opt_integer`] reads it.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct Integer(#[serde(deserialize_with = "opt_integer")] Option<i64>);
 
 /// Where the walk is in an answer's text.
 #[derive(Debug)]
@@ -94,6 +219,16 @@ impl<'a> JsonWalk<'a> {
     /// Reads past the next value (checking it, as serde_json does).
     pub fn skip_value(&mut self) -> Result<(), NotWalked> {
         self.value::<IgnoredAny>().map(drop)
+    }
+
+    /// The next value as text, read as [`opt_text`] reads it.
+    pub fn text(&mut self) -> Result<Option<String>, NotWalked> {
+        self.value::<Text>().map(|(text, _)| text.0)
+    }
+
+    /// The next value as a whole number, read as [`opt_integer`] reads it.
+    pub fn integer(&mut self) -> Result<Option<i64>, NotWalked> {
+        self.value::<Integer>().map(|(number, _)| number.0)
     }
 
     /// Enters an object: then [`JsonWalk::next_key`] until it says `None`.
@@ -255,5 +390,74 @@ mod tests {
         assert!(!walk.null());
         let mut walk = JsonWalk::new("[]");
         assert!(!walk.null());
+    }
+
+    /// A walked page's elements (the text of each, and whether it was read
+    /// as `Item`) and its `total`.
+    type Walked = (Vec<(String, bool)>, Option<i64>);
+
+    /// What a connector's page reads from `body`.
+    fn walked(body: &str) -> Option<Walked> {
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Item {
+            id: u32,
+        }
+        const ANSWER: ListAnswer = ListAnswer { code: "code", success: "0", list: "rows" };
+        let mut total = None;
+        let list = ANSWER.walk::<Item>(body.as_bytes(), |key, walk| match key {
+            "total" => once(&mut total, walk.integer()),
+            _ => Some(false),
+        })?;
+        let elements = list
+            .into_iter()
+            .map(|listed| match listed {
+                Listed::Read(_, text) => (text.to_string(), true),
+                Listed::Unread(raw) => (raw.get().to_string(), false),
+            })
+            .collect();
+        Some((elements, total.flatten()))
+    }
+
+    #[test]
+    fn a_list_answer_is_walked_to_its_elements_whatever_the_order_of_its_keys() {
+        let expected = Some((vec![(r#"{"id":1}"#.to_string(), true), (r#"{"id":"two"}"#.to_string(), false)], Some(2)));
+        // The outcome as text or as a number, before or after `data`; keys the walk does not read skipped.
+        for body in [
+            r#"{"code":"0","msg":"ok","data":{"total":2,"rows":[{"id":1},{"id":"two"}],"page":{"a":[1]}}}"#,
+            r#"{ "data" : { "rows" : [ {"id":1} , {"id":"two"} ] , "total" : "2" } , "code" : 0 }"#,
+        ] {
+            assert_eq!(walked(body), expected, "{body}");
+        }
+        assert_eq!(walked(r#"{"code":0,"data":{"rows":null}}"#), Some((vec![], None)));
+        assert_eq!(walked(r#"{"code":0,"data":{"rows":[]}}"#), Some((vec![], None)));
+    }
+
+    #[test]
+    fn what_the_ordinary_reading_must_judge_is_not_walked() {
+        for body in [
+            r#"{"code":"1","data":{"rows":[]}}"#,                     // not a success
+            r#"{"data":{"rows":[]}}"#,                                // no outcome
+            r#"{"code":"0"}"#,                                        // no data
+            r#"{"code":"0","data":null}"#,                            // data that is not an object
+            r#"{"code":"0","data":{"total":1}}"#,                     // no list
+            r#"{"code":"0","code":"0","data":{"rows":[]}}"#,          // the outcome twice
+            r#"{"code":"0","data":{"rows":[]},"data":{"rows":[]}}"#,  // data twice
+            r#"{"code":"0","data":{"rows":[],"rows":[]}}"#,           // the list twice
+            r#"{"code":"0","data":{"total":1,"total":2,"rows":[]}}"#, // a key the connector reads, twice
+            r#"{"code":"0","data":{"rows":[{"id":1},]}}"#,            // a comma before `]`
+            r#"{"code":"0","data":{"rows":[{"id":1}]}} x"#,           // something after the answer
+            r#"{"code":"0","data":{"rows":[{"id":1"#,                 // cut off
+        ] {
+            assert_eq!(walked(body), None, "{body}");
+        }
+        let mut bytes = br#"{"code":"0","data":{"rows":[{"id":1,"x":""#.to_vec();
+        bytes.extend_from_slice(b"\xff\"}]}}");
+        assert!(std::str::from_utf8(&bytes).is_err());
+        assert!(
+            ListAnswer { code: "code", success: "0", list: "rows" }
+                .walk::<IgnoredAny>(&bytes, |_, _| Some(false))
+                .is_none()
+        );
     }
 }

@@ -1,10 +1,10 @@
 //! The Damaijia HTTP client: one POST endpoint, `status` codes from the document's table.
 
 use super::normalize::{normalize, normalize_read};
-use super::wire::{DamaijiaEnvelope, DamaijiaOrderPage, DamaijiaShopOrder, ListedShopOrder};
+use super::wire::{DamaijiaEnvelope, DamaijiaOrderPage, DamaijiaShopOrder};
 use crate::http::{HttpClient, join_url, retryable_status, secret_header};
-use crate::json_walk::{JsonWalk, NotWalked};
-use crate::wire::{RawJson, data_or_null, opt_integer, opt_text, parse_envelope};
+use crate::json_walk::{ListAnswer, Listed, once};
+use crate::wire::{RawJson, data_or_null, parse_envelope};
 use crate::{BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShopSettings};
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -58,94 +58,38 @@ fn malformed(detail: String) -> ConnectorError {
 #[derive(Debug)]
 pub(crate) struct SearchPage<'a> {
     pub total: Option<i64>,
-    pub orders: Vec<ListedShopOrder<'a>>,
+    pub orders: Vec<Listed<'a, DamaijiaShopOrder>>,
 }
 
-/// A search answer's page. A successful answer is walked (`json_walk`), each
-/// order read into its struct straight from the answer, in one pass (a page
-/// is about 600 KB of JSON). Anything else (an error status, an answer that
-/// needs the lenient reading, a shape the walk does not take) is read by
-/// [`read_answer`], which says what it is; the page's orders then refer to
-/// its `data`, kept in `fallback`, and are read one by one by `normalize`.
+/// Where a successful search answer keeps its orders.
+const SEARCH_ANSWER: ListAnswer = ListAnswer { code: "status", success: "0", list: "shop_order_list" };
+
+/// A search answer's page. A successful answer is walked
+/// ([`ListAnswer::walk`]), each order read into its struct straight from the
+/// answer, in one pass (a page is about 600 KB of JSON). Anything else (an
+/// error status, an answer that needs the lenient reading, a shape the walk
+/// does not take) is read by [`read_answer`], which says what it is; the
+/// page's orders then refer to its `data`, kept in `fallback`, and are read
+/// one by one by `normalize`.
 pub(crate) fn read_page<'a>(
     http_status: u16,
     body: &'a [u8],
     fallback: &'a mut Option<RawJson>,
 ) -> Result<SearchPage<'a>, ConnectorError> {
-    if retryable_status(Platform::Damaijia, http_status).is_ok()
-        && let Some(page) = walk_answer(body)
-    {
-        return Ok(page);
+    if retryable_status(Platform::Damaijia, http_status).is_ok() {
+        let mut total = None;
+        let walked = SEARCH_ANSWER.walk(body, |key, walk| match key {
+            "total" => once(&mut total, walk.integer()),
+            _ => Some(false),
+        });
+        if let Some(orders) = walked {
+            return Ok(SearchPage { total: total.flatten(), orders });
+        }
     }
     let data = fallback.insert(read_answer(http_status, body)?);
     let page: DamaijiaOrderPage = serde_json::from_str(data.get()).map_err(|e| malformed(e.to_string()))?;
-    let orders = page.shop_order_list.into_iter().map(ListedShopOrder::Unread).collect();
+    let orders = page.shop_order_list.into_iter().map(Listed::Unread).collect();
     Ok(SearchPage { total: page.total, orders })
-}
-
-/// `status` as the envelope reads it (text from a string or a number).
-#[derive(serde::Deserialize)]
-#[serde(transparent)]
-struct Status(#[serde(deserialize_with = "opt_text")] Option<String>);
-
-/// `data.total` as the page reads it.
-#[derive(serde::Deserialize)]
-#[serde(transparent)]
-struct Total(#[serde(deserialize_with = "opt_integer")] Option<i64>);
-
-/// A successful answer's page, walked; `None` for any other answer, and for
-/// what the ordinary reading must judge (a key twice, a comma before `}`,
-/// bytes that are not UTF-8).
-fn walk_answer(body: &[u8]) -> Option<SearchPage<'_>> {
-    let mut walk = JsonWalk::new(std::str::from_utf8(body).ok()?);
-    let mut answer = walk.begin_object().ok()?;
-    let (mut status, mut page) = (None, None);
-    while let Some(key) = walk.next_key(&mut answer).ok()? {
-        match &*key {
-            "status" if status.is_none() => status = Some(walk.value::<Status>().ok()?.0.0),
-            "data" if page.is_none() => page = Some(walk_data(&mut walk)?),
-            "status" | "data" => return None,
-            _ => walk.skip_value().ok()?,
-        }
-    }
-    (walk.at_end() && status?.as_deref() == Some("0")).then_some(page?)
-}
-
-/// `data` of a successful answer (see [`walk_answer`]).
-fn walk_data<'a>(walk: &mut JsonWalk<'a>) -> Option<SearchPage<'a>> {
-    let mut data = walk.begin_object().ok()?;
-    let (mut total, mut orders) = (None, None);
-    while let Some(key) = walk.next_key(&mut data).ok()? {
-        match &*key {
-            "total" if total.is_none() => total = Some(walk.value::<Total>().ok()?.0.0),
-            "shop_order_list" if orders.is_none() => {
-                let mut listed = Vec::with_capacity(MAX_SIZE as usize);
-                if !walk.null() {
-                    let mut list = walk.begin_array().ok()?;
-                    while walk.next_element(&mut list).ok()? {
-                        listed.push(walk_order(walk)?);
-                    }
-                }
-                orders = Some(listed);
-            }
-            "total" | "shop_order_list" => return None,
-            _ => walk.skip_value().ok()?,
-        }
-    }
-    Some(SearchPage { total: total.flatten(), orders: orders.unwrap_or_default() })
-}
-
-/// One of `shop_order_list[]`. An order whose values do not match the
-/// document is kept as its text, for `normalize` to refuse with its reason;
-/// JSON that is not JSON stops the walk.
-fn walk_order<'a>(walk: &mut JsonWalk<'a>) -> Option<ListedShopOrder<'a>> {
-    match walk.value::<DamaijiaShopOrder>() {
-        Ok((order, text)) => Some(ListedShopOrder::Read(order, text)),
-        Err(NotWalked::Value(error)) if error.is_data() => {
-            walk.value::<&serde_json::value::RawValue>().ok().map(|(raw, _)| ListedShopOrder::Unread(raw))
-        }
-        Err(_) => None,
-    }
 }
 
 /// Reads the envelope and classifies every status code of the document's table.
@@ -223,12 +167,10 @@ impl Connector for DamaijiaConnector {
             .orders
             .into_iter()
             .map(|listed| match listed {
-                ListedShopOrder::Read(order, text) => {
+                Listed::Read(order, text) => {
                     normalize_read(&self.shop, order, text).map_err(|e| BadOrder::from_text(text, "order_id", e))
                 }
-                ListedShopOrder::Unread(raw) => {
-                    normalize(&self.shop, raw).map_err(|e| BadOrder::new(raw, "order_id", e))
-                }
+                Listed::Unread(raw) => normalize(&self.shop, raw).map_err(|e| BadOrder::new(raw, "order_id", e)),
             })
             .collect();
         Ok(OrderPage { orders, pages_after: Some(pages_after), total })

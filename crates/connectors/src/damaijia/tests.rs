@@ -1,9 +1,10 @@
 //! Golden tests: the document's example answer, verbatim.
 
 use super::client::{read_answer, read_page};
-use super::wire::{DamaijiaOrderPage, ListedShopOrder};
+use super::wire::DamaijiaOrderPage;
 use super::*;
 use crate::ErrorKind;
+use crate::json_walk::Listed;
 use orderhub_model::{Order, OrderStatus, PaymentStatus, RefundStatus};
 
 const SUCCESS: &str = include_str!("../../../../fixtures/damaijia/search-success.json");
@@ -11,19 +12,19 @@ const REQUEST: &str = include_str!("../../../../fixtures/damaijia/search-request
 
 /// A page's total, its orders' texts (each: read while walking?), and
 /// whether the lenient reading read it.
-type Listed = (Option<i64>, Vec<(String, bool)>, bool);
+type PageRead = (Option<i64>, Vec<(String, bool)>, bool);
 
 /// What a page read from `body` holds: its total, and each order as its
 /// text and whether it was read while walking (else it is read by `normalize`).
-fn read_listed(body: &[u8]) -> Result<Listed, crate::ConnectorError> {
+fn read_listed(body: &[u8]) -> Result<PageRead, crate::ConnectorError> {
     let mut kept = None;
     let page = read_page(200, body, &mut kept)?;
     let orders = page
         .orders
         .iter()
         .map(|listed| match listed {
-            ListedShopOrder::Read(_, text) => (text.to_string(), true),
-            ListedShopOrder::Unread(raw) => (raw.get().to_string(), false),
+            Listed::Read(_, text) => (text.to_string(), true),
+            Listed::Unread(raw) => (raw.get().to_string(), false),
         })
         .collect();
     Ok((page.total, orders, kept.is_some()))
@@ -36,8 +37,8 @@ fn normalised(body: &[u8]) -> Vec<Result<Order, String>> {
     page.orders
         .into_iter()
         .map(|listed| match listed {
-            ListedShopOrder::Read(order, text) => normalize::normalize_read("douyin", order, text),
-            ListedShopOrder::Unread(raw) => normalize("douyin", raw),
+            Listed::Read(order, text) => normalize::normalize_read("douyin", order, text),
+            Listed::Unread(raw) => normalize("douyin", raw),
         })
         .map(|order| order.map_err(|e| e.to_string()))
         .collect()

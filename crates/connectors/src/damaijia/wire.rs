@@ -173,16 +173,3 @@ pub struct DamaijiaOrderPage<'a> {
     #[serde(default, borrow, deserialize_with = "null_as_empty")]
     pub shop_order_list: Vec<&'a RawValue>,
 }
-
-/// One order of a page as `client::read_page` found it. Not boxed: a page
-/// holds at most 100, nearly all `Read`, and a box would be one more
-/// allocation an order.
-#[derive(Debug)]
-#[allow(clippy::large_enum_variant)]
-pub enum ListedShopOrder<'a> {
-    /// Read while the page was walked: the order, and its text in the answer.
-    Read(DamaijiaShopOrder, &'a str),
-    /// Its text only: the answer was read the ordinary way, or the order does
-    /// not match the document (`normalize` reads it and says how).
-    Unread(&'a RawValue),
-}

@@ -1,8 +1,9 @@
 //! The Shoptima HTTP client: requests, paging and the `status`/`code` envelope.
 
-use super::normalize::normalize;
-use super::wire::{ShoptimaEnvelope, ShoptimaOrderPage, ShoptimaPageAnswer, ShoptimaShipAnswer};
+use super::normalize::{normalize, normalize_read};
+use super::wire::{ShoptimaEnvelope, ShoptimaOrder, ShoptimaOrderPage, ShoptimaShipAnswer};
 use crate::http::{HttpAnswer, HttpClient, encode_path_segment, join_url, secret_header};
+use crate::json_walk::{ListAnswer, Listed, once};
 use crate::wire::{RawJson, data_or_null, parse_lenient, read_raw};
 use crate::{
     AddressUpdate, BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage,
@@ -59,29 +60,55 @@ impl ShoptimaConnector {
 
     async fn call(&self, endpoint: &'static str, request: reqwest::RequestBuilder) -> Result<RawJson, ConnectorError> {
         let answer = self.http.send(request.header(reqwest::header::AUTHORIZATION, self.authorization.clone())).await?;
-        read_envelope(endpoint, answer)
+        read_envelope(endpoint, &answer)
     }
 }
 
-/// A listing answer's page. A successful answer is read in one pass, its
-/// orders' JSON found as the page is read (reading the envelope first and
-/// then its data read every byte twice). Anything else is read by
-/// [`read_envelope`], which says what it is.
-fn read_page(endpoint: &'static str, answer: HttpAnswer) -> Result<ShoptimaOrderPage, ConnectorError> {
-    if answer.status < 400
-        && let Ok(ShoptimaPageAnswer { status: Some(status), data: Some(page) }) = serde_json::from_slice(&answer.body)
-        && status == "success"
-    {
-        return Ok(page);
+/// A listing answer's page: where it is among the pages, and its orders.
+#[derive(Debug)]
+pub(crate) struct ListPage<'a> {
+    pub current_page: Option<i64>,
+    pub last_page: Option<i64>,
+    pub total: Option<i64>,
+    pub orders: Vec<Listed<'a, ShoptimaOrder>>,
+}
+
+/// Where a successful listing answer keeps its orders (a Laravel paginator in `data`).
+const LIST_ANSWER: ListAnswer = ListAnswer { code: "status", success: "success", list: "data" };
+
+/// A listing answer's page. A successful answer is walked
+/// ([`ListAnswer::walk`]): each order read into its struct straight from the
+/// answer, in one pass. Anything else is read by [`read_envelope`], which
+/// says what it is; the page's orders then refer to its `data`, kept in
+/// `fallback`, and are read one by one by `normalize`.
+pub(crate) fn read_page<'a>(
+    endpoint: &'static str,
+    answer: &'a HttpAnswer,
+    fallback: &'a mut Option<ShoptimaOrderPage>,
+) -> Result<ListPage<'a>, ConnectorError> {
+    if answer.status < 400 {
+        let (mut current_page, mut last_page, mut total) = (None, None, None);
+        let walked = LIST_ANSWER.walk(&answer.body, |key, walk| match key {
+            "current_page" => once(&mut current_page, walk.integer()),
+            "last_page" => once(&mut last_page, walk.integer()),
+            "total" => once(&mut total, walk.integer()),
+            _ => Some(false),
+        });
+        if let Some(orders) = walked {
+            let (current_page, last_page, total) = (current_page.flatten(), last_page.flatten(), total.flatten());
+            return Ok(ListPage { current_page, last_page, total, orders });
+        }
     }
     let data = read_envelope(endpoint, answer)?;
-    read_raw(&data).map_err(|e| malformed(endpoint, e.to_string()))
+    let page = fallback.insert(read_raw(&data).map_err(|e| malformed(endpoint, e.to_string()))?);
+    let orders = page.data.iter().map(|raw| Listed::Unread(raw)).collect();
+    Ok(ListPage { current_page: page.current_page, last_page: page.last_page, total: page.total, orders })
 }
 
 /// Reads an answer: HTTP status first, then the envelope. Returns the
 /// envelope's `data` on success (`null` when there is none), and for an error
 /// envelope a [`ConnectorError::Platform`] carrying the platform's code and message.
-pub(crate) fn read_envelope(endpoint: &'static str, answer: HttpAnswer) -> Result<RawJson, ConnectorError> {
+pub(crate) fn read_envelope(endpoint: &'static str, answer: &HttpAnswer) -> Result<RawJson, ConnectorError> {
     let platform = Platform::Shoptima;
     let parsed = parse_lenient::<ShoptimaEnvelope>(&answer.body);
     let envelope = parsed.as_ref().ok();
@@ -157,18 +184,25 @@ impl Connector for ShoptimaConnector {
         ];
         let request = self.http.request(Method::GET, &join_url(&self.base_url, "order")).query(&params);
         let answer = self.http.send(request.header(reqwest::header::AUTHORIZATION, self.authorization.clone())).await?;
-        let page = read_page(ENDPOINT, answer)?;
+        let mut fallback = None;
+        let page = read_page(ENDPOINT, &answer, &mut fallback)?;
         let current = page.current_page.unwrap_or(query.page as i64);
         let pages_after = match page.last_page {
-            _ if page.data.is_empty() => Some(0),
+            _ if page.orders.is_empty() => Some(0),
             Some(last) => Some(u64::try_from(last.saturating_sub(current)).unwrap_or(0)),
-            None => ((page.data.len() as u32) < self.page_size).then_some(0),
+            None => ((page.orders.len() as u32) < self.page_size).then_some(0),
         };
-        Ok(OrderPage {
-            total: page.total.and_then(|t| u64::try_from(t).ok()),
-            orders: page.data.iter().map(|raw| normalize_one(&self.shop, raw)).collect(),
-            pages_after,
-        })
+        let orders = page
+            .orders
+            .into_iter()
+            .map(|listed| match listed {
+                Listed::Read(order, text) => {
+                    normalize_read(&self.shop, order, text).map_err(|e| BadOrder::from_text(text, "order_num", e))
+                }
+                Listed::Unread(raw) => normalize_one(&self.shop, raw),
+            })
+            .collect();
+        Ok(OrderPage { total: page.total.and_then(|t| u64::try_from(t).ok()), orders, pages_after })
     }
 
     async fn fetch(&self, order_number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError> {

@@ -5,7 +5,7 @@ use super::wire::{ShoptimaOrder, ShoptimaOrderGoods};
 use crate::wire::{money_sum, read_raw, warn_unknown_once, with_scale};
 use orderhub_model::{
     Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, Platform,
-    PlatformStatus, RefundStatus, Shipment, hub_id,
+    PlatformStatus, RawPayload, RefundStatus, Shipment, hub_id,
 };
 use serde_json::value::RawValue;
 
@@ -18,6 +18,16 @@ pub struct NormalizeError(pub String);
 pub fn normalize(shop: &str, raw: &RawValue) -> Result<Order, NormalizeError> {
     let wire: ShoptimaOrder =
         read_raw(raw).map_err(|e| NormalizeError(format!("order does not match the document: {e}")))?;
+    normalize_order(shop, wire, RawPayload::from(raw))
+}
+
+/// Normalises an order already read from `text`, its JSON in the answer
+/// (serde_json parsed it into `wire`, so it is kept without a second check).
+pub fn normalize_read(shop: &str, wire: ShoptimaOrder, text: &str) -> Result<Order, NormalizeError> {
+    normalize_order(shop, wire, RawPayload::from_parsed(text))
+}
+
+fn normalize_order(shop: &str, wire: ShoptimaOrder, raw: RawPayload) -> Result<Order, NormalizeError> {
     let order_number = wire.order_num.clone().ok_or_else(|| NormalizeError("order has no order_num".into()))?;
 
     let shipped_at = wire.shipping_time.or(wire.fahuo_time);
@@ -98,7 +108,7 @@ pub fn normalize(shop: &str, raw: &RawValue) -> Result<Order, NormalizeError> {
         },
         items,
         shipments,
-        raw: raw.into(),
+        raw,
     })
 }
 

@@ -1,10 +1,11 @@
 //! Golden tests: the document's own examples, verbatim, through the client's
 //! envelope reader and the normaliser.
 
-use super::client::ship_outcomes;
+use super::client::{read_page, ship_outcomes};
 use super::wire::{ShoptimaOrderPage, ShoptimaShipAnswer};
 use super::*;
 use crate::http::HttpAnswer;
+use crate::json_walk::Listed;
 use crate::wire::{parse_json_lenient, read_raw};
 use crate::{ConnectorError, ErrorKind, ShipmentRequest};
 use orderhub_model::{Order, OrderStatus, PaymentStatus, RefundStatus};
@@ -22,7 +23,7 @@ fn answer(status: u16, body: &str) -> HttpAnswer {
 }
 
 fn list_example_orders() -> Vec<(Value, Order)> {
-    let data = read_envelope("GET /order", answer(200, LIST_SUCCESS)).unwrap();
+    let data = read_envelope("GET /order", &answer(200, LIST_SUCCESS)).unwrap();
     let page: ShoptimaOrderPage = read_raw(&data).unwrap();
     assert_eq!((page.current_page, page.last_page, page.total), (Some(1), Some(1), Some(3)));
     page.data.iter().map(|raw| (read_raw(raw).unwrap(), normalize("belment", raw).unwrap())).collect()
@@ -77,7 +78,7 @@ fn list_example_normalises_to_hand_checked_orders() {
 
 #[test]
 fn detail_example_normalises_an_unpaid_two_line_order() {
-    let raw = read_envelope("GET /order/{order_num}/detail", answer(200, DETAIL_SUCCESS)).unwrap();
+    let raw = read_envelope("GET /order/{order_num}/detail", &answer(200, DETAIL_SUCCESS)).unwrap();
     let order = normalize("belment", &raw).unwrap();
     let example: Value = serde_json::from_str(DETAIL_SUCCESS).unwrap();
     assert_eq!(order.raw.to_value(), example["data"]);
@@ -94,25 +95,25 @@ fn detail_example_normalises_an_unpaid_two_line_order() {
 
 #[test]
 fn error_examples_are_classified() {
-    let err = read_envelope("GET /order", answer(200, LIST_ERROR)).unwrap_err();
+    let err = read_envelope("GET /order", &answer(200, LIST_ERROR)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transient);
     assert!(err.to_string().contains("服务器错误"), "{err}");
-    match read_envelope("GET /order/{order_num}/detail", answer(200, DETAIL_ERROR)).unwrap_err() {
+    match read_envelope("GET /order/{order_num}/detail", &answer(200, DETAIL_ERROR)).unwrap_err() {
         ConnectorError::Platform { code, .. } => assert_eq!(code, "401"),
         other => panic!("expected a platform error, got {other:?}"),
     }
-    let err = read_envelope("POST /order/shippingOrders", answer(200, SHIP_ERROR)).unwrap_err();
+    let err = read_envelope("POST /order/shippingOrders", &answer(200, SHIP_ERROR)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::BadRequest);
-    let err = read_envelope("GET /order", answer(401, r#"{"message":"Unauthenticated."}"#)).unwrap_err();
+    let err = read_envelope("GET /order", &answer(401, r#"{"message":"Unauthenticated."}"#)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
-    let err = read_envelope("GET /order", answer(200, r#"{"status":"success","code":200,"data":{"da"#)).unwrap_err();
+    let err = read_envelope("GET /order", &answer(200, r#"{"status":"success","code":200,"data":{"da"#)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Malformed);
 }
 
 #[test]
 fn ship_example_with_its_trailing_commas_is_read_order_by_order() {
     assert!(serde_json::from_str::<Value>(SHIP_SUCCESS).is_err(), "the document's example is not strict JSON");
-    let data = read_envelope("POST /order/shippingOrders", answer(200, SHIP_SUCCESS)).unwrap();
+    let data = read_envelope("POST /order/shippingOrders", &answer(200, SHIP_SUCCESS)).unwrap();
     let answer: ShoptimaShipAnswer = read_raw(&data).unwrap();
     let request =
         |n: &str| ShipmentRequest { order_number: n.into(), tracking_number: "T".into(), carrier_code: "SF".into() };
@@ -133,4 +134,55 @@ fn fixtures_are_verbatim_copies_of_the_document() {
     for fixture in [LIST_SUCCESS, LIST_ERROR, DETAIL_SUCCESS, DETAIL_ERROR, SHIP_SUCCESS, SHIP_ERROR] {
         assert!(doc.contains(fixture.trim_end()), "fixture not found verbatim in the document:\n{fixture}");
     }
+}
+
+/// A page read by `read_page`: whether it was walked (not read the ordinary
+/// way), its paginator's numbers, and each order normalised (or why not).
+type PageRead = (bool, (Option<i64>, Option<i64>, Option<i64>), Vec<Result<Order, String>>);
+
+fn read_list_page(body: &str) -> Result<PageRead, ConnectorError> {
+    let answer = answer(200, body);
+    let mut fallback = None;
+    let page = read_page("GET /order", &answer, &mut fallback)?;
+    let numbers = (page.current_page, page.last_page, page.total);
+    let orders = page
+        .orders
+        .into_iter()
+        .map(|listed| match listed {
+            Listed::Read(order, text) => normalize::normalize_read("belment", order, text),
+            Listed::Unread(raw) => normalize("belment", raw),
+        })
+        .map(|order| order.map_err(|e| e.to_string()))
+        .collect();
+    Ok((fallback.is_none(), numbers, orders))
+}
+
+/// The example page is walked, each order read straight from the answer,
+/// and gives the orders the ordinary reading gives; a comma before its last
+/// `}` only the ordinary reading takes, with the same orders; an order that
+/// does not match the document is a bad order, with the reason it has alone.
+#[test]
+fn a_list_page_is_walked_to_the_orders_the_ordinary_reading_gives() {
+    let expected: Vec<Result<Order, String>> = list_example_orders().into_iter().map(|(_, o)| Ok(o)).collect();
+    let numbers = (Some(1), Some(1), Some(3));
+    assert_eq!(read_list_page(LIST_SUCCESS).unwrap(), (true, numbers, expected.clone()));
+    let comma = format!("{},}}", LIST_SUCCESS.trim_end().strip_suffix('}').unwrap());
+    assert_eq!(read_list_page(&comma).unwrap(), (false, numbers, expected.clone()));
+
+    let example: Value = serde_json::from_str(LIST_SUCCESS).unwrap();
+    let good = example["data"]["data"][0].to_string();
+    let bad = good.replace(r#""order_price":"16.55""#, r#""order_price":"sixteen""#);
+    assert_ne!(good, bad);
+    let body = format!(r#"{{"status":"success","data":{{"last_page":1,"data":[{good},{bad}]}}}}"#);
+    let (walked, _, orders) = read_list_page(&body).unwrap();
+    assert!(walked);
+    assert_eq!(orders[0], expected[0]);
+    let alone = normalize("belment", &serde_json::from_str::<Box<serde_json::value::RawValue>>(&bad).unwrap());
+    assert_eq!(orders[1], Err(alone.unwrap_err().to_string()));
+    assert!(orders[1].as_ref().unwrap_err().contains("sixteen"), "{:?}", orders[1]);
+
+    // Without its list, the ordinary reading says what is wrong, as it did before.
+    let err = read_list_page(r#"{"status":"success","data":{"total":0}}"#).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Malformed, "{err}");
+    assert_eq!(read_list_page(LIST_ERROR).unwrap_err().kind(), ErrorKind::Transient);
 }

@@ -124,16 +124,6 @@ pub struct ShoptimaEnvelope {
     pub data: Option<RawJson>,
 }
 
-/// An answer of `GET /order` read in one pass, its `data` straight into a
-/// page: the common case, a successful answer (see `client::read_page`).
-#[derive(Debug, Deserialize)]
-pub struct ShoptimaPageAnswer {
-    #[serde(default, deserialize_with = "opt_text")]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub data: Option<ShoptimaOrderPage>,
-}
-
 /// `data` of `GET /order`: a Laravel paginator.
 #[derive(Debug, Deserialize)]
 pub struct ShoptimaOrderPage {

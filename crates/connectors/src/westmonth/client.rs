@@ -1,15 +1,15 @@
 //! The Westmonth HTTP client: one POST endpoint for windows and exact lookups.
 
-use super::normalize::normalize;
-use super::wire::{WestmonthEnvelope, WestmonthNumber, WestmonthOrderPage};
-use crate::http::{HttpClient, join_url, retryable_status, secret_header};
+use super::normalize::{normalize, normalize_read};
+use super::wire::{WestmonthEnvelope, WestmonthNumber, WestmonthOrder, WestmonthOrderPage};
+use crate::http::{HttpAnswer, HttpClient, join_url, retryable_status, secret_header};
+use crate::json_walk::{ListAnswer, Listed, once};
 use crate::wire::{RawJson, data_or_null, parse_envelope, read_raw, to_wall_clock};
 use crate::{BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShopSettings};
 use async_trait::async_trait;
 use jiff::tz::TimeZone;
 use orderhub_model::{Order, Platform};
 use reqwest::header::HeaderValue;
-use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 /// The page size orderhub asks for; the document names no cap (default 10).
@@ -41,24 +41,75 @@ impl WestmonthConnector {
         })
     }
 
-    async fn call(&self, body: Value) -> Result<WestmonthOrderPage, ConnectorError> {
+    async fn call(&self, body: Value) -> Result<HttpAnswer, ConnectorError> {
         let request = self
             .http
             .request(reqwest::Method::POST, &self.url)
             .header(reqwest::header::AUTHORIZATION, self.authorization.clone())
             .json(&body);
-        let answer = self.http.send(request).await?;
-        let data = read_answer(answer.status, &answer.body)?;
-        read_raw::<WestmonthOrderPage>(&data).map_err(|e| malformed(e.to_string()))
+        self.http.send(request).await
     }
 
-    fn normalize_all(&self, records: &[RawJson]) -> Vec<Result<Order, BadOrder>> {
-        records.iter().map(|raw| self.normalize_one(raw)).collect()
+    /// Normalises one order of a page, with its number when it has one.
+    fn normalize_listed(&self, listed: Listed<'_, WestmonthOrder>) -> (Option<String>, Result<Order, BadOrder>) {
+        match listed {
+            Listed::Read(order, text) => {
+                let number = order.number.clone();
+                let normalized = normalize_read(&self.shop, &self.zone, order, text)
+                    .map_err(|e| BadOrder::from_text(text, "number", e));
+                (number, normalized)
+            }
+            Listed::Unread(raw) => {
+                let number = read_raw::<WestmonthNumber>(raw).ok().and_then(|n| n.number);
+                let normalized = normalize(&self.shop, &self.zone, raw).map_err(|e| BadOrder::new(raw, "number", e));
+                (number, normalized)
+            }
+        }
     }
+}
 
-    fn normalize_one(&self, raw: &RawValue) -> Result<Order, BadOrder> {
-        normalize(&self.shop, &self.zone, raw).map_err(|e| BadOrder::new(raw, "number", e))
+/// A page of a status answer: its orders, and whether another follows.
+#[derive(Debug)]
+pub(crate) struct StatusPage<'a> {
+    pub next_page_url: Option<String>,
+    pub orders: Vec<Listed<'a, WestmonthOrder>>,
+}
+
+impl StatusPage<'_> {
+    /// Pages are followed by number while the platform says there is a next
+    /// one; `next_page_url` itself names another host in the document's example.
+    fn last(&self) -> bool {
+        self.next_page_url.is_none() || self.orders.is_empty()
     }
+}
+
+/// Where a successful answer keeps its orders (Laravel's simple paginator in `data`).
+const STATUS_ANSWER: ListAnswer = ListAnswer { code: "code", success: "0", list: "data" };
+
+/// A status answer's page. A successful answer is walked
+/// ([`ListAnswer::walk`]): each order read into its struct straight from the
+/// answer, in one pass. Anything else is read by [`read_answer`], which says
+/// what it is; the page's orders then refer to its `data`, kept in
+/// `fallback`, and are read one by one by `normalize`.
+pub(crate) fn read_page<'a>(
+    status: u16,
+    body: &'a [u8],
+    fallback: &'a mut Option<WestmonthOrderPage>,
+) -> Result<StatusPage<'a>, ConnectorError> {
+    if status < 400 {
+        let mut next_page_url = None;
+        let walked = STATUS_ANSWER.walk(body, |key, walk| match key {
+            "next_page_url" => once(&mut next_page_url, walk.text()),
+            _ => Some(false),
+        });
+        if let Some(orders) = walked {
+            return Ok(StatusPage { next_page_url: next_page_url.flatten(), orders });
+        }
+    }
+    let data = read_answer(status, body)?;
+    let page = fallback.insert(read_raw(&data).map_err(|e| malformed(e.to_string()))?);
+    let orders = page.data.iter().map(|raw| Listed::Unread(raw)).collect();
+    Ok(StatusPage { next_page_url: page.next_page_url.clone(), orders })
 }
 
 fn malformed(detail: String) -> ConnectorError {
@@ -109,11 +160,12 @@ impl Connector for WestmonthConnector {
             "page": query.page,
             "per_page": self.per_page,
         });
-        let page = self.call(body).await?;
-        // Pages are followed by number while the platform says there is a next one;
-        // `next_page_url` itself names another host in the document's example.
-        let last_page = page.next_page_url.is_none() || page.data.is_empty();
-        Ok(OrderPage { orders: self.normalize_all(&page.data), pages_after: last_page.then_some(0), total: None })
+        let answer = self.call(body).await?;
+        let mut fallback = None;
+        let page = read_page(answer.status, &answer.body, &mut fallback)?;
+        let last_page = page.last();
+        let orders = page.orders.into_iter().map(|listed| self.normalize_listed(listed).1).collect();
+        Ok(OrderPage { orders, pages_after: last_page.then_some(0), total: None })
     }
 
     async fn fetch(&self, order_number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError> {
@@ -130,11 +182,13 @@ impl Connector for WestmonthConnector {
             // platform serves smaller pages than asked: then the next pages too.
             for page_number in 1..=chunk.len() {
                 let body = json!({"type": 4, "order_numbers": chunk, "page": page_number, "per_page": self.per_page});
-                let page = self.call(body).await?;
-                let last = page.next_page_url.is_none() || page.data.is_empty();
-                for raw in page.data {
-                    if let Ok(WestmonthNumber { number: Some(number) }) = read_raw(&raw) {
-                        by_number.insert(number, raw);
+                let answer = self.call(body).await?;
+                let mut fallback = None;
+                let page = read_page(answer.status, &answer.body, &mut fallback)?;
+                let last = page.last();
+                for listed in page.orders {
+                    if let (Some(number), normalized) = self.normalize_listed(listed) {
+                        by_number.insert(number, normalized);
                     }
                 }
                 if last {
@@ -142,7 +196,7 @@ impl Connector for WestmonthConnector {
                 }
             }
         }
-        Ok(order_numbers.iter().map(|number| by_number.remove(number).map(|raw| self.normalize_one(&raw))).collect())
+        Ok(order_numbers.iter().map(|number| by_number.remove(number)).collect())
     }
 
     fn api_calls(&self) -> u64 {

@@ -5,7 +5,7 @@ use crate::wire::{read_raw, wall_clock, warn_unknown_once, with_scale};
 use jiff::tz::TimeZone;
 use orderhub_model::{
     Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, Platform,
-    PlatformStatus, RefundStatus, Shipment, hub_id,
+    PlatformStatus, RawPayload, RefundStatus, Shipment, hub_id,
 };
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::value::RawValue;
@@ -19,6 +19,21 @@ pub struct NormalizeError(pub String);
 pub fn normalize(shop: &str, zone: &TimeZone, raw: &RawValue) -> Result<Order, NormalizeError> {
     let wire: WestmonthOrder =
         read_raw(raw).map_err(|e| NormalizeError(format!("order does not match the document: {e}")))?;
+    normalize_order(shop, zone, wire, RawPayload::from(raw))
+}
+
+/// Normalises an order already read from `text`, its JSON in the answer
+/// (serde_json parsed it into `wire`, so it is kept without a second check).
+pub fn normalize_read(shop: &str, zone: &TimeZone, wire: WestmonthOrder, text: &str) -> Result<Order, NormalizeError> {
+    normalize_order(shop, zone, wire, RawPayload::from_parsed(text))
+}
+
+fn normalize_order(
+    shop: &str,
+    zone: &TimeZone,
+    wire: WestmonthOrder,
+    raw: RawPayload,
+) -> Result<Order, NormalizeError> {
     let number = wire.number.clone().ok_or_else(|| NormalizeError("order has no number".into()))?;
     let time = |field: &str, text: &Option<String>| {
         wall_clock(text.as_deref(), zone).map_err(|e| NormalizeError(format!("{field}: {e}")))
@@ -130,6 +145,6 @@ pub fn normalize(shop: &str, zone: &TimeZone, raw: &RawValue) -> Result<Order, N
         shipping_address: Address::default(),
         items,
         shipments,
-        raw: raw.into(),
+        raw,
     })
 }

@@ -1,9 +1,10 @@
 //! Golden tests: the document's example answers, verbatim.
 
-use super::client::read_answer;
+use super::client::{read_answer, read_page};
 use super::wire::WestmonthOrderPage;
 use super::*;
 use crate::ErrorKind;
+use crate::json_walk::Listed;
 use crate::wire::read_raw;
 use orderhub_model::{OrderStatus, PaymentStatus};
 
@@ -60,4 +61,54 @@ fn fixtures_are_verbatim_copies_of_the_document() {
     for fixture in [SUCCESS, ERROR, REQUEST, WINDOW_REQUEST] {
         assert!(doc.contains(fixture.trim_end()), "not verbatim in the document:\n{fixture}");
     }
+}
+
+/// A page read by `read_page`: whether it was walked (not read the ordinary
+/// way), whether another page follows, and each order normalised (or why not).
+type PageRead = (bool, Option<String>, Vec<Result<orderhub_model::Order, String>>);
+
+fn read_status_page(body: &str) -> Result<PageRead, crate::ConnectorError> {
+    let shanghai = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+    let mut fallback = None;
+    let page = read_page(200, body.as_bytes(), &mut fallback)?;
+    let next = page.next_page_url.clone();
+    let orders = page
+        .orders
+        .into_iter()
+        .map(|listed| match listed {
+            Listed::Read(order, text) => normalize::normalize_read("westmoon", &shanghai, order, text),
+            Listed::Unread(raw) => normalize("westmoon", &shanghai, raw),
+        })
+        .map(|order| order.map_err(|e| e.to_string()))
+        .collect();
+    Ok((fallback.is_none(), next, orders))
+}
+
+/// The example page is walked, each order read straight from the answer,
+/// and gives the orders the ordinary reading gives; a comma before its last
+/// `}` only the ordinary reading takes, with the same orders; an order that
+/// does not match the document is a bad order, with the reason it has alone.
+#[test]
+fn a_status_page_is_walked_to_the_orders_the_ordinary_reading_gives() {
+    let shanghai = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+    let data = read_answer(200, SUCCESS.as_bytes()).unwrap();
+    let page: WestmonthOrderPage = read_raw(&data).unwrap();
+    let expected: Vec<_> = page.data.iter().map(|raw| Ok(normalize("westmoon", &shanghai, raw).unwrap())).collect();
+    assert_eq!(read_status_page(SUCCESS).unwrap(), (true, None, expected.clone()));
+    let comma = format!("{},}}", SUCCESS.trim_end().strip_suffix('}').unwrap());
+    assert_eq!(read_status_page(&comma).unwrap(), (false, None, expected.clone()));
+
+    let example: serde_json::Value = serde_json::from_str(SUCCESS).unwrap();
+    let good = example["data"]["data"][0].to_string();
+    let bad = good.replace(r#""pay_amount":"0.00""#, r#""pay_amount":"nothing""#);
+    assert_ne!(good, bad);
+    let body = format!(r#"{{"code":0,"data":{{"next_page_url":"https://x/?page=2","data":[{good},{bad}]}}}}"#);
+    let (walked, next, orders) = read_status_page(&body).unwrap();
+    assert!(walked);
+    assert_eq!(next.as_deref(), Some("https://x/?page=2"));
+    assert_eq!(orders[0], expected[0]);
+    let raw = serde_json::from_str::<Box<serde_json::value::RawValue>>(&bad).unwrap();
+    assert_eq!(orders[1], Err(normalize("westmoon", &shanghai, &raw).unwrap_err().to_string()));
+    assert!(orders[1].as_ref().unwrap_err().contains("nothing"), "{:?}", orders[1]);
+    assert_eq!(read_status_page(ERROR).unwrap_err().kind(), ErrorKind::Auth);
 }

@@ -1,8 +1,9 @@
 //! The Wshoto HTTP client: one list endpoint, a query-string token, `code` 0.
 
-use super::normalize::normalize;
-use super::wire::{WshotoEnvelope, WshotoOrderPage};
+use super::normalize::{normalize, normalize_read};
+use super::wire::{WshotoEnvelope, WshotoOrder, WshotoOrderPage};
 use crate::http::{HttpClient, join_url, retryable_status};
+use crate::json_walk::{ListAnswer, Listed, once};
 use crate::wire::{RawJson, data_or_null, parse_envelope, read_raw};
 use crate::{BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShopSettings};
 use async_trait::async_trait;
@@ -37,6 +38,45 @@ impl WshotoConnector {
 }
 
 const ENDPOINT: &str = "GET /openapi/mall/order/list";
+
+/// A list answer's page: its total and its orders.
+#[derive(Debug)]
+pub(crate) struct ListPage<'a> {
+    pub total: Option<i64>,
+    pub orders: Vec<Listed<'a, WshotoOrder>>,
+}
+
+/// Where a successful list answer keeps its orders.
+const LIST_ANSWER: ListAnswer = ListAnswer { code: "code", success: "0", list: "records" };
+
+/// A list answer's page. A successful answer is walked
+/// ([`ListAnswer::walk`]): each order read into its struct straight from the
+/// answer, in one pass. Anything else is read by [`read_answer`], which says
+/// what it is; the page's orders then refer to its `data`, kept in
+/// `fallback`, and are read one by one by `normalize`.
+pub(crate) fn read_page<'a>(
+    status: u16,
+    body: &'a [u8],
+    fallback: &'a mut Option<WshotoOrderPage>,
+) -> Result<ListPage<'a>, ConnectorError> {
+    if status < 400 {
+        let mut total = None;
+        let walked = LIST_ANSWER.walk(body, |key, walk| match key {
+            "total" => once(&mut total, walk.integer()),
+            _ => Some(false),
+        });
+        if let Some(orders) = walked {
+            return Ok(ListPage { total: total.flatten(), orders });
+        }
+    }
+    let data = read_answer(status, body)?;
+    let page = fallback.insert(read_raw(&data).map_err(|e| ConnectorError::Malformed {
+        platform: Platform::Wshoto,
+        endpoint: ENDPOINT,
+        detail: e.to_string(),
+    })?);
+    Ok(ListPage { total: page.total, orders: page.records.iter().map(|raw| Listed::Unread(raw)).collect() })
+}
 
 /// Reads the envelope: `code` 0 gives `data`; anything else is classified.
 pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<RawJson, ConnectorError> {
@@ -92,19 +132,20 @@ impl Connector for WshotoConnector {
             .query(&[("access_token", self.token.expose())])
             .json(&body);
         let answer = self.http.send(request).await?;
-        let data = read_answer(answer.status, &answer.body)?;
-        let page: WshotoOrderPage = read_raw(&data).map_err(|e| ConnectorError::Malformed {
-            platform: Platform::Wshoto,
-            endpoint: ENDPOINT,
-            detail: e.to_string(),
-        })?;
+        let mut fallback = None;
+        let page = read_page(answer.status, &answer.body, &mut fallback)?;
         let total = page.total.and_then(|t| u64::try_from(t).ok());
         let index = u64::from(query.page.saturating_sub(1));
-        let pages_after = self.page_size.pages_after(index, page.records.len() as u64, total);
+        let pages_after = self.page_size.pages_after(index, page.orders.len() as u64, total);
         let orders = page
-            .records
-            .iter()
-            .map(|raw| normalize(&self.shop, raw).map_err(|e| BadOrder::new(raw, "order_code", e)))
+            .orders
+            .into_iter()
+            .map(|listed| match listed {
+                Listed::Read(order, text) => {
+                    normalize_read(&self.shop, order, text).map_err(|e| BadOrder::from_text(text, "order_code", e))
+                }
+                Listed::Unread(raw) => normalize(&self.shop, raw).map_err(|e| BadOrder::new(raw, "order_code", e)),
+            })
             .collect();
         Ok(OrderPage { orders, pages_after: Some(pages_after), total })
     }

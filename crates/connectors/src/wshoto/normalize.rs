@@ -4,7 +4,7 @@ use super::wire::{WshotoOrder, WshotoOrderDetail};
 use crate::wire::{money_sum, read_raw, warn_unknown_once, with_scale};
 use orderhub_model::{
     Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, Platform,
-    PlatformStatus, RefundStatus, Shipment, hub_id,
+    PlatformStatus, RawPayload, RefundStatus, Shipment, hub_id,
 };
 use serde_json::value::RawValue;
 
@@ -20,6 +20,16 @@ pub struct NormalizeError(pub String);
 pub fn normalize(shop: &str, raw: &RawValue) -> Result<Order, NormalizeError> {
     let wire: WshotoOrder =
         read_raw(raw).map_err(|e| NormalizeError(format!("order does not match the document: {e}")))?;
+    normalize_order(shop, wire, RawPayload::from(raw))
+}
+
+/// Normalises an order already read from `text`, its JSON in the answer
+/// (serde_json parsed it into `wire`, so it is kept without a second check).
+pub fn normalize_read(shop: &str, wire: WshotoOrder, text: &str) -> Result<Order, NormalizeError> {
+    normalize_order(shop, wire, RawPayload::from_parsed(text))
+}
+
+fn normalize_order(shop: &str, wire: WshotoOrder, raw: RawPayload) -> Result<Order, NormalizeError> {
     let order_number = wire.order_code.clone().ok_or_else(|| NormalizeError("order has no order_code".into()))?;
     let code = wire.status.map(|s| s.to_string()).unwrap_or_default();
     let (mut status, fulfillment_status, label) = match wire.status {
@@ -134,7 +144,7 @@ pub fn normalize(shop: &str, raw: &RawValue) -> Result<Order, NormalizeError> {
         },
         items,
         shipments,
-        raw: raw.into(),
+        raw,
     })
 }
 

@@ -1,9 +1,10 @@
 //! Golden tests: the document's example answer, verbatim.
 
-use super::client::read_answer;
+use super::client::{read_answer, read_page};
 use super::wire::WshotoOrderPage;
 use super::*;
 use crate::ErrorKind;
+use crate::json_walk::Listed;
 use crate::wire::read_raw;
 use orderhub_model::{Order, OrderStatus, PaymentStatus, RefundStatus};
 use serde_json::Value;
@@ -82,4 +83,53 @@ fn fixtures_are_verbatim_copies_of_the_document() {
     for fixture in [LIST_SUCCESS, LIST_REQUEST] {
         assert!(doc.contains(fixture.trim_end()), "not verbatim in the document:\n{fixture}");
     }
+}
+
+/// A page read by `read_page`: whether it was walked (not read the ordinary
+/// way), its total, and each order normalised (or why not).
+type PageRead = (bool, Option<i64>, Vec<Result<Order, String>>);
+
+fn read_list_page(body: &str) -> Result<PageRead, crate::ConnectorError> {
+    let mut fallback = None;
+    let page = read_page(200, body.as_bytes(), &mut fallback)?;
+    let total = page.total;
+    let orders = page
+        .orders
+        .into_iter()
+        .map(|listed| match listed {
+            Listed::Read(order, text) => normalize::normalize_read("mall", order, text),
+            Listed::Unread(raw) => normalize("mall", raw),
+        })
+        .map(|order| order.map_err(|e| e.to_string()))
+        .collect();
+    Ok((fallback.is_none(), total, orders))
+}
+
+/// The example page is walked, each order read straight from the answer,
+/// and gives the orders the ordinary reading gives; a comma before its last
+/// `}` only the ordinary reading takes, with the same orders; an order that
+/// does not match the document is a bad order, with the reason it has alone.
+#[test]
+fn a_list_page_is_walked_to_the_orders_the_ordinary_reading_gives() {
+    let expected: Vec<Result<Order, String>> = example_orders().into_iter().map(|(_, o)| Ok(o)).collect();
+    assert_eq!(read_list_page(LIST_SUCCESS).unwrap(), (true, Some(5), expected.clone()));
+    let comma = format!("{},}}", LIST_SUCCESS.trim_end().strip_suffix('}').unwrap());
+    assert_eq!(read_list_page(&comma).unwrap(), (false, Some(5), expected.clone()));
+
+    let example: Value = serde_json::from_str(LIST_SUCCESS).unwrap();
+    let good = example["data"]["records"][0].to_string();
+    let bad = good.replacen(r#""status":"#, r#""status":"two","was":"#, 1);
+    assert_ne!(good, bad);
+    let body = format!(r#"{{"code":0,"data":{{"total":2,"records":[{good},{bad}]}}}}"#);
+    let (walked, _, orders) = read_list_page(&body).unwrap();
+    assert!(walked);
+    assert_eq!(orders[0], expected[0]);
+    let alone = normalize("mall", &serde_json::from_str::<Box<serde_json::value::RawValue>>(&bad).unwrap());
+    assert_eq!(orders[1], Err(alone.unwrap_err().to_string()));
+    assert!(orders[1].as_ref().unwrap_err().contains("two"), "{:?}", orders[1]);
+
+    // No list: none, as the ordinary reading has always read it.
+    assert_eq!(read_list_page(r#"{"code":0,"data":{"total":0}}"#).unwrap(), (false, Some(0), vec![]));
+    let refused = read_list_page(r#"{"code":40014,"msg":"invalid access_token"}"#).unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Auth);
 }
