@@ -58,7 +58,13 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
     if migrate {
         sql::migrator().run(&pool).await?;
     }
-    Ok(SqlStore { writer: pool.clone(), pool, dictionaries: Default::default(), _background: None })
+    Ok(SqlStore {
+        writer: pool.clone(),
+        pool,
+        dictionaries: Default::default(),
+        waiting: Default::default(),
+        _background: None,
+    })
 }
 
 /// A transaction that writes, holding the store's write lock until it ends.

@@ -137,7 +137,13 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
     let writer = SqlitePoolOptions::new().max_connections(1).connect_with(writer_options).await.map_err(open_error)?;
     let checkpoints = tokio::spawn(checkpoint(pool.clone())).abort_handle();
     let background = Some(Arc::new(sql::BackgroundTask(checkpoints)));
-    Ok(SqlStore { pool, writer, dictionaries: Default::default(), _background: background })
+    Ok(SqlStore {
+        pool,
+        writer,
+        dictionaries: Default::default(),
+        waiting: Default::default(),
+        _background: background,
+    })
 }
 
 /// The writing connection checkpoints the log itself only after a commit

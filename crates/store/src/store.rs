@@ -80,6 +80,16 @@ impl OpenBatch {
         Ok(stats)
     }
 
+    /// Whether another writer of this process waits for the write lock this
+    /// batch holds (a ship request, another shop's sync). A writer of another
+    /// process (a command beside `orderhub serve`) waits unseen.
+    pub fn others_waiting(&self) -> bool {
+        match &self.inner {
+            BatchOn::Sqlite(b) => b.others_waiting(),
+            BatchOn::Postgres(b) => b.others_waiting(),
+        }
+    }
+
     /// Commits every write, and the cursor with them.
     pub async fn commit(self, shop: &str, cursor: Option<&CursorUpdate>) -> Result<(), StoreError> {
         match self.inner {

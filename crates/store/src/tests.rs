@@ -44,6 +44,7 @@ contract!(
     an_older_version_never_replaces_a_newer_one,
     cursor_and_bad_orders_commit_with_the_batch,
     an_open_batch_commits_its_writes_together_or_not_at_all,
+    an_open_batch_knows_while_another_writer_waits_for_it,
     reopening_keeps_everything_and_export_pages_past_500,
     runs_are_recorded,
     concurrent_batches_from_several_shops_all_commit,
@@ -337,6 +338,32 @@ async fn an_open_batch_commits_its_writes_together_or_not_at_all(db: &TestDataba
     assert_eq!(stats.new, 1);
     assert!(store.order(&order("A-4", 1).id).await.unwrap().is_none());
     assert_eq!(store.order_count().await.unwrap(), 4);
+}
+
+/// A batch holds the write lock; a writer of the same store that waits for
+/// it is seen by the batch (which a sync commits early for), and gets the
+/// lock once the batch commits.
+async fn an_open_batch_knows_while_another_writer_waits_for_it(db: &TestDatabase) {
+    let store = db.open().await;
+    let mut batch = store.begin_batch().await.unwrap();
+    batch.write("belment", &[order("A-1", 1)], &[]).await.unwrap();
+    assert!(!batch.others_waiting());
+    let other = {
+        let store = store.clone();
+        tokio::spawn(async move { store.write_batch("other", &[order("B-1", 1)], &[], None).await })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !batch.others_waiting() {
+        assert!(std::time::Instant::now() < deadline, "the waiting writer was never seen");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(!other.is_finished(), "the other writer waits for the lock");
+    batch.commit("belment", None).await.unwrap();
+    assert_eq!(other.await.unwrap().unwrap().new, 1);
+    let batch = store.begin_batch().await.unwrap();
+    assert!(!batch.others_waiting(), "a writer that got the lock is no longer counted");
+    batch.commit("belment", None).await.unwrap();
+    assert_eq!(store.order_count().await.unwrap(), 2);
 }
 
 async fn reopening_keeps_everything_and_export_pages_past_500(db: &TestDatabase) {

@@ -27,6 +27,7 @@ use sqlx::{Pool, QueryBuilder, Row, SqlStr, Transaction};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The order store on one database: a pool and the statements.
 #[derive(Debug, Clone)]
@@ -40,6 +41,8 @@ pub(crate) struct SqlStore {
     pub(crate) writer: Pool<Db>,
     /// The dictionaries documents are packed against (`crate::documents`).
     pub(crate) dictionaries: Arc<Dictionaries>,
+    /// This process's writers waiting for the write lock (`begin_writing`).
+    pub(crate) waiting: Arc<AtomicUsize>,
     /// On SQLite, the task that checkpoints the log (`sqlite::checkpoint`),
     /// held for its drop.
     pub(crate) _background: Option<Arc<BackgroundTask>>,
@@ -99,11 +102,28 @@ impl SqlStore {
         // reads first and then writes fails at once with "database is locked"
         // when another shop's sync wrote in between, instead of waiting.
         Ok(OpenBatch {
-            tx: begin_write(&self.writer).await?,
+            tx: self.begin_writing().await?,
             dictionaries: self.dictionaries.clone(),
             dictionaries_written: HashSet::new(),
             next_key: None,
+            waiting: self.waiting.clone(),
         })
+    }
+
+    /// A writing transaction (`begin_write`), this writer counted in
+    /// `waiting` until it holds the write lock: an open batch commits early
+    /// for it (`OpenBatch::others_waiting`).
+    pub(crate) async fn begin_writing(&self) -> Result<Transaction<'static, Db>, sqlx::Error> {
+        /// Counts a writer while it waits, also when its wait is cancelled.
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let _waiting = Waiting(&self.waiting);
+        begin_write(&self.writer).await
     }
 
     pub async fn orders_by_id(&self, ids: &[String]) -> Result<HashMap<String, Order>, StoreError> {
@@ -350,6 +370,8 @@ pub(crate) struct OpenBatch {
     /// The key the next new order gets, once this transaction has looked it
     /// up (see `write_orders`).
     next_key: Option<i64>,
+    /// The store's count of writers waiting for the write lock.
+    waiting: Arc<AtomicUsize>,
 }
 
 impl OpenBatch {
@@ -397,6 +419,12 @@ impl OpenBatch {
             stats.bad += 1;
         }
         Ok(stats)
+    }
+
+    /// Whether another writer of this process waits for the write lock this
+    /// transaction holds.
+    pub fn others_waiting(&self) -> bool {
+        self.waiting.load(Ordering::Relaxed) > 0
     }
 
     pub async fn commit(mut self, shop: &str, cursor: Option<&CursorUpdate>) -> Result<(), StoreError> {

@@ -1,6 +1,6 @@
 //! The write-back outbox: requests stored first, then executed by a worker.
 
-use super::{DbRow, SqlStore, begin_write, now_ms, timestamp};
+use super::{DbRow, SqlStore, now_ms, timestamp};
 use crate::{Enqueued, NewOutboxJob, OutboxJob, OutboxKind, StoreError};
 use sqlx::{AssertSqlSafe, Row};
 
@@ -9,7 +9,7 @@ const COLUMNS: &str = "id, idempotency_key, kind, order_id, shop, request, state
 
 impl SqlStore {
     pub async fn enqueue(&self, job: &NewOutboxJob) -> Result<Enqueued, StoreError> {
-        let mut tx = begin_write(&self.writer).await?;
+        let mut tx = self.begin_writing().await?;
         if let Some(key) = &job.idempotency_key {
             let sql = format!("SELECT {COLUMNS} FROM outbox WHERE idempotency_key = $1");
             if let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(key).fetch_optional(&mut *tx).await? {
@@ -42,7 +42,7 @@ impl SqlStore {
     }
 
     pub async fn claim_job(&self, lease_ms: i64) -> Result<Option<OutboxJob>, StoreError> {
-        let mut tx = begin_write(&self.writer).await?;
+        let mut tx = self.begin_writing().await?;
         let now = now_ms();
         let sql = format!(
             "SELECT {COLUMNS} FROM outbox o
