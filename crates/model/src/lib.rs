@@ -17,12 +17,14 @@
 //! that every other crate (and the simulators' tests) can depend on it cheaply.
 
 mod change;
+mod json;
 mod order;
 mod platform;
 mod raw;
 mod status;
 
 pub use change::{Change, diff};
+pub use json::write_json;
 pub use order::{Address, Customer, LineItem, Order, PlatformStatus, Shipment, hub_id};
 pub use platform::{Platform, UnknownPlatform};
 pub use raw::{JsonScan, RawPayload};

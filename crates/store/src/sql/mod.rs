@@ -473,7 +473,8 @@ fn timestamp(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-/// The canonical order as stored: its JSON, exactly as the API emits it.
+/// The canonical order as stored: its JSON, exactly as the API emits it
+/// (`orderhub_model::write_json`, which writes what serde_json would).
 ///
 /// Written into a buffer sized for it up front: grown from empty, a
 /// Damaijia document (8.7 KB, 6.8 KB of it the payload) was copied by seven
@@ -482,8 +483,9 @@ fn timestamp(ms: i64) -> Timestamp {
 /// a larger order only grows the buffer as before.
 fn document_of(order: &Order) -> String {
     let mut json = Vec::with_capacity(order.raw.get().len() + 1024 * (order.items.len() + 1));
-    serde_json::to_writer(&mut json, order).expect("an Order always serialises");
-    // SAFETY: serde_json writes UTF-8 only (its own `to_string` relies on it).
+    orderhub_model::write_json(order, &mut json);
+    // SAFETY: `write_json` writes UTF-8 only: the order's texts as they are
+    // (or escaped in ASCII), and ASCII around them.
     unsafe { String::from_utf8_unchecked(json) }
 }
 
