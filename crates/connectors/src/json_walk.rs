@@ -38,6 +38,8 @@ pub struct ListAnswer {
     pub success: &'static str,
     /// The key of the list within `data`.
     pub list: &'static str,
+    /// The most elements a page holds: the list's room, made once.
+    pub page_size: usize,
 }
 
 /// One element of a walked list: read into `T`, with its text in the answer;
@@ -96,7 +98,7 @@ impl ListAnswer {
                 if list.is_some() {
                     return None;
                 }
-                list = Some(walk_elements(walk)?);
+                list = Some(walk_elements(walk, self.page_size)?);
             } else if !other(&key, walk)? {
                 walk.skip_value().ok()?;
             }
@@ -105,14 +107,14 @@ impl ListAnswer {
     }
 }
 
-/// The elements of the array that comes next (`null`: none). An element
-/// whose values do not match `T` is kept as its text; JSON that is not JSON
-/// stops the walk.
-fn walk_elements<'a, T: Deserialize<'a>>(walk: &mut JsonWalk<'a>) -> Option<Vec<Listed<'a, T>>> {
-    let mut listed = Vec::new();
+/// The elements of the array that comes next (`null`: none), in a list
+/// with room for `room`. An element whose values do not match `T` is kept
+/// as its text; JSON that is not JSON stops the walk.
+fn walk_elements<'a, T: Deserialize<'a>>(walk: &mut JsonWalk<'a>, room: usize) -> Option<Vec<Listed<'a, T>>> {
     if walk.null() {
-        return Some(listed);
+        return Some(Vec::new());
     }
+    let mut listed = Vec::with_capacity(room);
     let mut elements = walk.begin_array().ok()?;
     while walk.next_element(&mut elements).ok()? {
         listed.push(match walk.value::<T>() {
@@ -403,7 +405,7 @@ mod tests {
         struct Item {
             id: u32,
         }
-        const ANSWER: ListAnswer = ListAnswer { code: "code", success: "0", list: "rows" };
+        const ANSWER: ListAnswer = ListAnswer { code: "code", success: "0", list: "rows", page_size: 2 };
         let mut total = None;
         let list = ANSWER.walk::<Item>(body.as_bytes(), |key, walk| match key {
             "total" => once(&mut total, walk.integer()),
@@ -455,7 +457,7 @@ mod tests {
         bytes.extend_from_slice(b"\xff\"}]}}");
         assert!(std::str::from_utf8(&bytes).is_err());
         assert!(
-            ListAnswer { code: "code", success: "0", list: "rows" }
+            ListAnswer { code: "code", success: "0", list: "rows", page_size: 1 }
                 .walk::<IgnoredAny>(&bytes, |_, _| Some(false))
                 .is_none()
         );

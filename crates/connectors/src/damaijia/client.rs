@@ -62,7 +62,8 @@ pub(crate) struct SearchPage<'a> {
 }
 
 /// Where a successful search answer keeps its orders.
-const SEARCH_ANSWER: ListAnswer = ListAnswer { code: "status", success: "0", list: "shop_order_list" };
+const SEARCH_ANSWER: ListAnswer =
+    ListAnswer { code: "status", success: "0", list: "shop_order_list", page_size: MAX_SIZE as usize };
 
 /// A search answer's page. A successful answer is walked
 /// ([`ListAnswer::walk`]), each order read into its struct straight from the

@@ -74,7 +74,8 @@ pub(crate) struct ListPage<'a> {
 }
 
 /// Where a successful listing answer keeps its orders (a Laravel paginator in `data`).
-const LIST_ANSWER: ListAnswer = ListAnswer { code: "status", success: "success", list: "data" };
+const LIST_ANSWER: ListAnswer =
+    ListAnswer { code: "status", success: "success", list: "data", page_size: MAX_ROWS as usize };
 
 /// A listing answer's page. A successful answer is walked
 /// ([`ListAnswer::walk`]): each order read into its struct straight from the

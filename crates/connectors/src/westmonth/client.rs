@@ -84,7 +84,8 @@ impl StatusPage<'_> {
 }
 
 /// Where a successful answer keeps its orders (Laravel's simple paginator in `data`).
-const STATUS_ANSWER: ListAnswer = ListAnswer { code: "code", success: "0", list: "data" };
+const STATUS_ANSWER: ListAnswer =
+    ListAnswer { code: "code", success: "0", list: "data", page_size: MAX_PER_PAGE as usize };
 
 /// A status answer's page. A successful answer is walked
 /// ([`ListAnswer::walk`]): each order read into its struct straight from the

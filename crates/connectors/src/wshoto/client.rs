@@ -47,7 +47,8 @@ pub(crate) struct ListPage<'a> {
 }
 
 /// Where a successful list answer keeps its orders.
-const LIST_ANSWER: ListAnswer = ListAnswer { code: "code", success: "0", list: "records" };
+const LIST_ANSWER: ListAnswer =
+    ListAnswer { code: "code", success: "0", list: "records", page_size: MAX_PAGE_SIZE as usize };
 
 /// A list answer's page. A successful answer is walked
 /// ([`ListAnswer::walk`]): each order read into its struct straight from the
