@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "order keys", include_str!("../migrations/postgres/0003_order_keys.sql")),
     (4, "no ciphertext terms", include_str!("../migrations/postgres/0004_no_ciphertext_terms.sql")),
     (5, "key sort indexes", include_str!("../migrations/postgres/0005_key_sort_indexes.sql")),
+    (6, "documents lz4", include_str!("../migrations/postgres/0006_documents_lz4.sql")),
 ];
 
 /// Documents stay JSON text: PostgreSQL compresses large values itself
