@@ -23,7 +23,7 @@ use orderhub_store::{Enqueued, NewOutboxJob, OutboxKind};
 use orderhub_sync::{ShipRequest, StatusRequest};
 use serde::Serialize;
 use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
 
 /// A write-back job.
 #[derive(Serialize, ToSchema)]
@@ -35,6 +35,36 @@ pub struct JobAnswer {
 #[derive(Serialize, ToSchema)]
 pub struct JobList {
     jobs: Vec<OutboxJob>,
+}
+
+/// What a write-back request may be answered, the same for each kind.
+#[allow(dead_code)] // Only its documentation is used: the handlers answer `JobAnswer` or `ApiError`.
+#[derive(IntoResponses)]
+enum WriteBackAnswers {
+    #[response(status = 202, description = "Stored; the worker sends it to the platform")]
+    Stored(JobAnswer),
+    #[response(
+        status = 200,
+        description = "A repeat of a request with the same Idempotency-Key: the job stored the first time"
+    )]
+    Repeated(JobAnswer),
+    #[response(status = 400, description = "A bad body or Idempotency-Key")]
+    BadRequest(ErrorBody),
+    #[response(status = 401, description = "No key, or an unknown or revoked one")]
+    Unauthorized(ErrorBody),
+    #[response(status = 403, description = "The key lacks the write scope")]
+    Forbidden(ErrorBody),
+    #[response(status = 404, description = "No such order")]
+    NotFound(ErrorBody),
+    #[response(
+        status = 409,
+        description = "The order already has a shipment, or the Idempotency-Key was used for another request"
+    )]
+    Conflict(ErrorBody),
+    #[response(status = 413, description = "The body is too large")]
+    TooLarge(ErrorBody),
+    #[response(status = 422, description = "The platform cannot do this, or the shop is not configured here")]
+    Unprocessable(ErrorBody),
 }
 
 /// The longest idempotency key taken.
@@ -123,17 +153,7 @@ async fn enqueue(
     post, path = "/api/v1/orders/{id}/shipments", operation_id = "ship_order", tag = "write-back",
     params(("id" = String, Path, description = "The hub id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a repeat of this request a no-op")),
     request_body = ShipRequest,
-    responses(
-        (status = 202, description = "Stored; the worker sends it to the platform", body = JobAnswer),
-        (status = 200, description = "A repeat of a request with the same Idempotency-Key: the job stored the first time", body = JobAnswer),
-        (status = 400, description = "A bad body or Idempotency-Key", body = ErrorBody),
-        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "The key lacks the write scope", body = ErrorBody),
-        (status = 404, description = "No such order", body = ErrorBody),
-        (status = 409, description = "The order already has a shipment, or the Idempotency-Key was used for another request", body = ErrorBody),
-        (status = 413, description = "The body is too large", body = ErrorBody),
-        (status = 422, description = "The platform cannot do this, or the shop is not configured here", body = ErrorBody),
-    ),
+    responses(WriteBackAnswers),
     security(("api_key" = []))
 )]
 pub async fn ship(
@@ -158,17 +178,7 @@ pub async fn ship(
     post, path = "/api/v1/orders/{id}/status", operation_id = "set_order_status", tag = "write-back",
     params(("id" = String, Path, description = "The hub id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a repeat of this request a no-op")),
     request_body = StatusRequest,
-    responses(
-        (status = 202, description = "Stored; the worker sends it to the platform", body = JobAnswer),
-        (status = 200, description = "A repeat of a request with the same Idempotency-Key: the job stored the first time", body = JobAnswer),
-        (status = 400, description = "A bad body or Idempotency-Key", body = ErrorBody),
-        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "The key lacks the write scope", body = ErrorBody),
-        (status = 404, description = "No such order", body = ErrorBody),
-        (status = 409, description = "The order already has a shipment, or the Idempotency-Key was used for another request", body = ErrorBody),
-        (status = 413, description = "The body is too large", body = ErrorBody),
-        (status = 422, description = "The platform cannot do this, or the shop is not configured here", body = ErrorBody),
-    ),
+    responses(WriteBackAnswers),
     security(("api_key" = []))
 )]
 pub async fn status(
@@ -188,17 +198,7 @@ pub async fn status(
     post, path = "/api/v1/orders/{id}/address", operation_id = "set_order_address", tag = "write-back",
     params(("id" = String, Path, description = "The hub id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a repeat of this request a no-op")),
     request_body = AddressUpdate,
-    responses(
-        (status = 202, description = "Stored; the worker sends it to the platform", body = JobAnswer),
-        (status = 200, description = "A repeat of a request with the same Idempotency-Key: the job stored the first time", body = JobAnswer),
-        (status = 400, description = "A bad body or Idempotency-Key", body = ErrorBody),
-        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "The key lacks the write scope", body = ErrorBody),
-        (status = 404, description = "No such order", body = ErrorBody),
-        (status = 409, description = "The order already has a shipment, or the Idempotency-Key was used for another request", body = ErrorBody),
-        (status = 413, description = "The body is too large", body = ErrorBody),
-        (status = 422, description = "The platform cannot do this, or the shop is not configured here", body = ErrorBody),
-    ),
+    responses(WriteBackAnswers),
     security(("api_key" = []))
 )]
 pub async fn address(
