@@ -84,6 +84,17 @@ impl ListAnswer {
         (walk.at_end() && code?.as_deref() == Some(self.success)).then_some(list?)
     }
 
+    /// [`ListAnswer::walk`] of an answer whose `data` also says its
+    /// listing's `total` (Wshoto's, Damaijia's): the list and the total.
+    pub fn walk_with_total<'a, T: Deserialize<'a>>(&self, body: &'a [u8]) -> Option<(Vec<Listed<'a, T>>, Option<i64>)> {
+        let mut total = None;
+        let list = self.walk(body, |key, walk| match key {
+            "total" => once(&mut total, walk.integer()),
+            _ => Some(false),
+        })?;
+        Some((list, total.flatten()))
+    }
+
     /// `data` of a successful answer (see [`ListAnswer::walk`]); `None`
     /// without the list too (the ordinary reading says what that means).
     fn walk_data<'a, T: Deserialize<'a>>(
@@ -406,11 +417,7 @@ mod tests {
             id: u32,
         }
         const ANSWER: ListAnswer = ListAnswer { code: "code", success: "0", list: "rows", page_size: 2 };
-        let mut total = None;
-        let list = ANSWER.walk::<Item>(body.as_bytes(), |key, walk| match key {
-            "total" => once(&mut total, walk.integer()),
-            _ => Some(false),
-        })?;
+        let (list, total) = ANSWER.walk_with_total::<Item>(body.as_bytes())?;
         let elements = list
             .into_iter()
             .map(|listed| match listed {
@@ -418,7 +425,7 @@ mod tests {
                 Listed::Unread(raw) => (raw.get().to_string(), false),
             })
             .collect();
-        Some((elements, total.flatten()))
+        Some((elements, total))
     }
 
     #[test]

@@ -171,6 +171,26 @@ impl BadOrder {
     }
 }
 
+impl<'a, T> json_walk::Listed<'a, T> {
+    /// The order this element of a page holds: `read` normalises one read
+    /// while the answer was walked (with its text in the answer), `unread`
+    /// one from its text alone. A refused order is a [`BadOrder`], numbered
+    /// from its `number_field`.
+    pub fn normalize<E: std::fmt::Display>(
+        self,
+        number_field: &str,
+        read: impl FnOnce(T, &'a str) -> Result<Order, E>,
+        unread: impl FnOnce(&'a serde_json::value::RawValue) -> Result<Order, E>,
+    ) -> Result<Order, BadOrder> {
+        match self {
+            json_walk::Listed::Read(order, text) => {
+                read(order, text).map_err(|e| BadOrder::from_text(text, number_field, e))
+            }
+            json_walk::Listed::Unread(raw) => unread(raw).map_err(|e| BadOrder::new(raw, number_field, e)),
+        }
+    }
+}
+
 /// A shipment to report to the platform.
 #[derive(Debug, Clone)]
 pub struct ShipmentRequest {

@@ -69,23 +69,25 @@ pub fn write_json(order: &Order, out: &mut Vec<u8>) {
     customer(out, &order.customer);
     out.extend_from_slice(b",\"shipping_address\":");
     address(out, &order.shipping_address);
-    out.extend_from_slice(b",\"items\":[");
-    for (i, item) in order.items.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        line_item(out, item);
-    }
-    out.extend_from_slice(b"],\"shipments\":[");
-    for (i, shipment) in order.shipments.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        self::shipment(out, shipment);
-    }
-    out.extend_from_slice(b"],\"raw\":");
+    out.extend_from_slice(b",\"items\":");
+    array(out, &order.items, line_item);
+    out.extend_from_slice(b",\"shipments\":");
+    array(out, &order.shipments, shipment);
+    out.extend_from_slice(b",\"raw\":");
     out.extend_from_slice(order.raw.get().as_bytes());
     out.push(b'}');
+}
+
+/// `values` as a JSON array, each written by `write`.
+fn array<T>(out: &mut Vec<u8>, values: &[T], write: fn(&mut Vec<u8>, &T)) {
+    out.push(b'[');
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write(out, value);
+    }
+    out.push(b']');
 }
 
 fn platform_status(out: &mut Vec<u8>, status: &PlatformStatus) {

@@ -3,9 +3,9 @@
 use super::normalize::{normalize, normalize_read};
 use super::wire::{DamaijiaEnvelope, DamaijiaOrderPage, DamaijiaShopOrder};
 use crate::http::{HttpClient, join_url, retryable_status, secret_header};
-use crate::json_walk::{ListAnswer, Listed, once};
+use crate::json_walk::{ListAnswer, Listed};
 use crate::wire::{RawJson, data_or_null, parse_envelope};
-use crate::{BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShopSettings};
+use crate::{Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShopSettings};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use orderhub_model::Platform;
@@ -77,15 +77,10 @@ pub(crate) fn read_page<'a>(
     body: &'a [u8],
     fallback: &'a mut Option<RawJson>,
 ) -> Result<SearchPage<'a>, ConnectorError> {
-    if retryable_status(Platform::Damaijia, http_status).is_ok() {
-        let mut total = None;
-        let walked = SEARCH_ANSWER.walk(body, |key, walk| match key {
-            "total" => once(&mut total, walk.integer()),
-            _ => Some(false),
-        });
-        if let Some(orders) = walked {
-            return Ok(SearchPage { total: total.flatten(), orders });
-        }
+    if retryable_status(Platform::Damaijia, http_status).is_ok()
+        && let Some((orders, total)) = SEARCH_ANSWER.walk_with_total(body)
+    {
+        return Ok(SearchPage { total, orders });
     }
     let data = fallback.insert(read_answer(http_status, body)?);
     let page: DamaijiaOrderPage = serde_json::from_str(data.get()).map_err(|e| malformed(e.to_string()))?;
@@ -167,11 +162,12 @@ impl Connector for DamaijiaConnector {
         let orders = data
             .orders
             .into_iter()
-            .map(|listed| match listed {
-                Listed::Read(order, text) => {
-                    normalize_read(&self.shop, order, text).map_err(|e| BadOrder::from_text(text, "order_id", e))
-                }
-                Listed::Unread(raw) => normalize(&self.shop, raw).map_err(|e| BadOrder::new(raw, "order_id", e)),
+            .map(|listed| {
+                listed.normalize(
+                    "order_id",
+                    |order, text| normalize_read(&self.shop, order, text),
+                    |raw| normalize(&self.shop, raw),
+                )
             })
             .collect();
         Ok(OrderPage { orders, pages_after: Some(pages_after), total })

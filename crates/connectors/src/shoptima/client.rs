@@ -196,11 +196,12 @@ impl Connector for ShoptimaConnector {
         let orders = page
             .orders
             .into_iter()
-            .map(|listed| match listed {
-                Listed::Read(order, text) => {
-                    normalize_read(&self.shop, order, text).map_err(|e| BadOrder::from_text(text, "order_num", e))
-                }
-                Listed::Unread(raw) => normalize_one(&self.shop, raw),
+            .map(|listed| {
+                listed.normalize(
+                    "order_num",
+                    |order, text| normalize_read(&self.shop, order, text),
+                    |raw| normalize(&self.shop, raw),
+                )
             })
             .collect();
         Ok(OrderPage { total: page.total.and_then(|t| u64::try_from(t).ok()), orders, pages_after })

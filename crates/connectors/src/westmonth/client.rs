@@ -52,19 +52,16 @@ impl WestmonthConnector {
 
     /// Normalises one order of a page, with its number when it has one.
     fn normalize_listed(&self, listed: Listed<'_, WestmonthOrder>) -> (Option<String>, Result<Order, BadOrder>) {
-        match listed {
-            Listed::Read(order, text) => {
-                let number = order.number.clone();
-                let normalized = normalize_read(&self.shop, &self.zone, order, text)
-                    .map_err(|e| BadOrder::from_text(text, "number", e));
-                (number, normalized)
-            }
-            Listed::Unread(raw) => {
-                let number = read_raw::<WestmonthNumber>(raw).ok().and_then(|n| n.number);
-                let normalized = normalize(&self.shop, &self.zone, raw).map_err(|e| BadOrder::new(raw, "number", e));
-                (number, normalized)
-            }
-        }
+        let number = match &listed {
+            Listed::Read(order, _) => order.number.clone(),
+            Listed::Unread(raw) => read_raw::<WestmonthNumber>(raw).ok().and_then(|n| n.number),
+        };
+        let normalized = listed.normalize(
+            "number",
+            |order, text| normalize_read(&self.shop, &self.zone, order, text),
+            |raw| normalize(&self.shop, &self.zone, raw),
+        );
+        (number, normalized)
     }
 }
 

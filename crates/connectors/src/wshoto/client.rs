@@ -3,9 +3,9 @@
 use super::normalize::{normalize, normalize_read};
 use super::wire::{WshotoEnvelope, WshotoOrder, WshotoOrderPage};
 use crate::http::{HttpClient, join_url, retryable_status};
-use crate::json_walk::{ListAnswer, Listed, once};
+use crate::json_walk::{ListAnswer, Listed};
 use crate::wire::{RawJson, data_or_null, parse_envelope, read_raw};
-use crate::{BadOrder, Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShopSettings};
+use crate::{Capabilities, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShopSettings};
 use async_trait::async_trait;
 use orderhub_model::Platform;
 use serde_json::json;
@@ -60,15 +60,10 @@ pub(crate) fn read_page<'a>(
     body: &'a [u8],
     fallback: &'a mut Option<WshotoOrderPage>,
 ) -> Result<ListPage<'a>, ConnectorError> {
-    if status < 400 {
-        let mut total = None;
-        let walked = LIST_ANSWER.walk(body, |key, walk| match key {
-            "total" => once(&mut total, walk.integer()),
-            _ => Some(false),
-        });
-        if let Some(orders) = walked {
-            return Ok(ListPage { total: total.flatten(), orders });
-        }
+    if status < 400
+        && let Some((orders, total)) = LIST_ANSWER.walk_with_total(body)
+    {
+        return Ok(ListPage { total, orders });
     }
     let data = read_answer(status, body)?;
     let page = fallback.insert(read_raw(&data).map_err(|e| ConnectorError::Malformed {
@@ -141,11 +136,12 @@ impl Connector for WshotoConnector {
         let orders = page
             .orders
             .into_iter()
-            .map(|listed| match listed {
-                Listed::Read(order, text) => {
-                    normalize_read(&self.shop, order, text).map_err(|e| BadOrder::from_text(text, "order_code", e))
-                }
-                Listed::Unread(raw) => normalize(&self.shop, raw).map_err(|e| BadOrder::new(raw, "order_code", e)),
+            .map(|listed| {
+                listed.normalize(
+                    "order_code",
+                    |order, text| normalize_read(&self.shop, order, text),
+                    |raw| normalize(&self.shop, raw),
+                )
             })
             .collect();
         Ok(OrderPage { orders, pages_after: Some(pages_after), total })

@@ -784,16 +784,19 @@ async fn write_orders(
     }
 
     let mut inserts = Vec::new();
-    let mut updates = Vec::new();
+    // Each changed order (its key, the order, its rows), and what changed, as JSON.
+    let mut updated: Vec<(i64, &Order, &OrderRows)> = Vec::new();
+    let mut changed: Vec<String> = Vec::new();
     for write in &writes {
         match write {
             Write::Insert(order, rows) => {
                 stats.new += 1;
                 inserts.push((*order, *rows));
             }
-            Write::Update(order, _, rows, ..) => {
+            Write::Update(order, key, rows, changes, _) => {
                 stats.changed += 1;
-                updates.push((*order, *rows));
+                updated.push((*key, *order, *rows));
+                changed.push(serde_json::to_string(changes).expect("changes serialise"));
             }
             Write::RawOnly(order, document) => {
                 let query = sqlx::query("UPDATE orders SET document = $2 WHERE id = $1").bind(&order.id);
@@ -822,10 +825,6 @@ async fn write_orders(
         *key += 1;
     }
     let inserts = keyed;
-    let updated: Vec<(i64, &Order, &OrderRows)> = writes
-        .iter()
-        .filter_map(|w| if let Write::Update(order, key, rows, ..) = w { Some((*key, *order, *rows)) } else { None })
-        .collect();
 
     // The items table indexes lines for queries (by sku); the document keeps
     // every line as sent, so a platform repeating a line id loses nothing.
@@ -902,13 +901,6 @@ async fn write_orders(
     }
     // Events in the order the writes came: a new order's `created`, made
     // with its rows; a changed order's `changed`, with what changed.
-    let changed: Vec<String> = writes
-        .iter()
-        .filter_map(|w| match w {
-            Write::Update(_, _, _, changes, _) => Some(serde_json::to_string(changes).expect("changes serialise")),
-            _ => None,
-        })
-        .collect();
     let mut changed = changed.iter();
     let (mut new, mut updated) = (inserts.iter(), updated.iter());
     let mut event_rows = Rows::new("order_events", &["order_key", "kind", "changes", "recorded_ms"], "");
