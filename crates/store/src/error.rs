@@ -27,18 +27,101 @@ pub enum StoreError {
     Corrupt { id: String, detail: String },
 }
 
-/// The URL with any password replaced by `***`.
+impl StoreError {
+    /// Whether the database itself failed, not the data: a full disk, an
+    /// I/O error, a file made read-only, a connection lost or none to be
+    /// had. Such a failure clears when its cause does; the store's
+    /// connections start over and writes resume (`crate::health`).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(error) => sqlx_unavailable(error),
+            StoreError::Sqlite { code, .. } => sqlite_unavailable(*code),
+            StoreError::Open { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether another writer held the database's lock for longer than the
+    /// store waits (SQLite's `SQLITE_BUSY`, a writer of another process):
+    /// the same write succeeds when tried again.
+    pub fn is_busy(&self) -> bool {
+        let code = match self {
+            StoreError::Database(sqlx::Error::Database(error)) => error.code().and_then(|c| c.parse::<i32>().ok()),
+            StoreError::Sqlite { code, .. } => Some(*code),
+            _ => None,
+        };
+        // The primary code is the low byte of an extended one.
+        matches!(code.map(|c| c & 0xff), Some(SQLITE_BUSY | SQLITE_LOCKED)) && self.is_sqlite()
+    }
+
+    fn is_sqlite(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(error)) => {
+                error.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+            }
+            StoreError::Sqlite { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+const SQLITE_BUSY: i32 = 5;
+const SQLITE_LOCKED: i32 = 6;
+
+/// SQLite's primary result codes of a database that cannot be written
+/// (<https://sqlite.org/rescode.html>): READONLY 8, IOERR 10, CORRUPT 11,
+/// FULL 13, CANTOPEN 14, NOTADB 26.
+fn sqlite_unavailable(code: i32) -> bool {
+    matches!(code & 0xff, 8 | 10 | 11 | 13 | 14 | 26)
+}
+
+fn sqlx_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::WorkerCrashed | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => {
+            let Some(code) = db.code() else { return false };
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                return code.parse::<i32>().is_ok_and(sqlite_unavailable);
+            }
+            // PostgreSQL's SQLSTATE classes: 08 connection exception, 53
+            // insufficient resources (53100 disk full), 57P0x the server
+            // shutting down, 58 system error (I/O).
+            code.starts_with("08") || code.starts_with("53") || code.starts_with("57P0") || code.starts_with("58")
+        }
+        _ => false,
+    }
+}
+
+/// The URL with any password replaced by `***`: the one after the user
+/// name, and any query parameter whose name says password (`?password=`,
+/// `sslpassword=`, as PostgreSQL's URLs allow).
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut redacted = match (base.find("://"), base.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
+            let credentials = &base[scheme_end + 3..at];
             match credentials.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &credentials[..colon], &url[at..]),
-                None => url.to_string(),
+                Some(colon) => format!("{}{}:***{}", &base[..scheme_end + 3], &credentials[..colon], &base[at..]),
+                None => base.to_string(),
             }
         }
-        _ => url.to_string(),
+        _ => base.to_string(),
+    };
+    if let Some(query) = query {
+        let parameters: Vec<String> = query
+            .split('&')
+            .map(|parameter| match parameter.split_once('=') {
+                Some((name, _)) if name.to_ascii_lowercase().contains("password") => format!("{name}=***"),
+                _ => parameter.to_string(),
+            })
+            .collect();
+        redacted.push('?');
+        redacted.push_str(&parameters.join("&"));
     }
+    redacted
 }
 
 #[cfg(test)]
@@ -47,5 +130,10 @@ mod tests {
     fn passwords_are_redacted() {
         assert_eq!(super::redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(super::redact_url("sqlite://orderhub.db"), "sqlite://orderhub.db");
+        assert_eq!(
+            super::redact_url("postgres://u@h/db?sslmode=require&password=secret&PassWord=x"),
+            "postgres://u@h/db?sslmode=require&password=***&PassWord=***"
+        );
+        assert_eq!(super::redact_url("postgres://u:a@b@h/db?sslpassword=s"), "postgres://u:***@h/db?sslpassword=***");
     }
 }

@@ -30,6 +30,7 @@
 mod copy;
 mod documents;
 mod error;
+mod health;
 mod postgres;
 mod prepared;
 mod sqlite;
@@ -38,10 +39,17 @@ mod store;
 pub mod testing;
 #[cfg(test)]
 mod tests;
+mod write_queue;
 
 pub use copy::CopyReport;
+
+/// How long a sync run's lease lasts unless renewed (`Store::start_run`):
+/// a run not renewed for this long is taken for killed.
+pub const RUN_LEASE_MS: i64 = 15_000;
 pub use error::{StoreError, redact_url};
+pub use health::{WriteFailure, WriteHealth};
 pub use store::{DatabaseKind, OpenBatch, Prepared, Store};
+pub use write_queue::{WriteQueue, WritersWaiting};
 
 use serde::Serialize;
 
@@ -122,7 +130,7 @@ pub struct SyncRun {
     pub shop: String,
     pub started_at: Option<jiff::Timestamp>,
     pub ended_at: Option<jiff::Timestamp>,
-    /// `running`, `ok` or `failed`.
+    /// `running`, `ok`, `failed`, or `interrupted` (its process stopped mid-run: `Store::start_run`).
     pub outcome: String,
     pub pages: u64,
     pub api_calls: u64,

@@ -45,6 +45,11 @@ fn document_value(row: &DbRow) -> Result<&[u8], sqlx::Error> {
 /// arbitrary constant: "orderhub" in ASCII, folded into 63 bits).
 const WRITE_LOCK: i64 = 0x6f72_6465_7268_7562;
 
+/// Whether a write outside a transaction takes the write lock in turn
+/// (`SqlStore::writing`): on PostgreSQL only transactions that number
+/// events take it; a statement alone runs beside them.
+pub(crate) const SHORT_WRITES_TAKE_THE_LOCK: bool = false;
+
 /// Connects to the database at `url` (`postgres://USER@HOST/DB`), applying the
 /// migrations when `migrate` is set. The database must exist.
 pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreError> {
@@ -53,6 +58,7 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
     let pool = PgPoolOptions::new()
         .max_connections(8)
         .acquire_timeout(Duration::from_secs(10))
+        .before_acquire(|conn, _| Box::pin(async move { Ok(sql::fit_for_use(conn)) }))
         .connect_with(options)
         .await
         .map_err(open_error)?;
@@ -63,7 +69,7 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
         writer: pool.clone(),
         pool,
         dictionaries: Default::default(),
-        waiting: Default::default(),
+        queue: Default::default(),
         _background: None,
     })
 }

@@ -107,6 +107,10 @@ const WRITER_TEMP_STORE: &str = "memory";
 /// fifteenth session).
 pub(crate) const PAGE_SIZE: u32 = 16 * 1024;
 
+/// Whether a write outside a transaction takes the write lock in turn
+/// (`SqlStore::writing`): on SQLite every write does, one writer at a time.
+pub(crate) const SHORT_WRITES_TAKE_THE_LOCK: bool = true;
+
 /// Opens (creating if missing) the database at `url` (`sqlite://PATH` or
 /// `sqlite::memory:`), applying the migrations when `migrate` is set.
 pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreError> {
@@ -121,8 +125,12 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
         .page_size(PAGE_SIZE)
         .pragma("cache_size", CACHE)
         .pragma("wal_autocheckpoint", READER_CHECKPOINT_PAGES);
-    let pool =
-        SqlitePoolOptions::new().max_connections(READERS).connect_with(options.clone()).await.map_err(open_error)?;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(READERS)
+        .before_acquire(|conn, _| Box::pin(async move { Ok(sql::fit_for_use(conn)) }))
+        .connect_with(options.clone())
+        .await
+        .map_err(open_error)?;
     if migrate {
         sql::migrator().run(&pool).await?;
     }
@@ -134,16 +142,15 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
         .pragma("temp_store", WRITER_TEMP_STORE)
         .pragma("wal_autocheckpoint", checkpoint_pages.to_string())
         .pragma("journal_size_limit", WRITER_LOG_LIMIT);
-    let writer = SqlitePoolOptions::new().max_connections(1).connect_with(writer_options).await.map_err(open_error)?;
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .before_acquire(|conn, _| Box::pin(async move { Ok(sql::fit_for_use(conn)) }))
+        .connect_with(writer_options)
+        .await
+        .map_err(open_error)?;
     let checkpoints = tokio::spawn(checkpoint(pool.clone())).abort_handle();
     let background = Some(Arc::new(sql::BackgroundTask(checkpoints)));
-    Ok(SqlStore {
-        pool,
-        writer,
-        dictionaries: Default::default(),
-        waiting: Default::default(),
-        _background: background,
-    })
+    Ok(SqlStore { pool, writer, dictionaries: Default::default(), queue: Default::default(), _background: background })
 }
 
 /// The writing connection checkpoints the log itself only after a commit

@@ -3,11 +3,13 @@
 //! Each method runs the same SQL (`sql/`) on whichever database the URL named;
 //! the contract each method keeps is documented here, once.
 
+use crate::health::HealthRecord;
 use crate::prepared::OrderRows;
 use crate::{
     ApiKey, BadRecord, CopyReport, CursorUpdate, Enqueued, FeedEvent, NewOutboxJob, OrderFilter, OrderListPage,
     OrderQuery, OutboxJob, RunTotals, StatusCount, StoreError, StoredEvent, SyncRun, WebhookState, WriteStats,
 };
+use crate::{WriteHealth, WriteQueue};
 use crate::{error::redact_url, postgres, sqlite};
 use orderhub_model::Order;
 use std::collections::HashMap;
@@ -20,6 +22,8 @@ pub struct Store {
     backend: Backend,
     /// Woken after each commit that created or changed orders (long polls wait on it).
     changes: Arc<Notify>,
+    /// The outcomes of the writes (`crate::health`).
+    health: Arc<HealthRecord>,
 }
 
 #[derive(Debug, Clone)]
@@ -35,6 +39,7 @@ pub struct OpenBatch {
     changes: Arc<Notify>,
     /// Whether a write created or changed an order (long polls are woken on commit).
     created_or_changed: bool,
+    health: Arc<HealthRecord>,
 }
 
 #[derive(Debug)]
@@ -73,29 +78,23 @@ impl OpenBatch {
         bad: &[BadRecord],
     ) -> Result<WriteStats, StoreError> {
         let stats = match &mut self.inner {
-            BatchOn::Sqlite(b) => b.write(shop, orders, rows, bad).await?,
-            BatchOn::Postgres(b) => b.write(shop, orders, rows, bad).await?,
+            BatchOn::Sqlite(b) => b.write(shop, orders, rows, bad).await,
+            BatchOn::Postgres(b) => b.write(shop, orders, rows, bad).await,
         };
+        self.health.note(&stats);
+        let stats = stats?;
         self.created_or_changed |= stats.new + stats.changed > 0;
         Ok(stats)
     }
 
-    /// Whether another writer of this process waits for the write lock this
-    /// batch holds (a ship request, another shop's sync). A writer of another
-    /// process (a command beside `orderhub serve`) waits unseen.
-    pub fn others_waiting(&self) -> bool {
-        match &self.inner {
-            BatchOn::Sqlite(b) => b.others_waiting(),
-            BatchOn::Postgres(b) => b.others_waiting(),
-        }
-    }
-
     /// Commits every write, and the cursor with them.
     pub async fn commit(self, shop: &str, cursor: Option<&CursorUpdate>) -> Result<(), StoreError> {
-        match self.inner {
-            BatchOn::Sqlite(b) => b.commit(shop, cursor).await?,
-            BatchOn::Postgres(b) => b.commit(shop, cursor).await?,
-        }
+        let committed = match self.inner {
+            BatchOn::Sqlite(b) => b.commit(shop, cursor).await,
+            BatchOn::Postgres(b) => b.commit(shop, cursor).await,
+        };
+        self.health.note(&committed);
+        committed?;
         if self.created_or_changed {
             self.changes.notify_waiters();
         }
@@ -154,6 +153,15 @@ macro_rules! on_backend {
     };
 }
 
+/// [`on_backend!`] for a write: its outcome is noted in the store's health.
+macro_rules! write_on_backend {
+    ($self:ident, $s:ident => $body:expr) => {{
+        let result = on_backend!($self, $s => $body);
+        $self.health.note(&result);
+        result
+    }};
+}
+
 impl Store {
     /// Opens the database `url` names and brings its schema up to date:
     /// `sqlite://PATH` (created if missing) or `sqlite::memory:`, or
@@ -173,7 +181,7 @@ impl Store {
             DatabaseKind::Sqlite => Backend::Sqlite(sqlite::open(url, migrate).await?),
             DatabaseKind::Postgres => Backend::Postgres(postgres::open(url, migrate).await?),
         };
-        Ok(Store { backend, changes: Arc::new(Notify::new()) })
+        Ok(Store { backend, changes: Arc::new(Notify::new()), health: Default::default() })
     }
 
     /// Applies the migrations this build has and the database lacks; returns
@@ -200,12 +208,12 @@ impl Store {
     /// That stays correct, as every write is an idempotent upsert guarded by
     /// the platform's update time, and an older cursor only re-reads.
     pub async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> Result<Option<String>, StoreError> {
-        on_backend!(self, s => s.acquire_lease(name, holder, ttl_ms).await)
+        write_on_backend!(self, s => s.acquire_lease(name, holder, ttl_ms).await)
     }
 
     /// Gives up `holder`'s lease `name` (nothing when another holds it).
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
-        on_backend!(self, s => s.release_lease(name, holder).await)
+        write_on_backend!(self, s => s.release_lease(name, holder).await)
     }
 
     /// Copies the whole store into `target`, an empty store on any database:
@@ -306,10 +314,37 @@ impl Store {
     /// connection), so callers keep it open briefly.
     pub async fn begin_batch(&self) -> Result<OpenBatch, StoreError> {
         let inner = match &self.backend {
-            Backend::Sqlite(s) => BatchOn::Sqlite(s.begin_batch().await?),
-            Backend::Postgres(s) => BatchOn::Postgres(s.begin_batch().await?),
+            Backend::Sqlite(s) => s.begin_batch().await.map(BatchOn::Sqlite),
+            Backend::Postgres(s) => s.begin_batch().await.map(BatchOn::Postgres),
         };
-        Ok(OpenBatch { inner, changes: self.changes.clone(), created_or_changed: false })
+        self.health.note(&inner);
+        Ok(OpenBatch {
+            inner: inner?,
+            changes: self.changes.clone(),
+            created_or_changed: false,
+            health: self.health.clone(),
+        })
+    }
+
+    /// Who in this process waits for the write lock, by kind: an open batch
+    /// gives the lock up for them (`crate::write_queue` says when). A
+    /// writer of another process (a command beside `orderhub serve`) waits
+    /// unseen, on SQLite's busy timeout.
+    pub fn write_queue(&self) -> Arc<WriteQueue> {
+        on_backend!(self, s => s.queue.clone())
+    }
+
+    /// Whether the store's writes succeed: failing since when and why, and
+    /// how long ago one last succeeded.
+    pub fn write_health(&self) -> WriteHealth {
+        self.health.report()
+    }
+
+    /// Writes one row and removes it again, to learn whether the store can
+    /// be written now (`/healthz` asks while writes fail, or when none was
+    /// made lately); the outcome is noted as every write's is.
+    pub async fn probe_write(&self) -> Result<(), StoreError> {
+        write_on_backend!(self, s => s.probe_write().await)
     }
 
     /// The stored orders among these hub ids, by id.
@@ -381,12 +416,12 @@ impl Store {
 
     /// Pauses a shop's scheduled syncs with the reason a person must act on.
     pub async fn pause_shop(&self, shop: &str, reason: &str) -> Result<(), StoreError> {
-        on_backend!(self, s => s.pause_shop(shop, reason).await)
+        write_on_backend!(self, s => s.pause_shop(shop, reason).await)
     }
 
     /// Clears a shop's pause.
     pub async fn resume_shop(&self, shop: &str) -> Result<(), StoreError> {
-        on_backend!(self, s => s.resume_shop(shop).await)
+        write_on_backend!(self, s => s.resume_shop(shop).await)
     }
 
     /// Why and since when a shop is paused, if it is.
@@ -394,14 +429,28 @@ impl Store {
         on_backend!(self, s => s.paused(shop).await)
     }
 
-    /// Records the start of a sync run; returns its id.
+    /// Records the start of a sync run; returns its id. The run holds a
+    /// lease of [`crate::RUN_LEASE_MS`] that [`Store::renew_run`] renews
+    /// while it goes; a run whose lease lapsed unfinished (its process was
+    /// killed) is closed as `interrupted` here, at the next run's start.
     pub async fn start_run(&self, shop: &str) -> Result<i64, StoreError> {
-        on_backend!(self, s => s.start_run(shop).await)
+        write_on_backend!(self, s => s.start_run(shop).await)
     }
 
     /// Records how a sync run ended.
+    /// Renews a running run's lease (see [`Store::start_run`]).
+    pub async fn renew_run(&self, id: i64) -> Result<(), StoreError> {
+        write_on_backend!(self, s => s.renew_run(id).await)
+    }
+
+    /// Closes as `interrupted` every run still `running` whose lease lapsed;
+    /// the number closed. [`Store::start_run`] does it too.
+    pub async fn close_interrupted_runs(&self) -> Result<u64, StoreError> {
+        write_on_backend!(self, s => s.close_interrupted_runs().await)
+    }
+
     pub async fn finish_run(&self, run: &SyncRun) -> Result<(), StoreError> {
-        on_backend!(self, s => s.finish_run(run).await)
+        write_on_backend!(self, s => s.finish_run(run).await)
     }
 
     /// The latest runs, newest first, of one shop or of all.
@@ -436,7 +485,7 @@ impl Store {
         hash: &str,
         scopes: &[String],
     ) -> Result<ApiKey, StoreError> {
-        on_backend!(self, s => s.insert_api_key(name, prefix, hash, scopes).await)
+        write_on_backend!(self, s => s.insert_api_key(name, prefix, hash, scopes).await)
     }
 
     /// The live (not revoked) key with this hash, noting that it was used.
@@ -451,23 +500,23 @@ impl Store {
 
     /// Revokes a key; false when there is no live key with that id.
     pub async fn revoke_api_key(&self, id: i64) -> Result<bool, StoreError> {
-        on_backend!(self, s => s.revoke_api_key(id).await)
+        write_on_backend!(self, s => s.revoke_api_key(id).await)
     }
 
     /// A webhook's delivery state; a webhook seen for the first time starts
     /// after the newest event (it receives changes from now on).
     pub async fn webhook_state(&self, name: &str) -> Result<WebhookState, StoreError> {
-        on_backend!(self, s => s.webhook_state(name).await)
+        write_on_backend!(self, s => s.webhook_state(name).await)
     }
 
     /// Records that a webhook received every event up to `seq` (`count` of them).
     pub async fn webhook_delivered(&self, name: &str, seq: i64, count: i64) -> Result<(), StoreError> {
-        on_backend!(self, s => s.webhook_delivered(name, seq, count).await)
+        write_on_backend!(self, s => s.webhook_delivered(name, seq, count).await)
     }
 
     /// Records a failed delivery attempt.
     pub async fn webhook_failed(&self, name: &str, error: &str) -> Result<(), StoreError> {
-        on_backend!(self, s => s.webhook_failed(name, error).await)
+        write_on_backend!(self, s => s.webhook_failed(name, error).await)
     }
 
     /// Per shop: runs that ended OK and failed, API calls, the last good run.
@@ -490,7 +539,7 @@ impl Store {
     /// has one that has not failed. Either check and the insert happen in one
     /// transaction, so two racing requests store one job.
     pub async fn enqueue(&self, job: &NewOutboxJob) -> Result<Enqueued, StoreError> {
-        on_backend!(self, s => s.enqueue(job).await)
+        write_on_backend!(self, s => s.enqueue(job).await)
     }
 
     /// Takes the oldest due job for `lease` milliseconds: a pending job whose
@@ -499,7 +548,7 @@ impl Store {
     /// while an older job of the same order is unfinished, so one order's
     /// requests reach the platform in the order they were made.
     pub async fn claim_job(&self, lease_ms: i64) -> Result<Option<OutboxJob>, StoreError> {
-        on_backend!(self, s => s.claim_job(lease_ms).await)
+        write_on_backend!(self, s => s.claim_job(lease_ms).await)
     }
 
     /// Records a job's end: `done` or `failed`, with the platform's answer.
@@ -510,12 +559,12 @@ impl Store {
         outcome: Option<&serde_json::Value>,
         error: Option<&str>,
     ) -> Result<(), StoreError> {
-        on_backend!(self, s => s.finish_job(id, state, outcome, error).await)
+        write_on_backend!(self, s => s.finish_job(id, state, outcome, error).await)
     }
 
     /// Puts a job back to be tried again after `delay_ms`, with why it failed.
     pub async fn retry_job(&self, id: i64, delay_ms: i64, error: &str) -> Result<(), StoreError> {
-        on_backend!(self, s => s.retry_job(id, delay_ms, error).await)
+        write_on_backend!(self, s => s.retry_job(id, delay_ms, error).await)
     }
 
     /// One job by id.

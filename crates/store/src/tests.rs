@@ -47,6 +47,7 @@ contract!(
     an_open_batch_knows_while_another_writer_waits_for_it,
     reopening_keeps_everything_and_export_pages_past_500,
     runs_are_recorded,
+    a_run_whose_process_died_is_closed_as_interrupted,
     concurrent_batches_from_several_shops_all_commit,
     a_shop_is_paused_with_its_reason_and_resumed,
     lookups_by_id_number_and_state,
@@ -345,15 +346,16 @@ async fn an_open_batch_commits_its_writes_together_or_not_at_all(db: &TestDataba
 /// lock once the batch commits.
 async fn an_open_batch_knows_while_another_writer_waits_for_it(db: &TestDatabase) {
     let store = db.open().await;
+    let queue = store.write_queue();
     let mut batch = store.begin_batch().await.unwrap();
     batch.write("belment", &[order("A-1", 1)], &[]).await.unwrap();
-    assert!(!batch.others_waiting());
+    assert!(!queue.waiting().any());
     let other = {
         let store = store.clone();
         tokio::spawn(async move { store.write_batch("other", &[order("B-1", 1)], &[], None).await })
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while !batch.others_waiting() {
+    while queue.waiting().batches == 0 {
         assert!(std::time::Instant::now() < deadline, "the waiting writer was never seen");
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
@@ -361,7 +363,7 @@ async fn an_open_batch_knows_while_another_writer_waits_for_it(db: &TestDatabase
     batch.commit("belment", None).await.unwrap();
     assert_eq!(other.await.unwrap().unwrap().new, 1);
     let batch = store.begin_batch().await.unwrap();
-    assert!(!batch.others_waiting(), "a writer that got the lock is no longer counted");
+    assert!(!queue.waiting().any(), "a writer that got the lock is no longer counted");
     batch.commit("belment", None).await.unwrap();
     assert_eq!(store.order_count().await.unwrap(), 2);
 }
@@ -407,6 +409,31 @@ async fn runs_are_recorded(db: &TestDatabase) {
     let runs = store.runs(Some("belment"), 10).await.unwrap();
     assert_eq!((runs[0].outcome.as_str(), runs[0].pages, runs[0].orders.new), ("ok", 3, 5));
     assert!(runs[0].ended_at.is_some());
+}
+
+/// A run's lease lapses when its process dies (here: set in the past, as
+/// fifteen seconds without renewal would); the next run's start closes it
+/// as interrupted, while a run that renews its lease stays running.
+async fn a_run_whose_process_died_is_closed_as_interrupted(db: &TestDatabase) {
+    let store = db.open().await;
+    let killed = store.start_run("belment").await.unwrap();
+    let alive = store.start_run("fengxi").await.unwrap();
+    store.renew_run(alive).await.unwrap();
+    execute_raw(db, &format!("UPDATE leases SET expires_ms = 1 WHERE name = 'run:{killed}'")).await;
+    assert_eq!(store.runs(Some("belment"), 1).await.unwrap()[0].outcome, "running", "nothing closes it until asked");
+    let next = store.start_run("belment").await.unwrap();
+    let runs = store.runs(None, 10).await.unwrap();
+    let outcome = |id: i64| runs.iter().find(|r| r.id == id).map(|r| (r.outcome.clone(), r.ended_at.is_some()));
+    assert_eq!(outcome(killed), Some(("interrupted".to_string(), true)));
+    assert_eq!(outcome(alive), Some(("running".to_string(), false)));
+    assert_eq!(outcome(next), Some(("running".to_string(), false)));
+    assert!(runs.iter().find(|r| r.id == killed).unwrap().error.as_deref().is_some_and(|e| e.contains("killed")));
+    // Finished runs give their lease back; nothing is left to close.
+    for id in [alive, next] {
+        store.finish_run(&SyncRun { id, outcome: "ok".into(), ..SyncRun::default() }).await.unwrap();
+    }
+    assert_eq!(store.close_interrupted_runs().await.unwrap(), 0);
+    assert_eq!(store.runs(None, 10).await.unwrap().iter().filter(|r| r.outcome == "ok").count(), 2);
 }
 
 #[tokio::test]

@@ -75,7 +75,7 @@ pub struct SyncReport {
 pub async fn sync_shop(store: &Store, shop: &ShopSync, progress: ProgressFn<'_>) -> Result<SyncReport, SyncError> {
     let key = shop.connector.shop().to_string();
     let store_error = |source| SyncError::Store { shop: key.clone(), source };
-    let run_id = store.start_run(&key).await.map_err(store_error)?;
+    let run_id = bookkeeping(|| store.start_run(&key)).await.map_err(store_error)?;
     let calls_before = shop.connector.api_calls();
     let mut report = SyncReport {
         shop: key.clone(),
@@ -87,7 +87,10 @@ pub async fn sync_shop(store: &Store, shop: &ShopSync, progress: ProgressFn<'_>)
         retries: 0,
     };
     let retries = AtomicU64::new(0);
-    let result = run_streams(store, shop, &mut report, &retries, progress).await;
+    let result = tokio::select! {
+        result = run_streams(store, shop, &mut report, &retries, progress) => result,
+        never = renew_run(store, &key, run_id) => match never {},
+    };
     report.api_calls = shop.connector.api_calls() - calls_before;
     report.retries = retries.load(Ordering::Relaxed);
     let run = SyncRun {
@@ -101,18 +104,53 @@ pub async fn sync_shop(store: &Store, shop: &ShopSync, progress: ProgressFn<'_>)
         orders: report.orders,
         error: result.as_ref().err().map(|e| e.to_string()),
     };
-    store.finish_run(&run).await.map_err(store_error)?;
+    bookkeeping(|| store.finish_run(&run)).await.map_err(store_error)?;
     // A refused token or a spent quota needs a person: pause the shop's
     // scheduled syncs with the reason. Any run that ends well clears it.
     match &result {
-        Ok(()) => store.resume_shop(&key).await.map_err(store_error)?,
+        Ok(()) => bookkeeping(|| store.resume_shop(&key)).await.map_err(store_error)?,
         Err(error) => {
             if let Some(ErrorKind::Auth | ErrorKind::Quota) = error.connector_error().map(ConnectorError::kind) {
-                store.pause_shop(&key, &error.to_string()).await.map_err(store_error)?;
+                let reason = error.to_string();
+                bookkeeping(|| store.pause_shop(&key, &reason)).await.map_err(store_error)?;
             }
         }
     }
     result.map(|()| report)
+}
+
+/// Renews a run's lease while it goes (see `Store::start_run`); never ends.
+async fn renew_run(store: &Store, shop: &str, run_id: i64) -> std::convert::Infallible {
+    let every = Duration::from_millis(orderhub_store::RUN_LEASE_MS as u64 / 3);
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(error) = store.renew_run(run_id).await {
+            tracing::warn!(shop, run_id, %error, "cannot renew the run's lease; renewing again shortly");
+        }
+    }
+}
+
+/// Runs a write of the run's bookkeeping (its row, the shop's pause),
+/// trying again while the store is busy or failing: a run that ended must
+/// be recorded as ended, and another process holding SQLite's lock for a
+/// while (`SQLITE_BUSY`) is no failure of the shop. Tries for about a
+/// minute, then reports the store's error.
+async fn bookkeeping<T, F, Fut>(write: F) -> Result<T, orderhub_store::StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, orderhub_store::StoreError>>,
+{
+    write
+        .retry(
+            ExponentialBuilder::default()
+                .with_min_delay(Duration::from_millis(100))
+                .with_max_delay(Duration::from_secs(5))
+                .with_max_times(15)
+                .with_jitter(),
+        )
+        .when(|error: &orderhub_store::StoreError| error.is_busy() || error.is_unavailable())
+        .notify(|error, after| tracing::warn!(%error, ?after, "the store refused a run's bookkeeping; trying again"))
+        .await
 }
 
 /// Whether a scheduled sync of this shop should run now: not while it is

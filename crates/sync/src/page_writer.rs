@@ -1,4 +1,4 @@
-//! Writes a window's pages in a task of its own.
+//! Writes a window's pages on the writing thread.
 //!
 //! Reading a page (HTTP, JSON, normalising) and writing one (documents, SQL)
 //! each take a core's worth of work. Run in one task they take turns, so a
@@ -8,8 +8,10 @@
 //! The writer keeps one transaction open across pages ([`Store::begin_batch`])
 //! and writes each page into it as it comes, committing with the cursor,
 //! after [`ORDERS_PER_TRANSACTION`] orders, after [`LONGEST_TRANSACTION`],
-//! or after [`TRANSACTION_TIME`] when another writer waits or pages come
-//! slowly ([`TransactionBounds`]). Why: order numbers, ids, search terms and SKUs land at random
+//! after the page in hand when a short write waits for the lock, after
+//! [`TRANSACTION_TIME`] when another batch waits or pages come slowly, and
+//! at once when it has no page to write while anyone waits
+//! ([`TransactionBounds`], [`next_page`]). Why: order numbers, ids, search terms and SKUs land at random
 //! places in their indexes, so each order dirties a page of each index, and a
 //! commit writes every dirty page. Ten pages of orders in one transaction
 //! write a shared index page once instead of ten times. The pages
@@ -35,7 +37,9 @@
 //! it are never written, the cursor included, and the reader learns of it at
 //! its next hand-over or at [`PageWriter::finish`].
 
-use orderhub_store::{BadRecord, CursorUpdate, OpenBatch, Prepared, Store, StoreError, WriteStats};
+use orderhub_store::{
+    BadRecord, CursorUpdate, OpenBatch, Prepared, Store, StoreError, WriteQueue, WriteStats, WritersWaiting,
+};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -60,12 +64,10 @@ const QUEUED_PAGES: usize = 2;
 /// write lock is held is still bounded by time (below).
 const ORDERS_PER_TRANSACTION: usize = 20_000;
 
-/// ... or once it has been open this long while another writer of this
-/// process waits for the write lock it holds (a ship request, another
-/// shop's sync; `OpenBatch::others_waiting`), while no page comes (a
-/// platform retried with backoff), or while pages come slowly (see
-/// [`IDLE_SHARE_TO_COMMIT`]). Syncs of several shops take turns at this
-/// pace, as they did when it bounded every transaction.
+/// ... or once it has been open this long while another shop's batch
+/// waits for the write lock it holds ([`Store::write_queue`]), while no page
+/// comes (a platform retried with backoff), or while pages come slowly (see
+/// [`IDLE_SHARE_TO_COMMIT`]). Syncs of several shops take turns at this pace.
 const TRANSACTION_TIME: Duration = Duration::from_secs(1);
 
 /// A transaction open [`TRANSACTION_TIME`] is committed if the writer spent
@@ -84,7 +86,7 @@ const IDLE_SHARE_TO_COMMIT: u32 = 3;
 /// process (a command run beside `orderhub serve`) waits unseen, on SQLite's
 /// busy timeout of 10 s.
 ///
-/// Why not [`TRANSACTION_TIME`] alone, as before: on a slower machine a
+/// Why not [`TRANSACTION_TIME`] alone: on a slower machine a
 /// sync's transactions were cut at 1 s to about 10,000 Damaijia orders, and
 /// each commit writes every index page the transaction touched. A sync of
 /// 100,000 Damaijia orders into a store of 300,000, bounded at 1 s and at 5 s,
@@ -110,19 +112,16 @@ impl TransactionBounds {
 
     /// Whether a transaction is committed after a page: it holds `written`
     /// orders, has been open `open_for`, of which the writer spent `idle`
-    /// waiting for pages; `others_waiting` asks whether another writer of
-    /// the process waits for the lock.
-    fn commit_after_page(
-        &self,
-        written: usize,
-        open_for: Duration,
-        idle: Duration,
-        others_waiting: impl FnOnce() -> bool,
-    ) -> bool {
+    /// waiting for pages, while `waiting` writers of the process wait for
+    /// the lock. A short write (a run's row, a lease, an API key) is let in
+    /// after the page in hand: bookkeeping never waits behind a whole
+    /// transaction. Another batch gets its turn after [`TRANSACTION_TIME`].
+    fn commit_after_page(&self, written: usize, open_for: Duration, idle: Duration, waiting: WritersWaiting) -> bool {
         let pages_slow = idle * 4 >= open_for * IDLE_SHARE_TO_COMMIT;
         written >= self.orders
             || open_for >= self.longest
-            || (open_for >= self.time && (pages_slow || others_waiting()))
+            || waiting.short > 0
+            || (open_for >= self.time && (pages_slow || waiting.batches > 0))
     }
 
     /// How long the writer of a transaction that `began` waits for the
@@ -215,11 +214,82 @@ fn writing_runtime() -> &'static tokio::runtime::Handle {
     })
 }
 
+/// The transaction a writer has open, and what it did in it.
+struct OpenTransaction {
+    batch: OpenBatch,
+    /// Orders written in it.
+    written: usize,
+    began: Instant,
+    /// How long the writer has waited for pages since it began.
+    idle: Duration,
+}
+
+impl OpenTransaction {
+    async fn begin(store: &Store) -> Result<OpenTransaction, StoreError> {
+        Ok(OpenTransaction {
+            batch: store.begin_batch().await?,
+            written: 0,
+            began: Instant::now(),
+            idle: Duration::ZERO,
+        })
+    }
+
+    async fn commit(self, shop: &str, cursor: Option<&CursorUpdate>) -> Result<(), StoreError> {
+        self.batch.commit(shop, cursor).await?;
+        let ms = self.began.elapsed().as_millis() as u64;
+        tracing::debug!(shop, orders = self.written, ms, "pages committed");
+        Ok(())
+    }
+}
+
+/// What a writer with a transaction open does next: [`next_page`].
+enum Next {
+    /// Write this page (`None`: the reader is done).
+    Page(Option<Page>),
+    /// Commit: the writer waits for its platform while another writer
+    /// waits for the lock, or has waited as long as the bounds allow.
+    Commit,
+}
+
+/// The next page for a writer whose transaction is `open`, unless it should
+/// commit first. A page already queued is taken at once; while none is, the
+/// lock is given up as soon as another writer of the process waits for it
+/// (a slow platform never holds it), and after [`TransactionBounds::idle_until`]
+/// in any case.
+async fn next_page(
+    pages: &mut mpsc::Receiver<Page>,
+    open: &mut OpenTransaction,
+    bounds: &TransactionBounds,
+    queue: &WriteQueue,
+) -> Next {
+    if let Ok(page) = pages.try_recv() {
+        return Next::Page(Some(page));
+    }
+    let since = Instant::now();
+    let idle_until = bounds.idle_until(since, open.began);
+    let next = loop {
+        let arrived = queue.arrived();
+        tokio::pin!(arrived);
+        arrived.as_mut().enable();
+        if queue.waiting().any() {
+            break Next::Commit;
+        }
+        tokio::select! {
+            biased;
+            page = pages.recv() => break Next::Page(page),
+            () = tokio::time::sleep_until(idle_until.into()) => break Next::Commit,
+            () = &mut arrived => {}
+        }
+    };
+    open.idle += since.elapsed();
+    next
+}
+
 /// Writes the pages that come, as the module's documentation says. A
 /// written page is dropped on `reading`, the runtime whose tasks made it:
 /// freeing its orders took the writing thread about 0.2 s in a
-/// 100,000-order Damaijia sync (docs/benchmarks.md, sixteenth session), and
-/// the sync waits for that thread, not for the readers.
+/// 100,000-order Damaijia sync, and the sync waits for that thread, not
+/// for the readers.
 async fn write_pages(
     store: Store,
     shop: String,
@@ -227,49 +297,40 @@ async fn write_pages(
     reading: tokio::runtime::Handle,
     bounds: TransactionBounds,
 ) -> Result<WriteStats, StoreError> {
+    let queue = store.write_queue();
     let mut total = WriteStats::default();
-    // The open transaction, the orders written in it, when it began, and
-    // how long the writer has waited for pages since.
-    let mut open: Option<(OpenBatch, usize, Instant, Duration)> = None;
+    let mut open: Option<OpenTransaction> = None;
     loop {
         let next = match &mut open {
             None => pages.recv().await,
-            // A reader slow to bring the next page (a platform retried with
-            // backoff) must not keep the write lock: commit what is written.
-            Some((_, _, began, idle)) => {
-                let waiting_since = Instant::now();
-                let idle_until = bounds.idle_until(waiting_since, *began);
-                let next = tokio::time::timeout_at(idle_until.into(), pages.recv()).await;
-                *idle += waiting_since.elapsed();
-                match next {
-                    Ok(next) => next,
-                    Err(_) => {
-                        let (batch, ..) = open.take().expect("a transaction is open");
-                        batch.commit(&shop, None).await?;
-                        continue;
-                    }
+            Some(transaction) => match next_page(&mut pages, transaction, &bounds, &queue).await {
+                Next::Page(page) => page,
+                Next::Commit => {
+                    open.take().expect("a transaction is open").commit(&shop, None).await?;
+                    continue;
                 }
-            }
+            },
         };
         let Some(Page { mut orders, bad, cursor }) = next else { break };
-        let (batch, written, began, idle) = match &mut open {
-            Some(open) => open,
-            None => open.insert((store.begin_batch().await?, 0, Instant::now(), Duration::ZERO)),
+        let transaction = match &mut open {
+            Some(transaction) => transaction,
+            None => open.insert(OpenTransaction::begin(&store).await?),
         };
-        *written += orders.orders().len();
-        total += batch.write_prepared(&shop, &mut orders, &bad).await?;
+        transaction.written += orders.orders().len();
+        total += transaction.batch.write_prepared(&shop, &mut orders, &bad).await?;
         reading.spawn(async move { drop((orders, bad)) });
+        let open_for = transaction.began.elapsed();
         // The cursor comes only with a window's last page, so nothing follows it.
-        if cursor.is_some() || bounds.commit_after_page(*written, began.elapsed(), *idle, || batch.others_waiting()) {
-            let (batch, written, began, _) = open.take().expect("a transaction is open");
-            batch.commit(&shop, cursor.as_ref()).await?;
-            tracing::debug!(shop = %shop, orders = written, ms = began.elapsed().as_millis() as u64, "pages committed");
+        if cursor.is_some()
+            || bounds.commit_after_page(transaction.written, open_for, transaction.idle, queue.waiting())
+        {
+            open.take().expect("a transaction is open").commit(&shop, cursor.as_ref()).await?;
         }
     }
     // The reader stopped before the window's end (its error is its own to
     // report): what it handed over is stored, without the cursor.
-    if let Some((batch, ..)) = open {
-        batch.commit(&shop, None).await?;
+    if let Some(transaction) = open {
+        transaction.commit(&shop, None).await?;
     }
     Ok(total)
 }
@@ -367,18 +428,22 @@ mod tests {
     fn the_bounds_decide_as_documented() {
         let sync = TransactionBounds::OF_A_SYNC;
         let secs = Duration::from_secs_f64;
+        let batch = WritersWaiting { short: 0, batches: 1 };
+        let short = WritersWaiting { short: 1, batches: 0 };
+        let nobody = WritersWaiting::default();
         let commits =
-            |written, open_for, idle, others| sync.commit_after_page(written, secs(open_for), secs(idle), || others);
-        // Inside a second nothing but the count commits early.
-        assert!(!commits(1_000, 0.9, 0.9, true));
-        assert!(commits(ORDERS_PER_TRANSACTION, 0.1, 0.0, false));
-        // After a second: for a writer that waits, or when pages come slowly.
-        assert!(commits(1_000, 1.0, 0.0, true));
-        assert!(commits(1_000, 1.0, 0.75, false));
-        assert!(!commits(1_000, 1.0, 0.74, false), "a writer busy a quarter of the time keeps the transaction");
-        assert!(!commits(1_000, 4.9, 0.0, false));
+            |written, open_for, idle, waiting| sync.commit_after_page(written, secs(open_for), secs(idle), waiting);
+        // Inside a second only the count and a waiting short write commit early.
+        assert!(!commits(1_000, 0.9, 0.9, batch));
+        assert!(commits(1_000, 0.01, 0.0, short), "a short write waits for the page in hand only");
+        assert!(commits(ORDERS_PER_TRANSACTION, 0.1, 0.0, nobody));
+        // After a second: for a batch that waits, or when pages come slowly.
+        assert!(commits(1_000, 1.0, 0.0, batch));
+        assert!(commits(1_000, 1.0, 0.75, nobody));
+        assert!(!commits(1_000, 1.0, 0.74, nobody), "a writer busy a quarter of the time keeps the transaction");
+        assert!(!commits(1_000, 4.9, 0.0, nobody));
         // Five seconds in any case.
-        assert!(commits(1_000, 5.0, 0.0, false));
+        assert!(commits(1_000, 5.0, 0.0, nobody));
     }
 
     /// Bounds with a short time, no count bound and a far longest bound, so
@@ -440,6 +505,53 @@ mod tests {
         );
         assert_eq!(writer.finish().await.expect("written").new, 50_000);
         assert_eq!(store.order_count().await.unwrap(), 50_001);
+    }
+
+    /// Bounds under which only a waiting writer ends a transaction early.
+    const LONG: TransactionBounds =
+        TransactionBounds { orders: usize::MAX, time: Duration::from_secs(60), longest: Duration::from_secs(120) };
+
+    #[tokio::test]
+    async fn a_short_write_gets_the_lock_from_a_busy_writer_after_the_page_in_hand() {
+        let (_database, store, _cursor, _) = setup().await;
+        let writer = PageWriter::with_bounds(&store, "belment", LONG);
+        let pages = prepared_pages(&store, 300);
+        let mut run = None;
+        let mut run_done_at = None;
+        for (handed, page) in pages.into_iter().enumerate() {
+            assert!(writer.write(page, vec![], None).await);
+            if handed == 20 {
+                let store = store.clone();
+                run = Some(tokio::spawn(async move { store.start_run("other").await.unwrap() }));
+            }
+            if run_done_at.is_none() && run.as_ref().is_some_and(|run| run.is_finished()) {
+                run_done_at = Some(handed);
+            }
+        }
+        run.expect("started").await.unwrap();
+        // Under these bounds only the waiting statement could end the
+        // transaction: it got the lock while the pages were still coming.
+        assert!(run_done_at.is_some_and(|handed| handed < 250), "the run's row waited for the pages: {run_done_at:?}");
+        assert_eq!(writer.finish().await.expect("written").new, 30_000);
+    }
+
+    #[tokio::test]
+    async fn a_writer_waiting_for_its_platform_gives_the_lock_up_at_once() {
+        let (_database, store, _cursor, _) = setup().await;
+        let writer = PageWriter::with_bounds(&store, "belment", LONG);
+        assert!(writer.write(store.prepare(page(0..100)), vec![], None).await);
+        // The next page is a minute away (LONG's idle bound); another shop's
+        // batch and a run's row come meanwhile and are not kept waiting.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let other = tokio::time::timeout(Duration::from_secs(20), async {
+            store.write_batch("other", &[order(1_000)], &[], None).await.unwrap();
+            store.start_run("other").await.unwrap();
+        });
+        other.await.expect("the idle writer gave the lock up");
+        assert_eq!(store.order_count().await.unwrap(), 101, "the idle writer's page was committed");
+        assert!(writer.write(store.prepare(page(100..200)), vec![], None).await);
+        assert_eq!(writer.finish().await.expect("written").new, 200);
+        assert_eq!(store.order_count().await.unwrap(), 201);
     }
 
     /// Writes a page of 100 orders every 50 ms (never long enough apart for

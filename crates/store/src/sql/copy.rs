@@ -1,6 +1,6 @@
 //! Reading and writing whole rows for `Store::copy_to` (see `crate::copy`).
 
-use super::{Db, SqlStore, after_copy, unpack_document};
+use super::{Db, SqlStore, Turn, after_copy, unpack_document};
 use crate::StoreError;
 use crate::copy::{Kind, ROWS_PER_PAGE, Table, Value};
 use sqlx::{QueryBuilder, Row};
@@ -67,7 +67,7 @@ impl SqlStore {
                 };
             }
         });
-        let mut tx = self.begin_writing().await?;
+        let mut tx = self.begin_writing(Turn::Batch).await?;
         sql.build().execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())

@@ -21,7 +21,7 @@ impl SqlStore {
         .bind(hash)
         .bind(scopes.join(" "))
         .bind(now_ms())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.writing().await?)
         .await?;
         key_from_row(&row)
     }
@@ -41,7 +41,7 @@ impl SqlStore {
             sqlx::query("UPDATE api_keys SET last_used_ms = $2 WHERE id = $1")
                 .bind(key.id)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(&mut *self.writing().await?)
                 .await?;
         }
         Ok(Some(key))
@@ -60,7 +60,7 @@ impl SqlStore {
         let done = sqlx::query("UPDATE api_keys SET revoked_ms = $2 WHERE id = $1 AND revoked_ms IS NULL")
             .bind(id)
             .bind(now_ms())
-            .execute(&self.pool)
+            .execute(&mut *self.writing().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -71,7 +71,7 @@ impl SqlStore {
              VALUES ($1, (SELECT COALESCE(MAX(seq), 0) FROM order_events)) ON CONFLICT (name) DO NOTHING",
         )
         .bind(name)
-        .execute(&self.pool)
+        .execute(&mut *self.writing().await?)
         .await?;
         let row = sqlx::query(
             "SELECT name, delivered_seq, attempts, last_error, delivered_total FROM webhook_state WHERE name = $1",
@@ -97,7 +97,7 @@ impl SqlStore {
         .bind(seq)
         .bind(now_ms())
         .bind(count)
-        .execute(&self.pool)
+        .execute(&mut *self.writing().await?)
         .await?;
         Ok(())
     }
@@ -109,7 +109,7 @@ impl SqlStore {
         .bind(name)
         .bind(error)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&mut *self.writing().await?)
         .await?;
         Ok(())
     }

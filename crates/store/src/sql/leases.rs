@@ -1,6 +1,6 @@
 //! Leases: which worker does a piece of work, until when.
 
-use super::{SqlStore, now_ms};
+use super::{SqlStore, Turn, now_ms};
 use crate::StoreError;
 
 impl SqlStore {
@@ -19,7 +19,7 @@ impl SqlStore {
         .bind(holder)
         .bind(now + ttl_ms)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.writing().await?)
         .await?;
         if taken.is_some() {
             return Ok(None);
@@ -35,8 +35,24 @@ impl SqlStore {
         sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
             .bind(name)
             .bind(holder)
-            .execute(&self.pool)
+            .execute(&mut *self.writing().await?)
             .await?;
+        Ok(())
+    }
+}
+
+impl SqlStore {
+    /// Writes a row and deletes it in one transaction: both pages go to the
+    /// disk at the commit, so it fails where any write would.
+    pub async fn probe_write(&self) -> Result<(), StoreError> {
+        let mut tx = self.begin_writing(Turn::Short).await?;
+        let name = "orderhub:probe-write";
+        sqlx::query("INSERT INTO leases (name, holder, expires_ms) VALUES ($1, '', 0) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM leases WHERE name = $1").bind(name).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -14,35 +14,37 @@
 #[cfg(test)]
 use super::EXPLAIN;
 use super::{
-    BY_KEY_HINT, Db, DbRow, MIGRATIONS, PACK_DOCUMENTS, after_copy, begin_write, day_of_ms, document_value, index_hint,
-    insert_rows, lookup_orders,
+    BY_KEY_HINT, Db, DbRow, MIGRATIONS, PACK_DOCUMENTS, SHORT_WRITES_TAKE_THE_LOCK, after_copy, begin_write, day_of_ms,
+    document_value, index_hint, insert_rows, lookup_orders,
 };
 use crate::documents::{Dictionaries, Dictionary, Document, Stored, classify};
 use crate::prepared::{OrderRows, search_terms};
+use crate::write_queue::{Turn, WriteQueue};
 use crate::{BadRecord, CursorUpdate, OrderFilter, StatusCount, StoreError, StoredEvent, SyncRun, WriteStats};
 use jiff::Timestamp;
 use orderhub_model::{Change, Order, diff};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::pool::PoolConnection;
 use sqlx::{Pool, QueryBuilder, Row, SqlStr, Transaction};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The order store on one database: a pool and the statements.
 #[derive(Debug, Clone)]
 pub(crate) struct SqlStore {
-    /// Reads, and writes of a single statement.
+    /// Reads; on PostgreSQL also writes of a single statement.
     pub(crate) pool: Pool<Db>,
-    /// Writing transactions (`begin_write`). On SQLite its own one connection:
+    /// Writes (`begin_writing`, `writing`). On SQLite its own one connection,
+    /// which every write of the process takes in turn (`crate::write_queue`):
     /// writes take turns anyway, and one connection keeps its page cache warm,
     /// where a pool would hand each transaction whichever connection is idle,
     /// each with a cache the others' writes made stale. On PostgreSQL the pool.
     pub(crate) writer: Pool<Db>,
     /// The dictionaries documents are packed against (`crate::documents`).
     pub(crate) dictionaries: Arc<Dictionaries>,
-    /// This process's writers waiting for the write lock (`begin_writing`).
-    pub(crate) waiting: Arc<AtomicUsize>,
+    /// This process's writers waiting for the write lock, by kind.
+    pub(crate) queue: Arc<WriteQueue>,
     /// On SQLite, the task that checkpoints the log (`sqlite::checkpoint`),
     /// held for its drop.
     pub(crate) _background: Option<Arc<BackgroundTask>>,
@@ -82,6 +84,24 @@ pub(crate) fn migrator_through(version: i64) -> Migrator {
     migrator
 }
 
+/// Whether a pooled connection may be handed out again; one that is not is
+/// closed, and the pool opens a new one.
+///
+/// Why: a COMMIT that fails for want of disk space leaves SQLite's
+/// transaction rolled back but sqlx's count of open transactions at one, as
+/// the ROLLBACK that follows fails too ("no transaction is active"). Handed
+/// out again, that connection refused every transaction ("attempted to call
+/// begin_with at non-zero transaction depth") until the process restarted,
+/// long after space was freed.
+pub(crate) fn fit_for_use(conn: &<Db as sqlx::Database>::Connection) -> bool {
+    use sqlx::Connection;
+    let fit = !conn.is_in_transaction();
+    if !fit {
+        tracing::warn!("a database connection left inside a failed transaction is closed and replaced");
+    }
+    fit
+}
+
 pub(crate) fn now_ms() -> i64 {
     Timestamp::now().as_millisecond()
 }
@@ -98,32 +118,33 @@ impl SqlStore {
     }
 
     pub async fn begin_batch(&self) -> Result<OpenBatch, StoreError> {
-        // IMMEDIATE takes the write lock up front: a deferred transaction that
-        // reads first and then writes fails at once with "database is locked"
-        // when another shop's sync wrote in between, instead of waiting.
         Ok(OpenBatch {
-            tx: self.begin_writing().await?,
+            tx: self.begin_writing(Turn::Batch).await?,
             dictionaries: self.dictionaries.clone(),
             dictionaries_written: HashSet::new(),
             next_key: None,
-            waiting: self.waiting.clone(),
         })
     }
 
-    /// A writing transaction (`begin_write`), this writer counted in
-    /// `waiting` until it holds the write lock: an open batch commits early
-    /// for it (`OpenBatch::others_waiting`).
-    pub(crate) async fn begin_writing(&self) -> Result<Transaction<'static, Db>, sqlx::Error> {
-        /// Counts a writer while it waits, also when its wait is cancelled.
-        struct Waiting<'a>(&'a AtomicUsize);
-        impl Drop for Waiting<'_> {
-            fn drop(&mut self) {
-                self.0.fetch_sub(1, Ordering::Relaxed);
-            }
-        }
-        self.waiting.fetch_add(1, Ordering::Relaxed);
-        let _waiting = Waiting(&self.waiting);
+    /// A writing transaction (`begin_write`: it holds the write lock), this
+    /// writer counted in `queue` until it has the lock, so that an open
+    /// batch gives the lock up for it (`crate::write_queue`).
+    pub(crate) async fn begin_writing(&self, turn: Turn) -> Result<Transaction<'static, Db>, sqlx::Error> {
+        let _waiting = self.queue.wait(turn);
         begin_write(&self.writer).await
+    }
+
+    /// The connection for a write outside a transaction: on SQLite the
+    /// writing connection, taken in turn with every other write of the
+    /// process (a statement on a reading connection would instead race the
+    /// writer through SQLite's busy handler, which is no queue, and could
+    /// lose for seconds); on PostgreSQL any connection of the pool.
+    pub(crate) async fn writing(&self) -> Result<PoolConnection<Db>, sqlx::Error> {
+        if !SHORT_WRITES_TAKE_THE_LOCK {
+            return self.pool.acquire().await;
+        }
+        let _waiting = self.queue.wait(Turn::Short);
+        self.writer.acquire().await
     }
 
     pub async fn orders_by_id(&self, ids: &[String]) -> Result<HashMap<String, Order>, StoreError> {
@@ -270,13 +291,13 @@ impl SqlStore {
         .bind(shop)
         .bind(reason)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&mut *self.writing().await?)
         .await?;
         Ok(())
     }
 
     pub async fn resume_shop(&self, shop: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM shop_state WHERE shop = $1").bind(shop).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM shop_state WHERE shop = $1").bind(shop).execute(&mut *self.writing().await?).await?;
         Ok(())
     }
 
@@ -291,16 +312,40 @@ impl SqlStore {
     }
 
     pub async fn start_run(&self, shop: &str) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
+        let now = now_ms();
+        let mut tx = self.begin_writing(Turn::Short).await?;
+        close_interrupted_runs(&mut tx, now).await?;
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO sync_runs (shop, started_ms, outcome) VALUES ($1, $2, 'running') RETURNING id",
         )
         .bind(shop)
-        .bind(now_ms())
-        .fetch_one(&self.pool)
-        .await?)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO leases (name, holder, expires_ms) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms",
+        )
+        .bind(run_lease(id))
+        .bind(shop)
+        .bind(now + crate::RUN_LEASE_MS)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn renew_run(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE leases SET expires_ms = $2 WHERE name = $1")
+            .bind(run_lease(id))
+            .bind(now_ms() + crate::RUN_LEASE_MS)
+            .execute(&mut *self.writing().await?)
+            .await?;
+        Ok(())
     }
 
     pub async fn finish_run(&self, run: &SyncRun) -> Result<(), StoreError> {
+        let mut tx = self.begin_writing(Turn::Short).await?;
         sqlx::query(
             "UPDATE sync_runs SET ended_ms = $2, outcome = $3, pages = $4, api_calls = $5, orders_new = $6,
              orders_changed = $7, orders_unchanged = $8, orders_bad = $9, error = $10 WHERE id = $1",
@@ -315,9 +360,18 @@ impl SqlStore {
         .bind(run.orders.unchanged as i64)
         .bind(run.orders.bad as i64)
         .bind(&run.error)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query("DELETE FROM leases WHERE name = $1").bind(run_lease(run.id)).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    pub async fn close_interrupted_runs(&self) -> Result<u64, StoreError> {
+        let mut tx = self.begin_writing(Turn::Short).await?;
+        let closed = close_interrupted_runs(&mut tx, now_ms()).await?;
+        tx.commit().await?;
+        Ok(closed)
     }
 
     pub async fn runs(&self, shop: Option<&str>, limit: i64) -> Result<Vec<SyncRun>, StoreError> {
@@ -360,6 +414,27 @@ impl SqlStore {
     }
 }
 
+/// The lease a running sync run holds while its process lives (`Store::start_run`).
+fn run_lease(id: i64) -> String {
+    format!("run:{id}")
+}
+
+/// Marks as `interrupted` every run still `running` whose lease lapsed:
+/// its process was killed or lost its store. The number of runs closed.
+async fn close_interrupted_runs(tx: &mut Transaction<'static, Db>, now: i64) -> Result<u64, StoreError> {
+    let closed = sqlx::query(
+        "UPDATE sync_runs SET outcome = 'interrupted', ended_ms = $1,
+             error = 'the run stopped without ending: its process was killed or lost the store'
+         WHERE outcome = 'running'
+           AND NOT EXISTS (SELECT 1 FROM leases WHERE leases.name = 'run:' || sync_runs.id AND leases.expires_ms >= $1)",
+    )
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM leases WHERE name LIKE 'run:%' AND expires_ms < $1").bind(now).execute(&mut **tx).await?;
+    Ok(closed.rows_affected())
+}
+
 /// A writing transaction open across several writes: see `Store::begin_batch`.
 #[derive(Debug)]
 pub(crate) struct OpenBatch {
@@ -370,8 +445,6 @@ pub(crate) struct OpenBatch {
     /// The key the next new order gets, once this transaction has looked it
     /// up (see `write_orders`).
     next_key: Option<i64>,
-    /// The store's count of writers waiting for the write lock.
-    waiting: Arc<AtomicUsize>,
 }
 
 impl OpenBatch {
@@ -419,12 +492,6 @@ impl OpenBatch {
             stats.bad += 1;
         }
         Ok(stats)
-    }
-
-    /// Whether another writer of this process waits for the write lock this
-    /// transaction holds.
-    pub fn others_waiting(&self) -> bool {
-        self.waiting.load(Ordering::Relaxed) > 0
     }
 
     pub async fn commit(mut self, shop: &str, cursor: Option<&CursorUpdate>) -> Result<(), StoreError> {

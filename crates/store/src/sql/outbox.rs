@@ -1,6 +1,6 @@
 //! The write-back outbox: requests stored first, then executed by a worker.
 
-use super::{DbRow, SqlStore, now_ms, timestamp};
+use super::{DbRow, SqlStore, Turn, now_ms, timestamp};
 use crate::{Enqueued, NewOutboxJob, OutboxJob, OutboxKind, StoreError};
 use sqlx::{AssertSqlSafe, Row};
 
@@ -9,7 +9,7 @@ const COLUMNS: &str = "id, idempotency_key, kind, order_id, shop, request, state
 
 impl SqlStore {
     pub async fn enqueue(&self, job: &NewOutboxJob) -> Result<Enqueued, StoreError> {
-        let mut tx = self.begin_writing().await?;
+        let mut tx = self.begin_writing(Turn::Short).await?;
         if let Some(key) = &job.idempotency_key {
             let sql = format!("SELECT {COLUMNS} FROM outbox WHERE idempotency_key = $1");
             if let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(key).fetch_optional(&mut *tx).await? {
@@ -42,7 +42,7 @@ impl SqlStore {
     }
 
     pub async fn claim_job(&self, lease_ms: i64) -> Result<Option<OutboxJob>, StoreError> {
-        let mut tx = self.begin_writing().await?;
+        let mut tx = self.begin_writing(Turn::Short).await?;
         let now = now_ms();
         let sql = format!(
             "SELECT {COLUMNS} FROM outbox o
@@ -87,7 +87,7 @@ impl SqlStore {
         .bind(outcome.map(|o| o.to_string()))
         .bind(error)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&mut *self.writing().await?)
         .await?;
         Ok(())
     }
@@ -102,7 +102,7 @@ impl SqlStore {
         .bind(now + delay_ms)
         .bind(error)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *self.writing().await?)
         .await?;
         Ok(())
     }
