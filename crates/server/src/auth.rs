@@ -160,6 +160,12 @@ pub fn mask_changes(changes: &mut Value) {
     }
 }
 
+/// A write-back job as a caller without the `pii` scope may see it: an
+/// address change's phone, email and street masked as an order's are.
+pub fn mask_job(job: &mut orderhub_store::OutboxJob) {
+    mask_party(&mut job.request);
+}
+
 fn mask_party(party: &mut Value) {
     let Some(fields) = party.as_object_mut() else { return };
     for (name, value) in fields.iter_mut() {

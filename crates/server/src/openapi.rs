@@ -16,7 +16,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// `bad_request`, `unauthorized`, `forbidden`, `not_found`, `method_not_allowed`,
-    /// `conflict`, `payload_too_large`, `unprocessable`, `platform_error`, `internal`.
+    /// `conflict`, `payload_too_large`, `unprocessable`, `platform_error`, `internal`,
+    /// `store_unavailable` (503: the store's disk is full or its database unreachable; try again later).
     pub code: String,
     /// A sentence for a person: what, where, and what to do.
     pub message: String,

@@ -52,8 +52,46 @@ pub fn router(state: AppState) -> Router {
             ApiError::MethodNotAllowed("this route does not take that method".into())
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(every_error_in_one_shape))
         .layer(from_fn_with_state(state.clone(), meta::count_request))
         .with_state(state)
+}
+
+/// The longest request target (path and query) the API reads, in bytes.
+pub const MAX_TARGET: usize = 8 * 1024;
+/// The most header bytes (names and values) a request may carry.
+pub const MAX_HEADERS: usize = 32 * 1024;
+
+/// Refuses a target or headers longer than the API reads (414, 431), and
+/// gives an error that an extractor or axum itself answered in plain text
+/// (a path that is not UTF-8, a malformed header) the API's one JSON shape,
+/// its text as the message.
+async fn every_error_in_one_shape(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{StatusCode, header::CONTENT_TYPE};
+    use axum::response::IntoResponse;
+    let target = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if target > MAX_TARGET {
+        let message = format!("the request target is {target} bytes; the API reads at most {MAX_TARGET}");
+        return ApiError::TooLong { status: StatusCode::URI_TOO_LONG, message }.into_response();
+    }
+    let headers: usize = request.headers().iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+    if headers > MAX_HEADERS {
+        let message = format!("the request's headers are {headers} bytes; the API reads at most {MAX_HEADERS}");
+        return ApiError::TooLong { status: StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, message }.into_response();
+    }
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response.headers().get(CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+    if status.as_u16() < 400 || is_json {
+        return response;
+    }
+    let body = axum::body::to_bytes(response.into_body(), MAX_BODY).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&body).trim().to_string();
+    let message = if text.is_empty() { status.canonical_reason().unwrap_or("error").to_string() } else { text };
+    ApiError::Plain { status, message }.into_response()
 }
 
 /// A request's query parameters, in order. Unknown and repeated parameters

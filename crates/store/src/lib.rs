@@ -209,9 +209,14 @@ pub struct OrderQuery {
     pub updated_to: Option<jiff::Timestamp>,
     /// Orders with a line of exactly this SKU.
     pub sku: Option<String>,
-    /// Orders with a search term (order number, platform id, buyer or receiver
-    /// name and phone, email, tracking number) starting with this text, in any case.
+    /// Orders with a search term starting with this text, in any case: an
+    /// order number, platform id or tracking number, and with
+    /// [`OrderQuery::buyer_terms`] also a buyer's or receiver's name, phone
+    /// or email.
     pub q: Option<String>,
+    /// Whether `q` may match buyers' names, phones and emails: only for a
+    /// caller allowed to see them (an API key with `pii`, the command line).
+    pub buyer_terms: bool,
     pub sort: OrderSort,
     /// Start right after this order.
     pub after: Option<SortKey>,

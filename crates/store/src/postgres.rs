@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "no ciphertext terms", include_str!("../migrations/postgres/0004_no_ciphertext_terms.sql")),
     (5, "key sort indexes", include_str!("../migrations/postgres/0005_key_sort_indexes.sql")),
     (6, "documents lz4", include_str!("../migrations/postgres/0006_documents_lz4.sql")),
+    (7, "buyer terms", include_str!("../migrations/postgres/0007_buyer_terms.sql")),
 ];
 
 /// Documents stay JSON text: PostgreSQL compresses large values itself

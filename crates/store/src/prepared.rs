@@ -54,17 +54,23 @@ impl OrderRows {
 }
 
 /// The words `q` finds an order by, lower-cased, sorted, each once (see
-/// `order_terms`).
+/// `order_terms`): its number, its platform id and its tracking numbers as
+/// they are, and the buyer's and receiver's name, phone and email behind
+/// [`BUYER_TERM`], so that only a search allowed to see buyers reaches them
+/// (`OrderQuery::buyer_terms`): a key without `pii` must not learn a masked
+/// phone one digit at a time from which searches find the order.
 ///
 /// Ciphertext in place of a buyer's name or phone (`ENCRYPTED_PREFIX`) is
 /// not a word anyone searches by: every Douyin ciphertext starts alike, so
 /// as terms they made `q=ydk4` match every such order, and they were two
 /// of a Damaijia order's 3.45 terms, at 71 bytes each, written at random
-/// places of the terms' index (docs/benchmarks.md, tenth session).
+/// places of the terms' index.
 pub(crate) fn search_terms(order: &Order) -> Vec<String> {
-    let mut terms: Vec<String> = [
-        Some(order.order_number.as_str()),
-        order.platform_order_id.as_deref(),
+    let public = [Some(order.order_number.as_str()), order.platform_order_id.as_deref()]
+        .into_iter()
+        .flatten()
+        .chain(order.shipments.iter().map(|s| s.tracking_number.as_str()));
+    let buyer = [
         order.customer.name.as_deref(),
         order.customer.phone.as_deref(),
         order.customer.email.as_deref(),
@@ -72,13 +78,25 @@ pub(crate) fn search_terms(order: &Order) -> Vec<String> {
         order.shipping_address.phone.as_deref(),
     ]
     .into_iter()
-    .flatten()
-    .chain(order.shipments.iter().map(|s| s.tracking_number.as_str()))
-    .map(str::trim)
-    .filter(|t| !t.is_empty() && !t.starts_with(ENCRYPTED_PREFIX))
-    .map(str::to_lowercase)
-    .collect();
+    .flatten();
+    let word = |text: &str| {
+        Some(text.trim()).filter(|t| !t.is_empty() && !t.starts_with(ENCRYPTED_PREFIX)).map(str::to_lowercase)
+    };
+    let mut terms: Vec<String> =
+        public.filter_map(word).chain(buyer.filter_map(word).map(|term| format!("{BUYER_TERM}{term}"))).collect();
     terms.sort();
     terms.dedup();
     terms
+}
+
+/// What a buyer's search term starts with: a control character, which no
+/// search text holds (`searchable`), so a search without buyers never
+/// reaches these terms, and one with them finds them as a second range.
+pub(crate) const BUYER_TERM: char = '\u{1}';
+
+/// A search text as the terms are written: trimmed, lower-cased, and
+/// without control characters (none of which a term holds but the mark of
+/// a buyer's term).
+pub(crate) fn searchable(q: &str) -> String {
+    q.trim().chars().filter(|c| !c.is_control()).collect::<String>().to_lowercase()
 }

@@ -181,6 +181,12 @@ impl Store {
             DatabaseKind::Sqlite => Backend::Sqlite(sqlite::open(url, migrate).await?),
             DatabaseKind::Postgres => Backend::Postgres(postgres::open(url, migrate).await?),
         };
+        if migrate {
+            match &backend {
+                Backend::Sqlite(s) => s.run_upkeep().await?,
+                Backend::Postgres(s) => s.run_upkeep().await?,
+            }
+        }
         Ok(Store { backend, changes: Arc::new(Notify::new()), health: Default::default() })
     }
 

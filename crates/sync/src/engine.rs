@@ -480,7 +480,7 @@ impl Drop for NextPage {
 /// Reads one page, retrying transient failures (and answers cut off in transit)
 /// with exponential backoff and jitter. Auth, quota and bad-request errors are
 /// returned at once: retrying cannot fix them.
-async fn list_with_retry(
+pub(crate) async fn list_with_retry(
     connector: &dyn Connector,
     query: ListQuery,
     policy: RetryPolicy,
@@ -491,7 +491,7 @@ async fn list_with_retry(
 
 /// Runs `call` again after transient failures and answers cut off in transit,
 /// with exponential backoff and jitter, counting the retries.
-async fn retrying<T, F, Fut>(
+pub(crate) async fn retrying<T, F, Fut>(
     connector: &dyn Connector,
     policy: RetryPolicy,
     retries: &AtomicU64,

@@ -3,12 +3,14 @@
 //! and reports every missing and every stale order by number.
 
 use crate::SyncError;
+use crate::engine::{RetryPolicy, list_with_retry, retrying};
 use jiff::Timestamp;
 use orderhub_connectors::{Connector, ListQuery};
 use orderhub_model::{Order, diff};
 use orderhub_store::{BadRecord, Store, WriteStats};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
 
 /// What a reconciliation of one shop found.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -39,18 +41,21 @@ impl VerifyReport {
 /// Reconciles one shop for orders in `[from, to]` (creation or update time, as
 /// the platform lists them). Platforms with no list are checked by looking up
 /// every stored order by number. With `repair`, missing and stale orders are
-/// written as the platform has them.
+/// written as the platform has them. Transient failures (and answers cut off
+/// in transit) are retried as a sync retries them, under `retry`.
 pub async fn verify_shop(
     store: &Store,
     connector: &dyn Connector,
     (from, to): (Timestamp, Timestamp),
     repair: bool,
+    retry: RetryPolicy,
 ) -> Result<VerifyReport, SyncError> {
     let key = connector.shop().to_string();
     let platform_error = |source| SyncError::Platform { shop: key.clone(), source };
     let store_error = |source| SyncError::Store { shop: key.clone(), source };
     let calls_before = connector.api_calls();
     let mut report = VerifyReport { shop: key.clone(), ..VerifyReport::default() };
+    let retries = AtomicU64::new(0);
     let mut listed: HashMap<String, Order> = HashMap::new();
     let mut bad: Vec<BadRecord> = Vec::new();
     let mut absorb = |result: Result<Order, orderhub_connectors::BadOrder>| match result {
@@ -67,8 +72,8 @@ pub async fn verify_shop(
     if capabilities.list_by.is_some() {
         for partition in 0..capabilities.partitions.len() {
             for page in 1.. {
-                let answer =
-                    connector.list_page(&ListQuery { from, to, partition, page }).await.map_err(platform_error)?;
+                let query = ListQuery { from, to, partition, page };
+                let answer = list_with_retry(connector, query, retry, &retries).await.map_err(platform_error)?;
                 let last = answer.last_page();
                 answer.orders.into_iter().for_each(&mut absorb);
                 if last {
@@ -78,11 +83,17 @@ pub async fn verify_shop(
         }
     } else {
         let numbers = store.order_numbers(&key).await.map_err(store_error)?;
-        let answers = connector.fetch_many(&numbers).await.map_err(platform_error)?;
-        for (number, answer) in numbers.into_iter().zip(answers) {
-            match answer {
-                Some(result) => absorb(result),
-                None => report.gone.push(number),
+        // Retried a lookup request's worth of numbers at a time: one failure
+        // in thousands of requests must not start the whole lookup over.
+        let batch = capabilities.fetch_batch.max(1) as usize;
+        for numbers in numbers.chunks(batch) {
+            let lookup = || connector.fetch_many(numbers);
+            let answers = retrying(connector, retry, &retries, "lookup", lookup).await.map_err(platform_error)?;
+            for (number, answer) in numbers.iter().zip(answers) {
+                match answer {
+                    Some(result) => absorb(result),
+                    None => report.gone.push(number.clone()),
+                }
             }
         }
     }

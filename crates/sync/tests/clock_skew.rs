@@ -46,7 +46,7 @@ async fn sync_churn_sync_verify(connector: Box<dyn Connector>, churn: impl Fn() 
     let report = sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
     assert!(report.orders.changed > 0);
     let range = (Timestamp::UNIX_EPOCH, Timestamp::now().checked_add(SignedDuration::from_hours(1)).unwrap());
-    let check = verify_shop(&store, shop.connector.as_ref(), range, false).await.unwrap();
+    let check = verify_shop(&store, shop.connector.as_ref(), range, false, shop.retry).await.unwrap();
     assert!(check.clean(), "missing {:?}, stale {:?}", check.missing, check.stale);
 }
 

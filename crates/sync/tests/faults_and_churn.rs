@@ -193,7 +193,7 @@ async fn hostile_platform_loses_nothing(platform: Platform, orders: u64, seed: u
 
     sim.faults.clear();
     let range = (Timestamp::UNIX_EPOCH, Timestamp::now().checked_add(SignedDuration::from_hours(1)).unwrap());
-    let check = verify_shop(&store, shop.connector.as_ref(), range, false).await.unwrap();
+    let check = verify_shop(&store, shop.connector.as_ref(), range, false, shop.retry).await.unwrap();
     assert!(
         check.clean(),
         "{platform} seed {seed}: missing {:?}, stale {:?} (second run: {second:?})",
@@ -256,7 +256,7 @@ async fn pages_smaller_than_asked_lose_nothing() {
         sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
         assert_eq!(store.order_count().await.unwrap(), 700, "{platform}: every order, though pages held 30");
         let range = (Timestamp::UNIX_EPOCH, Timestamp::now().checked_add(SignedDuration::from_hours(1)).unwrap());
-        let check = verify_shop(&store, shop.connector.as_ref(), range, false).await.unwrap();
+        let check = verify_shop(&store, shop.connector.as_ref(), range, false, shop.retry).await.unwrap();
         assert!(check.clean(), "{platform}: missing {:?}, stale {:?}", check.missing, check.stale);
     }
 }
@@ -301,7 +301,7 @@ async fn hundreds_of_orders_in_one_second_across_page_boundaries() {
         let report = sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
         assert_eq!(report.orders.changed, burst as u64, "{platform}: every order of the burst, once");
         let range = (Timestamp::UNIX_EPOCH, Timestamp::now().checked_add(SignedDuration::from_hours(1)).unwrap());
-        let check = verify_shop(&store, shop.connector.as_ref(), range, false).await.unwrap();
+        let check = verify_shop(&store, shop.connector.as_ref(), range, false, shop.retry).await.unwrap();
         assert!(check.clean(), "{platform}: missing {:?}, stale {:?}", check.missing, check.stale);
         assert_eq!(store.order_count().await.unwrap(), 1500);
     }

@@ -58,7 +58,7 @@ pub async fn run(context: &Context, args: VerifyArgs) -> anyhow::Result<()> {
     for shop in &shops {
         let sync = shop_sync(shop)?;
         let range = (from.unwrap_or(shop.sync_from), to.unwrap_or_else(Timestamp::now));
-        match verify_shop(&store, sync.connector.as_ref(), range, args.repair).await {
+        match verify_shop(&store, sync.connector.as_ref(), range, args.repair, sync.retry).await {
             Ok(report) => reports.push(report),
             Err(error) => failures.push(error.to_string()),
         }

@@ -72,7 +72,10 @@ pub async fn events(
         }
     };
     let after = number("after", 0, i64::MAX)?;
-    let limit = number("limit", 100, 1000)?.max(1);
+    let limit = number("limit", 100, 1000)?;
+    if limit == 0 {
+        return Err(ApiError::BadRequest("limit \"0\" must be a whole number from 1 to 1000".into()));
+    }
     let wait = Duration::from_secs(number("wait", 0, MAX_WAIT_SECONDS as i64)? as u64);
     let store = &state.hub.store;
     let deadline = tokio::time::Instant::now() + wait;

@@ -7,6 +7,7 @@ use crate::{ApiError, AppState};
 use axum::Extension;
 use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -15,25 +16,115 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use utoipa::ToSchema;
 
-/// The server is up.
+/// What `/healthz` finds: the store, and each part of the server that can fail on its own.
 #[derive(Serialize, ToSchema)]
 pub struct Health {
-    /// `ok`.
+    /// `ok`; `degraded` when a shop's last sync failed or it is paused;
+    /// `failing` when the store cannot be read or written (answered with 503).
     status: &'static str,
+    store: StoreHealth,
+    /// Each configured shop: its last run and whether it is paused.
+    shops: Vec<ShopHealth>,
 }
 
-/// `GET /healthz`: the server and its store answer. Needs no key.
+/// Whether the store answers reads and takes writes.
+#[derive(Serialize, ToSchema)]
+pub struct StoreHealth {
+    /// `ok` or `failing`.
+    reads: &'static str,
+    /// `ok` or `failing`: a write was tried while writes failed, or when
+    /// none had been made for a while, so this is the store's state now.
+    writes: &'static str,
+    /// Why reads or writes fail (a full disk, a file made read-only, a lost connection).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    /// Since when writes fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    failing_since: Option<jiff::Timestamp>,
+}
+
+/// One shop's sync, as `/healthz` reports it.
+#[derive(Serialize, ToSchema)]
+pub struct ShopHealth {
+    key: String,
+    /// `ok`, `failed`, `interrupted`, `running`, or `never` (no run yet).
+    last_run: String,
+    /// Why the last run failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    /// Why the shop's scheduled syncs are paused (a refused token, a spent quota).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    paused: Option<String>,
+}
+
+/// A write is tried when none succeeded within this long.
+const WRITE_PROBE_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long `/healthz` waits for the store.
+const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// `GET /healthz`: whether the store takes reads and writes now, and how
+/// each shop's sync fares. 503 while the store fails. Needs no key.
 #[utoipa::path(
     get, path = "/healthz", operation_id = "healthz", tag = "admin",
     responses(
-        (status = 200, description = "Up, and the store answers", body = Health),
-        (status = 500, description = "The store does not answer", body = ErrorBody),
+        (status = 200, description = "The store takes reads and writes (status ok, or degraded when a shop's sync fails)", body = Health),
+        (status = 503, description = "The store cannot be read or written now", body = Health),
     )
 )]
-pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    // Touches the database, so "ok" means the store answers too.
-    state.hub.store.last_event_seq().await?;
-    Ok(Json(Health { status: "ok" }))
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    let store = &state.hub.store;
+    let read = tokio::time::timeout(HEALTH_TIMEOUT, store.last_event_seq()).await;
+    let read_error = match read {
+        Ok(Ok(_)) => None,
+        Ok(Err(error)) => Some(error.to_string()),
+        Err(_) => Some(format!("the store did not answer a read within {HEALTH_TIMEOUT:?}")),
+    };
+    let health = store.write_health();
+    let stale = health.last_success_ago.is_none_or(|ago| ago > WRITE_PROBE_AFTER);
+    let mut write_error = None;
+    if health.failing.is_some() || stale {
+        match tokio::time::timeout(HEALTH_TIMEOUT, store.probe_write()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => write_error = Some(error.to_string()),
+            Err(_) => write_error = Some(format!("the store took no write within {HEALTH_TIMEOUT:?}")),
+        }
+    }
+    let failing_since = write_error.as_ref().and_then(|_| store.write_health().failing.map(|f| f.since));
+    let store_health = StoreHealth {
+        reads: if read_error.is_none() { "ok" } else { "failing" },
+        writes: if write_error.is_none() { "ok" } else { "failing" },
+        error: read_error.or(write_error),
+        failing_since,
+    };
+    let shops = if store_health.reads == "ok" { shop_health(&state).await } else { Vec::new() };
+    let store_fails = store_health.error.is_some();
+    let status = if store_fails {
+        "failing"
+    } else if shops.iter().any(|s| s.last_run == "failed" || s.paused.is_some()) {
+        "degraded"
+    } else {
+        "ok"
+    };
+    let code = if store_fails { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
+    (code, Json(Health { status, store: store_health, shops })).into_response()
+}
+
+/// Each configured shop's last run and pause; what cannot be read is left out.
+async fn shop_health(state: &AppState) -> Vec<ShopHealth> {
+    let store = &state.hub.store;
+    let mut shops = Vec::new();
+    for shop in state.hub.shops() {
+        let key = shop.key().to_string();
+        let last = store.runs(Some(&key), 1).await.ok().and_then(|runs| runs.into_iter().next());
+        let paused = store.paused(&key).await.ok().flatten().map(|(reason, _)| reason);
+        let (last_run, error) = match last {
+            Some(run) => (run.outcome, run.error),
+            None => ("never".to_string(), None),
+        };
+        shops.push(ShopHealth { key, last_run, error, paused });
+    }
+    shops
 }
 
 /// `GET /openapi.json`: this document. Needs no key.
@@ -49,7 +140,13 @@ pub async fn openapi_json() -> Response {
 /// Counts each answered request by route and status, for `/metrics`.
 pub async fn count_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_string();
-    let method = request.method().to_string();
+    // Only the methods the API answers are labels of their own: a made-up
+    // method from an unauthenticated client must not add a series.
+    let method = match request.method().as_str() {
+        known @ ("GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS") => known,
+        _ => "other",
+    }
+    .to_string();
     let response = next.run(request).await;
     state.metrics.count(method, route, response.status().as_u16());
     response
@@ -221,11 +318,13 @@ pub struct Stats {
     get, path = "/api/v1/stats", operation_id = "get_stats", tag = "orders",
     responses(
         (status = 200, description = "Counts by status and by day", body = Stats),
+        (status = 400, description = "A query parameter: this route takes none", body = ErrorBody),
         (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
     ),
     security(("api_key" = []))
 )]
-pub async fn stats(State(state): State<AppState>) -> Result<Json<Stats>, ApiError> {
+pub async fn stats(State(state): State<AppState>, params: crate::routes::Params) -> Result<Json<Stats>, ApiError> {
+    params.only(&[])?;
     let store = &state.hub.store;
     let since = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 30);
     let orders_per_day = store

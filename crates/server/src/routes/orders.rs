@@ -45,8 +45,9 @@ fn words<T: Copy>(all: &[T], as_str: fn(T) -> &'static str) -> Vec<&'static str>
     all.iter().map(|v| as_str(*v)).collect()
 }
 
-/// Builds the store query from the request's parameters.
-fn order_query(params: &Params) -> Result<OrderQuery, ApiError> {
+/// Builds the store query from the request's parameters; `pii`: whether
+/// the caller may see buyers, and so find orders by them.
+fn order_query(params: &Params, pii: bool) -> Result<OrderQuery, ApiError> {
     let mut known: Vec<&str> = FILTERS.to_vec();
     known.extend(["sort", "limit", "cursor"]);
     params.only(&known)?;
@@ -94,6 +95,7 @@ fn order_query(params: &Params) -> Result<OrderQuery, ApiError> {
         updated_to: params.time("updated_to")?,
         sku: text("sku"),
         q: text("q"),
+        buyer_terms: pii,
         sort,
         after,
         limit,
@@ -125,8 +127,10 @@ pub struct OrderListParams {
     updated_to: Option<jiff::Timestamp>,
     /// Orders with a line of exactly this SKU.
     sku: Option<String>,
-    /// Search: the start of an order number, platform order id, buyer or
-    /// receiver name or phone, email or tracking number, in any case.
+    /// Search: the start of an order number, platform order id or tracking
+    /// number, in any case; with a key that has the `pii` scope also of a
+    /// buyer's or receiver's name, phone or email (without it, buyers are
+    /// never matched: a search must not tell what masking hides).
     q: Option<String>,
     /// `-created` (newest first, the default), `created`, or `updated` (least
     /// recently updated first: follow changes by paging this way).
@@ -176,7 +180,7 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
     params: Params,
 ) -> Result<Json<OrderPage>, ApiError> {
-    let query = order_query(&params)?;
+    let query = order_query(&params, caller.pii)?;
     let page = state.hub.store.list_orders(&query).await?;
     let filters: Vec<(&str, &str)> = FILTERS.iter().filter_map(|&name| Some((name, params.get(name)?))).collect();
     let next_cursor = page.next.map(|key| cursor::encode(query.sort, &key, cursor::fingerprint(&filters)));

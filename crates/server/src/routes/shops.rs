@@ -202,7 +202,10 @@ pub async fn sync(
         }
         return match state.hub.sync_now(&key).await {
             Ok(report) => Ok(Json(SyncDone { report }).into_response()),
-            Err(error) => Err(ApiError::Platform(format!("the sync failed: {error}"))),
+            Err(error @ orderhub_sync::SyncError::Platform { .. }) => {
+                Err(ApiError::Platform(format!("the sync failed: {error}")))
+            }
+            Err(error) => Err(error.into()),
         };
     }
     match state.hub.start_sync(&key) {
@@ -268,15 +271,8 @@ pub async fn fetch(
     if state.hub.shop(&key).is_none() {
         return Err(no_shop(&key, &state));
     }
-    match state.hub.fetch(&key, &request.order_numbers).await {
-        Ok((stored, missing)) => Ok(Json(FetchAnswer { stored, missing })),
-        Err(orderhub_sync::SyncError::Platform { source, .. })
-            if source.kind() == orderhub_connectors::ErrorKind::Config =>
-        {
-            Err(ApiError::Unprocessable(source.to_string()))
-        }
-        Err(error) => Err(ApiError::Platform(error.to_string())),
-    }
+    let (stored, missing) = state.hub.fetch(&key, &request.order_numbers).await?;
+    Ok(Json(FetchAnswer { stored, missing }))
 }
 
 /// Sync runs, newest first.

@@ -67,6 +67,36 @@ enum WriteBackAnswers {
     Unprocessable(ErrorBody),
 }
 
+/// A job as `caller` may see it (`auth::mask_job`).
+fn visible(mut job: OutboxJob, caller: &Caller) -> OutboxJob {
+    if !caller.pii {
+        crate::auth::mask_job(&mut job);
+    }
+    job
+}
+
+/// The answer to an `Idempotency-Key` sent again with another request:
+/// both requests described (masked as the caller sees jobs), so a client
+/// can tell its retry from a key it reused by mistake.
+fn key_reused(new: &NewOutboxJob, stored: OutboxJob, caller: &Caller) -> ApiError {
+    let mut this = OutboxJob { request: new.request.clone(), ..stored.clone() };
+    if !caller.pii {
+        crate::auth::mask_job(&mut this);
+    }
+    ApiError::Conflict(format!(
+        "Idempotency-Key {:?} was used for another request: job {} is {} of {} with {}; this request is {} of {} \
+         with {}. A retry must repeat its request exactly; a new request needs a new key",
+        stored.idempotency_key.as_deref().unwrap_or_default(),
+        stored.id,
+        stored.kind.as_str(),
+        stored.order_id,
+        stored.request,
+        new.kind.as_str(),
+        new.order_id,
+        this.request
+    ))
+}
+
 /// The longest idempotency key taken.
 const MAX_KEY_LEN: usize = 200;
 
@@ -122,20 +152,16 @@ async fn enqueue(
     }
     let job = NewOutboxJob { kind, order_id: order.id.clone(), shop: order.shop.clone(), request, idempotency_key };
     match state.hub.store.enqueue(&job).await? {
-        Enqueued::New(job) => {
+        Enqueued::New(stored) => {
             state.hub.wake_outbox();
-            Ok((StatusCode::ACCEPTED, Json(JobAnswer { job })))
+            Ok((StatusCode::ACCEPTED, Json(JobAnswer { job: visible(stored, caller) })))
         }
-        Enqueued::Repeat(stored) if stored.order_id == job.order_id && stored.kind == kind => {
-            Ok((StatusCode::OK, Json(JobAnswer { job: stored })))
+        Enqueued::Repeat(stored)
+            if stored.order_id == job.order_id && stored.kind == kind && stored.request == job.request =>
+        {
+            Ok((StatusCode::OK, Json(JobAnswer { job: visible(stored, caller) })))
         }
-        Enqueued::Repeat(stored) => Err(ApiError::Conflict(format!(
-            "Idempotency-Key {:?} was used for another request (job {}, {} of {}): use a new key for a new request",
-            stored.idempotency_key.unwrap_or_default(),
-            stored.id,
-            stored.kind.as_str(),
-            stored.order_id
-        ))),
+        Enqueued::Repeat(stored) => Err(key_reused(&job, visible(stored, caller), caller)),
         Enqueued::AlreadyShipped(stored) => Err(ApiError::Conflict(format!(
             "order {} already has a shipment (job {}, {}, tracking {}): an order is never shipped twice; \
              see GET /api/v1/outbox/{}",
@@ -230,11 +256,16 @@ pub async fn address(
     ),
     security(("api_key" = []))
 )]
-pub async fn of_order(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<JobList>, ApiError> {
+pub async fn of_order(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<JobList>, ApiError> {
     if state.hub.store.order(&id).await?.is_none() {
         return Err(not_found(&id));
     }
-    Ok(Json(JobList { jobs: state.hub.store.jobs_of_order(&id).await? }))
+    let jobs = state.hub.store.jobs_of_order(&id).await?.into_iter().map(|job| visible(job, &caller)).collect();
+    Ok(Json(JobList { jobs }))
 }
 
 /// `GET /api/v1/outbox/{job}`: one write-back job and the platform's answer.
@@ -248,9 +279,13 @@ pub async fn of_order(State(state): State<AppState>, Path(id): Path<String>) -> 
     ),
     security(("api_key" = []))
 )]
-pub async fn job(State(state): State<AppState>, Path(job): Path<String>) -> Result<Json<JobAnswer>, ApiError> {
+pub async fn job(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(job): Path<String>,
+) -> Result<Json<JobAnswer>, ApiError> {
     let missing = || ApiError::NotFound(format!("no write-back job {job:?}: job ids are numbers, as `job.id`"));
     let id = job.parse::<i64>().map_err(|_| missing())?;
     let job = state.hub.store.job(id).await?.ok_or_else(missing)?;
-    Ok(Json(JobAnswer { job }))
+    Ok(Json(JobAnswer { job: visible(job, &caller) }))
 }

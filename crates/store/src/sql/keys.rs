@@ -1,6 +1,6 @@
 //! API keys, webhook delivery state and the run figures health and metrics read.
 
-use super::{DbRow, SqlStore, now_ms, timestamp};
+use super::{DbRow, SqlStore, Turn, now_ms, timestamp};
 use crate::{ApiKey, RunTotals, StoreError, WebhookState};
 use sqlx::Row;
 
@@ -12,6 +12,10 @@ impl SqlStore {
         hash: &str,
         scopes: &[String],
     ) -> Result<ApiKey, StoreError> {
+        // In a transaction of its own: SQLite hands a RETURNING row back
+        // before the statement commits, and a commit that then fails (a
+        // full disk) would be lost with the rest of the statement's result.
+        let mut tx = self.begin_writing(Turn::Short).await?;
         let row = sqlx::query(
             "INSERT INTO api_keys (name, prefix, hash, scopes, created_ms) VALUES ($1, $2, $3, $4, $5)
              RETURNING id, name, prefix, scopes, created_ms, revoked_ms, last_used_ms",
@@ -21,8 +25,9 @@ impl SqlStore {
         .bind(hash)
         .bind(scopes.join(" "))
         .bind(now_ms())
-        .fetch_one(&mut *self.writing().await?)
+        .fetch_one(&mut *tx)
         .await?;
+        tx.commit().await?;
         key_from_row(&row)
     }
 
@@ -35,14 +40,21 @@ impl SqlStore {
         .fetch_optional(&self.pool)
         .await?;
         let Some(key) = row.map(|r| key_from_row(&r)).transpose()? else { return Ok(None) };
-        // Noted at most once a minute: a busy client must not turn reads into writes.
+        // Noted at most once a minute: a busy client must not turn reads into
+        // writes. A note that cannot be written (a full disk) does not refuse
+        // the request: reads go on while writes fail.
         let now = now_ms();
         if key.last_used_at.is_none_or(|t| now - t.as_millisecond() > 60_000) {
-            sqlx::query("UPDATE api_keys SET last_used_ms = $2 WHERE id = $1")
-                .bind(key.id)
-                .bind(now)
-                .execute(&mut *self.writing().await?)
-                .await?;
+            let noted = async {
+                sqlx::query("UPDATE api_keys SET last_used_ms = $2 WHERE id = $1")
+                    .bind(key.id)
+                    .bind(now)
+                    .execute(&mut *self.writing().await?)
+                    .await
+            };
+            if let Err(error) = noted.await {
+                tracing::warn!(%error, key = %key.prefix, "cannot note when the API key was last used");
+            }
         }
         Ok(Some(key))
     }

@@ -9,6 +9,9 @@ impl SqlStore {
         // One statement: the insert, or the takeover of a lapsed lease, or the
         // renewal of our own, is atomic on both databases. No row back means
         // another holder's lease is live.
+        // In a transaction of its own: SQLite hands a RETURNING row back
+        // before the statement commits, so a failed commit would pass unseen.
+        let mut tx = self.begin_writing(Turn::Short).await?;
         let taken: Option<String> = sqlx::query_scalar(
             "INSERT INTO leases (name, holder, expires_ms) VALUES ($1, $2, $3)
              ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms
@@ -19,8 +22,9 @@ impl SqlStore {
         .bind(holder)
         .bind(now + ttl_ms)
         .bind(now)
-        .fetch_optional(&mut *self.writing().await?)
+        .fetch_optional(&mut *tx)
         .await?;
+        tx.commit().await?;
         if taken.is_some() {
             return Ok(None);
         }

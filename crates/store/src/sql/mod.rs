@@ -114,6 +114,7 @@ impl SqlStore {
             .await
             .unwrap_or_default();
         migrator().run(&self.pool).await?;
+        self.run_upkeep().await?;
         Ok(MIGRATIONS.iter().map(|m| m.0).filter(|v| !applied.contains(v)).collect())
     }
 
@@ -1084,3 +1085,4 @@ mod keys;
 mod leases;
 mod outbox;
 mod query;
+mod upkeep;

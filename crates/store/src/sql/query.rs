@@ -1,6 +1,7 @@
 //! Order listings for the API: filters, search and keyset paging.
 
 use super::{BY_KEY_HINT, Db, SqlStore, day_of_ms, index_hint};
+use crate::prepared::{BUYER_TERM, searchable};
 use crate::{OrderListPage, OrderQuery, OrderSort, SortKey, StoreError};
 use orderhub_model::OrderStatus;
 use sqlx::{QueryBuilder, Row};
@@ -39,12 +40,23 @@ impl SqlStore {
             OrderSort::CreatedAsc => ("created_ms", false),
             OrderSort::UpdatedAsc => ("updated_ms", false),
         };
-        let q = query.q.as_deref().map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
-        // A prefix range over the terms' primary key: every term that starts with `q`.
-        let q_range = q.map(|q| {
-            let end = format!("{q}\u{10FFFF}");
-            (q, end)
-        });
+        let q = query.q.as_deref().map(searchable).filter(|q| !q.is_empty());
+        // Prefix ranges over the terms' primary key: every term that starts
+        // with `q`, and the buyers' terms that do where the caller may see them.
+        let mut starts: Vec<String> = Vec::new();
+        if let Some(q) = q {
+            if query.buyer_terms {
+                starts.push(format!("{BUYER_TERM}{q}"));
+            }
+            starts.push(q);
+        }
+        let q_ranges: Vec<(String, String)> = starts
+            .into_iter()
+            .map(|start| {
+                let end = format!("{start}\u{10FFFF}");
+                (start, end)
+            })
+            .collect();
         // A search that matches few orders is best read from its terms and
         // sorted; one that matches many (a common name) from the sort index,
         // checking each order against the terms, until the page is full.
@@ -53,15 +65,11 @@ impl SqlStore {
             // A number is one order per shop, found by its term's keys: not
             // through an index of another filter (a shop's millions of orders).
             from = format!("orders {BY_KEY_HINT}");
-        } else if let Some((q, end)) = &q_range {
-            let matches: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM order_terms WHERE term >= $1 AND term < $2 LIMIT $3) AS t",
-            )
-            .bind(q)
-            .bind(end)
-            .bind(MANY_MATCHES)
-            .fetch_one(&self.pool)
-            .await?;
+        } else if !q_ranges.is_empty() {
+            let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM (SELECT 1 FROM order_terms WHERE ");
+            push_term_ranges(&mut count, &q_ranges);
+            count.push(" LIMIT ").push_bind(MANY_MATCHES).push(") AS t");
+            let matches: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
             if matches >= MANY_MATCHES {
                 from = format!("orders {}", index_hint(&format!("orders_{}", column.trim_end_matches("_ms"))));
             }
@@ -91,7 +99,7 @@ impl SqlStore {
                 sql.push(" UNION ALL ");
             }
             sql.push(format!("SELECT key, {column} AS sort_ms FROM {from} WHERE 1 = 1"));
-            push_filters(&mut sql, query, column, descending, *status, q_range.as_ref());
+            push_filters(&mut sql, query, column, descending, *status, &q_ranges);
         }
         // Ties of the sort time are broken by the order's integer key: on
         // SQLite every index ends in it (migration 0011 says why not the id).
@@ -116,6 +124,14 @@ impl SqlStore {
     }
 }
 
+/// `(term >= A AND term < B) OR …`: the terms in any of `ranges`.
+fn push_term_ranges(sql: &mut QueryBuilder<Db>, ranges: &[(String, String)]) {
+    for (i, (from, to)) in ranges.iter().enumerate() {
+        sql.push(if i == 0 { "(term >= " } else { " OR (term >= " });
+        sql.push_bind(from.clone()).push(" AND term < ").push_bind(to.clone()).push(")");
+    }
+}
+
 /// The conditions of a listing's `WHERE` after `1 = 1`: its filters, with
 /// `status` in place of the query's own when given, and the keyset cursor.
 fn push_filters(
@@ -124,7 +140,7 @@ fn push_filters(
     column: &str,
     descending: bool,
     status: Option<&str>,
-    q_range: Option<&(String, String)>,
+    q_ranges: &[(String, String)],
 ) {
     let exact = [
         ("platform", query.platform.as_deref()),
@@ -161,12 +177,10 @@ fn push_filters(
     if let Some(sku) = &query.sku {
         sql.push(" AND key IN (SELECT order_key FROM order_items WHERE sku = ").push_bind(sku.clone()).push(")");
     }
-    if let Some((q, end)) = q_range {
-        sql.push(" AND key IN (SELECT order_key FROM order_terms WHERE term >= ")
-            .push_bind(q.clone())
-            .push(" AND term < ")
-            .push_bind(end.clone())
-            .push(")");
+    if !q_ranges.is_empty() {
+        sql.push(" AND key IN (SELECT order_key FROM order_terms WHERE ");
+        push_term_ranges(sql, q_ranges);
+        sql.push(")");
     }
     if let Some(after) = &query.after {
         let op = if descending { "<" } else { ">" };
