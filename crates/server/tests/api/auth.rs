@@ -97,8 +97,37 @@ async fn errors_outside_the_api_are_json_too() {
     assert_error(&answer, 404, "not_found");
     let answer = read(api.client().delete(format!("{}/api/v1/orders", api.base)).send().await.unwrap()).await;
     assert_error(&answer, 405, "method_not_allowed");
+    // A path that is not UTF-8, a target or headers longer than the API reads.
+    let answer = read(api.client().get(format!("{}/api/v1/orders/%FF%FE", api.base)).send().await.unwrap()).await;
+    assert!(answer.0 == 400 || answer.0 == 401, "{answer:?}");
+    let key = api.key(Scope::Read, false).await;
+    let answer = read(
+        api.client().get(format!("{}/api/v1/orders/%FF%FE/events", api.base)).bearer_auth(&key).send().await.unwrap(),
+    )
+    .await;
+    assert_error(&answer, 400, "bad_request");
+    let long = "x".repeat(9 * 1024);
+    let answer = read(api.client().get(format!("{}/api/v1/orders?q={long}", api.base)).send().await.unwrap()).await;
+    assert_error(&answer, 414, "uri_too_long");
+    let mut request = api.client().get(format!("{}/healthz", api.base));
+    for n in 0..5 {
+        request = request.header(format!("x-filler-{n}"), "y".repeat(7 * 1024));
+    }
+    assert_error(&read(request.send().await.unwrap()).await, 431, "headers_too_large");
+    // Unknown parameters and an empty page are refused where they were served.
+    assert_error(&api.get(&key, "/api/v1/stats?days=7").await, 400, "bad_request");
+    assert_error(&api.get(&key, "/api/v1/events?limit=0").await, 400, "bad_request");
+}
+
+#[tokio::test]
+async fn health_reports_the_store_and_each_shop() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = Api::start(&dir, vec![]).await;
     let answer = read(api.client().get(format!("{}/healthz", api.base)).send().await.unwrap()).await;
-    assert_eq!(answer, (200, serde_json::json!({"status": "ok"})));
+    assert_eq!(
+        answer,
+        (200, serde_json::json!({"status": "ok", "store": {"reads": "ok", "writes": "ok"}, "shops": []}))
+    );
 }
 
 #[tokio::test]
@@ -117,6 +146,15 @@ async fn metrics_count_orders_jobs_and_requests() {
     ] {
         assert!(text.lines().any(|l| l == line), "no line {line:?} in:\n{text}");
     }
+    // Made-up methods from anyone are one series, not one each.
+    for method in ["FOO", "BAR", "BAZ"] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        api.client().request(method, format!("{}/api/v1/orders", api.base)).send().await.unwrap();
+    }
+    let text = api.client().get(format!("{}/metrics", api.base)).send().await.unwrap().text().await.unwrap();
+    assert!(!text.contains("FOO") && !text.contains("BAZ"), "{text}");
+    let other = "orderhub_http_requests_total{method=\"other\",route=\"/api/v1/orders\",status=\"405\"} 3";
+    assert!(text.lines().any(|l| l == other), "no line {other:?} in:\n{text}");
 }
 
 #[tokio::test]

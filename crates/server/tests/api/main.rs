@@ -4,6 +4,7 @@
 
 mod auth;
 mod feed;
+mod masking;
 mod openapi;
 mod orders;
 mod shops;

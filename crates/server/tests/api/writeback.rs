@@ -55,6 +55,16 @@ async fn a_shipment_is_stored_then_sent_once_and_a_repeat_is_a_no_op() {
     let (status, again) = api.post(&key, &path, &body, Some("ship-1")).await;
     assert_eq!(status, 200);
     assert_eq!(again["job"]["id"], job);
+    // The same key with another body (a client's bug, not a retry): refused,
+    // both requests described; nothing new is stored.
+    let changed = json!({"tracking_number": "SF999", "carrier_code": "SF"});
+    let answer = api.post(&key, &path, &changed, Some("ship-1")).await;
+    assert_error(&answer, 409, "conflict");
+    let message = answer.1["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("SF1234567890") && message.contains("SF999") && message.contains(&format!("job {job}")),
+        "{message}"
+    );
     // A second shipment for the order under another key: refused.
     let answer = api.post(&key, &path, &json!({"tracking_number": "YT1", "carrier_code": "YTO"}), Some("ship-2")).await;
     assert_error(&answer, 409, "conflict");
