@@ -81,7 +81,10 @@ impl OpenBatch {
             BatchOn::Sqlite(b) => b.write(shop, orders, rows, bad).await,
             BatchOn::Postgres(b) => b.write(shop, orders, rows, bad).await,
         };
-        self.health.note(&stats);
+        // Only the commit shows that a write reached the disk.
+        if stats.is_err() {
+            self.health.note(&stats);
+        }
         let stats = stats?;
         self.created_or_changed |= stats.new + stats.changed > 0;
         Ok(stats)
@@ -153,11 +156,25 @@ macro_rules! on_backend {
     };
 }
 
-/// [`on_backend!`] for a write: its outcome is noted in the store's health.
+/// [`on_backend!`] for a write that always writes a row: its outcome is
+/// noted in the store's health.
 macro_rules! write_on_backend {
     ($self:ident, $s:ident => $body:expr) => {{
         let result = on_backend!($self, $s => $body);
         $self.health.note(&result);
+        result
+    }};
+}
+
+/// [`on_backend!`] for a write that may write nothing (a lease held by
+/// another, no job due): only its failure is noted, as a transaction that
+/// changed nothing succeeds on a full disk too and proves nothing.
+macro_rules! may_write_on_backend {
+    ($self:ident, $s:ident => $body:expr) => {{
+        let result = on_backend!($self, $s => $body);
+        if result.is_err() {
+            $self.health.note(&result);
+        }
         result
     }};
 }
@@ -214,12 +231,12 @@ impl Store {
     /// That stays correct, as every write is an idempotent upsert guarded by
     /// the platform's update time, and an older cursor only re-reads.
     pub async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> Result<Option<String>, StoreError> {
-        write_on_backend!(self, s => s.acquire_lease(name, holder, ttl_ms).await)
+        may_write_on_backend!(self, s => s.acquire_lease(name, holder, ttl_ms).await)
     }
 
     /// Gives up `holder`'s lease `name` (nothing when another holds it).
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
-        write_on_backend!(self, s => s.release_lease(name, holder).await)
+        may_write_on_backend!(self, s => s.release_lease(name, holder).await)
     }
 
     /// Copies the whole store into `target`, an empty store on any database:
@@ -323,7 +340,9 @@ impl Store {
             Backend::Sqlite(s) => s.begin_batch().await.map(BatchOn::Sqlite),
             Backend::Postgres(s) => s.begin_batch().await.map(BatchOn::Postgres),
         };
-        self.health.note(&inner);
+        if inner.is_err() {
+            self.health.note(&inner);
+        }
         Ok(OpenBatch {
             inner: inner?,
             changes: self.changes.clone(),
@@ -427,7 +446,7 @@ impl Store {
 
     /// Clears a shop's pause.
     pub async fn resume_shop(&self, shop: &str) -> Result<(), StoreError> {
-        write_on_backend!(self, s => s.resume_shop(shop).await)
+        may_write_on_backend!(self, s => s.resume_shop(shop).await)
     }
 
     /// Why and since when a shop is paused, if it is.
@@ -452,7 +471,7 @@ impl Store {
     /// Closes as `interrupted` every run still `running` whose lease lapsed;
     /// the number closed. [`Store::start_run`] does it too.
     pub async fn close_interrupted_runs(&self) -> Result<u64, StoreError> {
-        write_on_backend!(self, s => s.close_interrupted_runs().await)
+        may_write_on_backend!(self, s => s.close_interrupted_runs().await)
     }
 
     pub async fn finish_run(&self, run: &SyncRun) -> Result<(), StoreError> {
@@ -506,13 +525,13 @@ impl Store {
 
     /// Revokes a key; false when there is no live key with that id.
     pub async fn revoke_api_key(&self, id: i64) -> Result<bool, StoreError> {
-        write_on_backend!(self, s => s.revoke_api_key(id).await)
+        may_write_on_backend!(self, s => s.revoke_api_key(id).await)
     }
 
     /// A webhook's delivery state; a webhook seen for the first time starts
     /// after the newest event (it receives changes from now on).
     pub async fn webhook_state(&self, name: &str) -> Result<WebhookState, StoreError> {
-        write_on_backend!(self, s => s.webhook_state(name).await)
+        may_write_on_backend!(self, s => s.webhook_state(name).await)
     }
 
     /// Records that a webhook received every event up to `seq` (`count` of them).
@@ -545,7 +564,7 @@ impl Store {
     /// has one that has not failed. Either check and the insert happen in one
     /// transaction, so two racing requests store one job.
     pub async fn enqueue(&self, job: &NewOutboxJob) -> Result<Enqueued, StoreError> {
-        write_on_backend!(self, s => s.enqueue(job).await)
+        may_write_on_backend!(self, s => s.enqueue(job).await)
     }
 
     /// Takes the oldest due job for `lease` milliseconds: a pending job whose
@@ -554,7 +573,7 @@ impl Store {
     /// while an older job of the same order is unfinished, so one order's
     /// requests reach the platform in the order they were made.
     pub async fn claim_job(&self, lease_ms: i64) -> Result<Option<OutboxJob>, StoreError> {
-        write_on_backend!(self, s => s.claim_job(lease_ms).await)
+        may_write_on_backend!(self, s => s.claim_job(lease_ms).await)
     }
 
     /// Records a job's end: `done` or `failed`, with the platform's answer.

@@ -75,7 +75,7 @@ pub struct SyncReport {
 pub async fn sync_shop(store: &Store, shop: &ShopSync, progress: ProgressFn<'_>) -> Result<SyncReport, SyncError> {
     let key = shop.connector.shop().to_string();
     let store_error = |source| SyncError::Store { shop: key.clone(), source };
-    let run_id = bookkeeping(|| store.start_run(&key)).await.map_err(store_error)?;
+    let run_id = bookkeeping(Retry::WhileBusy, || store.start_run(&key)).await.map_err(store_error)?;
     let calls_before = shop.connector.api_calls();
     let mut report = SyncReport {
         shop: key.clone(),
@@ -104,15 +104,15 @@ pub async fn sync_shop(store: &Store, shop: &ShopSync, progress: ProgressFn<'_>)
         orders: report.orders,
         error: result.as_ref().err().map(|e| e.to_string()),
     };
-    bookkeeping(|| store.finish_run(&run)).await.map_err(store_error)?;
+    bookkeeping(Retry::WhileFailing, || store.finish_run(&run)).await.map_err(store_error)?;
     // A refused token or a spent quota needs a person: pause the shop's
     // scheduled syncs with the reason. Any run that ends well clears it.
     match &result {
-        Ok(()) => bookkeeping(|| store.resume_shop(&key)).await.map_err(store_error)?,
+        Ok(()) => bookkeeping(Retry::WhileFailing, || store.resume_shop(&key)).await.map_err(store_error)?,
         Err(error) => {
             if let Some(ErrorKind::Auth | ErrorKind::Quota) = error.connector_error().map(ConnectorError::kind) {
                 let reason = error.to_string();
-                bookkeeping(|| store.pause_shop(&key, &reason)).await.map_err(store_error)?;
+                bookkeeping(Retry::WhileFailing, || store.pause_shop(&key, &reason)).await.map_err(store_error)?;
             }
         }
     }
@@ -130,25 +130,35 @@ async fn renew_run(store: &Store, shop: &str, run_id: i64) -> std::convert::Infa
     }
 }
 
-/// Runs a write of the run's bookkeeping (its row, the shop's pause),
-/// trying again while the store is busy or failing: a run that ended must
-/// be recorded as ended, and another process holding SQLite's lock for a
-/// while (`SQLITE_BUSY`) is no failure of the shop. Tries for about a
-/// minute, then reports the store's error.
-async fn bookkeeping<T, F, Fut>(write: F) -> Result<T, orderhub_store::StoreError>
+/// Which store failures a write of a run's bookkeeping outlasts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    /// Another process holding SQLite's lock (`SQLITE_BUSY`): no failure
+    /// of the shop, and gone in a moment. A run not yet started stops at
+    /// any other failure of the store.
+    WhileBusy,
+    /// That, and the store failing (a full disk, a lost connection): a run
+    /// that ended must be recorded as ended if the store comes back soon.
+    WhileFailing,
+}
+
+/// Runs a write of a run's bookkeeping (its row, the shop's pause), trying
+/// again for about ten seconds through the failures `retry` names.
+async fn bookkeeping<T, F, Fut>(retry: Retry, write: F) -> Result<T, orderhub_store::StoreError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, orderhub_store::StoreError>>,
 {
+    let backoff = ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(100))
+        .with_max_delay(Duration::from_secs(2))
+        .with_max_times(8)
+        .with_jitter();
     write
-        .retry(
-            ExponentialBuilder::default()
-                .with_min_delay(Duration::from_millis(100))
-                .with_max_delay(Duration::from_secs(5))
-                .with_max_times(15)
-                .with_jitter(),
-        )
-        .when(|error: &orderhub_store::StoreError| error.is_busy() || error.is_unavailable())
+        .retry(backoff)
+        .when(|error: &orderhub_store::StoreError| {
+            error.is_busy() || (retry == Retry::WhileFailing && error.is_unavailable())
+        })
         .notify(|error, after| tracing::warn!(%error, ?after, "the store refused a run's bookkeeping; trying again"))
         .await
 }

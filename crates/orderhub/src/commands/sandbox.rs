@@ -246,13 +246,23 @@ pub fn config_text(sandbox: &Sandbox, database_url: &str, listen: &str) -> Strin
     text
 }
 
+/// Writes `text` to `path` whole or not at all: to a file beside it, then
+/// renamed over it, so that whoever waits for the configuration (a script, a
+/// test) never reads half of it.
+fn write_whole(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    std::fs::write(&partial, text)?;
+    std::fs::rename(&partial, path)
+}
+
 pub async fn run(context: &Context, args: SandboxArgs) -> anyhow::Result<()> {
     let faults = fault_plan(args.faults.as_deref())?;
     let sandbox = start_with(args.orders, args.seed, args.port, args.examples).await?;
     sandbox.add_faults(&faults);
     let _churn = sandbox.spawn_churn(args.churn);
     if let Some(path) = &args.write_config {
-        std::fs::write(path, config_text(&sandbox, &args.database, "127.0.0.1:8080"))
+        write_whole(path, &config_text(&sandbox, &args.database, "127.0.0.1:8080"))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if context.json {

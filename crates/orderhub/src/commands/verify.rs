@@ -53,12 +53,23 @@ pub async fn run(context: &Context, args: VerifyArgs) -> anyhow::Result<()> {
         None => config.shops.clone(),
     };
     let store = open_store(&config.database_url).await?;
-    let mut reports = Vec::new();
-    let mut failures = Vec::new();
-    for shop in &shops {
+    // Every shop at once, as `sync` does: each waits on its own platform.
+    let mut checks = tokio::task::JoinSet::new();
+    for (position, shop) in shops.iter().enumerate() {
         let sync = shop_sync(shop)?;
         let range = (from.unwrap_or(shop.sync_from), to.unwrap_or_else(Timestamp::now));
-        match verify_shop(&store, sync.connector.as_ref(), range, args.repair, sync.retry).await {
+        let (store, repair) = (store.clone(), args.repair);
+        checks.spawn(async move {
+            let result = verify_shop(&store, sync.connector.as_ref(), range, repair, sync.retry).await;
+            (position, result)
+        });
+    }
+    let mut results = checks.join_all().await;
+    results.sort_by_key(|(position, _)| *position);
+    let mut reports = Vec::new();
+    let mut failures = Vec::new();
+    for (_, result) in results {
+        match result {
             Ok(report) => reports.push(report),
             Err(error) => failures.push(error.to_string()),
         }
