@@ -1,16 +1,19 @@
 // End-to-end test of the dashboard in a real headless Chromium, against a
 // running `orderhub demo`. Run by crates/orderhub/tests/dashboard.rs:
 //
-//   node e2e/dashboard.mjs BASE_URL API_KEY SHOPTIMA_ORIGIN SCREENSHOT_DIR
+//   node e2e/dashboard.mjs BASE_URL API_KEY SHOPTIMA_ORIGIN SCREENSHOT_DIR MASKED_KEY
+//
+// API_KEY has the pii scope; MASKED_KEY is a read key without it, with which
+// the dashboard must show no buyer's name, phone, email or street.
 //
 // Exits non-zero on the first failed check or on any console error the test
 // did not provoke on purpose (a refused key makes the browser log its 401).
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 
-const [base, key, shoptima, shots] = process.argv.slice(2);
-if (!base || !key || !shoptima || !shots) {
-  console.error("usage: node dashboard.mjs BASE_URL API_KEY SHOPTIMA_ORIGIN SCREENSHOT_DIR");
+const [base, key, shoptima, shots, maskedKey] = process.argv.slice(2);
+if (!base || !key || !shoptima || !shots || !maskedKey) {
+  console.error("usage: node dashboard.mjs BASE_URL API_KEY SHOPTIMA_ORIGIN SCREENSHOT_DIR MASKED_KEY");
   process.exit(2);
 }
 mkdirSync(shots, { recursive: true });
@@ -186,6 +189,41 @@ try {
   check((await zhPage.locator("#signin").innerText()).includes("登录"), "a Chinese browser does not get Chinese");
   await zhPage.screenshot({ path: `${shots}/11-zh-signin.png` });
   await zh.close();
+
+  await begin("a key without pii");
+  // The buyers of the newest orders of every platform, as a pii key sees them.
+  const answer = await fetch(`${base}/api/v1/orders?limit=20`, { headers: { Authorization: `Bearer ${key}` } });
+  const listed = (await answer.json()).orders;
+  const secrets = listed
+    .flatMap((o) => [o.customer.name, o.customer.phone, o.customer.email, o.shipping_address.name,
+      o.shipping_address.phone, o.shipping_address.address1])
+    .filter((v) => typeof v === "string" && v.length >= 4 && !v.startsWith("encrypted:"));
+  check(secrets.length > 10, `the demo's orders have buyers: ${secrets.length}`);
+  const masked = await browser.newContext({ locale: "en-US", viewport: { width: 1400, height: 1000 } });
+  const maskedPage = await masked.newPage();
+  maskedPage.on("console", (m) => { if (m.type() === "error") consoleErrors.push(`[masked] ${m.text()}`); });
+  await maskedPage.goto(base + "/ui/orders");
+  await maskedPage.waitForSelector("#key");
+  await maskedPage.fill("#key", maskedKey);
+  await maskedPage.click("#signin");
+  await maskedPage.waitForSelector("#orders tbody tr");
+  const seen = [await maskedPage.locator("body").innerText()];
+  for (const order of listed.slice(0, 5)) {
+    await maskedPage.goto(base + "/ui/orders/" + encodeURIComponent(order.id));
+    await maskedPage.waitForSelector("#timeline li");
+    seen.push(await maskedPage.locator("body").innerText());
+  }
+  // A search by a buyer's phone finds nothing without pii.
+  const phone = listed.map((o) => o.customer.phone).find((p) => typeof p === "string" && /^\d{8,}$/.test(p));
+  if (phone) {
+    await maskedPage.goto(base + "/ui/orders?q=" + encodeURIComponent(phone.slice(0, 7)));
+    await maskedPage.waitForFunction(() => document.getElementById("view")?.getAttribute("data-rendered"));
+    check((await maskedPage.locator("#orders a.order-link").count()) === 0, `a search by ${phone.slice(0, 7)} found orders`);
+  }
+  const leaked = secrets.filter((secret) => seen.some((text) => text.includes(secret)));
+  check(leaked.length === 0, `shown without pii: ${leaked.slice(0, 5).join(", ")}`);
+  await maskedPage.screenshot({ path: `${shots}/12-masked-order.png`, fullPage: true });
+  await masked.close();
 
   check(consoleErrors.length === 0, `console errors:\n${consoleErrors.join("\n")}`);
   console.log(`dashboard e2e passed; screenshots in ${shots}`);

@@ -33,7 +33,10 @@ async fn three_workers_share_thirty_shops_and_survive_a_kill() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox_config = dir.path().join("sandbox.toml");
     let _sandbox = tokio::process::Command::new(env!("CARGO_BIN_EXE_orderhub"))
-        .args(["sandbox", "--orders", &ORDERS_PER_PLATFORM.to_string(), "--seed", "23", "--write-config"])
+        // Every answer 700 ms late: a shop's sync takes seconds however fast
+        // the machine is, so the kill below comes while the shops are syncing.
+        .args(["sandbox", "--orders", &ORDERS_PER_PLATFORM.to_string(), "--seed", "23", "--faults", "slow:700"])
+        .arg("--write-config")
         .arg(&sandbox_config)
         .stdout(std::process::Stdio::null())
         .kill_on_drop(true)

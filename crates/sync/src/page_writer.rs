@@ -104,11 +104,21 @@ struct TransactionBounds {
     time: Duration,
     /// [`LONGEST_TRANSACTION`].
     longest: Duration,
+    /// [`IDLE_SHARE_TO_COMMIT`], in quarters (above 4: never).
+    idle_share: u32,
+    /// How long the writer waits for the next page, nobody else waiting,
+    /// before it commits: [`TRANSACTION_TIME`].
+    idle: Duration,
 }
 
 impl TransactionBounds {
-    const OF_A_SYNC: TransactionBounds =
-        TransactionBounds { orders: ORDERS_PER_TRANSACTION, time: TRANSACTION_TIME, longest: LONGEST_TRANSACTION };
+    const OF_A_SYNC: TransactionBounds = TransactionBounds {
+        orders: ORDERS_PER_TRANSACTION,
+        time: TRANSACTION_TIME,
+        longest: LONGEST_TRANSACTION,
+        idle_share: IDLE_SHARE_TO_COMMIT,
+        idle: TRANSACTION_TIME,
+    };
 
     /// Whether a transaction is committed after a page: it holds `written`
     /// orders, has been open `open_for`, of which the writer spent `idle`
@@ -117,7 +127,7 @@ impl TransactionBounds {
     /// after the page in hand: bookkeeping never waits behind a whole
     /// transaction. Another batch gets its turn after [`TRANSACTION_TIME`].
     fn commit_after_page(&self, written: usize, open_for: Duration, idle: Duration, waiting: WritersWaiting) -> bool {
-        let pages_slow = idle * 4 >= open_for * IDLE_SHARE_TO_COMMIT;
+        let pages_slow = idle * 4 >= open_for * self.idle_share;
         written >= self.orders
             || open_for >= self.longest
             || waiting.short > 0
@@ -127,7 +137,7 @@ impl TransactionBounds {
     /// How long the writer of a transaction that `began` waits for the
     /// next page, from `now`, before it commits what it wrote.
     fn idle_until(&self, now: Instant, began: Instant) -> Instant {
-        (now + self.time).min(began + self.longest)
+        (now + self.idle).min(began + self.longest)
     }
 }
 
@@ -446,10 +456,18 @@ mod tests {
         assert!(commits(1_000, 5.0, 0.0, nobody));
     }
 
-    /// Bounds with a short time, no count bound and a far longest bound, so
-    /// that in a test a few hundred pages outlast the time many times over.
-    const SHORT: TransactionBounds =
-        TransactionBounds { orders: usize::MAX, time: Duration::from_millis(40), longest: Duration::from_secs(60) };
+    /// Bounds with a short time, no count bound, a far longest bound and no
+    /// commit for pages that come slowly (which a loaded machine's pauses
+    /// would otherwise trigger at random), so that in a test a few hundred
+    /// pages outlast the time many times over and only a waiting writer
+    /// ends a transaction early.
+    const SHORT: TransactionBounds = TransactionBounds {
+        orders: usize::MAX,
+        time: Duration::from_millis(40),
+        longest: Duration::from_secs(60),
+        idle_share: u32::MAX,
+        idle: Duration::from_secs(60),
+    };
 
     /// `pages` pages of 100 orders from order 0, their rows made before any
     /// is handed over, so that the writer never waits for the next.
@@ -508,8 +526,13 @@ mod tests {
     }
 
     /// Bounds under which only a waiting writer ends a transaction early.
-    const LONG: TransactionBounds =
-        TransactionBounds { orders: usize::MAX, time: Duration::from_secs(60), longest: Duration::from_secs(120) };
+    const LONG: TransactionBounds = TransactionBounds {
+        orders: usize::MAX,
+        time: Duration::from_secs(60),
+        longest: Duration::from_secs(120),
+        idle_share: u32::MAX,
+        idle: Duration::from_secs(60),
+    };
 
     #[tokio::test]
     async fn a_short_write_gets_the_lock_from_a_busy_writer_after_the_page_in_hand() {

@@ -56,14 +56,16 @@ async fn a_long_poll_sees_a_change_within_a_moment_of_its_commit() {
         committed
     });
     let asked = Instant::now();
-    let (status, page) = api.get(&key, "/api/v1/events?after=0&wait=10").await;
+    let (status, page) = api.get(&key, "/api/v1/events?after=0&wait=30").await;
     let answered = Instant::now();
     let committed = writer.await.unwrap();
     assert_eq!(status, 200);
     assert_eq!(page["events"][0]["order_id"], "shoptima:belment:LP-1");
     assert!(answered.duration_since(asked) >= Duration::from_millis(600), "answered before the change");
+    // Answered for the change, not at the end of its wait (30 s): a loaded
+    // machine may take its time to run the answer, never that long.
     let delay = answered.saturating_duration_since(committed);
-    assert!(delay < Duration::from_secs(1), "seen {delay:?} after the commit");
+    assert!(delay < Duration::from_secs(10), "seen {delay:?} after the commit");
 
     // Nothing new: the poll ends when its wait does, with no events.
     let asked = Instant::now();
