@@ -438,6 +438,13 @@ async fn a_run_whose_process_died_is_closed_as_interrupted(db: &TestDatabase) {
 }
 
 #[tokio::test]
+async fn a_password_in_the_query_of_a_database_url_is_never_shown() {
+    let url = "postgres://orderhub@127.0.0.1:1/orders?connect_timeout=1&password=hunter2";
+    let err = Store::open(url).await.unwrap_err().to_string();
+    assert!(!err.contains("hunter2") && err.contains("password=***"), "{err}");
+}
+
+#[tokio::test]
 async fn an_unknown_database_url_is_refused_with_what_to_do() {
     let err = Store::open("mysql://u:pw@localhost/db").await.unwrap_err();
     let text = err.to_string();

@@ -115,6 +115,10 @@ fn each_bad_value_names_file_line_key_and_remedy() {
             "orderhub.toml:3: database.url: \"mysql://u:***@h/db\" is neither",
         ),
         (
+            GOOD.replace("sqlite://test.db", "mysql://u@h/db?sslmode=require&password=hunter2"),
+            "orderhub.toml:3: database.url: \"mysql://u@h/db?sslmode=require&password=***\" is neither",
+        ),
+        (
             format!("{GOOD}\n{}", &GOOD[GOOD.find("[[shops]]").unwrap()..]),
             "orderhub.toml:18: shops[1].key: shop key \"belment\" is used twice",
         ),
