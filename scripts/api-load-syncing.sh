@@ -44,7 +44,7 @@ for shop in config["shops"]:
         text += f"{name} = {value!r}\n".replace("'", '"')
 open("live.toml", "w").write(text)
 origins = [s["base_url"].removesuffix("/api/v1") for s in config["shops"] if s["platform"] != "vanmall"]
-open("origins", "w").write("\n".join(origins))
+open("origins", "w").write("".join(origin + "\n" for origin in origins))
 EOF
 
 load() {
@@ -58,6 +58,18 @@ load sb.toml idle
 kill $sv; wait $sv 2>/dev/null || true
 while read -r origin; do curl -s -o /dev/null -X POST --data 'slow:200' "$origin/_sandbox/faults"; done < origins
 load live.toml syncing
-echo "syncing: the four new shops' runs during the load (newest first):"
-"$bin" --config live.toml runs --limit 40 | grep -- '-live' | head -12
 kill $sv; wait $sv 2>/dev/null || true
+echo "syncing: the four new shops' runs during the load:"
+"$bin" --config live.toml runs --limit 100000 --json | python3 -c '
+import json, sys
+runs = [r for r in json.load(sys.stdin) if r["shop"].endswith("-live")]
+for shop in sorted({r["shop"] for r in runs}):
+    mine = [r for r in runs if r["shop"] == shop]
+    first = min(mine, key=lambda r: r["id"])
+    outcomes = {}
+    for r in mine:
+        outcomes[r["outcome"]] = outcomes.get(r["outcome"], 0) + 1
+    new = sum(r["orders"]["new"] for r in mine)
+    print("  %s: %d runs %s, %d orders new; the first run %s, %d new" % (
+        shop, len(mine), outcomes, new, first["outcome"], first["orders"]["new"]))
+'

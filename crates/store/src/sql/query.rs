@@ -66,8 +66,8 @@ impl SqlStore {
             // through an index of another filter (a shop's millions of orders).
             from = format!("orders {BY_KEY_HINT}");
         } else if !q_ranges.is_empty() {
-            let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM (SELECT 1 FROM order_terms WHERE ");
-            push_term_ranges(&mut count, &q_ranges);
+            let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM (");
+            push_terms_in_ranges(&mut count, "1", &q_ranges);
             count.push(" LIMIT ").push_bind(MANY_MATCHES).push(") AS t");
             let matches: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
             if matches >= MANY_MATCHES {
@@ -124,11 +124,22 @@ impl SqlStore {
     }
 }
 
-/// `(term >= A AND term < B) OR …`: the terms in any of `ranges`.
-fn push_term_ranges(sql: &mut QueryBuilder<Db>, ranges: &[(String, String)]) {
+/// `SELECT column FROM order_terms WHERE term >= A AND term < B UNION ALL …`:
+/// the terms in any of `ranges` (which do not overlap).
+///
+/// Why not one `WHERE … OR …`: SQLite answers that by gathering every
+/// match into a row set first, where each range of a `UNION ALL` is read in
+/// its index as it goes. The list API's `q=138` (a pii key: a phone prefix
+/// and the public terms) served 1,050 requests/s with `OR` and 1,560 with
+/// one range; the two statements of its listing took 0.13 and 0.75 ms with
+/// `OR`, 0.03 and 0.54 ms with `UNION ALL`.
+fn push_terms_in_ranges(sql: &mut QueryBuilder<Db>, column: &str, ranges: &[(String, String)]) {
     for (i, (from, to)) in ranges.iter().enumerate() {
-        sql.push(if i == 0 { "(term >= " } else { " OR (term >= " });
-        sql.push_bind(from.clone()).push(" AND term < ").push_bind(to.clone()).push(")");
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(format!("SELECT {column} FROM order_terms WHERE term >= "));
+        sql.push_bind(from.clone()).push(" AND term < ").push_bind(to.clone());
     }
 }
 
@@ -178,8 +189,8 @@ fn push_filters(
         sql.push(" AND key IN (SELECT order_key FROM order_items WHERE sku = ").push_bind(sku.clone()).push(")");
     }
     if !q_ranges.is_empty() {
-        sql.push(" AND key IN (SELECT order_key FROM order_terms WHERE ");
-        push_term_ranges(sql, q_ranges);
+        sql.push(" AND key IN (");
+        push_terms_in_ranges(sql, "order_key", q_ranges);
         sql.push(")");
     }
     if let Some(after) = &query.after {
