@@ -68,6 +68,7 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
     }
     Ok(SqlStore {
         writer: pool.clone(),
+        writer_checkpoint_pages: None,
         pool,
         dictionaries: Default::default(),
         queue: Default::default(),

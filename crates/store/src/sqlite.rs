@@ -151,7 +151,14 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
         .map_err(open_error)?;
     let checkpoints = tokio::spawn(checkpoint(pool.clone())).abort_handle();
     let background = Some(Arc::new(sql::BackgroundTask(checkpoints)));
-    Ok(SqlStore { pool, writer, dictionaries: Default::default(), queue: Default::default(), _background: background })
+    Ok(SqlStore {
+        pool,
+        writer,
+        writer_checkpoint_pages: Some(checkpoint_pages),
+        dictionaries: Default::default(),
+        queue: Default::default(),
+        _background: background,
+    })
 }
 
 /// The writing connection checkpoints the log itself only after a commit

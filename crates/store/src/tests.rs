@@ -1320,6 +1320,19 @@ mod sqlite_writer {
         // The writer still copies a log grown past 256 MiB, in pages of this store's size.
         let writer: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(&store.writer).await.unwrap();
         assert_eq!(writer * i64::from(crate::sqlite::PAGE_SIZE), 256 * 1024 * 1024);
+        // A short write on the writing connection (a run's row) leaves the
+        // log to the checkpoints; a batch after it copies it past 256 MiB again.
+        let threshold = |store: &crate::sqlite::SqlStore| {
+            let writer = store.writer.clone();
+            async move {
+                let pages: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(&writer).await.unwrap();
+                pages * i64::from(crate::sqlite::PAGE_SIZE)
+            }
+        };
+        store.start_run("belment").await.unwrap();
+        assert_eq!(threshold(&store).await, 0, "after a short write");
+        store.begin_batch().await.unwrap().commit("belment", None).await.unwrap();
+        assert_eq!(threshold(&store).await, 256 * 1024 * 1024, "after a batch");
         store.close().await;
     }
 
