@@ -437,6 +437,50 @@ async fn a_run_whose_process_died_is_closed_as_interrupted(db: &TestDatabase) {
     assert_eq!(store.runs(None, 10).await.unwrap().iter().filter(|r| r.outcome == "ok").count(), 2);
 }
 
+/// SQLite's answers as the store classifies them: a lock held by another
+/// process is busy (tried again, never a shop's failure); a full database
+/// is the store unavailable (reported on /healthz, recovered from); a
+/// constraint is neither.
+#[tokio::test]
+async fn sqlite_errors_are_told_apart() {
+    use sqlx::ConnectOptions;
+    let db = TestDatabase::sqlite();
+    let store = db.open().await;
+    store.start_run("belment").await.unwrap();
+    let options: sqlx::sqlite::SqliteConnectOptions = db.url.parse().unwrap();
+    let mut holder = options.clone().connect().await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut holder).await.unwrap();
+    let mut other = options.busy_timeout(std::time::Duration::ZERO).connect().await.unwrap();
+    let busy = sqlx::query("DELETE FROM sync_runs").execute(&mut other).await.unwrap_err();
+    let busy = StoreError::from(busy);
+    assert!(busy.is_busy() && !busy.is_unavailable(), "{busy}");
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+
+    sqlx::query("PRAGMA max_page_count = 1").execute(&mut other).await.unwrap_or_default();
+    let pages: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(&mut other).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA max_page_count = {pages}"))).execute(&mut other).await.unwrap();
+    // The file may not grow: the free pages it has fill up first.
+    let filler = "x".repeat(100_000);
+    let mut full = None;
+    for n in 0..1_000 {
+        let insert =
+            "INSERT INTO bad_orders (shop, order_number, error, raw, recorded_ms) VALUES ('s', $1, 'e', $2, 0)";
+        if let Err(error) = sqlx::query(insert).bind(n.to_string()).bind(&filler).execute(&mut other).await {
+            full = Some(StoreError::from(error));
+            break;
+        }
+    }
+    let full = full.expect("the database filled up");
+    assert!(full.is_unavailable() && !full.is_busy(), "{full}");
+
+    let duplicate = sqlx::query("INSERT INTO leases (name, holder, expires_ms) VALUES ('x', 'a', 0), ('x', 'b', 0)")
+        .execute(&mut other)
+        .await
+        .unwrap_err();
+    let duplicate = StoreError::from(duplicate);
+    assert!(!duplicate.is_unavailable() && !duplicate.is_busy(), "{duplicate}");
+}
+
 #[tokio::test]
 async fn a_password_in_the_query_of_a_database_url_is_never_shown() {
     let url = "postgres://orderhub@127.0.0.1:1/orders?connect_timeout=1&password=hunter2";
