@@ -24,10 +24,12 @@ const context = await browser.newContext({ locale: "en-US", timezoneId: "Asia/Sh
 // orders name but this offline machine cannot reach: answer those with a
 // placeholder picture, so that only orderhub's own requests are tested.
 const placeholder = '<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48"><rect width="48" height="48" fill="#d0d5dd"/></svg>';
-await context.route((url) => url.origin !== new URL(base).origin, (route) =>
-  route.request().resourceType() === "image"
-    ? route.fulfill({ status: 200, contentType: "image/svg+xml", body: placeholder })
-    : route.continue());
+const offline = (browserContext) =>
+  browserContext.route((url) => url.origin !== new URL(base).origin, (route) =>
+    route.request().resourceType() === "image"
+      ? route.fulfill({ status: 200, contentType: "image/svg+xml", body: placeholder })
+      : route.continue());
+await offline(context);
 const page = await context.newPage();
 
 let step = "start";
@@ -200,6 +202,7 @@ try {
     .filter((v) => typeof v === "string" && v.length >= 4 && !v.startsWith("encrypted:"));
   check(secrets.length > 10, `the demo's orders have buyers: ${secrets.length}`);
   const masked = await browser.newContext({ locale: "en-US", viewport: { width: 1400, height: 1000 } });
+  await offline(masked);
   const maskedPage = await masked.newPage();
   maskedPage.on("console", (m) => { if (m.type() === "error") consoleErrors.push(`[masked] ${m.text()}`); });
   await maskedPage.goto(base + "/ui/orders");
