@@ -216,6 +216,7 @@ try {
     await maskedPage.waitForSelector("#timeline li");
     seen.push(await maskedPage.locator("body").innerText());
   }
+  await maskedPage.screenshot({ path: `${shots}/12-masked-order.png`, fullPage: true });
   // A search by a buyer's phone finds nothing without pii.
   const phone = listed.map((o) => o.customer.phone).find((p) => typeof p === "string" && /^\d{8,}$/.test(p));
   if (phone) {
@@ -225,7 +226,6 @@ try {
   }
   const leaked = secrets.filter((secret) => seen.some((text) => text.includes(secret)));
   check(leaked.length === 0, `shown without pii: ${leaked.slice(0, 5).join(", ")}`);
-  await maskedPage.screenshot({ path: `${shots}/12-masked-order.png`, fullPage: true });
   await masked.close();
 
   check(consoleErrors.length === 0, `console errors:\n${consoleErrors.join("\n")}`);
