@@ -528,6 +528,11 @@ impl Store {
         may_write_on_backend!(self, s => s.revoke_api_key(id).await)
     }
 
+    /// Every webhook's delivery state that the store holds, by name; reads only.
+    pub async fn webhook_states(&self) -> Result<Vec<WebhookState>, StoreError> {
+        on_backend!(self, s => s.webhook_states().await)
+    }
+
     /// A webhook's delivery state; a webhook seen for the first time starts
     /// after the newest event (it receives changes from now on).
     pub async fn webhook_state(&self, name: &str) -> Result<WebhookState, StoreError> {

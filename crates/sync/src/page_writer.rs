@@ -235,13 +235,22 @@ struct OpenTransaction {
 }
 
 impl OpenTransaction {
+    /// Begins a transaction, waiting out a writer of another process that
+    /// holds SQLite's lock past its busy timeout (a command run beside
+    /// `orderhub serve`): that is no failure of the shop.
     async fn begin(store: &Store) -> Result<OpenTransaction, StoreError> {
-        Ok(OpenTransaction {
-            batch: store.begin_batch().await?,
-            written: 0,
-            began: Instant::now(),
-            idle: Duration::ZERO,
-        })
+        use backon::Retryable;
+        let backoff = backon::ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_secs(2))
+            .with_max_times(8)
+            .with_jitter();
+        let batch = (|| store.begin_batch())
+            .retry(backoff)
+            .when(StoreError::is_busy)
+            .notify(|error, after| tracing::warn!(%error, ?after, "another process holds the store's lock; waiting"))
+            .await?;
+        Ok(OpenTransaction { batch, written: 0, began: Instant::now(), idle: Duration::ZERO })
     }
 
     async fn commit(self, shop: &str, cursor: Option<&CursorUpdate>) -> Result<(), StoreError> {
@@ -601,6 +610,26 @@ mod tests {
         assert!(writer.write(store.prepare(page(written..written + 100)), vec![], Some(&cursor)).await);
         assert_eq!(writer.finish().await.expect("written").new, u64::from(written) + 100);
         assert_eq!(store.order_count().await.unwrap(), i64::from(written) + 100);
+    }
+
+    /// Another process (a command beside `orderhub serve`) holds SQLite's
+    /// lock past the busy timeout of 10 s: the writer waits it out.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lock_held_by_another_process_past_the_busy_timeout_is_waited_out() {
+        use sqlx::ConnectOptions;
+        let (database, store, cursor, writer) = setup().await;
+        let options: sqlx::sqlite::SqliteConnectOptions = database.url.parse().unwrap();
+        let mut other = options.connect().await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut other).await.unwrap();
+        let release = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(11)).await;
+            sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+        });
+        assert!(writer.write(store.prepare(page(0..100)), vec![], Some(&cursor)).await);
+        let stats = writer.finish().await.expect("the lock was waited out, not a failure");
+        assert_eq!(stats.new, 100);
+        release.await.unwrap();
+        assert_eq!(store.order_count().await.unwrap(), 100);
     }
 
     #[tokio::test]

@@ -19,12 +19,36 @@ use utoipa::ToSchema;
 /// What `/healthz` finds: the store, and each part of the server that can fail on its own.
 #[derive(Serialize, ToSchema)]
 pub struct Health {
-    /// `ok`; `degraded` when a shop's last sync failed or it is paused;
-    /// `failing` when the store cannot be read or written (answered with 503).
+    /// `ok`; `degraded` when a shop's last sync failed or it is paused, or
+    /// a webhook's deliveries fail; `failing` when the store cannot be read
+    /// or written (answered with 503).
     status: &'static str,
     store: StoreHealth,
     /// Each configured shop: its last run and whether it is paused.
     shops: Vec<ShopHealth>,
+    /// The write-back outbox: jobs waiting and jobs that failed for good.
+    outbox: OutboxHealth,
+    /// Each configured webhook: failed attempts since its last delivery.
+    webhooks: Vec<WebhookHealth>,
+}
+
+/// The write-back outbox, as `/healthz` reports it.
+#[derive(Serialize, ToSchema, Default)]
+pub struct OutboxHealth {
+    /// Jobs waiting for their turn or a retry, or being sent.
+    waiting: i64,
+    /// Jobs the platform refused, or that failed every attempt.
+    failed: i64,
+}
+
+/// One webhook's delivery, as `/healthz` reports it.
+#[derive(Serialize, ToSchema)]
+pub struct WebhookHealth {
+    name: String,
+    /// Failed attempts since the last delivery (0: delivering).
+    failed_attempts: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_error: Option<String>,
 }
 
 /// Whether the store answers reads and takes writes.
@@ -97,17 +121,45 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
         error: read_error.or(write_error),
         failing_since,
     };
-    let shops = if store_health.reads == "ok" { shop_health(&state).await } else { Vec::new() };
+    let readable = store_health.reads == "ok";
+    let shops = if readable { shop_health(&state).await } else { Vec::new() };
+    let outbox = if readable { outbox_health(&state).await } else { OutboxHealth::default() };
+    let webhooks = if readable { webhook_health(&state).await } else { Vec::new() };
     let store_fails = store_health.error.is_some();
     let status = if store_fails {
         "failing"
-    } else if shops.iter().any(|s| s.last_run == "failed" || s.paused.is_some()) {
+    } else if shops.iter().any(|s| s.last_run == "failed" || s.paused.is_some())
+        || webhooks.iter().any(|w| w.failed_attempts > 0)
+    {
         "degraded"
     } else {
         "ok"
     };
     let code = if store_fails { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
-    (code, Json(Health { status, store: store_health, shops })).into_response()
+    (code, Json(Health { status, store: store_health, shops, outbox, webhooks })).into_response()
+}
+
+async fn outbox_health(state: &AppState) -> OutboxHealth {
+    let counts = state.hub.store.outbox_counts().await.unwrap_or_default();
+    let count = |names: &[&str]| counts.iter().filter(|(s, _)| names.contains(&s.as_str())).map(|(_, n)| n).sum();
+    OutboxHealth { waiting: count(&["pending", "running"]), failed: count(&["failed"]) }
+}
+
+/// The configured webhooks' delivery; one never delivered to yet has no row.
+async fn webhook_health(state: &AppState) -> Vec<WebhookHealth> {
+    let held = state.hub.store.webhook_states().await.unwrap_or_default();
+    state
+        .webhooks
+        .iter()
+        .map(|name| {
+            let row = held.iter().find(|w| &w.name == name);
+            WebhookHealth {
+                name: name.clone(),
+                failed_attempts: row.map_or(0, |w| w.attempts),
+                last_error: row.and_then(|w| w.last_error.clone()),
+            }
+        })
+        .collect()
 }
 
 /// Each configured shop's last run and pause; what cannot be read is left out.

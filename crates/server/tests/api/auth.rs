@@ -120,13 +120,37 @@ async fn errors_outside_the_api_are_json_too() {
 }
 
 #[tokio::test]
+async fn health_reports_shops_write_backs_and_webhooks_that_fail() {
+    let platform = crate::shoptima(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("api.db").display());
+    let api = Api::start_with_webhooks(&url, vec![crate::belment(&platform)], vec!["erp".into()]).await;
+    api.hub.sync_now("belment").await.unwrap();
+    api.store.webhook_state("erp").await.unwrap();
+    api.store.webhook_failed("erp", "HTTP 500 from https://erp.example/hook").await.unwrap();
+    let answer = read(api.client().get(format!("{}/healthz", api.base)).send().await.unwrap()).await;
+    assert_eq!(answer.0, 200, "a failing webhook is no failing store: {}", answer.1);
+    assert_eq!(answer.1["status"], "degraded");
+    assert_eq!(answer.1["shops"], serde_json::json!([{"key": "belment", "last_run": "ok"}]));
+    assert_eq!(
+        answer.1["webhooks"],
+        serde_json::json!([{"name": "erp", "failed_attempts": 1, "last_error": "HTTP 500 from https://erp.example/hook"}])
+    );
+    assert_eq!(answer.1["outbox"], serde_json::json!({"waiting": 0, "failed": 0}));
+}
+
+#[tokio::test]
 async fn health_reports_the_store_and_each_shop() {
     let dir = tempfile::tempdir().unwrap();
     let api = Api::start(&dir, vec![]).await;
     let answer = read(api.client().get(format!("{}/healthz", api.base)).send().await.unwrap()).await;
     assert_eq!(
         answer,
-        (200, serde_json::json!({"status": "ok", "store": {"reads": "ok", "writes": "ok"}, "shops": []}))
+        (
+            200,
+            serde_json::json!({"status": "ok", "store": {"reads": "ok", "writes": "ok"}, "shops": [],
+                "outbox": {"waiting": 0, "failed": 0}, "webhooks": []})
+        )
     );
 }
 

@@ -94,12 +94,17 @@ impl Api {
 
     /// A server over the database at `database_url` (kept between restarts).
     pub async fn start_on(database_url: &str, shops: Vec<ShopSync>) -> Api {
+        Api::start_with_webhooks(database_url, shops, vec![]).await
+    }
+
+    /// A server whose configuration names these webhooks.
+    pub async fn start_with_webhooks(database_url: &str, shops: Vec<ShopSync>, webhooks: Vec<String>) -> Api {
         orderhub_connectors::http::install_crypto_provider();
         let store = Store::open(database_url).await.unwrap();
         let hub = Hub::new(store.clone(), shops.into_iter().map(|s| (s, Duration::from_secs(3600))).collect());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(hub.clone(), vec![]);
+        let state = AppState::new(hub.clone(), webhooks);
         let server = tokio::spawn(async move {
             orderhub_server::serve(listener, state, std::future::pending()).await.unwrap();
         });

@@ -77,6 +77,15 @@ impl SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
+    pub async fn webhook_states(&self) -> Result<Vec<WebhookState>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT name, delivered_seq, attempts, last_error, delivered_total FROM webhook_state ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(webhook_from_row).collect()
+    }
+
     pub async fn webhook_state(&self, name: &str) -> Result<WebhookState, StoreError> {
         sqlx::query(
             "INSERT INTO webhook_state (name, delivered_seq)
@@ -91,13 +100,7 @@ impl SqlStore {
         .bind(name)
         .fetch_one(&self.pool)
         .await?;
-        Ok(WebhookState {
-            name: row.try_get("name")?,
-            delivered_seq: row.try_get("delivered_seq")?,
-            attempts: row.try_get("attempts")?,
-            last_error: row.try_get("last_error")?,
-            delivered_total: row.try_get("delivered_total")?,
-        })
+        webhook_from_row(&row)
     }
 
     pub async fn webhook_delivered(&self, name: &str, seq: i64, count: i64) -> Result<(), StoreError> {
@@ -176,5 +179,15 @@ fn key_from_row(row: &DbRow) -> Result<ApiKey, StoreError> {
         created_at: timestamp(row.try_get("created_ms")?),
         revoked_at: row.try_get::<Option<i64>, _>("revoked_ms")?.map(timestamp),
         last_used_at: row.try_get::<Option<i64>, _>("last_used_ms")?.map(timestamp),
+    })
+}
+
+fn webhook_from_row(row: &DbRow) -> Result<WebhookState, StoreError> {
+    Ok(WebhookState {
+        name: row.try_get("name")?,
+        delivered_seq: row.try_get("delivered_seq")?,
+        attempts: row.try_get("attempts")?,
+        last_error: row.try_get("last_error")?,
+        delivered_total: row.try_get("delivered_total")?,
     })
 }
