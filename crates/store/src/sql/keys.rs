@@ -1,6 +1,6 @@
 //! API keys, webhook delivery state and the run figures health and metrics read.
 
-use super::{DbRow, SqlStore, Turn, now_ms, timestamp};
+use super::{DbRow, SqlStore, now_ms, timestamp};
 use crate::{ApiKey, RunTotals, StoreError, WebhookState};
 use sqlx::Row;
 
@@ -15,7 +15,7 @@ impl SqlStore {
         // In a transaction of its own: SQLite hands a RETURNING row back
         // before the statement commits, and a commit that then fails (a
         // full disk) would be lost with the rest of the statement's result.
-        let mut tx = self.begin_writing(Turn::Short).await?;
+        let mut tx = self.begin_bookkeeping().await?;
         let row = sqlx::query(
             "INSERT INTO api_keys (name, prefix, hash, scopes, created_ms) VALUES ($1, $2, $3, $4, $5)
              RETURNING id, name, prefix, scopes, created_ms, revoked_ms, last_used_ms",

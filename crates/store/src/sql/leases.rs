@@ -1,6 +1,6 @@
 //! Leases: which worker does a piece of work, until when.
 
-use super::{SqlStore, Turn, now_ms};
+use super::{SqlStore, now_ms};
 use crate::StoreError;
 
 impl SqlStore {
@@ -11,7 +11,7 @@ impl SqlStore {
         // another holder's lease is live.
         // In a transaction of its own: SQLite hands a RETURNING row back
         // before the statement commits, so a failed commit would pass unseen.
-        let mut tx = self.begin_writing(Turn::Short).await?;
+        let mut tx = self.begin_bookkeeping().await?;
         let taken: Option<String> = sqlx::query_scalar(
             "INSERT INTO leases (name, holder, expires_ms) VALUES ($1, $2, $3)
              ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms
@@ -49,7 +49,7 @@ impl SqlStore {
     /// Writes a row and deletes it in one transaction: both pages go to the
     /// disk at the commit, so it fails where any write would.
     pub async fn probe_write(&self) -> Result<(), StoreError> {
-        let mut tx = self.begin_writing(Turn::Short).await?;
+        let mut tx = self.begin_bookkeeping().await?;
         let name = "orderhub:probe-write";
         sqlx::query("INSERT INTO leases (name, holder, expires_ms) VALUES ($1, '', 0) ON CONFLICT (name) DO NOTHING")
             .bind(name)

@@ -161,6 +161,15 @@ impl SqlStore {
         Ok(())
     }
 
+    /// A short transaction that numbers no events (a run's row, a lease, a
+    /// key): on SQLite the writing connection's, in turn with every write;
+    /// on PostgreSQL without the write lock, which only keeps event
+    /// numbers in commit order (`postgres::begin_write`), so such a
+    /// transaction never waits for another worker's batch.
+    pub(crate) async fn begin_bookkeeping(&self) -> Result<Transaction<'static, Db>, sqlx::Error> {
+        if SHORT_WRITES_TAKE_THE_LOCK { self.begin_writing(Turn::Short).await } else { self.pool.begin().await }
+    }
+
     /// The connection for a write outside a transaction: on SQLite the
     /// writing connection, taken in turn with every other write of the
     /// process (a statement on a reading connection would instead race the
@@ -344,7 +353,7 @@ impl SqlStore {
 
     pub async fn start_run(&self, shop: &str) -> Result<i64, StoreError> {
         let now = now_ms();
-        let mut tx = self.begin_writing(Turn::Short).await?;
+        let mut tx = self.begin_bookkeeping().await?;
         close_interrupted_runs(&mut tx, now).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO sync_runs (shop, started_ms, outcome) VALUES ($1, $2, 'running') RETURNING id",
@@ -376,7 +385,7 @@ impl SqlStore {
     }
 
     pub async fn finish_run(&self, run: &SyncRun) -> Result<(), StoreError> {
-        let mut tx = self.begin_writing(Turn::Short).await?;
+        let mut tx = self.begin_bookkeeping().await?;
         sqlx::query(
             "UPDATE sync_runs SET ended_ms = $2, outcome = $3, pages = $4, api_calls = $5, orders_new = $6,
              orders_changed = $7, orders_unchanged = $8, orders_bad = $9, error = $10 WHERE id = $1",
@@ -399,7 +408,7 @@ impl SqlStore {
     }
 
     pub async fn close_interrupted_runs(&self) -> Result<u64, StoreError> {
-        let mut tx = self.begin_writing(Turn::Short).await?;
+        let mut tx = self.begin_bookkeeping().await?;
         let closed = close_interrupted_runs(&mut tx, now_ms()).await?;
         tx.commit().await?;
         Ok(closed)
