@@ -8,7 +8,7 @@
 //! straight from the answer, and where the parse stopped is where the
 //! order's text ends: the text needs no pass of its own to be found or
 //! checked. perf put the split at 7–10% of a Damaijia sync's CPU
-//! (docs/benchmarks.md, fifteenth session).
+//! (docs/benchmarks.md).
 //!
 //! Only the structure between values (`{`, `:`, `,`, `]`) is read here;
 //! every value, keys included, is read by serde_json, with its checks. A
@@ -19,7 +19,7 @@
 //! the envelope's outcome, then `data`, then its list, element by element.
 //! Before, Shoptima's pages were read twice (split into orders, then each
 //! order read), Wshoto's and Westmonth's three times (the envelope, then its
-//! `data`, then each order); see docs/benchmarks.md, seventeenth session.
+//! `data`, then each order); see docs/benchmarks.md.
 
 use crate::wire::{opt_integer, opt_text};
 use serde::Deserialize;

@@ -6,7 +6,7 @@
 //! keys and strings went through serde_json's escaping loop, byte by byte,
 //! its amounts and times through `fmt` into a string first: 32,000
 //! instructions for a Damaijia order, a twelfth of the sync's
-//! (docs/benchmarks.md, seventeenth session). Here the keys are written as
+//! (docs/benchmarks.md). Here the keys are written as
 //! they are (they never need escaping), strings are copied whole unless a
 //! byte needs escaping, and amounts and times are formatted in place.
 //!

@@ -7,7 +7,7 @@
 //! listing with other filters.
 //!
 //! `v2`: ties of the sort time are broken by the order's integer key. `v1`
-//! cursors (orderhub before the eleventh session) carried the hub id; they
+//! cursors (from orderhub before integer order keys) carried the hub id; they
 //! are refused with their own message, since the listing they continue is
 //! no longer ordered by id.
 

@@ -9,7 +9,7 @@
 //! dictionary already holds every key and shape. For 120,000 sandbox orders
 //! the `orders` table went from 665 MB of an 858 MB file to 73 MB of 268 MB,
 //! and a model of the sync's writes stored Damaijia 4× as fast
-//! (docs/benchmarks.md, seventh and eighth sessions).
+//! (docs/benchmarks.md).
 //!
 //! The dictionary is made from the first documents of the platform that a
 //! write saw: trained on them by zstd, or where it cannot train, their raw
@@ -83,10 +83,9 @@ impl Dictionary {
     /// which a frame otherwise works out (and stores) afresh. Against the
     /// raw content of the same documents, trained on the first 100 of each
     /// platform's sandbox documents, it packed them 8–21% smaller and in
-    /// 37–48% less time (Python's `zstandard`; docs/benchmarks.md, eighth
-    /// session). Where zstd cannot
-    /// train on them (too few, too small or too alike), the dictionary is
-    /// their raw content: the documents concatenated.
+    /// 37–48% less time (Python's `zstandard`; docs/benchmarks.md). Where
+    /// zstd cannot train on them (too few, too small or too alike), the
+    /// dictionary is their raw content: the documents concatenated.
     pub(crate) fn from_samples<'a>(platform: &str, documents: impl Iterator<Item = &'a str>) -> Option<Self> {
         let samples: Vec<&[u8]> = documents.take(SAMPLES).map(str::as_bytes).collect();
         if samples.len() < FEWEST_SAMPLES {
@@ -113,7 +112,7 @@ impl Dictionary {
         // level), and a Damaijia document is 8.6 KB on average: packing its
         // documents all copied took 12.29 µs each, attached 9.95–10.89, the
         // default (a mix) 10.80, the packed sizes within a byte
-        // (docs/benchmarks.md, sixteenth session).
+        // (docs/benchmarks.md).
         compressor
             .set_parameter(zstd::zstd_safe::CParameter::ForceAttachDict(zstd::zstd_safe::DictAttachPref::ForceAttach))
             .expect("zstd takes its dictionary attachment");

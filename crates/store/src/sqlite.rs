@@ -85,7 +85,7 @@ const WRITER_CACHE: &str = "-65536";
 /// most of what a sync wrote: 5.6–6.0 GB of `write` calls for 30,000 orders
 /// per platform, against 0.9 GB with them in memory, and peak memory did not
 /// change (a statement's journal holds the pages of that one statement;
-/// docs/benchmarks.md, seventh session). The sync's inserts now take none
+/// docs/benchmarks.md). The sync's inserts now take none
 /// (`INSERT_INTO`); its upserts of changed orders still do.
 const WRITER_TEMP_STORE: &str = "memory";
 
@@ -104,8 +104,7 @@ const WRITER_TEMP_STORE: &str = "memory";
 /// 100,000 orders into a store of 300,000, six pairs run in turn, was faster
 /// with 16 KiB pages in five (5.43–7.76 s against 6.14–8.68 s), its system
 /// CPU 0.98–1.64 s against 1.78–2.40 s; the API's queries, on stores they
-/// had already read, stayed within the machine's noise (docs/benchmarks.md,
-/// fifteenth session).
+/// had already read, stayed within the machine's noise (docs/benchmarks.md).
 pub(crate) const PAGE_SIZE: u32 = 16 * 1024;
 
 /// Whether a write outside a transaction takes the write lock in turn
@@ -171,7 +170,7 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
 /// orders). The writer's checkpoint copies what the other has not yet:
 /// perf still found more of the copying on the writer (64 samples against
 /// 24), yet its commits for 30,000 Damaijia orders took 370–395 ms in all
-/// instead of 557–621 (docs/benchmarks.md, eighth session).
+/// instead of 557–621 (docs/benchmarks.md).
 ///
 /// Why 256 MiB and not 32: a sync's transactions of up to 10,000 orders (then)
 /// are tens of MB of log each (the log reached 65 MB at 32 MiB), so at 32
@@ -180,23 +179,24 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
 /// connection has copied the older transactions by the time the writer's
 /// turn comes. Timed inside the writer, a Damaijia sync of 100,000
 /// orders spent 0.98–1.03 s committing at 32 MiB and 0.52–0.56 s at 256;
-/// the log then peaked at 281 MB instead of 65 (docs/benchmarks.md,
-/// eleventh session). [`WRITER_LOG_LIMIT`] gives the space back.
+/// the log then peaked at 281 MB instead of 65 (docs/benchmarks.md).
+/// [`WRITER_LOG_LIMIT`] gives the space back.
 ///
-/// In bytes, not pages: it was 65,536 pages, 256 MiB of 4 KiB pages, and
-/// became 1 GiB of log when new stores got 16 KiB pages (fifteenth session)
-/// without anyone choosing that.
+/// In bytes, not pages: stores differ in page size (16 KiB for new ones,
+/// 4 KiB for older ones), and one number of pages would be four times the
+/// log in one as in the other.
 const WRITER_CHECKPOINT_BYTES: i64 = 256 * 1024 * 1024;
 
 /// The reading connections never checkpoint the log after a commit of
 /// their own (SQLite's default: after any commit that leaves 1,000 pages in
-/// it). They also write: a statement alone, such as the row that ends a
-/// sync's run, and such a commit after a sync found tens of thousands of
-/// pages in the log and copied them before it returned: 105–222 ms at the
-/// end of each shop's sync in `orderhub bench` (docs/benchmarks.md,
-/// sixteenth session). The log is copied by `checkpoint` and by the writer
-/// past [`WRITER_CHECKPOINT_BYTES`], as before; an explicit checkpoint (as
-/// `checkpoint`'s) is not affected by this setting.
+/// it). They write nothing: every write of the process takes the writing
+/// connection (`SqlStore::writing`). Should one write, its commit must not
+/// find tens of thousands of pages in the log and copy them before it
+/// returns, as the row that ended a sync's run did when it was written on a
+/// reading connection: 105–222 ms at the end of each shop's sync in
+/// `orderhub bench` (docs/benchmarks.md). The log is copied by `checkpoint`
+/// and by the writer's batches past [`WRITER_CHECKPOINT_BYTES`]; an explicit
+/// checkpoint (as `checkpoint`'s) is not affected by this setting.
 const READER_CHECKPOINT_PAGES: &str = "0";
 
 /// When the log starts over, SQLite keeps its file at the size it reached

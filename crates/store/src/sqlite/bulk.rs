@@ -10,7 +10,7 @@
 //! task and sqlx's database thread. In a 30,000-order Damaijia sync the
 //! writing task waited 1.10–1.15 s on statements whose SQLite work took
 //! 0.87 s of that thread's time, and building them took 0.3 s more
-//! (docs/benchmarks.md, ninth session). Here the rows are written straight
+//! (docs/benchmarks.md). Here the rows are written straight
 //! from the orders' memory, on the writing task's thread, while sqlx's
 //! thread waits on its lock.
 //!
@@ -72,7 +72,7 @@ pub(crate) async fn insert_rows(tx: &mut Transaction<'static, Db>, rows: &[Rows<
 /// `orders`) for every page, as the statements are prepared page by page.
 /// The writer's instructions for a 20,000-order Damaijia sync (callgrind):
 /// 2.02 G with one row a statement, 1.78 G with 8, 1.80 G with 16, 1.89 G
-/// with 32, 2.20 G with a page's all (docs/benchmarks.md, seventeenth session).
+/// with 32, 2.20 G with a page's all (docs/benchmarks.md).
 const ROWS_PER_STATEMENT: usize = 8;
 
 /// The stored versions of the orders `ids` (those that are stored), read in
@@ -86,7 +86,7 @@ const ROWS_PER_STATEMENT: usize = 8;
 /// Damaijia sync took 1% fewer instructions in all (callgrind). The wait for
 /// sqlx's thread to hand the connection over stays: in a 100,000-order
 /// Damaijia sync 0.46 s of the 0.9 s the lookups took, either way
-/// (docs/benchmarks.md, seventeenth session).
+/// (docs/benchmarks.md).
 pub(crate) async fn lookup_orders(
     tx: &mut Transaction<'static, Db>,
     ids: &[&str],
