@@ -1,11 +1,11 @@
 //! Reading an answer's JSON by hand, a value at a time, knowing where each
 //! value's text begins and ends.
 //!
-//! Why: a page of orders used to be read twice. serde_json first split it
-//! into each order's text (`&RawValue`: every byte of the page scanned and
-//! checked), then parsed each order's text into its wire struct (every byte
-//! again). Walking the page here, each order is parsed into its struct
-//! straight from the answer, and where the parse stopped is where the
+//! Why: read the ordinary way, a page of orders is read twice. serde_json
+//! splits it into each order's text (`&RawValue`: every byte of the page
+//! scanned and checked), then parses each order's text into its wire struct
+//! (every byte again). Walking the page here, each order is parsed into its
+//! struct straight from the answer, and where the parse stops is where the
 //! order's text ends: the text needs no pass of its own to be found or
 //! checked. perf put the split at 7–10% of a Damaijia sync's CPU
 //! (docs/benchmarks.md).
@@ -16,10 +16,10 @@
 //! reads the answer the ordinary way, which says what is wrong with it.
 //!
 //! Every connector's list answer is walked the same way ([`ListAnswer`]):
-//! the envelope's outcome, then `data`, then its list, element by element.
-//! Before, Shoptima's pages were read twice (split into orders, then each
-//! order read), Wshoto's and Westmonth's three times (the envelope, then its
-//! `data`, then each order); see docs/benchmarks.md.
+//! the envelope's outcome, then `data`, then its list, element by element,
+//! so each byte of a page is read once (read as nested values, Wshoto's and
+//! Westmonth's pages would be read three times: the envelope, its `data`,
+//! then each order; docs/benchmarks.md).
 
 use crate::wire::{opt_integer, opt_text};
 use serde::Deserialize;

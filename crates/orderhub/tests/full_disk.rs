@@ -41,12 +41,9 @@ impl Drop for Tmpfs {
 fn fill(dir: &Path) -> PathBuf {
     let path = dir.join("filler");
     let mut file = std::fs::File::create(&path).unwrap();
-    let chunk = vec![0u8; 64 * 1024];
-    while file.write_all(&chunk).is_ok() {}
-    let mut byte = [0u8; 1];
-    while file.write_all(&byte).is_ok() {
-        byte[0] = 1;
-    }
+    // Large pieces while they fit, then single bytes for the rest.
+    while file.write_all(&[0; 64 * 1024]).is_ok() {}
+    while file.write_all(&[0]).is_ok() {}
     let _ = file.sync_all();
     path
 }

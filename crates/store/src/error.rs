@@ -45,24 +45,24 @@ impl StoreError {
     /// store waits (SQLite's `SQLITE_BUSY`, a writer of another process):
     /// the same write succeeds when tried again.
     pub fn is_busy(&self) -> bool {
-        let code = match self {
-            StoreError::Database(sqlx::Error::Database(error)) => error.code().and_then(|c| c.parse::<i32>().ok()),
-            StoreError::Sqlite { code, .. } => Some(*code),
-            _ => None,
-        };
-        // The primary code is the low byte of an extended one.
-        matches!(code.map(|c| c & 0xff), Some(SQLITE_BUSY | SQLITE_LOCKED)) && self.is_sqlite()
+        matches!(self.sqlite_code().map(|c| c & 0xff), Some(SQLITE_BUSY | SQLITE_LOCKED))
     }
 
-    fn is_sqlite(&self) -> bool {
+    /// SQLite's result code, when SQLite refused.
+    fn sqlite_code(&self) -> Option<i32> {
         match self {
-            StoreError::Database(sqlx::Error::Database(error)) => {
-                error.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
-            }
-            StoreError::Sqlite { .. } => true,
-            _ => false,
+            StoreError::Database(error) => sqlite_code(error),
+            StoreError::Sqlite { code, .. } => Some(*code),
+            _ => None,
         }
     }
+}
+
+/// SQLite's (extended) result code of a sqlx error, when SQLite refused.
+fn sqlite_code(error: &sqlx::Error) -> Option<i32> {
+    let sqlx::Error::Database(db) = error else { return None };
+    use sqlx::error::DatabaseError;
+    db.try_downcast_ref::<sqlx::sqlite::SqliteError>()?.code()?.parse().ok()
 }
 
 const SQLITE_BUSY: i32 = 5;
@@ -76,18 +76,17 @@ fn sqlite_unavailable(code: i32) -> bool {
 }
 
 fn sqlx_unavailable(error: &sqlx::Error) -> bool {
+    if let Some(code) = sqlite_code(error) {
+        return sqlite_unavailable(code);
+    }
     match error {
         sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::WorkerCrashed | sqlx::Error::Tls(_) => true,
-        sqlx::Error::Database(db) => {
-            let Some(code) = db.code() else { return false };
-            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
-                return code.parse::<i32>().is_ok_and(sqlite_unavailable);
-            }
-            // PostgreSQL's SQLSTATE classes: 08 connection exception, 53
-            // insufficient resources (53100 disk full), 57P0x the server
-            // shutting down, 58 system error (I/O).
+        // PostgreSQL's SQLSTATE classes: 08 connection exception, 53
+        // insufficient resources (53100 disk full), 57P0x the server
+        // shutting down, 58 system error (I/O).
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
             code.starts_with("08") || code.starts_with("53") || code.starts_with("57P0") || code.starts_with("58")
-        }
+        }),
         _ => false,
     }
 }

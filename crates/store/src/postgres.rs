@@ -27,6 +27,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "key sort indexes", include_str!("../migrations/postgres/0005_key_sort_indexes.sql")),
     (6, "documents lz4", include_str!("../migrations/postgres/0006_documents_lz4.sql")),
     (7, "buyer terms", include_str!("../migrations/postgres/0007_buyer_terms.sql")),
+    (8, "running runs", include_str!("../migrations/postgres/0008_running_runs.sql")),
 ];
 
 /// Documents stay JSON text: PostgreSQL compresses large values itself

@@ -1380,6 +1380,24 @@ mod sqlite_writer {
         store.close().await;
     }
 
+    /// Every run's start looks for the runs still running: through their
+    /// own index, not the whole history.
+    #[tokio::test]
+    async fn the_runs_still_running_are_found_without_reading_the_history() {
+        let db = TestDatabase::sqlite();
+        let store = crate::sqlite::open(&db.url, true).await.unwrap();
+        let rows = sqlx::query(
+            "EXPLAIN QUERY PLAN SELECT id FROM sync_runs WHERE outcome = 'running'
+               AND NOT EXISTS (SELECT 1 FROM leases WHERE leases.name = 'run:' || sync_runs.id)",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+        let plan: Vec<String> = rows.iter().map(|r| sqlx::Row::get::<String, _>(r, "detail")).collect();
+        assert!(plan.iter().any(|line| line.contains("INDEX sync_runs_running")), "{plan:?}");
+        store.close().await;
+    }
+
     /// The database file's size: what checkpoints have copied into it.
     fn file_size(db: &TestDatabase) -> u64 {
         let path = db.url.strip_prefix("sqlite://").expect("a SQLite file");

@@ -142,20 +142,25 @@ enum Retry {
     WhileFailing,
 }
 
+/// How a write the store refused for a while (busy, failing) is tried
+/// again: for about ten seconds.
+pub(crate) fn store_backoff() -> ExponentialBuilder {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(100))
+        .with_max_delay(Duration::from_secs(2))
+        .with_max_times(8)
+        .with_jitter()
+}
+
 /// Runs a write of a run's bookkeeping (its row, the shop's pause), trying
-/// again for about ten seconds through the failures `retry` names.
+/// again ([`store_backoff`]) through the failures `retry` names.
 async fn bookkeeping<T, F, Fut>(retry: Retry, write: F) -> Result<T, orderhub_store::StoreError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, orderhub_store::StoreError>>,
 {
-    let backoff = ExponentialBuilder::default()
-        .with_min_delay(Duration::from_millis(100))
-        .with_max_delay(Duration::from_secs(2))
-        .with_max_times(8)
-        .with_jitter();
     write
-        .retry(backoff)
+        .retry(store_backoff())
         .when(|error: &orderhub_store::StoreError| {
             error.is_busy() || (retry == Retry::WhileFailing && error.is_unavailable())
         })

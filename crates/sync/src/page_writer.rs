@@ -239,13 +239,8 @@ impl OpenTransaction {
     /// `orderhub serve`): that is no failure of the shop.
     async fn begin(store: &Store) -> Result<OpenTransaction, StoreError> {
         use backon::Retryable;
-        let backoff = backon::ExponentialBuilder::default()
-            .with_min_delay(Duration::from_millis(100))
-            .with_max_delay(Duration::from_secs(2))
-            .with_max_times(8)
-            .with_jitter();
         let batch = (|| store.begin_batch())
-            .retry(backoff)
+            .retry(crate::engine::store_backoff())
             .when(StoreError::is_busy)
             .notify(|error, after| tracing::warn!(%error, ?after, "another process holds the store's lock; waiting"))
             .await?;
@@ -502,27 +497,40 @@ mod tests {
         assert_eq!(store.order_count().await.unwrap(), 50_100);
     }
 
+    /// Hands `pages` prepared pages to `writer`, starting `other` (a write
+    /// that waits for the lock) after the 21st; the page that had been handed
+    /// over when `other` was seen done, if it was done before the last.
+    async fn page_when_done(
+        store: &Store,
+        writer: &PageWriter,
+        pages: u32,
+        other: impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static,
+    ) -> Option<usize> {
+        let mut other = Some(other);
+        let mut running = None;
+        let mut done_at = None;
+        for (handed, page) in prepared_pages(store, pages).into_iter().enumerate() {
+            assert!(writer.write(page, vec![], None).await);
+            if handed == 20 {
+                running = Some(tokio::spawn(other.take().expect("started once")));
+            }
+            if done_at.is_none() && running.as_ref().is_some_and(|other| other.is_finished()) {
+                done_at = Some(handed);
+            }
+        }
+        running.expect("started").await.unwrap().expect("the other write");
+        done_at
+    }
+
     #[tokio::test]
     async fn a_writer_waiting_for_the_lock_gets_it_from_a_busy_writer_after_its_time() {
         let (_database, store, _cursor, _) = setup().await;
         let writer = PageWriter::with_bounds(&store, "belment", SHORT);
-        let pages = prepared_pages(&store, 500);
-        let mut other = None;
-        // The page handed over when the other writer was seen done.
-        let mut other_done_at = None;
-        for (handed, page) in pages.into_iter().enumerate() {
-            assert!(writer.write(page, vec![], None).await);
-            if handed == 20 {
-                let store = store.clone();
-                other = Some(tokio::spawn(async move {
-                    store.write_batch("other", &[order(1_000_000)], &[], None).await.unwrap();
-                }));
-            }
-            if other_done_at.is_none() && other.as_ref().is_some_and(|other| other.is_finished()) {
-                other_done_at = Some(handed);
-            }
-        }
-        other.expect("started").await.unwrap();
+        let other = {
+            let store = store.clone();
+            async move { store.write_batch("other", &[order(1_000_000)], &[], None).await.map(drop) }
+        };
+        let other_done_at = page_when_done(&store, &writer, 500, other).await;
         // Committed for it once the transaction was 40 ms old: long before
         // the pages ended (nor kept to the far longest bound).
         assert!(
@@ -546,20 +554,11 @@ mod tests {
     async fn a_short_write_gets_the_lock_from_a_busy_writer_after_the_page_in_hand() {
         let (_database, store, _cursor, _) = setup().await;
         let writer = PageWriter::with_bounds(&store, "belment", LONG);
-        let pages = prepared_pages(&store, 300);
-        let mut run = None;
-        let mut run_done_at = None;
-        for (handed, page) in pages.into_iter().enumerate() {
-            assert!(writer.write(page, vec![], None).await);
-            if handed == 20 {
-                let store = store.clone();
-                run = Some(tokio::spawn(async move { store.start_run("other").await.unwrap() }));
-            }
-            if run_done_at.is_none() && run.as_ref().is_some_and(|run| run.is_finished()) {
-                run_done_at = Some(handed);
-            }
-        }
-        run.expect("started").await.unwrap();
+        let run = {
+            let store = store.clone();
+            async move { store.start_run("other").await.map(drop) }
+        };
+        let run_done_at = page_when_done(&store, &writer, 300, run).await;
         // Under these bounds only the waiting statement could end the
         // transaction: it got the lock while the pages were still coming.
         assert!(run_done_at.is_some_and(|handed| handed < 250), "the run's row waited for the pages: {run_done_at:?}");

@@ -119,7 +119,8 @@ async fn write_back_jobs_show_no_buyer_data_without_pii() {
     let job = created["job"]["id"].as_i64().unwrap();
     let (_, repeated) = api.post(&writer, &format!("/api/v1/orders/{id}/address"), &body, Some("a-1")).await;
     let other = json!({"address1": "福田区 2 号", "phone": "13987654321"});
-    let (_, refused) = api.post(&writer, &format!("/api/v1/orders/{id}/address"), &other, Some("a-1")).await;
+    let (status, refused) = api.post(&writer, &format!("/api/v1/orders/{id}/address"), &other, Some("a-1")).await;
+    assert_eq!(status, 409, "the key was used for another request: {refused}");
     let (_, one) = api.get(&writer, &format!("/api/v1/outbox/{job}")).await;
     let (_, list) = api.get(&writer, &format!("/api/v1/orders/{id}/writebacks")).await;
     for (route, body) in

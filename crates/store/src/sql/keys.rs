@@ -2,7 +2,7 @@
 
 use super::{DbRow, SqlStore, now_ms, timestamp};
 use crate::{ApiKey, RunTotals, StoreError, WebhookState};
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, Row};
 
 impl SqlStore {
     pub async fn insert_api_key(
@@ -78,11 +78,8 @@ impl SqlStore {
     }
 
     pub async fn webhook_states(&self) -> Result<Vec<WebhookState>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT name, delivered_seq, attempts, last_error, delivered_total FROM webhook_state ORDER BY name",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let sql = format!("SELECT {WEBHOOK_COLUMNS} FROM webhook_state ORDER BY name");
+        let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
         rows.iter().map(webhook_from_row).collect()
     }
 
@@ -94,12 +91,8 @@ impl SqlStore {
         .bind(name)
         .execute(&mut *self.writing().await?)
         .await?;
-        let row = sqlx::query(
-            "SELECT name, delivered_seq, attempts, last_error, delivered_total FROM webhook_state WHERE name = $1",
-        )
-        .bind(name)
-        .fetch_one(&self.pool)
-        .await?;
+        let sql = format!("SELECT {WEBHOOK_COLUMNS} FROM webhook_state WHERE name = $1");
+        let row = sqlx::query(AssertSqlSafe(sql)).bind(name).fetch_one(&self.pool).await?;
         webhook_from_row(&row)
     }
 
@@ -181,6 +174,9 @@ fn key_from_row(row: &DbRow) -> Result<ApiKey, StoreError> {
         last_used_at: row.try_get::<Option<i64>, _>("last_used_ms")?.map(timestamp),
     })
 }
+
+/// What `webhook_from_row` reads.
+const WEBHOOK_COLUMNS: &str = "name, delivered_seq, attempts, last_error, delivered_total";
 
 fn webhook_from_row(row: &DbRow) -> Result<WebhookState, StoreError> {
     Ok(WebhookState {

@@ -587,7 +587,7 @@ fn timestamp(ms: i64) -> Timestamp {
 /// Damaijia document (8.7 KB, 6.8 KB of it the payload) was copied by seven
 /// reallocations on the way (perf: 1.7% of a sync's CPU). The canonical
 /// fields took at most 1 KB an item and 1 KB more in the sandbox's orders;
-/// a larger order only grows the buffer as before.
+/// a larger order grows the buffer as it needs.
 fn document_of(order: &Order) -> String {
     let mut json = Vec::with_capacity(order.raw.get().len() + 1024 * (order.items.len() + 1));
     orderhub_model::write_json(order, &mut json);
