@@ -129,19 +129,58 @@ pub async fn authenticate(State(store): State<Store>, mut request: Request, next
 /// payloads carry buyer data in platform-specific places, so none is shown.
 const RAW_WITHHELD: &str = "withheld: the platform payload holds buyer data; it needs a key with the pii scope";
 
-/// Masks a canonical order (as JSON) for a caller without the `pii` scope:
-/// buyer and receiver name, phone, email and street address are masked; the
-/// raw payload is withheld. Country, province and city stay (operations need
-/// them, and they identify nobody).
-pub fn mask_order(order: &mut Value) {
-    if let Some(customer) = order.get_mut("customer") {
-        mask_party(customer);
+/// Masks a canonical order's JSON text for a caller without the `pii`
+/// scope: buyer and receiver name, phone, email and street address are
+/// masked; the raw payload is withheld. Country, province and city stay
+/// (operations need them, and they identify nobody).
+///
+/// Only the two parties are read into trees; every other field is copied as
+/// the text it is, in its order, and the payload (most of a document's
+/// bytes) is skipped over, never read into a tree.
+pub fn mask_document(json: &str) -> Result<String, serde_json::Error> {
+    let fields: TopLevelFields<'_> = serde_json::from_str(json)?;
+    let mut out = String::with_capacity(json.len().min(4096));
+    out.push('{');
+    for (index, (name, value)) in fields.0.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::to_string(name)?);
+        out.push(':');
+        match name.as_str() {
+            "customer" | "shipping_address" => {
+                let mut party: Value = serde_json::from_str(value.get())?;
+                mask_party(&mut party);
+                out.push_str(&serde_json::to_string(&party)?);
+            }
+            "raw" => out.push_str(&serde_json::to_string(RAW_WITHHELD)?),
+            _ => out.push_str(value.get()),
+        }
     }
-    if let Some(address) = order.get_mut("shipping_address") {
-        mask_party(address);
-    }
-    if let Some(raw) = order.get_mut("raw") {
-        *raw = Value::String(RAW_WITHHELD.into());
+    out.push('}');
+    Ok(out)
+}
+
+/// A JSON object's fields in their order, each value as its text.
+struct TopLevelFields<'a>(Vec<(String, &'a serde_json::value::RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for TopLevelFields<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = TopLevelFields<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut fields = Vec::with_capacity(32);
+                while let Some(field) = map.next_entry()? {
+                    fields.push(field);
+                }
+                Ok(TopLevelFields(fields))
+            }
+        }
+        deserializer.deserialize_map(Fields)
     }
 }
 
@@ -213,13 +252,13 @@ mod tests {
 
     #[test]
     fn masks_what_identifies_a_buyer() {
-        let mut order = json!({
+        let order = json!({
             "customer": {"id": "9", "name": "张三", "email": "jane.doe@example.com", "phone": "13812345678"},
             "shipping_address": {"name": "Jane", "phone": "+1 408 555 0100", "city": "San Jose",
                                  "address1": "1 Main St", "postal_code": "95131", "country_code": "US"},
             "raw": {"buyer_phone": "13812345678"}
         });
-        mask_order(&mut order);
+        let order: Value = serde_json::from_str(&mask_document(&order.to_string()).unwrap()).unwrap();
         assert_eq!(order["customer"]["name"], "张***");
         assert_eq!(order["customer"]["email"], "j***@example.com");
         assert_eq!(order["customer"]["phone"], "138****5678");

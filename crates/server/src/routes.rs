@@ -7,16 +7,20 @@ pub(crate) mod orders;
 pub(crate) mod shops;
 pub(crate) mod writeback;
 
-use crate::auth::{self, Caller, mask_order};
+use crate::auth::{self, Caller};
 use crate::{ApiError, AppState, MAX_BODY};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Query};
+use axum::http::HeaderValue;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use orderhub_model::Order;
+use orderhub_store::{OrderDocument, StoreError};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// Every route.
 pub fn router(state: AppState) -> Router {
@@ -170,11 +174,23 @@ pub fn events_json<T: serde::Serialize>(events: &[T], caller: &Caller) -> Value 
     events
 }
 
-/// An order as the caller may see it: whole with the `pii` scope, masked without.
-pub fn order_json(order: &Order, caller: &Caller) -> Value {
-    let mut value = serde_json::to_value(order).expect("orders serialise");
-    if !caller.pii {
-        mask_order(&mut value);
+/// An order as the caller may see it: the stored document as it is with the
+/// `pii` scope, masked without.
+pub fn order_text<'d>(document: &'d OrderDocument, caller: &Caller) -> Result<Cow<'d, str>, ApiError> {
+    if caller.pii {
+        return Ok(Cow::Borrowed(&document.json));
     }
-    value
+    auth::mask_document(&document.json)
+        .map(Cow::Owned)
+        .map_err(|e| ApiError::Store(StoreError::Corrupt { id: document.id.clone(), detail: format!("document: {e}") }))
+}
+
+/// An answer whose JSON text is already written: orders go out as the
+/// store holds them, never read into a tree and written out again.
+pub struct JsonText(pub String);
+
+impl IntoResponse for JsonText {
+    fn into_response(self) -> Response {
+        ([(CONTENT_TYPE, HeaderValue::from_static("application/json"))], self.0).into_response()
+    }
 }

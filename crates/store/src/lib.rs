@@ -224,6 +224,33 @@ pub struct OrderQuery {
     pub limit: i64,
 }
 
+/// A stored order's canonical JSON text, as the store holds it (unpacked):
+/// what the API sends, without parsing it into an [`orderhub_model::Order`]
+/// and writing it out again.
+#[derive(Debug, Clone)]
+pub struct OrderDocument {
+    /// The hub id.
+    pub id: String,
+    /// The canonical order as JSON, its raw payload inside.
+    pub json: String,
+}
+
+impl OrderDocument {
+    /// The order the document holds.
+    pub fn to_order(&self) -> Result<orderhub_model::Order, StoreError> {
+        serde_json::from_str(&self.json)
+            .map_err(|e| StoreError::Corrupt { id: self.id.clone(), detail: format!("document: {e}") })
+    }
+}
+
+/// One page of a listing, as documents.
+#[derive(Debug, Clone)]
+pub struct DocumentPage {
+    pub documents: Vec<OrderDocument>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<SortKey>,
+}
+
 /// One page of a listing.
 #[derive(Debug, Clone)]
 pub struct OrderListPage {

@@ -6,8 +6,9 @@
 use crate::health::HealthRecord;
 use crate::prepared::OrderRows;
 use crate::{
-    ApiKey, BadRecord, CopyReport, CursorUpdate, Enqueued, FeedEvent, NewOutboxJob, OrderFilter, OrderListPage,
-    OrderQuery, OutboxJob, RunTotals, StatusCount, StoreError, StoredEvent, SyncRun, WebhookState, WriteStats,
+    ApiKey, BadRecord, CopyReport, CursorUpdate, DocumentPage, Enqueued, FeedEvent, NewOutboxJob, OrderDocument,
+    OrderFilter, OrderListPage, OrderQuery, OutboxJob, RunTotals, StatusCount, StoreError, StoredEvent, SyncRun,
+    WebhookState, WriteStats,
 };
 use crate::{WriteHealth, WriteQueue};
 use crate::{error::redact_url, postgres, sqlite};
@@ -384,7 +385,12 @@ impl Store {
 
     /// One order by hub id.
     pub async fn order(&self, id: &str) -> Result<Option<Order>, StoreError> {
-        on_backend!(self, s => s.order(id).await)
+        self.order_document(id).await?.map(|document| document.to_order()).transpose()
+    }
+
+    /// One order by hub id, as the JSON text stored.
+    pub async fn order_document(&self, id: &str) -> Result<Option<OrderDocument>, StoreError> {
+        on_backend!(self, s => s.order_document(id).await)
     }
 
     /// Orders matching `filter`, newest first.
@@ -615,7 +621,14 @@ impl Store {
     /// One page of the orders matching `query`, in its sort order, starting
     /// right after `query.after`.
     pub async fn list_orders(&self, query: &OrderQuery) -> Result<OrderListPage, StoreError> {
-        on_backend!(self, s => s.list_orders(query).await)
+        let page = self.list_documents(query).await?;
+        let orders = page.documents.iter().map(OrderDocument::to_order).collect::<Result<_, _>>()?;
+        Ok(OrderListPage { orders, next: page.next })
+    }
+
+    /// [`Store::list_orders`], each order as the JSON text stored.
+    pub async fn list_documents(&self, query: &OrderQuery) -> Result<DocumentPage, StoreError> {
+        on_backend!(self, s => s.list_documents(query).await)
     }
 
     /// The database's plan of the listing of `query`, a line per step.

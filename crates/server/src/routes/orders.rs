@@ -1,6 +1,6 @@
 //! `GET /api/v1/orders`, `/orders/{id}` and `/orders/{id}/events`.
 
-use super::{Params, events_json, order_json};
+use super::{JsonText, Params, events_json, order_text};
 use crate::auth::Caller;
 use crate::openapi::ErrorBody;
 use crate::{ApiError, AppState, cursor};
@@ -179,13 +179,24 @@ pub async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     params: Params,
-) -> Result<Json<OrderPage>, ApiError> {
+) -> Result<JsonText, ApiError> {
     let query = order_query(&params, caller.pii)?;
-    let page = state.hub.store.list_orders(&query).await?;
+    let page = state.hub.store.list_documents(&query).await?;
     let filters: Vec<(&str, &str)> = FILTERS.iter().filter_map(|&name| Some((name, params.get(name)?))).collect();
     let next_cursor = page.next.map(|key| cursor::encode(query.sort, &key, cursor::fingerprint(&filters)));
-    let orders: Vec<Value> = page.orders.iter().map(|o| order_json(o, &caller)).collect();
-    Ok(Json(OrderPage { orders, next_cursor }))
+    // The page written as `OrderPage` serialises, each order as its text.
+    let mut body = String::with_capacity(page.documents.iter().map(|d| d.json.len() + 1).sum::<usize>() + 64);
+    body.push_str("{\"orders\":[");
+    for (index, document) in page.documents.iter().enumerate() {
+        if index > 0 {
+            body.push(',');
+        }
+        body.push_str(&order_text(document, &caller)?);
+    }
+    body.push_str("],\"next_cursor\":");
+    body.push_str(&serde_json::to_string(&next_cursor).expect("a cursor serialises"));
+    body.push('}');
+    Ok(JsonText(body))
 }
 
 /// `GET /api/v1/orders/{id}`.
@@ -203,9 +214,9 @@ pub async fn show(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    match state.hub.store.order(&id).await? {
-        Some(order) => Ok(Json(order_json(&order, &caller))),
+) -> Result<JsonText, ApiError> {
+    match state.hub.store.order_document(&id).await? {
+        Some(document) => Ok(JsonText(order_text(&document, &caller)?.into_owned())),
         None => Err(not_found(&id)),
     }
 }

@@ -135,3 +135,58 @@ async fn write_back_jobs_show_no_buyer_data_without_pii() {
     let (_, whole) = api.get(&pii, &format!("/api/v1/outbox/{job}")).await;
     assert_eq!(whole["job"]["request"]["phone"], "13812345678");
 }
+
+/// The buyer's fields the masking covers, per party.
+const MASKED_FIELDS: &[&str] = &["name", "phone", "email", "address1", "address2", "postal_code", "company"];
+
+/// Every order the list and the order route serve is the stored order: with
+/// `pii` the canonical order whole, its fields in the canonical order; without,
+/// the same but for the buyer's masked fields (none shown as it is) and the
+/// payload withheld.
+#[tokio::test]
+async fn orders_are_served_as_stored_whole_with_pii_and_masked_without() {
+    let platform = shoptima(120).await;
+    let dir = tempfile::tempdir().unwrap();
+    let api = Api::start(&dir, vec![belment(&platform)]).await;
+    api.hub.sync_now("belment").await.unwrap();
+    let stored = api.store.orders(&Default::default()).await.unwrap();
+    assert_eq!(stored.len(), 120);
+    let (masked, pii) = (api.key(Scope::Read, false).await, api.key(Scope::Read, true).await);
+    let (_, whole) = api.get(&pii, "/api/v1/orders?limit=500").await;
+    let (_, hidden) = api.get(&masked, "/api/v1/orders?limit=500").await;
+    let (whole, hidden) = (whole["orders"].as_array().unwrap(), hidden["orders"].as_array().unwrap());
+    assert_eq!((whole.len(), hidden.len()), (120, 120));
+    let mut masked_values = 0;
+    for (order, (served, served_masked)) in stored.iter().zip(whole.iter().zip(hidden)) {
+        let canonical = serde_json::to_value(order).unwrap();
+        assert_eq!(served, &canonical, "{}", order.id);
+        let names = |value: &serde_json::Value| value.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(names(served), names(&canonical), "{}: the canonical field order", order.id);
+        assert_eq!(names(served_masked), names(&canonical), "{}: masked, the same fields", order.id);
+        let (_, one) = api.get(&pii, &format!("/api/v1/orders/{}", order.id)).await;
+        assert_eq!(one, canonical, "{}", order.id);
+        let (_, one_masked) = api.get(&masked, &format!("/api/v1/orders/{}", order.id)).await;
+        assert_eq!(&one_masked, served_masked, "{}", order.id);
+        for (name, value) in canonical.as_object().unwrap() {
+            let seen = &served_masked[name];
+            match name.as_str() {
+                "raw" => assert!(seen.as_str().unwrap().starts_with("withheld"), "{seen}"),
+                "customer" | "shipping_address" => {
+                    for (field, original) in value.as_object().unwrap() {
+                        let shown = &seen[field];
+                        match original.as_str() {
+                            Some(text) if MASKED_FIELDS.contains(&field.as_str()) && text.chars().count() > 1 => {
+                                assert_ne!(shown, original, "{}: {name}.{field} shown", order.id);
+                                masked_values += 1;
+                            }
+                            Some(_) if MASKED_FIELDS.contains(&field.as_str()) => {}
+                            _ => assert_eq!(shown, original, "{}: {name}.{field}", order.id),
+                        }
+                    }
+                }
+                _ => assert_eq!(seen, value, "{}: {name}", order.id),
+            }
+        }
+    }
+    assert!(masked_values > 500, "the sandbox's buyers have fields to mask: {masked_values}");
+}

@@ -20,7 +20,9 @@ use super::{
 use crate::documents::{Dictionaries, Dictionary, Document, Stored, classify};
 use crate::prepared::{OrderRows, search_terms};
 use crate::write_queue::{Turn, WriteQueue};
-use crate::{BadRecord, CursorUpdate, OrderFilter, StatusCount, StoreError, StoredEvent, SyncRun, WriteStats};
+use crate::{
+    BadRecord, CursorUpdate, OrderDocument, OrderFilter, StatusCount, StoreError, StoredEvent, SyncRun, WriteStats,
+};
 use jiff::Timestamp;
 use orderhub_model::{Change, Order, diff};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
@@ -212,11 +214,11 @@ impl SqlStore {
             .await?)
     }
 
-    pub async fn order(&self, id: &str) -> Result<Option<Order>, StoreError> {
+    pub async fn order_document(&self, id: &str) -> Result<Option<OrderDocument>, StoreError> {
         let sql = SqlStr::from_static("SELECT id, document FROM orders WHERE id = $1");
         let row = sqlx::query(sql).bind(id).fetch_optional(&self.pool).await?;
         self.learn_dictionaries(row.as_slice()).await?;
-        row.map(|row| self.order_from_row(&row)).transpose()
+        row.map(|row| self.document_from_row(&row)).transpose()
     }
 
     pub async fn orders(&self, filter: &OrderFilter) -> Result<Vec<Order>, StoreError> {
@@ -628,6 +630,11 @@ impl SqlStore {
     fn order_from_row(&self, row: &DbRow) -> Result<Order, StoreError> {
         let document = unpack_document(&self.dictionaries, row)?;
         parse_document(row, &document)
+    }
+
+    fn document_from_row(&self, row: &DbRow) -> Result<OrderDocument, StoreError> {
+        let json = unpack_document(&self.dictionaries, row)?.into_owned();
+        Ok(OrderDocument { id: row.try_get("id")?, json })
     }
 }
 

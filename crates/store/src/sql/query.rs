@@ -2,7 +2,7 @@
 
 use super::{BY_KEY_HINT, Db, SqlStore, day_of_ms, index_hint};
 use crate::prepared::{BUYER_TERM, searchable};
-use crate::{OrderListPage, OrderQuery, OrderSort, SortKey, StoreError};
+use crate::{DocumentPage, OrderQuery, OrderSort, SortKey, StoreError};
 use orderhub_model::OrderStatus;
 use sqlx::{QueryBuilder, Row};
 
@@ -10,7 +10,7 @@ use sqlx::{QueryBuilder, Row};
 const MANY_MATCHES: i64 = 1_000;
 
 impl SqlStore {
-    pub async fn list_orders(&self, query: &OrderQuery) -> Result<OrderListPage, StoreError> {
+    pub async fn list_documents(&self, query: &OrderQuery) -> Result<DocumentPage, StoreError> {
         let mut sql = self.listing(query, "").await?;
         let mut rows = sql.build().fetch_all(&self.pool).await?;
         let more = rows.len() as i64 > query.limit;
@@ -20,8 +20,8 @@ impl SqlStore {
             _ => None,
         };
         self.learn_dictionaries(&rows).await?;
-        let orders = rows.iter().map(|row| self.order_from_row(row)).collect::<Result<_, _>>()?;
-        Ok(OrderListPage { orders, next })
+        let documents = rows.iter().map(|row| self.document_from_row(row)).collect::<Result<_, _>>()?;
+        Ok(DocumentPage { documents, next })
     }
 
     /// How the database reads the listing of `query`: the lines of its plan.
