@@ -116,6 +116,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 }
 
 impl Params {
+    /// Parameters from name-value pairs.
+    #[cfg(test)]
+    pub fn from_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Params {
+        Params(pairs.map(|(name, value)| (name.to_string(), value.to_string())).collect())
+    }
+
     /// The value of `name`. An empty value is a value: `limit=` is refused
     /// as not a number, never taken for "no limit given".
     pub fn get(&self, name: &str) -> Option<&str> {

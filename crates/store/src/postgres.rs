@@ -116,33 +116,6 @@ pub(crate) async fn insert_rows(tx: &mut Transaction<'static, Db>, rows: &[sql::
     Ok(())
 }
 
-/// The stored versions of the orders `ids` (those that are stored), in the
-/// open transaction: one statement for up to `ORDERS_PER_STATEMENT` ids.
-pub(crate) async fn lookup_orders(
-    tx: &mut Transaction<'static, Db>,
-    ids: &[&str],
-) -> Result<Vec<sql::StoredVersion>, StoreError> {
-    use sqlx::Row;
-    let mut found = Vec::new();
-    for chunk in ids.chunks(sql::ORDERS_PER_STATEMENT) {
-        let mut query = sqlx::QueryBuilder::<Db>::new("SELECT key, id, document, updated_ms FROM orders WHERE id IN (");
-        let mut list = query.separated(", ");
-        for id in chunk {
-            list.push_bind(*id);
-        }
-        query.push(")");
-        for row in query.build().fetch_all(&mut **tx).await? {
-            found.push(sql::StoredVersion {
-                key: row.try_get("key")?,
-                id: row.try_get("id")?,
-                document: document_value(&row)?.to_vec(),
-                updated_ms: row.try_get("updated_ms")?,
-            });
-        }
-    }
-    Ok(found)
-}
-
 /// After rows were copied in with their own ids: the identity column's
 /// sequence continues after the largest, so that new rows do not collide.
 pub(crate) async fn after_copy(pool: &Pool<Db>, table: &str, column: &str) -> Result<(), sqlx::Error> {

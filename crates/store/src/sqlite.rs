@@ -15,7 +15,7 @@ pub(crate) type DbRow = sqlx::sqlite::SqliteRow;
 mod bulk;
 #[path = "sql/mod.rs"]
 mod sql;
-pub(crate) use bulk::{insert_rows, lookup_orders};
+pub(crate) use bulk::insert_rows;
 #[cfg(test)]
 pub(crate) use sql::migrator_through;
 pub(crate) use sql::{OpenBatch, SqlStore};

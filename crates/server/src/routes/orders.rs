@@ -11,49 +11,83 @@ use orderhub_model::{FulfillmentStatus, Order, OrderStatus, PaymentStatus, Platf
 use orderhub_store::{OrderQuery, OrderSort, StoredEvent};
 use serde::Serialize;
 use serde_json::Value;
+use std::sync::OnceLock;
+use utoipa::openapi::path::ParameterIn;
 use utoipa::{IntoParams, ToSchema};
 
 /// The largest page.
 pub const MAX_LIMIT: i64 = 500;
 
-const FILTERS: &[&str] = &[
-    "platform",
-    "shop",
-    "status",
-    "payment_status",
-    "fulfillment_status",
-    "refund_status",
-    "order_number",
-    "created_from",
-    "created_to",
-    "updated_from",
-    "updated_to",
-    "sku",
-    "q",
-];
+/// The parameters that page rather than filter.
+const PAGING: [&str; 3] = ["sort", "limit", "cursor"];
 
-/// Checks a status filter against its words.
-fn status_word(params: &Params, name: &str, words: &[&str]) -> Result<Option<String>, ApiError> {
-    match params.get(name) {
-        None => Ok(None),
-        Some(value) if words.contains(&value) => Ok(Some(value.to_string())),
-        Some(value) => Err(ApiError::BadRequest(format!("{name} {value:?} is not one of {}", words.join(", ")))),
-    }
+/// The listing's parameter names, as [`OrderListParams`] documents them: the
+/// one list that unknown parameters are refused by and that a cursor's
+/// filters are fingerprinted in the order of.
+fn parameter_names() -> &'static [&'static str] {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        OrderListParams::into_params(|| Some(ParameterIn::Query))
+            .into_iter()
+            .map(|parameter| &*parameter.name.leak())
+            .collect()
+    })
 }
 
-fn words<T: Copy>(all: &[T], as_str: fn(T) -> &'static str) -> Vec<&'static str> {
-    all.iter().map(|v| as_str(*v)).collect()
+/// The request's filters, in the documented order (whatever the request's).
+fn filters_of(params: &Params) -> Vec<(&'static str, &str)> {
+    let names = parameter_names().iter().filter(|name| !PAGING.contains(name));
+    names.filter_map(|&name| Some((name, params.get(name)?))).collect()
+}
+
+/// Checks a status filter against its words.
+fn status_word<T: Copy>(
+    name: &str,
+    value: &str,
+    all: &[T],
+    as_str: fn(T) -> &'static str,
+) -> Result<Option<String>, ApiError> {
+    let words: Vec<&str> = all.iter().map(|v| as_str(*v)).collect();
+    if words.contains(&value) {
+        return Ok(Some(value.to_string()));
+    }
+    Err(ApiError::BadRequest(format!("{name} {value:?} is not one of {}", words.join(", "))))
+}
+
+/// Sets the filter `name` of `query` to `value`, checked.
+fn set_filter(query: &mut OrderQuery, params: &Params, name: &str, value: &str) -> Result<(), ApiError> {
+    let text = Some(value.to_string());
+    match name {
+        "platform" => {
+            value.parse::<Platform>().map_err(|e| ApiError::BadRequest(format!("platform: {e}")))?;
+            query.platform = text;
+        }
+        "shop" => query.shop = text,
+        "status" => query.status = status_word(name, value, OrderStatus::ALL, OrderStatus::as_str)?,
+        "payment_status" => {
+            query.payment_status = status_word(name, value, PaymentStatus::ALL, PaymentStatus::as_str)?;
+        }
+        "fulfillment_status" => {
+            query.fulfillment_status = status_word(name, value, FulfillmentStatus::ALL, FulfillmentStatus::as_str)?;
+        }
+        "refund_status" => query.refund_status = status_word(name, value, RefundStatus::ALL, RefundStatus::as_str)?,
+        "order_number" => query.order_number = text,
+        "created_from" => query.created_from = params.time(name)?,
+        "created_to" => query.created_to = params.time(name)?,
+        "updated_from" => query.updated_from = params.time(name)?,
+        "updated_to" => query.updated_to = params.time(name)?,
+        "sku" => query.sku = text,
+        "q" => query.q = text,
+        // The test `every_documented_filter_is_read` calls this for each name.
+        other => unreachable!("the listing documents {other:?} but does not read it"),
+    }
+    Ok(())
 }
 
 /// Builds the store query from the request's parameters; `pii`: whether
 /// the caller may see buyers, and so find orders by them.
 fn order_query(params: &Params, pii: bool) -> Result<OrderQuery, ApiError> {
-    let mut known: Vec<&str> = FILTERS.to_vec();
-    known.extend(["sort", "limit", "cursor"]);
-    params.only(&known)?;
-    if let Some(platform) = params.get("platform") {
-        platform.parse::<Platform>().map_err(|e| ApiError::BadRequest(format!("platform: {e}")))?;
-    }
+    params.only(parameter_names())?;
     let sort = match params.get("sort") {
         None => OrderSort::default(),
         Some(name) => OrderSort::parse(name).ok_or_else(|| {
@@ -73,33 +107,14 @@ fn order_query(params: &Params, pii: bool) -> Result<OrderQuery, ApiError> {
             }
         },
     };
-    let text = |name: &str| params.get(name).map(str::to_string);
-    let filters: Vec<(&str, &str)> = FILTERS.iter().filter_map(|&name| Some((name, params.get(name)?))).collect();
+    let mut query = OrderQuery { buyer_terms: pii, sort, limit, ..OrderQuery::default() };
+    let filters = filters_of(params);
+    for &(name, value) in &filters {
+        set_filter(&mut query, params, name, value)?;
+    }
     let fingerprint = cursor::fingerprint(&filters);
-    let after = params.get("cursor").map(|c| cursor::decode(c, sort, fingerprint)).transpose()?;
-    Ok(OrderQuery {
-        platform: text("platform"),
-        shop: text("shop"),
-        status: status_word(params, "status", &words(OrderStatus::ALL, OrderStatus::as_str))?,
-        payment_status: status_word(params, "payment_status", &words(PaymentStatus::ALL, PaymentStatus::as_str))?,
-        fulfillment_status: status_word(
-            params,
-            "fulfillment_status",
-            &words(FulfillmentStatus::ALL, FulfillmentStatus::as_str),
-        )?,
-        refund_status: status_word(params, "refund_status", &words(RefundStatus::ALL, RefundStatus::as_str))?,
-        order_number: text("order_number"),
-        created_from: params.time("created_from")?,
-        created_to: params.time("created_to")?,
-        updated_from: params.time("updated_from")?,
-        updated_to: params.time("updated_to")?,
-        sku: text("sku"),
-        q: text("q"),
-        buyer_terms: pii,
-        sort,
-        after,
-        limit,
-    })
+    query.after = params.get("cursor").map(|c| cursor::decode(c, sort, fingerprint)).transpose()?;
+    Ok(query)
 }
 
 /// The query string of `GET /api/v1/orders` (documentation: [`Params`]
@@ -182,8 +197,7 @@ pub async fn list(
 ) -> Result<JsonText, ApiError> {
     let query = order_query(&params, caller.pii)?;
     let page = state.hub.store.list_documents(&query).await?;
-    let filters: Vec<(&str, &str)> = FILTERS.iter().filter_map(|&name| Some((name, params.get(name)?))).collect();
-    let next_cursor = page.next.map(|key| cursor::encode(query.sort, &key, cursor::fingerprint(&filters)));
+    let next_cursor = page.next.map(|key| cursor::encode(query.sort, &key, cursor::fingerprint(&filters_of(&params))));
     // The page written as `OrderPage` serialises, each order as its text.
     let mut body = String::with_capacity(page.documents.iter().map(|d| d.json.len() + 1).sum::<usize>() + 64);
     body.push_str("{\"orders\":[");
@@ -249,4 +263,35 @@ pub async fn events(
     }
     let events = events_json(&store.events(&id).await?, &caller);
     Ok(Json(OrderEvents { events }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every parameter the listing documents is read: a filter documented
+    /// but not read would panic in `set_filter`, and one read but not
+    /// documented would be refused as unknown.
+    #[test]
+    fn every_documented_filter_is_read() {
+        let sample = |name: &str| match name {
+            "platform" => "shoptima",
+            "status" => "shipped",
+            "payment_status" => "paid",
+            "fulfillment_status" => "fulfilled",
+            "refund_status" => "none",
+            name if name.ends_with("_from") || name.ends_with("_to") => "2024-05-01T00:00:00Z",
+            _ => "x",
+        };
+        let names: Vec<&str> = parameter_names().iter().copied().filter(|n| !PAGING.contains(n)).collect();
+        assert_eq!(names.len(), 13, "{names:?}");
+        let params = Params::from_pairs(names.iter().map(|&name| (name, sample(name))));
+        let query = order_query(&params, true).unwrap();
+        assert_eq!(query.platform.as_deref(), Some("shoptima"));
+        assert_eq!(query.q.as_deref(), Some("x"));
+        assert!(query.updated_to.is_some());
+        for paging in PAGING {
+            assert!(parameter_names().contains(&paging), "{paging} is documented");
+        }
+    }
 }

@@ -1,8 +1,7 @@
 //! A sync's rows (new and changed orders, their terms, items and events),
 //! written through SQLite's C API on the writing connection: for each table
 //! a prepared statement of [`ROWS_PER_STATEMENT`] rows, its texts and blobs
-//! bound in place. The stored versions of a page's orders are looked up the
-//! same way ([`lookup_orders`]).
+//! bound in place.
 //!
 //! Why not sqlx's statements, as everything else: every bound value went
 //! through two copies (sqlx's own, then SQLite's, as `SQLITE_TRANSIENT`) and
@@ -18,7 +17,7 @@
 //! (`INSERT OR FAIL INTO table (columns) VALUES (...) on_conflict`), in the
 //! same transaction, which sqlx began and commits.
 
-use super::sql::{Cell, Rows, StoredVersion};
+use super::sql::{Cell, Rows};
 use super::{Db, INSERT_INTO};
 use crate::StoreError;
 use libsqlite3_sys as ffi;
@@ -75,44 +74,6 @@ pub(crate) async fn insert_rows(tx: &mut Transaction<'static, Db>, rows: &[Rows<
 /// with 32, 2.20 G with a page's all (docs/benchmarks.md).
 const ROWS_PER_STATEMENT: usize = 8;
 
-/// The stored versions of the orders `ids` (those that are stored), read in
-/// the open transaction on the writing connection: one prepared statement,
-/// stepped once an id.
-///
-/// Why not sqlx's `SELECT … WHERE id IN (…)`: sqlx copies each
-/// id into its arguments, runs the statement on its own thread and sends each
-/// row found back across threads; here the ids are bound in place and the
-/// rows read on the writer's thread, as the inserts are. A 20,000-order
-/// Damaijia sync took 1% fewer instructions in all (callgrind). The wait for
-/// sqlx's thread to hand the connection over stays: in a 100,000-order
-/// Damaijia sync 0.46 s of the 0.9 s the lookups took, either way
-/// (docs/benchmarks.md).
-pub(crate) async fn lookup_orders(
-    tx: &mut Transaction<'static, Db>,
-    ids: &[&str],
-) -> Result<Vec<StoredVersion>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut locked = tx.lock_handle().await?;
-    let db = locked.as_raw_handle();
-    let statement = Statement::prepare(db, "SELECT key, document, updated_ms FROM orders WHERE id = ?")?;
-    let mut found = Vec::new();
-    for &id in ids {
-        statement.bind(&[Cell::Text(id)])?;
-        // The id is unique: one row or none.
-        if let Some(version) = statement.step(|row| StoredVersion {
-            key: row.int(0),
-            id: id.to_string(),
-            document: row.bytes(1).to_vec(),
-            updated_ms: row.opt_int(2),
-        })? {
-            found.push(version);
-        }
-    }
-    Ok(found)
-}
-
 /// A prepared statement of the connection `db`, finalized when dropped.
 struct Statement {
     db: NonNull<ffi::sqlite3>,
@@ -134,10 +95,20 @@ impl Statement {
         Ok(Statement { db, raw })
     }
 
-    /// Binds `row` (one cell for each `?`) and steps the statement once.
+    /// Binds `row` (one cell for each `?`) and runs the statement.
     fn insert(&self, row: &[Cell<'_>]) -> Result<(), StoreError> {
         self.bind(row)?;
-        self.step(|_| ()).map(drop)
+        let statement = self.raw.as_ptr();
+        // SAFETY: as in `bind`. The error is read before the reset (which
+        // keeps the code but may change the message), and the statement is
+        // reset whatever the step gave, so that it can be bound again or
+        // finalized.
+        unsafe {
+            let code = ffi::sqlite3_step(statement);
+            let failed = (code != ffi::SQLITE_DONE).then(|| error(self.db, code));
+            ffi::sqlite3_reset(statement);
+            failed.map_or(Ok(()), Err)
+        }
     }
 
     /// Binds `row`: one cell for each `?`, in order.
@@ -175,68 +146,6 @@ impl Statement {
             }
         }
         Ok(())
-    }
-
-    /// Runs the bound statement to its end, reading its row, if it gives one,
-    /// with `read`. A statement that gives more than one row is an error.
-    fn step<T>(&self, read: impl FnOnce(Row<'_>) -> T) -> Result<Option<T>, StoreError> {
-        let statement = self.raw.as_ptr();
-        // SAFETY: as in `bind`; the row is read before the next step, as
-        // SQLite's column values last until then; the statement is reset
-        // whatever the steps gave, so that it can be stepped again or finalized.
-        unsafe {
-            let mut code = ffi::sqlite3_step(statement);
-            let mut value = None;
-            if code == ffi::SQLITE_ROW {
-                value = Some(read(Row { statement: self.raw, _statement: std::marker::PhantomData }));
-                code = ffi::sqlite3_step(statement);
-            }
-            let failed = match code {
-                ffi::SQLITE_DONE => None,
-                ffi::SQLITE_ROW => {
-                    Some(StoreError::Sqlite { code, message: "a statement of one row gave more than one".into() })
-                }
-                _ => Some(error(self.db, code)),
-            };
-            ffi::sqlite3_reset(statement);
-            failed.map_or(Ok(value), Err)
-        }
-    }
-}
-
-/// The row a statement is on, for as long as it is not stepped again.
-struct Row<'s> {
-    statement: NonNull<ffi::sqlite3_stmt>,
-    _statement: std::marker::PhantomData<&'s Statement>,
-}
-
-impl Row<'_> {
-    /// Column `index` as an integer (0 for NULL, as SQLite converts it).
-    fn int(&self, index: c_int) -> i64 {
-        // SAFETY: the statement is on this row (`Statement::step`).
-        unsafe { ffi::sqlite3_column_int64(self.statement.as_ptr(), index) }
-    }
-
-    /// Column `index` as an integer, `None` for NULL.
-    fn opt_int(&self, index: c_int) -> Option<i64> {
-        // SAFETY: as in `int`.
-        let kind = unsafe { ffi::sqlite3_column_type(self.statement.as_ptr(), index) };
-        (kind != ffi::SQLITE_NULL).then(|| self.int(index))
-    }
-
-    /// Column `index`'s bytes, a text's or a blob's as stored (empty for NULL).
-    fn bytes(&self, index: c_int) -> &[u8] {
-        // SAFETY: as in `int`. The blob's pointer is asked for before its
-        // length, as SQLite's documentation says; both last until the next
-        // step or reset, which the borrow of the statement rules out here.
-        unsafe {
-            let data = ffi::sqlite3_column_blob(self.statement.as_ptr(), index);
-            let length = ffi::sqlite3_column_bytes(self.statement.as_ptr(), index);
-            if data.is_null() || length <= 0 {
-                return &[];
-            }
-            std::slice::from_raw_parts(data.cast::<u8>(), length as usize)
-        }
     }
 }
 
@@ -380,7 +289,8 @@ mod tests {
         }
         insert_rows(&mut tx, &[orders]).await.unwrap();
 
-        let found = lookup_orders(&mut tx, &["damaijia:b:2", "nowhere:x:9", "shoptima:a:1"]).await.unwrap();
+        let found =
+            super::super::sql::lookup_orders(&mut tx, &["damaijia:b:2", "nowhere:x:9", "shoptima:a:1"]).await.unwrap();
         let found: Vec<(i64, String, Vec<u8>, Option<i64>)> =
             found.into_iter().map(|v| (v.key, v.id, v.document, v.updated_ms)).collect();
         assert_eq!(
@@ -390,6 +300,6 @@ mod tests {
                 (7, "shoptima:a:1".to_string(), "{\"周\":1}".as_bytes().to_vec(), Some(1_700_000_000_123)),
             ]
         );
-        assert!(lookup_orders(&mut tx, &[]).await.unwrap().is_empty());
+        assert!(super::super::sql::lookup_orders(&mut tx, &[]).await.unwrap().is_empty());
     }
 }
