@@ -194,7 +194,7 @@ async fn run_streams(
     let key = connector.shop().to_string();
     let capabilities = connector.capabilities();
     let Some(list_by) = capabilities.list_by else {
-        return refresh_open_orders(store, connector, (shop.retry, retries), report, progress).await;
+        return refresh_open_orders(store, connector, shop.retry, retries, report, progress).await;
     };
     // Fixed for the whole run, so that pages cannot shift under orders changed
     // after it; on the platform's clock, so that a clock running ahead of ours
@@ -209,7 +209,7 @@ async fn run_streams(
     }
     let upper = settled(platform_now(connector));
     let refresh_from = upper.checked_sub(shop.refresh_window).unwrap_or(shop.sync_from);
-    let mut read = 0u64;
+    let mut run = RunReader { store, shop, key: key.clone(), report, read: 0, retries, progress };
     for (partition, name) in capabilities.partitions.iter().enumerate() {
         let stream = match list_by {
             ListBy::CreatedTime => format!("created:{name}"),
@@ -229,7 +229,7 @@ async fn run_streams(
         };
         let cursor = CursorUpdate { stream, cursor: upper.to_string() };
         let window = Window { from, to: upper, partition, list_by };
-        read_window(store, shop, window, &cursor, report, (&mut read, retries), progress).await?;
+        read_window(&mut run, window, &cursor).await?;
     }
     Ok(())
 }
@@ -270,109 +270,156 @@ struct Window {
     list_by: ListBy,
 }
 
+impl Window {
+    /// The query of the window's page `page` (from 1).
+    fn query(&self, page: u32) -> ListQuery {
+        ListQuery { from: self.from, to: self.to, partition: self.partition, page }
+    }
+}
+
 /// At most this many pages of "orders changed since the window's end" are read
 /// to check a window; a platform busier than that gets the window read again.
 const MAX_CHECK_PAGES: u32 = 20;
+
+/// What reading a run's windows shares: where it stores, whose pages it
+/// reads, and what it counts.
+struct RunReader<'r> {
+    store: &'r Store,
+    shop: &'r ShopSync,
+    key: String,
+    report: &'r mut SyncReport,
+    /// Orders read so far in the run, for its progress.
+    read: u64,
+    retries: &'r AtomicU64,
+    progress: ProgressFn<'r>,
+}
+
+impl RunReader<'_> {
+    fn platform_error(&self, source: ConnectorError) -> SyncError {
+        SyncError::Platform { shop: self.key.clone(), source }
+    }
+
+    fn store_error(&self, source: orderhub_store::StoreError) -> SyncError {
+        SyncError::Store { shop: self.key.clone(), source }
+    }
+
+    async fn list_page(&self, query: ListQuery) -> Result<OrderPage, ConnectorError> {
+        list_with_retry(self.shop.connector.as_ref(), query, self.shop.retry, self.retries).await
+    }
+}
 
 /// Reads one window of one partition, page by page, committing the cursor with
 /// the last page. Reads it again when the listing shifted while it was paged:
 /// seen from the platform's `total` where it gives one; where it does not (and
 /// the listing is by update time), from orders read in the window that have
 /// since been updated past its end, which moved every later order up a place.
-async fn read_window(
-    store: &Store,
-    shop: &ShopSync,
-    Window { from, to, partition, list_by }: Window,
-    cursor: &CursorUpdate,
-    report: &mut SyncReport,
-    (read, retries): (&mut u64, &AtomicU64),
-    progress: ProgressFn<'_>,
-) -> Result<(), SyncError> {
-    let connector = shop.connector.as_ref();
-    let key = connector.shop().to_string();
-    let platform_error = |source| SyncError::Platform { shop: key.clone(), source };
-    let list_page = |query: ListQuery| list_with_retry(connector, query, shop.retry, retries);
+async fn read_window(run: &mut RunReader<'_>, window: Window, cursor: &CursorUpdate) -> Result<(), SyncError> {
     for attempt in 1..=MAX_WINDOW_READS {
-        let query = |page| ListQuery { from, to, partition, page };
-        let mut page = 1;
-        let first = list_page(query(page)).await.map_err(platform_error)?;
-        let first_total = first.total;
-        let mut current = ReadPage::of(store, first);
-        // Without a total, the window is checked after it is read, so the cursor
-        // is committed after the check rather than with the last page.
-        let check_after = first_total.is_none() && list_by == ListBy::UpdatedTime;
-        let mut read_ids = HashSet::new();
-        let mut shifted = false;
-        let store_error = |source| SyncError::Store { shop: key.clone(), source };
-        let writer = PageWriter::start(store, &key);
-        let paged = async {
-            // Pages page + 1 ..= requested, being read.
-            let mut ahead: VecDeque<NextPage> = VecDeque::with_capacity(READ_AHEAD);
-            let mut requested = page;
-            loop {
-                // The next pages are read (HTTP, JSON, normalising, their
-                // rows made) in tasks of their own while this one is
-                // handed to the writer. Only pages the answer says exist, so
-                // no call is made that a read page by page would not make.
-                if !current.answer.last_page() {
-                    let after = current.answer.pages_after.map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX).max(1));
-                    let known = page.saturating_add(after);
-                    while ahead.len() < READ_AHEAD && requested < known {
-                        requested += 1;
-                        ahead.push_back(NextPage::read(store, shop, query(requested)));
-                    }
+        let pass = read_pages(run, window, cursor).await?;
+        let shifted = match pass.checked_ids {
+            Some(read_ids) if !pass.shifted => {
+                let list_page = |query| run.list_page(query);
+                let connector = run.shop.connector.as_ref();
+                let moved = moved_during_read(connector, window, &read_ids, &list_page).await;
+                let moved = moved.map_err(|e| run.platform_error(e))?;
+                if !moved {
+                    let written = run.store.write_batch(&run.key, &[], &[], Some(cursor)).await;
+                    written.map_err(|e| run.store_error(e))?;
                 }
-                report.pages += 1;
-                shifted |= current.answer.total != first_total;
-                let (last, total) = (current.answer.last_page(), current.answer.total);
-                let ReadPage { orders, bad, .. } = current;
-                *read += (orders.orders().len() + bad.len()) as u64;
-                if check_after {
-                    read_ids.extend(orders.orders().iter().map(|o| o.id.clone()));
-                }
-                // The cursor moves only with the last page of a window read without shifting.
-                let commit = (last && !shifted && !check_after).then_some(cursor);
-                // The writer stores this page while the next one is read. When
-                // it has stopped, `finish` below returns its error.
-                if !writer.write(orders, bad, commit).await {
-                    return Ok(());
-                }
-                progress(&key, *read, total);
-                if last {
-                    return Ok(());
-                }
-                page += 1;
-                let started = std::time::Instant::now();
-                let next = ahead.pop_front().expect("a page that is not the last has the next one asked for");
-                current = next.answer(retries).await.map_err(platform_error)?;
-                tracing::debug!(shop = %key, page, ms = started.elapsed().as_millis() as u64, "page read");
+                moved
             }
-        }
-        .await;
-        // Pages handed over are stored and counted before the run goes on or
-        // ends, also when paging failed: nothing is written after a run reports.
-        let written = writer.finish().await;
-        if let Ok(stats) = written {
-            report.orders += stats;
-        }
-        paged?;
-        written.map_err(store_error)?;
-        if check_after && !shifted {
-            shifted =
-                moved_during_read(connector, (to, partition), &read_ids, &list_page).await.map_err(platform_error)?;
-            if !shifted {
-                store.write_batch(&key, &[], &[], Some(cursor)).await.map_err(store_error)?;
-            }
-        }
+            _ => pass.shifted,
+        };
         if !shifted {
             return Ok(());
         }
-        report.rereads += 1;
-        tracing::info!(shop = %key, attempt, "the listing changed while it was paged; reading the window again");
+        run.report.rereads += 1;
+        tracing::info!(shop = %run.key, attempt, "the listing changed while it was paged; reading the window again");
     }
     // Every read shifted: what was read is stored; the cursor stays, so the next run reads it again.
-    tracing::warn!(shop = %key, "the listing kept changing while paged; the next run reads this window again");
+    tracing::warn!(shop = %run.key, "the listing kept changing while paged; the next run reads this window again");
     Ok(())
+}
+
+/// One read of a window, its pages stored.
+struct WindowPass {
+    /// The platform's total changed between pages.
+    shifted: bool,
+    /// The ids of the orders read, where the window is checked after it is
+    /// read (its answers carry no total and it lists by update time); the
+    /// cursor is then committed after the check, not with the last page.
+    checked_ids: Option<HashSet<String>>,
+}
+
+/// Reads every page of `window` once, each handed to a writer as it comes
+/// while the next ones are read, and waits until they are stored.
+async fn read_pages(run: &mut RunReader<'_>, window: Window, cursor: &CursorUpdate) -> Result<WindowPass, SyncError> {
+    let first = run.list_page(window.query(1)).await.map_err(|e| run.platform_error(e))?;
+    let check_after = first.total.is_none() && window.list_by == ListBy::UpdatedTime;
+    let mut pass = WindowPass { shifted: false, checked_ids: check_after.then(HashSet::new) };
+    let writer = PageWriter::start(run.store, &run.key);
+    let paged = hand_over_pages(run, &writer, window, ReadPage::of(run.store, first), cursor, &mut pass).await;
+    // Pages handed over are stored and counted before the run goes on or
+    // ends, also when paging failed: nothing is written after a run reports.
+    let written = writer.finish().await;
+    if let Ok(stats) = written {
+        run.report.orders += stats;
+    }
+    paged?;
+    written.map_err(|e| run.store_error(e))?;
+    Ok(pass)
+}
+
+/// Hands `first` and every page after it to `writer`, the next pages read
+/// in tasks of their own meanwhile (their HTTP, JSON, normalising and rows).
+/// Only pages the answers say exist are asked for, so no call is made that a
+/// read page by page would not make. Returns early, without error, when the
+/// writer has stopped: `PageWriter::finish` then gives its error.
+async fn hand_over_pages(
+    run: &mut RunReader<'_>,
+    writer: &PageWriter,
+    window: Window,
+    first: ReadPage,
+    cursor: &CursorUpdate,
+    pass: &mut WindowPass,
+) -> Result<(), SyncError> {
+    let first_total = first.answer.total;
+    let mut current = first;
+    let (mut page, mut requested): (u32, u32) = (1, 1);
+    // Pages page + 1 ..= requested, being read.
+    let mut ahead: VecDeque<NextPage> = VecDeque::with_capacity(READ_AHEAD);
+    loop {
+        if !current.answer.last_page() {
+            let after = current.answer.pages_after.map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX).max(1));
+            let known = page.saturating_add(after);
+            while ahead.len() < READ_AHEAD && requested < known {
+                requested += 1;
+                ahead.push_back(NextPage::read(run.store, run.shop, window.query(requested)));
+            }
+        }
+        run.report.pages += 1;
+        pass.shifted |= current.answer.total != first_total;
+        let (last, total) = (current.answer.last_page(), current.answer.total);
+        let ReadPage { orders, bad, .. } = current;
+        run.read += (orders.orders().len() + bad.len()) as u64;
+        if let Some(ids) = &mut pass.checked_ids {
+            ids.extend(orders.orders().iter().map(|o| o.id.clone()));
+        }
+        // The cursor moves only with the last page of a window read without shifting.
+        let commit = (last && !pass.shifted && pass.checked_ids.is_none()).then_some(cursor);
+        if !writer.write(orders, bad, commit).await {
+            return Ok(());
+        }
+        (run.progress)(&run.key, run.read, total);
+        if last {
+            return Ok(());
+        }
+        page += 1;
+        let started = std::time::Instant::now();
+        let next = ahead.pop_front().expect("a page that is not the last has the next one asked for");
+        current = next.answer(run.retries).await.map_err(|e| run.platform_error(e))?;
+        tracing::debug!(shop = %run.key, page, ms = started.elapsed().as_millis() as u64, "page read");
+    }
 }
 
 /// How many orders are fetched and written together when refreshing.
@@ -384,7 +431,8 @@ const REFRESH_BATCH: usize = 50;
 async fn refresh_open_orders(
     store: &Store,
     connector: &dyn Connector,
-    (policy, retries): (RetryPolicy, &AtomicU64),
+    policy: RetryPolicy,
+    retries: &AtomicU64,
     report: &mut SyncReport,
     progress: ProgressFn<'_>,
 ) -> Result<(), SyncError> {
@@ -410,7 +458,7 @@ async fn refresh_open_orders(
 /// updated after the window (usually none, one call).
 async fn moved_during_read<F, Fut>(
     connector: &dyn Connector,
-    (window_end, partition): (Timestamp, usize),
+    window: Window,
     read_ids: &HashSet<String>,
     list_page: &F,
 ) -> Result<bool, ConnectorError>
@@ -418,6 +466,7 @@ where
     F: Fn(ListQuery) -> Fut,
     Fut: std::future::Future<Output = Result<OrderPage, ConnectorError>>,
 {
+    let (window_end, partition) = (window.to, window.partition);
     let from = window_end.checked_add(SignedDuration::from_secs(1)).unwrap_or(window_end);
     // Far enough ahead to cover a platform clock running ahead of ours.
     let to = Timestamp::now().checked_add(SignedDuration::from_hours(24)).unwrap_or(from);
