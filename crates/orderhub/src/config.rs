@@ -190,11 +190,66 @@ impl Loader<'_> {
         if let Some(value) = (self.env)(var) {
             return Some((value, Origin::Env(var.to_string())));
         }
-        file.map(|s| {
-            let span = s.span();
-            (s.into_inner(), Origin::File(span))
-        })
+        file.map(with_origin)
     }
+
+    /// A value from the environment or the file (`pick`), read by `read`;
+    /// `refusal` says why a text is refused.
+    fn read<T>(
+        &self,
+        var: &str,
+        file: Option<Spanned<String>>,
+        key: &str,
+        read: impl Fn(&str) -> Option<T>,
+        refusal: impl Fn(&str) -> String,
+    ) -> Result<Option<T>, ConfigError> {
+        let Some((text, origin)) = self.pick(var, file) else { return Ok(None) };
+        read(&text).map(Some).ok_or_else(|| self.error(&origin, key, refusal(&text)))
+    }
+
+    /// A secret given as itself, or as the name of the environment variable
+    /// that holds it; `table` is where it is missing from.
+    fn secret(
+        &self,
+        given: Option<(String, Origin)>,
+        env_name: Option<(String, Origin)>,
+        field: &SecretField,
+        table: &Origin,
+    ) -> Result<Secret, ConfigError> {
+        match (given, env_name) {
+            (Some((secret, origin)), _) if secret.trim().is_empty() => {
+                Err(self.error(&origin, &field.key, format!("is empty: {}", field.if_empty)))
+            }
+            (Some((secret, _)), _) => Ok(Secret::new(secret)),
+            (None, Some((var, origin))) => match (self.env)(&var) {
+                Some(secret) if !secret.trim().is_empty() => Ok(Secret::new(secret)),
+                _ => Err(self.error(
+                    &origin,
+                    &field.env_key,
+                    format!("environment variable {var} is not set or empty: export it with {}", field.what),
+                )),
+            },
+            (None, None) => Err(self.error(table, &field.key, format!("missing: {}", field.if_missing))),
+        }
+    }
+}
+
+/// How a secret field is named and what its errors say.
+struct SecretField {
+    /// The field's key (`shops[0].token`), and that of its `_env` twin.
+    key: String,
+    env_key: String,
+    /// What the secret is, as in "export it with …".
+    what: &'static str,
+    /// What to do when it is empty, or missing.
+    if_empty: &'static str,
+    if_missing: String,
+}
+
+/// A value of the file with where it is.
+fn with_origin(value: Spanned<String>) -> (String, Origin) {
+    let span = value.span();
+    (value.into_inner(), Origin::File(span))
 }
 
 /// The environment-variable name of a shop field.
@@ -265,70 +320,88 @@ pub fn parse(path: &Path, text: &str, env: &dyn Fn(&str) -> Option<String>) -> R
         }
         shops.push(shop);
     }
-    let mut webhooks = Vec::new();
+    let mut webhooks: Vec<orderhub_sync::Webhook> = Vec::new();
     for (index, hook) in file.webhooks.into_iter().enumerate() {
-        let table = Origin::File(hook.span());
-        let hook = hook.into_inner();
-        let key = |field: &str| format!("webhooks[{index}].{field}");
-        let field = |value: Option<Spanned<String>>| {
-            value.map(|v| {
-                let span = v.span();
-                (v.into_inner(), Origin::File(span))
-            })
-        };
-        let (name, origin) = field(hook.name).ok_or_else(|| {
-            loader.error(&table, key("name"), "missing: give each webhook a name, e.g. name = \"erp\"")
-        })?;
-        if webhooks.iter().any(|w: &orderhub_sync::Webhook| w.name == name) || name.trim().is_empty() {
-            return Err(loader.error(&origin, key("name"), format!("{name:?}: every webhook needs its own name")));
-        }
-        let (url, origin) = field(hook.url)
-            .ok_or_else(|| loader.error(&table, key("url"), "missing: the URL that receives the events"))?;
-        orderhub_connectors::http::check_base_url(&url).map_err(|m| loader.error(&origin, key("url"), m))?;
-        let secret = match (field(hook.secret), field(hook.secret_env)) {
-            (Some((secret, origin)), _) if secret.trim().is_empty() => {
-                return Err(loader.error(&origin, key("secret"), "is empty: give a long random secret, or secret_env"));
-            }
-            (Some((secret, _)), _) => Secret::new(secret),
-            (None, Some((var, origin))) => match (loader.env)(&var) {
-                Some(secret) if !secret.trim().is_empty() => Secret::new(secret),
-                _ => {
-                    return Err(loader.error(
-                        &origin,
-                        key("secret_env"),
-                        format!("environment variable {var} is not set or empty: export it with the webhook's secret"),
-                    ));
-                }
-            },
-            (None, None) => {
-                return Err(loader.error(
-                    &table,
-                    key("secret"),
-                    "missing: set secret_env = \"NAME\" (an environment variable holding the signing secret) or secret",
-                ));
-            }
-        };
-        webhooks.push(orderhub_sync::Webhook { name, url, secret, timeout: Duration::from_secs(10) });
+        let hook = webhook_config(&loader, index, hook, &webhooks)?;
+        webhooks.push(hook);
     }
     Ok(Config { database_url, listen, shops, webhooks })
 }
 
-fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> Result<ShopConfig, ConfigError> {
-    let name = |field: &str| format!("shops[{index}].{field}");
-    let (key, key_origin) = match shop.key {
-        Some(k) => {
-            let span = k.span();
-            (k.into_inner(), Origin::File(span))
-        }
-        None => return Err(loader.error(&table, name("key"), "missing: give each shop a key, e.g. key = \"belment\"")),
+/// The webhook `hook`, the `index`th, checked against those before it.
+fn webhook_config(
+    loader: &Loader,
+    index: usize,
+    hook: Spanned<FileWebhook>,
+    before: &[orderhub_sync::Webhook],
+) -> Result<orderhub_sync::Webhook, ConfigError> {
+    let table = Origin::File(hook.span());
+    let hook = hook.into_inner();
+    let key = |field: &str| format!("webhooks[{index}].{field}");
+    let (name, origin) = hook
+        .name
+        .map(with_origin)
+        .ok_or_else(|| loader.error(&table, key("name"), "missing: give each webhook a name, e.g. name = \"erp\""))?;
+    if before.iter().any(|w| w.name == name) || name.trim().is_empty() {
+        return Err(loader.error(&origin, key("name"), format!("{name:?}: every webhook needs its own name")));
+    }
+    let (url, origin) = hook
+        .url
+        .map(with_origin)
+        .ok_or_else(|| loader.error(&table, key("url"), "missing: the URL that receives the events"))?;
+    orderhub_connectors::http::check_base_url(&url).map_err(|m| loader.error(&origin, key("url"), m))?;
+    let field = SecretField {
+        key: key("secret"),
+        env_key: key("secret_env"),
+        what: "the webhook's secret",
+        if_empty: "give a long random secret, or secret_env",
+        if_missing: "set secret_env = \"NAME\" (an environment variable holding the signing secret) or secret".into(),
     };
+    let secret = loader.secret(hook.secret.map(with_origin), hook.secret_env.map(with_origin), &field, &table)?;
+    Ok(orderhub_sync::Webhook { name, url, secret, timeout: Duration::from_secs(10) })
+}
+
+/// A shop's key, checked: it names the shop in the store, the API and
+/// environment variables.
+fn shop_key(loader: &Loader, table: &Origin, name: &str, key: Option<Spanned<String>>) -> Result<String, ConfigError> {
+    let (key, origin) = key
+        .map(with_origin)
+        .ok_or_else(|| loader.error(table, name, "missing: give each shop a key, e.g. key = \"belment\""))?;
     if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
         return Err(loader.error(
-            &key_origin,
-            name("key"),
+            &origin,
+            name,
             format!("{key:?} is not a shop key: use letters, digits, '-', '_' or '.'"),
         ));
     }
+    Ok(key)
+}
+
+/// The platform token of the `index`th shop, `key`.
+fn shop_token(
+    loader: &Loader,
+    table: &Origin,
+    index: usize,
+    key: &str,
+    given: Option<(String, Origin)>,
+    env_name: Option<(String, Origin)>,
+) -> Result<Secret, ConfigError> {
+    let field = SecretField {
+        key: format!("shops[{index}].token"),
+        env_key: format!("shops[{index}].token_env"),
+        what: "the platform token",
+        if_empty: "give the platform token, or token_env",
+        if_missing: format!(
+            "set token_env = \"NAME\" (an environment variable holding the token), token, or {}",
+            shop_env_var(key, "token")
+        ),
+    };
+    loader.secret(given, env_name, &field, table)
+}
+
+fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> Result<ShopConfig, ConfigError> {
+    let name = |field: &str| format!("shops[{index}].{field}");
+    let key = shop_key(loader, &table, &name("key"), shop.key)?;
     let var = |field: &str| shop_env_var(&key, field);
 
     let (platform, origin) = loader.pick(&var("platform"), shop.platform).ok_or_else(|| {
@@ -337,7 +410,6 @@ fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> 
     let platform: Platform = platform
         .parse()
         .map_err(|e: orderhub_model::UnknownPlatform| loader.error(&origin, name("platform"), e.to_string()))?;
-
     let (base_url, origin) = loader.pick(&var("base_url"), shop.base_url).ok_or_else(|| {
         loader.error(
             &table,
@@ -346,87 +418,45 @@ fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> 
         )
     })?;
     orderhub_connectors::http::check_base_url(&base_url).map_err(|m| loader.error(&origin, name("base_url"), m))?;
-
-    let token = match loader.pick(&var("token"), shop.token) {
-        Some((token, origin)) => {
-            if token.trim().is_empty() {
-                return Err(loader.error(&origin, name("token"), "is empty: give the platform token, or token_env"));
-            }
-            Secret::new(token)
-        }
-        None => {
-            match loader.pick(&var("token_env"), shop.token_env) {
-                Some((env_name, origin)) => {
-                    match (loader.env)(&env_name) {
-                        Some(token) if !token.trim().is_empty() => Secret::new(token),
-                        _ => {
-                            return Err(loader.error(
-                        &origin,
-                        name("token_env"),
-                        format!("environment variable {env_name} is not set or empty: export it with the platform token"),
-                    ));
-                        }
-                    }
-                }
-                None => {
-                    return Err(loader.error(
-                    &table,
-                    name("token"),
-                    format!("missing: set token_env = \"NAME\" (an environment variable holding the token), token, or {}", var("token")),
-                ));
-                }
-            }
-        }
-    };
+    let token_env = loader.pick(&var("token_env"), shop.token_env);
+    let token = shop_token(loader, &table, index, &key, loader.pick(&var("token"), shop.token), token_env)?;
 
     let auth_scheme = loader.pick(&var("auth_scheme"), shop.auth_scheme).map(|(s, _)| s);
-    let timezone = match loader.pick(&var("timezone"), shop.timezone) {
-        None => TimeZone::get("Asia/Shanghai").expect("the time zone database is bundled"),
-        Some((zone, origin)) => TimeZone::get(&zone).map_err(|_| {
-            loader.error(
-                &origin,
-                name("timezone"),
-                format!("unknown time zone {zone:?}: use an IANA name such as \"Asia/Shanghai\""),
-            )
-        })?,
-    };
+    let timezone = loader
+        .read(
+            &var("timezone"),
+            shop.timezone,
+            &name("timezone"),
+            |zone| TimeZone::get(zone).ok(),
+            |zone| format!("unknown time zone {zone:?}: use an IANA name such as \"Asia/Shanghai\""),
+        )?
+        .unwrap_or_else(|| TimeZone::get("Asia/Shanghai").expect("the time zone database is bundled"));
     let remote_shop_id = loader.pick(&var("remote_shop_id"), shop.remote_shop_id).map(|(s, _)| s);
     if platform == Platform::Damaijia && remote_shop_id.is_none() {
         return Err(loader.error(&table, name("remote_shop_id"), "missing: a damaijia shop needs the Douyin shop_id"));
     }
-    let sync_from = match loader.pick(&var("sync_from"), shop.sync_from) {
-        None => Timestamp::now().checked_sub(SignedDuration::from_hours(30 * 24)).expect("30 days ago is a time"),
-        Some((text, origin)) => text.parse::<Timestamp>().map_err(|_| {
-            loader.error(
-                &origin,
-                name("sync_from"),
-                format!("{text:?} is not an RFC 3339 instant: use e.g. \"2024-01-01T00:00:00Z\""),
-            )
-        })?,
-    };
+    let sync_from = loader
+        .read(
+            &var("sync_from"),
+            shop.sync_from,
+            &name("sync_from"),
+            |text| text.parse::<Timestamp>().ok(),
+            |text| format!("{text:?} is not an RFC 3339 instant: use e.g. \"2024-01-01T00:00:00Z\""),
+        )?
+        .unwrap_or_else(|| {
+            Timestamp::now().checked_sub(SignedDuration::from_hours(30 * 24)).expect("30 days ago is a time")
+        });
     let duration = |field: &str, file: Option<Spanned<String>>, default: &str| -> Result<Duration, ConfigError> {
-        let (text, origin) = loader.pick(&var(field), file).unwrap_or_else(|| (default.to_string(), Origin::Default));
-        parse_duration(&text).ok_or_else(|| {
-            loader.error(
-                &origin,
-                name(field),
-                format!("{text:?} is not a duration: use a number and s, m, h or d, e.g. \"5m\""),
-            )
-        })
+        let refusal = |text: &str| format!("{text:?} is not a duration: use a number and s, m, h or d, e.g. \"5m\"");
+        let read = loader.read(&var(field), file, &name(field), parse_duration, refusal)?;
+        Ok(read.unwrap_or_else(|| parse_duration(default).expect("a default duration reads")))
     };
     let sync_every = duration("sync_every", shop.sync_every, "5m")?;
     let refresh_window = duration("refresh_window", shop.refresh_window, "30d")?;
     let timeout = duration("timeout", shop.timeout, "30s")?;
-    let rate_limit = match loader.pick(&var("rate_limit"), shop.rate_limit) {
-        None => None,
-        Some((text, origin)) => Some(parse_rate(&text).ok_or_else(|| {
-            loader.error(
-                &origin,
-                name("rate_limit"),
-                format!("{text:?} is not a rate: use requests per s, m or h, e.g. \"10/s\""),
-            )
-        })?),
-    };
+    let rate_limit = loader.read(&var("rate_limit"), shop.rate_limit, &name("rate_limit"), parse_rate, |text| {
+        format!("{text:?} is not a rate: use requests per s, m or h, e.g. \"10/s\"")
+    })?;
     let page_size = match (loader.env)(&var("page_size")) {
         Some(text) => Some(text.parse::<u32>().map_err(|_| {
             loader.error(&Origin::Env(var("page_size")), name("page_size"), format!("{text:?} is not a whole number"))

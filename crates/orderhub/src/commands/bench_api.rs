@@ -215,11 +215,94 @@ fn percentiles(samples: &mut [Duration]) -> (f64, f64, f64) {
     (ms(at(0.50)), ms(at(0.99)), ms(*samples.last().expect("samples")))
 }
 
-pub async fn run(context: &Context, args: BenchApiArgs) -> anyhow::Result<()> {
+/// One kind of query timed: its name and how to make one at random.
+struct QueryKind {
+    name: &'static str,
+    path: Box<dyn Fn(&mut Rng) -> String>,
+}
+
+/// How long a kind of query took.
+struct Timing {
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    /// Orders or events an answer held, on average.
+    rows_per_answer: Option<f64>,
+}
+
+/// The API over the bench store, serving on a free port.
+struct BenchServer {
+    base: String,
+    key: String,
+    client: reqwest::Client,
+}
+
+impl BenchServer {
+    async fn start(store: &Store) -> anyhow::Result<BenchServer> {
+        let (key, _) = create_key(store, "bench", Scope::Read, true).await?;
+        let hub = orderhub_sync::Hub::new(store.clone(), vec![]);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let state = orderhub_server::AppState::new(hub, vec![]);
+        tokio::spawn(orderhub_server::serve(listener, state, std::future::pending()));
+        orderhub_connectors::http::install_crypto_provider();
+        Ok(BenchServer { base, key, client: reqwest::Client::builder().build()? })
+    }
+
+    /// GETs `path`: its body, and how long it took.
+    async fn get(&self, path: &str) -> anyhow::Result<(Vec<u8>, Duration)> {
+        let started = Instant::now();
+        let answer = self.client.get(format!("{}{path}", self.base)).bearer_auth(&self.key).send().await?;
+        let status = answer.status();
+        let body = answer.bytes().await?;
+        let took = started.elapsed();
+        anyhow::ensure!(status.is_success(), "{path}: HTTP {status}: {}", String::from_utf8_lossy(&body));
+        Ok((body.to_vec(), took))
+    }
+
+    /// Times `requests` queries of `kind`, one at a time.
+    async fn time(&self, kind: &QueryKind, requests: usize, rng: &mut Rng) -> anyhow::Result<Timing> {
+        let mut samples = Vec::with_capacity(requests);
+        let mut rows = 0usize;
+        for _ in 0..requests {
+            let (body, took) = self.get(&(kind.path)(rng)).await?;
+            samples.push(took);
+            // Orders and events carry one `order_number` each.
+            let mark = b"\"order_number\":";
+            rows += body.windows(mark.len()).filter(|w| w == mark).count();
+        }
+        let (p50_ms, p99_ms, max_ms) = percentiles(&mut samples);
+        Ok(Timing { p50_ms, p99_ms, max_ms, rows_per_answer: Some(rows as f64 / requests as f64) })
+    }
+
+    /// Times deep paging: following the cursor through 40 pages of 100.
+    async fn time_paging(&self) -> anyhow::Result<Timing> {
+        let mut samples = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..40 {
+            let path = match &cursor {
+                Some(c) => format!("/api/v1/orders?shop=belment&limit=100&cursor={c}"),
+                None => "/api/v1/orders?shop=belment&limit=100".to_string(),
+            };
+            let (body, took) = self.get(&path).await?;
+            samples.push(took);
+            let page: serde_json::Value = serde_json::from_slice(&body)?;
+            cursor = page["next_cursor"].as_str().map(str::to_string);
+            if cursor.is_none() {
+                break;
+            }
+        }
+        let (p50_ms, p99_ms, max_ms) = percentiles(&mut samples);
+        Ok(Timing { p50_ms, p99_ms, max_ms, rows_per_answer: None })
+    }
+}
+
+/// The store to query: `args.database` (or a file in the temporary
+/// directory), filled with `args.orders` made-up orders unless it holds
+/// them already. Returns the rate it was filled at, if it was.
+async fn bench_store(args: &BenchApiArgs) -> anyhow::Result<(Store, Option<f64>)> {
     let path = args.database.clone().unwrap_or_else(|| std::env::temp_dir().join("orderhub-bench-api.db"));
     let store = Store::open(&format!("sqlite://{}", path.display())).await.context("the bench store")?;
-    // The newest order is "now" when the store is made; the queries aim at
-    // times relative to it, so a reused store is queried alike.
     let held = store.order_count().await? as u64;
     let fill_rate = if held == args.orders {
         eprintln!("reusing {} with {held} orders", path.display());
@@ -235,6 +318,81 @@ pub async fn run(context: &Context, args: BenchApiArgs) -> anyhow::Result<()> {
         ))
         .into());
     };
+    Ok((store, fill_rate))
+}
+
+/// The kinds of query timed, aimed at times before `newest` and at the
+/// made-up orders' numbers, phones, names and SKUs.
+fn query_kinds(newest: Timestamp, orders: u64) -> Vec<QueryKind> {
+    let statuses = ["awaiting_shipment", "shipped", "pending_payment", "completed"];
+    let day = move |rng: &mut Rng| newest - SignedDuration::from_hours(24 * rng.below(SPAN_DAYS as u64) as i64);
+    let shop = |rng: &mut Rng| SHOPS[rng.below(SHOPS.len() as u64) as usize];
+    let kind = |name, path: Box<dyn Fn(&mut Rng) -> String>| QueryKind { name, path };
+    vec![
+        kind(
+            "by shop and status (50, newest first)",
+            Box::new(move |rng| {
+                let (_, shop) = shop(rng);
+                format!("/api/v1/orders?shop={shop}&status={}&limit=50", statuses[rng.below(4) as usize])
+            }),
+        ),
+        kind(
+            "by updated range (one day, 50, by update)",
+            Box::new(move |rng| {
+                let from = day(rng);
+                let to = from + SignedDuration::from_hours(24);
+                format!("/api/v1/orders?updated_from={from}&updated_to={to}&sort=updated&limit=50")
+            }),
+        ),
+        kind(
+            "by created range and platform (one week, 50)",
+            Box::new(move |rng| {
+                let from = day(rng);
+                let (platform, _) = shop(rng);
+                let to = from + SignedDuration::from_hours(24 * 7);
+                format!("/api/v1/orders?platform={platform}&created_from={from}&created_to={to}&limit=50")
+            }),
+        ),
+        kind("q = a buyer's phone", Box::new(move |rng| format!("/api/v1/orders?q={}", phone(rng.below(orders))))),
+        kind(
+            "by shop and exact order number",
+            Box::new(move |rng| {
+                let (_, shop) = shop(rng);
+                format!("/api/v1/orders?shop={shop}&order_number={}", number(rng.below(orders)))
+            }),
+        ),
+        kind(
+            "q = an order number prefix (10 of them)",
+            Box::new(move |rng| format!("/api/v1/orders?q={}", &number(rng.below(orders))[..9])),
+        ),
+        kind("q = a tracking number", Box::new(move |rng| format!("/api/v1/orders?q={}", tracking(rng.below(orders))))),
+        kind(
+            "q = a buyer name (50)",
+            Box::new(|rng| {
+                let (surname, given) = (SURNAMES[rng.below(12) as usize], GIVEN[rng.below(10) as usize]);
+                format!("/api/v1/orders?q={surname}{given}&limit=50")
+            }),
+        ),
+        kind("sku (50)", Box::new(|rng| format!("/api/v1/orders?sku=SKU-{:05}&limit=50", rng.below(5_000)))),
+        kind(
+            "one order by id",
+            Box::new(move |rng| {
+                let i = rng.below(orders);
+                let (platform, shop) = SHOPS[(i % SHOPS.len() as u64) as usize];
+                format!("/api/v1/orders/{}", hub_id(platform, shop, &number(i)))
+            }),
+        ),
+        kind(
+            "change feed page (100)",
+            Box::new(move |rng| format!("/api/v1/events?after={}&limit=100", rng.below(orders))),
+        ),
+    ]
+}
+
+pub async fn run(context: &Context, args: BenchApiArgs) -> anyhow::Result<()> {
+    let (store, fill_rate) = bench_store(&args).await?;
+    // The newest order is "now" when the store is made; the queries aim at
+    // times relative to it, so a reused store is queried alike.
     let newest = store
         .list_orders(&orderhub_store::OrderQuery { limit: 1, ..Default::default() })
         .await?
@@ -242,145 +400,42 @@ pub async fn run(context: &Context, args: BenchApiArgs) -> anyhow::Result<()> {
         .first()
         .and_then(|o| o.created_at)
         .unwrap_or_else(Timestamp::now);
-
-    let (key, _) = create_key(&store, "bench", Scope::Read, true).await?;
-    let hub = orderhub_sync::Hub::new(store.clone(), vec![]);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let state = orderhub_server::AppState::new(hub, vec![]);
-    tokio::spawn(orderhub_server::serve(listener, state, std::future::pending()));
-    orderhub_connectors::http::install_crypto_provider();
-    let client = reqwest::Client::builder().build()?;
-
+    let server = BenchServer::start(&store).await?;
     let mut rng = Rng(99);
-    let statuses = ["awaiting_shipment", "shipped", "pending_payment", "completed"];
-    let day = move |rng: &mut Rng| newest - SignedDuration::from_hours(24 * rng.below(SPAN_DAYS as u64) as i64);
-    type Query = Box<dyn Fn(&mut Rng) -> String>;
-    let kinds: Vec<(&str, Query)> = vec![
-        (
-            "by shop and status (50, newest first)",
-            Box::new(move |rng| {
-                let (_, shop) = SHOPS[rng.below(SHOPS.len() as u64) as usize];
-                format!("/api/v1/orders?shop={shop}&status={}&limit=50", statuses[rng.below(4) as usize])
-            }),
-        ),
-        (
-            "by updated range (one day, 50, by update)",
-            Box::new(move |rng| {
-                let from = day(rng);
-                format!(
-                    "/api/v1/orders?updated_from={from}&updated_to={}&sort=updated&limit=50",
-                    from + SignedDuration::from_hours(24)
-                )
-            }),
-        ),
-        (
-            "by created range and platform (one week, 50)",
-            Box::new(move |rng| {
-                let from = day(rng);
-                let (platform, _) = SHOPS[rng.below(SHOPS.len() as u64) as usize];
-                format!(
-                    "/api/v1/orders?platform={platform}&created_from={from}&created_to={}&limit=50",
-                    from + SignedDuration::from_hours(24 * 7)
-                )
-            }),
-        ),
-        ("q = a buyer's phone", Box::new(move |rng| format!("/api/v1/orders?q={}", phone(rng.below(args.orders))))),
-        (
-            "by shop and exact order number",
-            Box::new(move |rng| {
-                let (_, shop) = SHOPS[rng.below(SHOPS.len() as u64) as usize];
-                format!("/api/v1/orders?shop={shop}&order_number={}", number(rng.below(args.orders)))
-            }),
-        ),
-        (
-            "q = an order number prefix (10 of them)",
-            Box::new(move |rng| format!("/api/v1/orders?q={}", &number(rng.below(args.orders))[..9])),
-        ),
-        (
-            "q = a tracking number",
-            Box::new(move |rng| format!("/api/v1/orders?q={}", tracking(rng.below(args.orders)))),
-        ),
-        (
-            "q = a buyer name (50)",
-            Box::new(|rng| {
-                format!(
-                    "/api/v1/orders?q={}{}&limit=50",
-                    SURNAMES[rng.below(12) as usize],
-                    GIVEN[rng.below(10) as usize]
-                )
-            }),
-        ),
-        ("sku (50)", Box::new(|rng| format!("/api/v1/orders?sku=SKU-{:05}&limit=50", rng.below(5_000)))),
-        (
-            "one order by id",
-            Box::new(move |rng| {
-                let i = rng.below(args.orders);
-                let (platform, shop) = SHOPS[(i % SHOPS.len() as u64) as usize];
-                format!("/api/v1/orders/{}", hub_id(platform, shop, &number(i)))
-            }),
-        ),
-        (
-            "change feed page (100)",
-            Box::new(move |rng| format!("/api/v1/events?after={}&limit=100", rng.below(args.orders))),
-        ),
-    ];
-
-    let mut results = Vec::new();
-    for (name, query) in &kinds {
-        let mut samples = Vec::with_capacity(args.requests);
-        let mut rows = 0usize;
-        for _ in 0..args.requests {
-            let path = query(&mut rng);
-            let started = Instant::now();
-            let answer = client.get(format!("{base}{path}")).bearer_auth(&key).send().await?;
-            let status = answer.status();
-            let body = answer.bytes().await?;
-            samples.push(started.elapsed());
-            anyhow::ensure!(status.is_success(), "{path}: HTTP {status}: {}", String::from_utf8_lossy(&body));
-            // Orders and events carry one `order_number` each.
-            let mark = b"\"order_number\":";
-            rows += body.windows(mark.len()).filter(|w| w == mark).count();
-        }
-        let (p50, p99, max) = percentiles(&mut samples);
-        results.push(json!({"query": name, "p50_ms": p50, "p99_ms": p99, "max_ms": max,
-                            "rows_per_answer": rows as f64 / args.requests as f64}));
+    let mut timings = Vec::new();
+    for kind in query_kinds(newest, args.orders) {
+        let timing = server.time(&kind, args.requests, &mut rng).await?;
         if !context.json {
-            println!(
-                "{name:<46} p50 {p50:>7.2} ms   p99 {p99:>7.2} ms   max {max:>7.2} ms   {:.1} rows",
-                rows as f64 / args.requests as f64
-            );
+            print_timing(kind.name, &timing);
         }
+        timings.push((kind.name, timing));
     }
-    // Deep paging: follow the cursor through 40 pages of 100.
-    let mut samples = Vec::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..40 {
-        let path = match &cursor {
-            Some(c) => format!("/api/v1/orders?shop=belment&limit=100&cursor={c}"),
-            None => "/api/v1/orders?shop=belment&limit=100".to_string(),
-        };
-        let started = Instant::now();
-        let page: serde_json::Value =
-            client.get(format!("{base}{path}")).bearer_auth(&key).send().await?.json().await?;
-        samples.push(started.elapsed());
-        cursor = page["next_cursor"].as_str().map(str::to_string);
-        if cursor.is_none() {
-            break;
-        }
-    }
-    let (p50, p99, max) = percentiles(&mut samples);
-    let name = "cursor paging, 40 pages of 100 (one shop)";
-    results.push(json!({"query": name, "p50_ms": p50, "p99_ms": p99, "max_ms": max}));
+    let paging = ("cursor paging, 40 pages of 100 (one shop)", server.time_paging().await?);
     if context.json {
+        let queries: Vec<serde_json::Value> = timings
+            .iter()
+            .chain([&paging])
+            .map(|(name, t)| {
+                let mut timing = json!({"query": name, "p50_ms": t.p50_ms, "p99_ms": t.p99_ms, "max_ms": t.max_ms});
+                if let Some(rows) = t.rows_per_answer {
+                    timing["rows_per_answer"] = json!(rows);
+                }
+                timing
+            })
+            .collect();
         print_json(&json!({"orders": args.orders, "requests_per_query": args.requests,
-                           "fill_orders_per_second": fill_rate, "queries": results}));
+                           "fill_orders_per_second": fill_rate, "queries": queries}));
     } else {
-        println!("{name:<46} p50 {p50:>7.2} ms   p99 {p99:>7.2} ms   max {max:>7.2} ms");
+        print_timing(paging.0, &paging.1);
         if let Some(rate) = fill_rate {
             println!("store filled at {rate:.0} orders/s ({} orders)", args.orders);
         }
         println!("{} orders, {} requests per query, one at a time over HTTP on loopback", args.orders, args.requests);
     }
     Ok(())
+}
+
+fn print_timing(name: &str, t: &Timing) {
+    let rows = t.rows_per_answer.map(|rows| format!("   {rows:.1} rows")).unwrap_or_default();
+    println!("{name:<46} p50 {:>7.2} ms   p99 {:>7.2} ms   max {:>7.2} ms{rows}", t.p50_ms, t.p99_ms, t.max_ms);
 }
