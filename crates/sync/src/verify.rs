@@ -38,6 +38,75 @@ impl VerifyReport {
     }
 }
 
+/// What the platform holds for a range.
+#[derive(Default)]
+struct PlatformOrders {
+    /// Each order once, by hub id (the newest where a shifting listing
+    /// showed one twice).
+    listed: HashMap<String, Order>,
+    /// What could not be read.
+    bad: Vec<BadRecord>,
+    /// Stored order numbers the platform no longer finds (lookups only).
+    gone: Vec<String>,
+}
+
+impl PlatformOrders {
+    fn absorb(&mut self, result: Result<Order, orderhub_connectors::BadOrder>) {
+        match result {
+            Ok(order) => {
+                if self.listed.get(&order.id).is_none_or(|seen| seen.updated_at <= order.updated_at) {
+                    self.listed.insert(order.id.clone(), order);
+                }
+            }
+            Err(b) => self.bad.push(BadRecord { order_number: b.order_number, error: b.error, raw: b.raw }),
+        }
+    }
+}
+
+/// Reads what the platform holds in `[from, to]`: every page of every
+/// partition, or for a platform with no list every stored order by number.
+async fn read_platform(
+    store: &Store,
+    connector: &dyn Connector,
+    (from, to): (Timestamp, Timestamp),
+    retry: RetryPolicy,
+) -> Result<PlatformOrders, SyncError> {
+    let key = connector.shop().to_string();
+    let platform_error = |source| SyncError::Platform { shop: key.clone(), source };
+    let retries = AtomicU64::new(0);
+    let mut found = PlatformOrders::default();
+    let capabilities = connector.capabilities();
+    if capabilities.list_by.is_some() {
+        for partition in 0..capabilities.partitions.len() {
+            for page in 1.. {
+                let query = ListQuery { from, to, partition, page };
+                let answer = list_with_retry(connector, query, retry, &retries).await.map_err(platform_error)?;
+                let last = answer.last_page();
+                answer.orders.into_iter().for_each(|order| found.absorb(order));
+                if last {
+                    break;
+                }
+            }
+        }
+        return Ok(found);
+    }
+    let numbers = store.order_numbers(&key).await.map_err(|source| SyncError::Store { shop: key.clone(), source })?;
+    // Retried a lookup request's worth of numbers at a time: one failure
+    // in thousands of requests must not start the whole lookup over.
+    let batch = capabilities.fetch_batch.max(1) as usize;
+    for numbers in numbers.chunks(batch) {
+        let lookup = || connector.fetch_many(numbers);
+        let answers = retrying(connector, retry, &retries, "lookup", lookup).await.map_err(platform_error)?;
+        for (number, answer) in numbers.iter().zip(answers) {
+            match answer {
+                Some(result) => found.absorb(result),
+                None => found.gone.push(number.clone()),
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// Reconciles one shop for orders in `[from, to]` (creation or update time, as
 /// the platform lists them). Platforms with no list are checked by looking up
 /// every stored order by number. With `repair`, missing and stale orders are
@@ -51,53 +120,11 @@ pub async fn verify_shop(
     retry: RetryPolicy,
 ) -> Result<VerifyReport, SyncError> {
     let key = connector.shop().to_string();
-    let platform_error = |source| SyncError::Platform { shop: key.clone(), source };
     let store_error = |source| SyncError::Store { shop: key.clone(), source };
     let calls_before = connector.api_calls();
     let mut report = VerifyReport { shop: key.clone(), ..VerifyReport::default() };
-    let retries = AtomicU64::new(0);
-    let mut listed: HashMap<String, Order> = HashMap::new();
-    let mut bad: Vec<BadRecord> = Vec::new();
-    let mut absorb = |result: Result<Order, orderhub_connectors::BadOrder>| match result {
-        // A listing that shifted may show an order twice: keep the newest.
-        Ok(order) => {
-            if listed.get(&order.id).is_none_or(|seen| seen.updated_at <= order.updated_at) {
-                listed.insert(order.id.clone(), order);
-            }
-        }
-        Err(b) => bad.push(BadRecord { order_number: b.order_number, error: b.error, raw: b.raw }),
-    };
-
-    let capabilities = connector.capabilities();
-    if capabilities.list_by.is_some() {
-        for partition in 0..capabilities.partitions.len() {
-            for page in 1.. {
-                let query = ListQuery { from, to, partition, page };
-                let answer = list_with_retry(connector, query, retry, &retries).await.map_err(platform_error)?;
-                let last = answer.last_page();
-                answer.orders.into_iter().for_each(&mut absorb);
-                if last {
-                    break;
-                }
-            }
-        }
-    } else {
-        let numbers = store.order_numbers(&key).await.map_err(store_error)?;
-        // Retried a lookup request's worth of numbers at a time: one failure
-        // in thousands of requests must not start the whole lookup over.
-        let batch = capabilities.fetch_batch.max(1) as usize;
-        for numbers in numbers.chunks(batch) {
-            let lookup = || connector.fetch_many(numbers);
-            let answers = retrying(connector, retry, &retries, "lookup", lookup).await.map_err(platform_error)?;
-            for (number, answer) in numbers.iter().zip(answers) {
-                match answer {
-                    Some(result) => absorb(result),
-                    None => report.gone.push(number.clone()),
-                }
-            }
-        }
-    }
-
+    let PlatformOrders { listed, bad, gone } = read_platform(store, connector, (from, to), retry).await?;
+    report.gone = gone;
     report.on_platform = listed.len() as u64;
     report.bad = bad.len() as u64;
     let ids: Vec<String> = listed.keys().cloned().collect();

@@ -32,72 +32,27 @@ pub struct BenchArgs {
 pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("orderhub-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let config_path = dir.join("bench.toml");
     let database = args.database.clone().unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
-    let mut sandbox = tokio::process::Command::new(std::env::current_exe()?)
-        .args(["sandbox", "--orders", &args.orders.to_string(), "--seed", &args.seed.to_string()])
-        .args(["--database", &database, "--write-config"])
-        .arg(&config_path)
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .context("cannot start `orderhub sandbox`")?;
-    let deadline = Instant::now() + Duration::from_secs(600);
-    while !config_path.exists() {
-        if let Some(status) = sandbox.try_wait()? {
-            anyhow::bail!("`orderhub sandbox` exited early: {status}");
-        }
-        anyhow::ensure!(Instant::now() < deadline, "the sandbox did not start within 10 minutes");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    // /proc's name of the sandbox process, for its CPU time.
-    let sandbox_proc = sandbox.id().map(|pid| pid.to_string());
-    let config = config::load(&config_path)?;
+    let mut sandbox = Sandbox::start(&args, &database, &dir.join("bench.toml")).await?;
+    let config = config::load(&dir.join("bench.toml"))?;
     let store = open_store(&config.database_url).await?;
     let held = store.order_count().await?;
     anyhow::ensure!(
         held == 0,
         "--database holds {held} orders: the benchmark measures a full sync into an empty store"
     );
-
     let mut results = Vec::new();
     let mut skipped = Vec::new();
     for shop in &config.shops {
-        let sync = shop_sync(shop)?;
-        let capabilities = sync.connector.capabilities();
-        if capabilities.list_by.is_none() {
+        match bench_shop(&store, shop, sandbox.proc_name.as_deref()).await? {
+            Some(result) => results.push(result),
             // Nothing to list: its orders come in by number, one request each.
-            skipped.push(shop.settings.platform.to_string());
-            continue;
+            None => skipped.push(shop.settings.platform.to_string()),
         }
-        let started = Instant::now();
-        let cpu_before = cpu_seconds("self");
-        let sandbox_cpu_before = sandbox_proc.as_deref().and_then(cpu_seconds);
-        let report = sync_shop(&store, &sync, &|_, _, _| {}).await?;
-        let seconds = started.elapsed().as_secs_f64();
-        let cpu = cpu_before.zip(cpu_seconds("self")).map(|(before, after)| after - before);
-        let sandbox_cpu =
-            sandbox_cpu_before.zip(sandbox_proc.as_deref().and_then(cpu_seconds)).map(|(before, after)| after - before);
-        let stored = report.orders.new + report.orders.changed + report.orders.unchanged;
-        // Fewest calls: every partition's orders in full pages, at least one call each.
-        let minimum = (stored.div_ceil(u64::from(capabilities.max_page_size))).max(1) as f64;
-        results.push(json!({
-            "shop": shop.key(),
-            "platform": shop.settings.platform,
-            "orders": stored,
-            "seconds": seconds,
-            "orders_per_second": stored as f64 / seconds,
-            "api_calls": report.api_calls,
-            "api_calls_minimum": minimum,
-            "api_calls_ratio": report.api_calls as f64 / minimum,
-            "cpu_seconds": cpu,
-            "cpu_microseconds_per_order": cpu.map(|cpu| cpu * 1e6 / stored.max(1) as f64),
-            "sandbox_cpu_seconds": sandbox_cpu,
-        }));
     }
     let peak_mb = peak_memory_mb();
     let written_mb = written_mb();
-    sandbox.kill().await.ok();
+    sandbox.child.kill().await.ok();
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 
@@ -110,42 +65,110 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
             "peak_memory_mb": peak_mb,
             "written_mb": written_mb,
         }));
-    } else {
-        let into = match &args.database {
-            None => "a fresh SQLite store".to_string(),
-            Some(url) => format!("the empty store {}", orderhub_store::redact_url(url)),
-        };
-        println!("full sync from the sandbox into {into}, {} orders per platform", args.orders);
-        for r in &results {
-            println!(
-                "{:<10} {:>8} orders in {:>7.2}s = {:>8.0} orders/s; API calls {} (minimum {}, {:.3}×)",
-                r["platform"].as_str().unwrap_or("?"),
-                r["orders"],
-                r["seconds"].as_f64().unwrap_or(0.0),
-                r["orders_per_second"].as_f64().unwrap_or(0.0),
-                r["api_calls"],
-                r["api_calls_minimum"],
-                r["api_calls_ratio"].as_f64().unwrap_or(0.0),
-            );
-            if let (Some(cpu), Some(per_order)) = (r["cpu_seconds"].as_f64(), r["cpu_microseconds_per_order"].as_f64())
-            {
-                let sandbox =
-                    r["sandbox_cpu_seconds"].as_f64().map(|s| format!(", the sandbox {s:.2} s")).unwrap_or_default();
-                println!("{:<10} CPU: orderhub {cpu:.2} s ({per_order:.0} µs an order){sandbox}", "");
-            }
-        }
-        for platform in &skipped {
-            println!("{platform:<10} has no list API (orders come in by number): not part of this benchmark");
-        }
-        match peak_mb {
-            Some(mb) => println!("peak memory of orderhub (VmHWM): {mb:.1} MB"),
-            None => println!("peak memory: not available on this system"),
-        }
-        if let Some(mb) = written_mb {
-            println!("written by orderhub (write calls, all files): {mb:.0} MB");
-        }
+        return Ok(());
+    }
+    let into = match &args.database {
+        None => "a fresh SQLite store".to_string(),
+        Some(url) => format!("the empty store {}", orderhub_store::redact_url(url)),
+    };
+    println!("full sync from the sandbox into {into}, {} orders per platform", args.orders);
+    results.iter().for_each(print_result);
+    for platform in &skipped {
+        println!("{platform:<10} has no list API (orders come in by number): not part of this benchmark");
+    }
+    match peak_mb {
+        Some(mb) => println!("peak memory of orderhub (VmHWM): {mb:.1} MB"),
+        None => println!("peak memory: not available on this system"),
+    }
+    if let Some(mb) = written_mb {
+        println!("written by orderhub (write calls, all files): {mb:.0} MB");
     }
     Ok(())
+}
+
+/// `orderhub sandbox` in a child process, once it has written its configuration.
+struct Sandbox {
+    child: tokio::process::Child,
+    /// Its name under /proc, for its CPU time.
+    proc_name: Option<String>,
+}
+
+impl Sandbox {
+    async fn start(args: &BenchArgs, database: &str, config_path: &std::path::Path) -> anyhow::Result<Sandbox> {
+        let mut child = tokio::process::Command::new(std::env::current_exe()?)
+            .args(["sandbox", "--orders", &args.orders.to_string(), "--seed", &args.seed.to_string()])
+            .args(["--database", database, "--write-config"])
+            .arg(config_path)
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("cannot start `orderhub sandbox`")?;
+        let deadline = Instant::now() + Duration::from_secs(600);
+        while !config_path.exists() {
+            if let Some(status) = child.try_wait()? {
+                anyhow::bail!("`orderhub sandbox` exited early: {status}");
+            }
+            anyhow::ensure!(Instant::now() < deadline, "the sandbox did not start within 10 minutes");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let proc_name = child.id().map(|pid| pid.to_string());
+        Ok(Sandbox { child, proc_name })
+    }
+}
+
+/// Syncs `shop` once and says how it went; `None` for a platform with no
+/// list to sync.
+async fn bench_shop(
+    store: &orderhub_store::Store,
+    shop: &config::ShopConfig,
+    sandbox_proc: Option<&str>,
+) -> anyhow::Result<Option<serde_json::Value>> {
+    let sync = shop_sync(shop)?;
+    let capabilities = sync.connector.capabilities();
+    if capabilities.list_by.is_none() {
+        return Ok(None);
+    }
+    let started = Instant::now();
+    let cpu_before = cpu_seconds("self");
+    let sandbox_cpu_before = sandbox_proc.and_then(cpu_seconds);
+    let report = sync_shop(store, &sync, &|_, _, _| {}).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu = cpu_before.zip(cpu_seconds("self")).map(|(before, after)| after - before);
+    let sandbox_cpu = sandbox_cpu_before.zip(sandbox_proc.and_then(cpu_seconds)).map(|(before, after)| after - before);
+    let stored = report.orders.new + report.orders.changed + report.orders.unchanged;
+    // Fewest calls: every partition's orders in full pages, at least one call each.
+    let minimum = (stored.div_ceil(u64::from(capabilities.max_page_size))).max(1) as f64;
+    Ok(Some(json!({
+        "shop": shop.key(),
+        "platform": shop.settings.platform,
+        "orders": stored,
+        "seconds": seconds,
+        "orders_per_second": stored as f64 / seconds,
+        "api_calls": report.api_calls,
+        "api_calls_minimum": minimum,
+        "api_calls_ratio": report.api_calls as f64 / minimum,
+        "cpu_seconds": cpu,
+        "cpu_microseconds_per_order": cpu.map(|cpu| cpu * 1e6 / stored.max(1) as f64),
+        "sandbox_cpu_seconds": sandbox_cpu,
+    })))
+}
+
+/// One shop's lines of the text report.
+fn print_result(r: &serde_json::Value) {
+    println!(
+        "{:<10} {:>8} orders in {:>7.2}s = {:>8.0} orders/s; API calls {} (minimum {}, {:.3}×)",
+        r["platform"].as_str().unwrap_or("?"),
+        r["orders"],
+        r["seconds"].as_f64().unwrap_or(0.0),
+        r["orders_per_second"].as_f64().unwrap_or(0.0),
+        r["api_calls"],
+        r["api_calls_minimum"],
+        r["api_calls_ratio"].as_f64().unwrap_or(0.0),
+    );
+    if let (Some(cpu), Some(per_order)) = (r["cpu_seconds"].as_f64(), r["cpu_microseconds_per_order"].as_f64()) {
+        let sandbox = r["sandbox_cpu_seconds"].as_f64().map(|s| format!(", the sandbox {s:.2} s")).unwrap_or_default();
+        println!("{:<10} CPU: orderhub {cpu:.2} s ({per_order:.0} µs an order){sandbox}", "");
+    }
 }
 
 /// CPU time (user and system, every thread) that process `pid` (or `self`)

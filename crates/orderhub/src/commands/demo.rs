@@ -40,18 +40,7 @@ pub struct DemoArgs {
 }
 
 pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut path = args.database.clone().into_os_string();
-        path.push(suffix);
-        match std::fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(e)
-                    .with_context(|| format!("cannot empty the demo database {}", Path::new(&path).display()));
-            }
-        }
-    }
+    empty_database(&args.database)?;
     let faults = sandbox::fault_plan(args.faults.as_deref())?;
     let sandbox = sandbox::start(args.orders, args.seed, 0).await?;
     sandbox.add_faults(&faults);
@@ -63,48 +52,13 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
 
     let store = open_store(&config.database_url).await?;
     let started = Instant::now();
-    // VanMall has no list API: its orders come in by number (a store's order
-    // notifications, or `orderhub fetch`). The demo hands over every number once.
-    if let Some(vanmall) = config.shops.iter().find(|s| s.settings.platform == orderhub_model::Platform::Vanmall) {
-        let numbers = sandbox.vanmall.order_numbers();
-        let sync = super::shop_sync(vanmall)?;
-        let (stats, _) = orderhub_sync::fetch_orders(&store, sync.connector.as_ref(), &numbers, sync.retry).await?;
-        if !context.json {
-            println!(
-                "fetched {} VanMall orders by number (VanMall has no list API)",
-                stats.new + stats.changed + stats.unchanged
-            );
-        }
-    }
+    fetch_vanmall(context, &store, &config, &sandbox).await?;
     let outcome = sync_and_report(&store, &config.shops, context.json).await?;
     let elapsed = started.elapsed();
     if let Err(error) = outcome {
         return Err(AlreadyReported(format!("the demo sync failed: {error}")).into());
     }
-    let stored = store.order_count().await?;
-    let events = store.event_count().await?;
-    let counts = store.status_counts().await?;
-    let truth = sandbox.order_count();
-    if context.json {
-        print_json(&json!({
-            "orders_on_platforms": truth,
-            "orders_stored": stored,
-            "events": events,
-            "seconds": elapsed.as_secs_f64(),
-            "by_status": counts,
-            "database": database_url,
-        }));
-    } else {
-        println!();
-        let rows: Vec<Vec<String>> =
-            counts.iter().map(|c| vec![c.shop.clone(), c.status.clone(), c.count.to_string()]).collect();
-        print!("{}", table(&["shop", "status", "orders"], &rows));
-        println!(
-            "\n{stored} of {truth} orders stored in {database_url} ({events} events), {:.0} orders/s",
-            stored as f64 / elapsed.as_secs_f64().max(1e-9)
-        );
-        println!("look around: orderhub --config {} orders list", config_path.display());
-    }
+    report(context, &store, sandbox.order_count(), &database_url, elapsed, &config_path).await?;
     if args.no_serve {
         return Ok(());
     }
@@ -120,4 +74,78 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     println!("API key for this demo (admin, pii): {key}");
     let _sandbox = sandbox;
     serve_until_ctrl_c(hub, &config.webhooks, &args.listen, true, Some(&key)).await
+}
+
+/// Removes the demo's database and its log, so that every demo starts empty.
+fn empty_database(database: &Path) -> anyhow::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = database.to_path_buf().into_os_string();
+        path.push(suffix);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot empty the demo database {}", Path::new(&path).display()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// VanMall has no list API: its orders come in by number (a store's order
+/// notifications, or `orderhub fetch`). The demo hands over every number once.
+async fn fetch_vanmall(
+    context: &Context,
+    store: &orderhub_store::Store,
+    config: &config::Config,
+    sandbox: &sandbox::Sandbox,
+) -> anyhow::Result<()> {
+    let Some(vanmall) = config.shops.iter().find(|s| s.settings.platform == orderhub_model::Platform::Vanmall) else {
+        return Ok(());
+    };
+    let numbers = sandbox.vanmall.order_numbers();
+    let sync = super::shop_sync(vanmall)?;
+    let (stats, _) = orderhub_sync::fetch_orders(store, sync.connector.as_ref(), &numbers, sync.retry).await?;
+    if !context.json {
+        let fetched = stats.new + stats.changed + stats.unchanged;
+        println!("fetched {fetched} VanMall orders by number (VanMall has no list API)");
+    }
+    Ok(())
+}
+
+/// What the demo's sync stored: orders per shop and status, against the
+/// simulators' `truth`.
+async fn report(
+    context: &Context,
+    store: &orderhub_store::Store,
+    truth: usize,
+    database_url: &str,
+    elapsed: std::time::Duration,
+    config_path: &Path,
+) -> anyhow::Result<()> {
+    let stored = store.order_count().await?;
+    let events = store.event_count().await?;
+    let counts = store.status_counts().await?;
+    if context.json {
+        print_json(&json!({
+            "orders_on_platforms": truth,
+            "orders_stored": stored,
+            "events": events,
+            "seconds": elapsed.as_secs_f64(),
+            "by_status": counts,
+            "database": database_url,
+        }));
+        return Ok(());
+    }
+    println!();
+    let rows: Vec<Vec<String>> =
+        counts.iter().map(|c| vec![c.shop.clone(), c.status.clone(), c.count.to_string()]).collect();
+    print!("{}", table(&["shop", "status", "orders"], &rows));
+    println!(
+        "\n{stored} of {truth} orders stored in {database_url} ({events} events), {:.0} orders/s",
+        stored as f64 / elapsed.as_secs_f64().max(1e-9)
+    );
+    println!("look around: orderhub --config {} orders list", config_path.display());
+    Ok(())
 }

@@ -99,82 +99,97 @@ pub enum OrdersCommand {
 
 pub async fn run(context: &Context, command: OrdersCommand) -> anyhow::Result<()> {
     let config = load_config(context)?;
+    // Filters are checked before the store is opened (and, for SQLite, made).
     match command {
         OrdersCommand::List { filter, limit } => {
             let filter = filter.filter(Some(limit.clamp(1, 100_000)))?;
-            let store = open_store(&config.database_url).await?;
-            let orders = store.orders(&filter).await?;
-            if context.json {
-                print_json(&orders);
-            } else {
-                print!("{}", order_table(&orders));
-                println!("{} order(s)", orders.len());
-            }
+            list(context, &open_store(&config.database_url).await?, filter).await
         }
         OrdersCommand::Show { id, shop } => {
-            let store = open_store(&config.database_url).await?;
-            let order = match store.order(&id).await? {
-                Some(order) => order,
-                None => find_by_number(&store, &id, shop.as_deref()).await?,
-            };
-            let events = store.events(&order.id).await?;
-            if context.json {
-                print_json(&json!({"order": order, "events": events}));
-            } else {
-                print!("{}", describe(&order));
-                println!("\ntimeline:");
-                for event in &events {
-                    let fields: Vec<String> = event
-                        .changes
-                        .iter()
-                        .map(|c| {
-                            if c.field == "raw" {
-                                "raw".to_string()
-                            } else {
-                                format!("{} {} → {}", c.field, c.from, c.to)
-                            }
-                        })
-                        .collect();
-                    println!("  #{} {} {}: {}", event.seq, event.recorded_at, event.kind, fields.join("; "));
-                }
-            }
+            show(context, &open_store(&config.database_url).await?, &id, shop.as_deref()).await
         }
         OrdersCommand::Export { filter, format, output } => {
             let filter = filter.filter(None)?;
-            let store = open_store(&config.database_url).await?;
-            let sink: Box<dyn Write> = match &output {
-                Some(path) => {
-                    Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?)
-                }
-                None => Box::new(std::io::stdout().lock()),
-            };
-            let mut sink = std::io::BufWriter::new(sink);
-            if let ExportFormat::Csv = format {
-                writeln!(sink, "{}", CSV_HEADER.join(",")).map_err(ExportError::Write)?;
-            }
-            let written = store
-                .for_each_order(&filter, |order| {
-                    match format {
-                        ExportFormat::Jsonl => {
-                            serde_json::to_writer(&mut sink, &order).map_err(|e| ExportError::Write(e.into()))?;
-                            writeln!(sink)
-                        }
-                        ExportFormat::Csv => writeln!(sink, "{}", csv_row(&order)),
-                    }
-                    .map_err(ExportError::Write)
-                })
-                .await;
-            let count = match written.and_then(|count| sink.flush().map(|()| count).map_err(ExportError::Write)) {
-                Ok(count) => count,
-                // The reader went away (`| head`): stop quietly, as Unix tools do.
-                Err(ExportError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
-                Err(ExportError::Write(e)) => return Err(e).context("writing the export"),
-                Err(ExportError::Store(e)) => return Err(e.into()),
-            };
-            if let Some(path) = output {
-                eprintln!("exported {count} order(s) to {}", path.display());
-            }
+            export(&open_store(&config.database_url).await?, filter, format, output).await
         }
+    }
+}
+
+/// `orders list`: a table of the orders (newest first), or their JSON.
+async fn list(context: &Context, store: &orderhub_store::Store, filter: OrderFilter) -> anyhow::Result<()> {
+    let orders = store.orders(&filter).await?;
+    if context.json {
+        print_json(&orders);
+    } else {
+        print!("{}", order_table(&orders));
+        println!("{} order(s)", orders.len());
+    }
+    Ok(())
+}
+
+/// `orders show`: one order, by hub id or by number, and its timeline.
+async fn show(context: &Context, store: &orderhub_store::Store, id: &str, shop: Option<&str>) -> anyhow::Result<()> {
+    let order = match store.order(id).await? {
+        Some(order) => order,
+        None => find_by_number(store, id, shop).await?,
+    };
+    let events = store.events(&order.id).await?;
+    if context.json {
+        print_json(&json!({"order": order, "events": events}));
+        return Ok(());
+    }
+    print!("{}", describe(&order));
+    println!("\ntimeline:");
+    for event in &events {
+        let fields: Vec<String> = event
+            .changes
+            .iter()
+            .map(|c| if c.field == "raw" { "raw".to_string() } else { format!("{} {} → {}", c.field, c.from, c.to) })
+            .collect();
+        println!("  #{} {} {}: {}", event.seq, event.recorded_at, event.kind, fields.join("; "));
+    }
+    Ok(())
+}
+
+/// `orders export`: every matching order as JSON lines or CSV, to a file or
+/// standard output, read from the store 500 at a time.
+async fn export(
+    store: &orderhub_store::Store,
+    filter: OrderFilter,
+    format: ExportFormat,
+    output: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let sink: Box<dyn Write> = match &output {
+        Some(path) => {
+            Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?)
+        }
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut sink = std::io::BufWriter::new(sink);
+    if let ExportFormat::Csv = format {
+        writeln!(sink, "{}", CSV_HEADER.join(",")).map_err(ExportError::Write)?;
+    }
+    let written = store
+        .for_each_order(&filter, |order| {
+            match format {
+                ExportFormat::Jsonl => {
+                    serde_json::to_writer(&mut sink, &order).map_err(|e| ExportError::Write(e.into()))?;
+                    writeln!(sink)
+                }
+                ExportFormat::Csv => writeln!(sink, "{}", csv_row(&order)),
+            }
+            .map_err(ExportError::Write)
+        })
+        .await;
+    let count = match written.and_then(|count| sink.flush().map(|()| count).map_err(ExportError::Write)) {
+        Ok(count) => count,
+        // The reader went away (`| head`): stop quietly, as Unix tools do.
+        Err(ExportError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+        Err(ExportError::Write(e)) => return Err(e).context("writing the export"),
+        Err(ExportError::Store(e)) => return Err(e.into()),
+    };
+    if let Some(path) = output {
+        eprintln!("exported {count} order(s) to {}", path.display());
     }
     Ok(())
 }
