@@ -26,7 +26,7 @@ pub mod wire;
 pub mod wshoto;
 
 pub use error::{ConnectorError, ErrorKind};
-pub use registry::{ShopSettings, connect};
+pub use registry::{PlatformEntry, ShopSettings, UnknownPlatform, connect};
 pub use secret::Secret;
 
 use async_trait::async_trait;

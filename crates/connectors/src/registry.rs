@@ -1,10 +1,73 @@
-//! Platform key → connector. Adding a platform adds its folder and one line in
-//! [`connect`].
+//! The platforms orderhub knows: each one's key, label, colour, what it can
+//! do and how to connect to a shop of it. Everything that lists platforms
+//! (configuration, the API, the dashboard, the sandbox's shops) reads this.
+//! Adding a platform adds its folder, with its [`PlatformEntry`], and one
+//! line in [`BUILT_IN`]; a platform compiled elsewhere (a test's) is added
+//! at run time with [`register`].
 
-use crate::{Connector, ConnectorError, Secret, damaijia, shoptima, vanmall, westmonth, wshoto};
+use crate::{Capabilities, Connector, ConnectorError, Secret, damaijia, shoptima, vanmall, westmonth, wshoto};
 use jiff::tz::TimeZone;
 use orderhub_model::Platform;
+use std::sync::RwLock;
 use std::time::Duration;
+
+/// What orderhub knows of one platform.
+pub struct PlatformEntry {
+    pub platform: Platform,
+    /// Its name as people know it.
+    pub label: &'static str,
+    /// Its colour in the dashboard's charts (CSS).
+    pub colour: &'static str,
+    /// What it can do with a shop's default settings.
+    pub capabilities: Capabilities,
+    /// Where a shop must give the platform's own shop id (`remote_shop_id`):
+    /// what it is, as in "a damaijia shop needs the Douyin shop_id".
+    pub remote_shop_id: Option<&'static str>,
+    /// A connector for one shop.
+    pub connect: fn(ShopSettings) -> Result<Box<dyn Connector>, ConnectorError>,
+}
+
+/// The platforms built in, in the order the documentation lists them.
+pub static BUILT_IN: [&PlatformEntry; 5] =
+    [&westmonth::ENTRY, &wshoto::ENTRY, &vanmall::ENTRY, &shoptima::ENTRY, &damaijia::ENTRY];
+
+/// Platforms added at run time, after the built-in ones.
+static ADDED: RwLock<Vec<&'static PlatformEntry>> = RwLock::new(Vec::new());
+
+/// Adds a platform compiled outside this crate (a test's); a second entry
+/// with the key of a known one is ignored.
+pub fn register(entry: &'static PlatformEntry) {
+    let mut added = ADDED.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !BUILT_IN.iter().chain(added.iter()).any(|known| known.platform == entry.platform) {
+        added.push(entry);
+    }
+}
+
+/// Every platform orderhub knows.
+pub fn platforms() -> Vec<&'static PlatformEntry> {
+    let added = ADDED.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    BUILT_IN.iter().copied().chain(added.iter().copied()).collect()
+}
+
+/// The platform of `key`, if orderhub knows it.
+pub fn entry(key: &str) -> Option<&'static PlatformEntry> {
+    platforms().into_iter().find(|entry| entry.platform.as_str() == key)
+}
+
+/// The platform of `key`, checked against the known ones.
+pub fn platform(key: &str) -> Result<Platform, UnknownPlatform> {
+    entry(key).map(|entry| entry.platform).ok_or_else(|| UnknownPlatform(key.to_string()))
+}
+
+/// A platform key that orderhub does not know.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown platform {0:?}: expected one of {known}", known = known_keys())]
+pub struct UnknownPlatform(pub String);
+
+/// The known platforms' keys, for messages: `westmonth, wshoto, …`.
+pub fn known_keys() -> String {
+    platforms().iter().map(|entry| entry.platform.as_str()).collect::<Vec<_>>().join(", ")
+}
 
 /// Everything a connector needs to talk to one shop, already validated.
 #[derive(Debug, Clone)]
@@ -35,11 +98,9 @@ pub struct ShopSettings {
 
 /// The connector for a shop's platform.
 pub fn connect(settings: ShopSettings) -> Result<Box<dyn Connector>, ConnectorError> {
-    Ok(match settings.platform {
-        Platform::Shoptima => Box::new(shoptima::ShoptimaConnector::new(settings)?),
-        Platform::Wshoto => Box::new(wshoto::WshotoConnector::new(settings)?),
-        Platform::Westmonth => Box::new(westmonth::WestmonthConnector::new(settings)?),
-        Platform::Damaijia => Box::new(damaijia::DamaijiaConnector::new(settings)?),
-        Platform::Vanmall => Box::new(vanmall::VanmallConnector::new(settings)?),
-    })
+    let platform = settings.platform;
+    match entry(platform.as_str()) {
+        Some(entry) => (entry.connect)(settings),
+        None => Err(ConnectorError::Config(UnknownPlatform(platform.to_string()).to_string())),
+    }
 }

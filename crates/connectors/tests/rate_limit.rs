@@ -2,7 +2,6 @@
 //! 3), seven page reads cannot finish in under 4/3 of a second.
 
 use orderhub_connectors::{ListQuery, Secret, ShopSettings, connect};
-use orderhub_model::Platform;
 use orderhub_sandbox::{ShoptimaConfig, ShoptimaSim, serve};
 use std::time::{Duration, Instant};
 
@@ -13,7 +12,7 @@ async fn requests_wait_for_the_rate_limit() {
     let running = serve(sim.router(), "127.0.0.1:0".parse().unwrap(), "/api/v1").await.unwrap();
     let connector = connect(ShopSettings {
         shop: "s".into(),
-        platform: Platform::Shoptima,
+        platform: orderhub_connectors::shoptima::PLATFORM,
         base_url: running.base_url.clone(),
         token: Secret::new(config.token.clone()),
         auth_scheme: None,

@@ -52,8 +52,8 @@ mod tests {
 
     pub(crate) fn sample() -> Order {
         Order {
-            id: hub_id(Platform::Shoptima, "belment", "A-1"),
-            platform: Platform::Shoptima,
+            id: hub_id(Platform::new("shoptima"), "belment", "A-1"),
+            platform: Platform::new("shoptima"),
             shop: "belment".into(),
             order_number: "A-1".into(),
             platform_order_id: None,

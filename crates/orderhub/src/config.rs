@@ -11,7 +11,6 @@
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use orderhub_connectors::{Secret, ShopSettings};
-use orderhub_model::Platform;
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::fmt;
@@ -405,11 +404,14 @@ fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> 
     let var = |field: &str| shop_env_var(&key, field);
 
     let (platform, origin) = loader.pick(&var("platform"), shop.platform).ok_or_else(|| {
-        loader.error(&table, name("platform"), "missing: one of westmonth, wshoto, vanmall, shoptima, damaijia")
+        let known = orderhub_connectors::registry::known_keys();
+        loader.error(&table, name("platform"), format!("missing: one of {known}"))
     })?;
-    let platform: Platform = platform
-        .parse()
-        .map_err(|e: orderhub_model::UnknownPlatform| loader.error(&origin, name("platform"), e.to_string()))?;
+    let entry = orderhub_connectors::registry::entry(&platform).ok_or_else(|| {
+        let unknown = orderhub_connectors::UnknownPlatform(platform.clone());
+        loader.error(&origin, name("platform"), unknown.to_string())
+    })?;
+    let platform = entry.platform;
     let (base_url, origin) = loader.pick(&var("base_url"), shop.base_url).ok_or_else(|| {
         loader.error(
             &table,
@@ -432,8 +434,8 @@ fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> 
         )?
         .unwrap_or_else(|| TimeZone::get("Asia/Shanghai").expect("the time zone database is bundled"));
     let remote_shop_id = loader.pick(&var("remote_shop_id"), shop.remote_shop_id).map(|(s, _)| s);
-    if platform == Platform::Damaijia && remote_shop_id.is_none() {
-        return Err(loader.error(&table, name("remote_shop_id"), "missing: a damaijia shop needs the Douyin shop_id"));
+    if let (Some(what), None) = (entry.remote_shop_id, &remote_shop_id) {
+        return Err(loader.error(&table, name("remote_shop_id"), format!("missing: a {platform} shop needs {what}")));
     }
     let sync_from = loader
         .read(

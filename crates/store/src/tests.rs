@@ -68,8 +68,8 @@ contract!(
 
 fn order(number: &str, updated: i64) -> Order {
     Order {
-        id: hub_id(Platform::Shoptima, "belment", number),
-        platform: Platform::Shoptima,
+        id: hub_id(Platform::new("shoptima"), "belment", number),
+        platform: Platform::new("shoptima"),
         shop: "belment".into(),
         order_number: number.into(),
         platform_order_id: None,
@@ -563,7 +563,7 @@ async fn lookups_by_id_number_and_state(db: &TestDatabase) {
 
 async fn counts_and_gauges(db: &TestDatabase) {
     let store = db.open().await;
-    let mut shipped = other_order(Platform::Wshoto, "fengxi", "W-1", 1_700_000_000);
+    let mut shipped = other_order(Platform::new("wshoto"), "fengxi", "W-1", 1_700_000_000);
     shipped.status = OrderStatus::Shipped;
     let batch = [order("A-1", 1), order("A-2", 1), shipped];
     store.write_batch("belment", &batch, &[], None).await.unwrap();
@@ -737,8 +737,9 @@ async fn futures_claims(store: &Store, workers: usize) -> Vec<OutboxJob> {
 
 async fn listings_filter_search_and_page_by_keyset(db: &TestDatabase) {
     let store = db.open().await;
-    let mut orders: Vec<Order> =
-        (0..30).map(|i| other_order(Platform::Shoptima, "belment", &format!("P-{i:03}"), 1_700_000_000 + i)).collect();
+    let mut orders: Vec<Order> = (0..30)
+        .map(|i| other_order(Platform::new("shoptima"), "belment", &format!("P-{i:03}"), 1_700_000_000 + i))
+        .collect();
     orders[7].customer.phone = Some("13800138000".into());
     orders[8].customer.name = Some("Zoë Ärger".into());
     orders[9].items[0].sku = Some("SKU-RED".into());
@@ -749,7 +750,7 @@ async fn listings_filter_search_and_page_by_keyset(db: &TestDatabase) {
         carrier_name: None,
         shipped_at: None,
     });
-    orders.push(other_order(Platform::Wshoto, "fengxi", "W-1", 1_700_000_100));
+    orders.push(other_order(Platform::new("wshoto"), "fengxi", "W-1", 1_700_000_100));
     store.write_batch("belment", &orders, &[], None).await.unwrap();
 
     // Newest first, three pages of 12, 12 and 7, each order once.
@@ -817,13 +818,13 @@ async fn ties_of_the_sort_time_are_served_once_in_the_order_they_were_first_stor
     // ties by id would serve them the other way round.
     let tied: Vec<Order> = (0..90)
         .rev()
-        .map(|i| other_order(Platform::Shoptima, "belment", &format!("T-{i:03}"), 1_700_000_000))
+        .map(|i| other_order(Platform::new("shoptima"), "belment", &format!("T-{i:03}"), 1_700_000_000))
         .collect();
     for order in &tied {
         store.write_batch("belment", std::slice::from_ref(order), &[], None).await.unwrap();
     }
-    let before = other_order(Platform::Shoptima, "belment", "E-1", 1_699_999_999);
-    let after = other_order(Platform::Shoptima, "belment", "L-1", 1_700_000_001);
+    let before = other_order(Platform::new("shoptima"), "belment", "E-1", 1_699_999_999);
+    let after = other_order(Platform::new("shoptima"), "belment", "L-1", 1_700_000_001);
     store.write_batch("belment", &[after, before], &[], None).await.unwrap();
     // A tied order changes (same times, a later payload): its place stays.
     let mut changed = tied[40].clone();
@@ -901,9 +902,9 @@ async fn orders_per_day_are_utc_days(db: &TestDatabase) {
     let store = db.open().await;
     // 2023-11-14 23:59:59 UTC and 2023-11-15 00:00:00 UTC: two days, wherever the server is.
     let batch = [
-        other_order(Platform::Shoptima, "belment", "D-1", 1_700_006_399),
-        other_order(Platform::Shoptima, "belment", "D-2", 1_700_006_400),
-        other_order(Platform::Wshoto, "fengxi", "D-3", 1_700_006_401),
+        other_order(Platform::new("shoptima"), "belment", "D-1", 1_700_006_399),
+        other_order(Platform::new("shoptima"), "belment", "D-2", 1_700_006_400),
+        other_order(Platform::new("wshoto"), "fengxi", "D-3", 1_700_006_401),
     ];
     store.write_batch("belment", &batch, &[], None).await.unwrap();
     let days = store.orders_per_day(Timestamp::from_second(1_700_000_000).unwrap()).await.unwrap();

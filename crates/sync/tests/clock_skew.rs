@@ -58,19 +58,20 @@ async fn five_minutes_ahead_or_behind_loses_nothing() {
         let config = WshotoConfig { orders: 400, anchor, clock_offset: offset, ..WshotoConfig::default() };
         let sim = WshotoSim::new(&config);
         let running = serve(sim.router(), "127.0.0.1:0".parse().unwrap(), "").await.unwrap();
-        let c = connector(Platform::Wshoto, &running.base_url, &config.access_token, None);
+        let c = connector(orderhub_connectors::wshoto::PLATFORM, &running.base_url, &config.access_token, None);
         sync_churn_sync_verify(c, || sim.churn(120, 1).len()).await;
 
         let config = WestmonthConfig { orders: 400, anchor, clock_offset: offset, ..WestmonthConfig::default() };
         let sim = WestmonthSim::new(&config);
         let running = serve(sim.router(), "127.0.0.1:0".parse().unwrap(), "").await.unwrap();
-        let c = connector(Platform::Westmonth, &running.base_url, &config.token, None);
+        let c = connector(orderhub_connectors::westmonth::PLATFORM, &running.base_url, &config.token, None);
         sync_churn_sync_verify(c, || sim.churn(120, 2).len()).await;
 
         let config = DamaijiaConfig { orders: 400, anchor, clock_offset: offset, ..DamaijiaConfig::default() };
         let sim = DamaijiaSim::new(&config);
         let running = serve(sim.router(), "127.0.0.1:0".parse().unwrap(), "").await.unwrap();
-        let c = connector(Platform::Damaijia, &running.base_url, &config.token, Some(&config.shop_id));
+        let c =
+            connector(orderhub_connectors::damaijia::PLATFORM, &running.base_url, &config.token, Some(&config.shop_id));
         sync_churn_sync_verify(c, || sim.churn(120, 3).len()).await;
     }
 }

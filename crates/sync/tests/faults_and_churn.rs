@@ -65,7 +65,7 @@ async fn start(platform: Platform, orders: u64, seed: u64) -> Simulated {
     let loopback = "127.0.0.1:0".parse().unwrap();
     let shop = platform.to_string();
     match platform {
-        Platform::Shoptima => {
+        orderhub_connectors::shoptima::PLATFORM => {
             let config = ShoptimaConfig { orders, seed, ..ShoptimaConfig::default() };
             let sim = ShoptimaSim::new(&config);
             let running = serve(sim.router(), loopback, "/api/v1").await.unwrap();
@@ -78,7 +78,7 @@ async fn start(platform: Platform, orders: u64, seed: u64) -> Simulated {
                 _running: running,
             }
         }
-        Platform::Wshoto => {
+        orderhub_connectors::wshoto::PLATFORM => {
             let config = WshotoConfig { orders, seed, ..WshotoConfig::default() };
             let sim = WshotoSim::new(&config);
             let running = serve(sim.router(), loopback, "").await.unwrap();
@@ -91,7 +91,7 @@ async fn start(platform: Platform, orders: u64, seed: u64) -> Simulated {
                 _running: running,
             }
         }
-        Platform::Westmonth => {
+        orderhub_connectors::westmonth::PLATFORM => {
             let config = WestmonthConfig { orders, seed, ..WestmonthConfig::default() };
             let sim = WestmonthSim::new(&config);
             let running = serve(sim.router(), loopback, "").await.unwrap();
@@ -104,7 +104,7 @@ async fn start(platform: Platform, orders: u64, seed: u64) -> Simulated {
                 _running: running,
             }
         }
-        Platform::Damaijia => {
+        orderhub_connectors::damaijia::PLATFORM => {
             let config = DamaijiaConfig { orders, seed, ..DamaijiaConfig::default() };
             let sim = DamaijiaSim::new(&config);
             let running = serve(sim.router(), loopback, "").await.unwrap();
@@ -117,7 +117,7 @@ async fn start(platform: Platform, orders: u64, seed: u64) -> Simulated {
                 _running: running,
             }
         }
-        Platform::Vanmall => {
+        orderhub_connectors::vanmall::PLATFORM => {
             let config = VanmallConfig { orders, seed, ..VanmallConfig::default() };
             let sim = VanmallSim::new(&config);
             let running = serve(sim.router(), loopback, "").await.unwrap();
@@ -130,6 +130,7 @@ async fn start(platform: Platform, orders: u64, seed: u64) -> Simulated {
                 _running: running,
             }
         }
+        other => panic!("no simulator for {other}"),
     }
 }
 
@@ -173,7 +174,7 @@ async fn hostile_platform_loses_nothing(platform: Platform, orders: u64, seed: u
             }
         })
     };
-    let first = if platform == Platform::Vanmall {
+    let first = if platform == orderhub_connectors::vanmall::PLATFORM {
         // No list: orders come in by number, and the sync refreshes the open ones.
         fetch_orders(&store, shop.connector.as_ref(), &(sim.numbers)(), shop.retry).await.map(|_| ())
     } else {
@@ -212,7 +213,7 @@ async fn hostile_platform_loses_nothing(platform: Platform, orders: u64, seed: u
 async fn matrix(platform: Platform) {
     let orders = env_number("ORDERHUB_MATRIX_ORDERS", 3000);
     // VanMall is read one order per request: a tenth of the orders keeps it quick.
-    let orders = if platform == Platform::Vanmall { (orders / 10).max(100) } else { orders };
+    let orders = if platform == orderhub_connectors::vanmall::PLATFORM { (orders / 10).max(100) } else { orders };
     for seed in 1..=env_number("ORDERHUB_MATRIX_SEEDS", 2) {
         hostile_platform_loses_nothing(platform, orders, seed).await;
     }
@@ -220,34 +221,39 @@ async fn matrix(platform: Platform) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shoptima_under_faults_and_churn() {
-    matrix(Platform::Shoptima).await;
+    matrix(orderhub_connectors::shoptima::PLATFORM).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wshoto_under_faults_and_churn() {
-    matrix(Platform::Wshoto).await;
+    matrix(orderhub_connectors::wshoto::PLATFORM).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn westmonth_under_faults_and_churn() {
-    matrix(Platform::Westmonth).await;
+    matrix(orderhub_connectors::westmonth::PLATFORM).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn damaijia_under_faults_and_churn() {
-    matrix(Platform::Damaijia).await;
+    matrix(orderhub_connectors::damaijia::PLATFORM).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vanmall_under_faults_and_churn() {
-    matrix(Platform::Vanmall).await;
+    matrix(orderhub_connectors::vanmall::PLATFORM).await;
 }
 
 /// A platform serving smaller pages than asked (and than its document allows)
 /// must not make the sync stop early or skip orders.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_smaller_than_asked_lose_nothing() {
-    for platform in [Platform::Shoptima, Platform::Wshoto, Platform::Westmonth, Platform::Damaijia] {
+    for platform in [
+        orderhub_connectors::shoptima::PLATFORM,
+        orderhub_connectors::wshoto::PLATFORM,
+        orderhub_connectors::westmonth::PLATFORM,
+        orderhub_connectors::damaijia::PLATFORM,
+    ] {
         let sim = start(platform, 700, 3).await;
         sim.faults.add_spec("*.list=page_cap:30").unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -265,8 +271,8 @@ async fn pages_smaller_than_asked_lose_nothing() {
 /// on another platform syncs on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spent_quota_pauses_only_its_shop() {
-    let damaijia = start(Platform::Damaijia, 200, 4).await;
-    let wshoto = start(Platform::Wshoto, 200, 4).await;
+    let damaijia = start(orderhub_connectors::damaijia::PLATFORM, 200, 4).await;
+    let wshoto = start(orderhub_connectors::wshoto::PLATFORM, 200, 4).await;
     damaijia.faults.add_spec("damaijia=busy:204").unwrap();
     wshoto.faults.add_spec(FAULTS).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -288,7 +294,11 @@ async fn a_spent_quota_pauses_only_its_shop() {
 /// every one of them, whichever page boundary and window edge they straddle.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundreds_of_orders_in_one_second_across_page_boundaries() {
-    for platform in [Platform::Wshoto, Platform::Westmonth, Platform::Damaijia] {
+    for platform in [
+        orderhub_connectors::wshoto::PLATFORM,
+        orderhub_connectors::westmonth::PLATFORM,
+        orderhub_connectors::damaijia::PLATFORM,
+    ] {
         let mut sim = start(platform, 1500, 8).await;
         sim.settings.page_size = Some(50);
         let dir = tempfile::tempdir().unwrap();

@@ -50,7 +50,7 @@ async fn failures_outlasting_the_retries_fail_the_run_without_moving_the_cursor(
 async fn a_refused_token_pauses_scheduled_syncs_until_a_run_ends_well() {
     let common::Setup { sim: _sim, store, running, dir: _dir, .. } = common::setup(20, 13).await;
     let wrong = common::shop(
-        common::connector(orderhub_model::Platform::Shoptima, &running.base_url, "wrong"),
+        common::connector(orderhub_connectors::shoptima::PLATFORM, &running.base_url, "wrong"),
         quick_retries(2),
     );
     let error = sync_shop(&store, &wrong, &|_, _, _| {}).await.unwrap_err();
@@ -63,7 +63,7 @@ async fn a_refused_token_pauses_scheduled_syncs_until_a_run_ends_well() {
 
     let right = common::shop(
         common::connector(
-            orderhub_model::Platform::Shoptima,
+            orderhub_connectors::shoptima::PLATFORM,
             &running.base_url,
             &orderhub_sandbox::ShoptimaConfig::default().token,
         ),

@@ -8,7 +8,6 @@ mod common;
 use common::Meddling;
 use jiff::Timestamp;
 use orderhub_connectors::ListQuery;
-use orderhub_model::Platform;
 use orderhub_sandbox::{WestmonthConfig, WestmonthSim, serve};
 use orderhub_store::{Store, StoreError};
 use orderhub_sync::sync_shop;
@@ -40,7 +39,7 @@ async fn an_order_updated_mid_paging_does_not_hide_another() {
     let number = first["number"].as_str().unwrap().to_string();
     let meddling_sim = sim.clone();
     let connector = Meddling {
-        inner: common::connector(Platform::Westmonth, &running.base_url, &config.token),
+        inner: common::connector(orderhub_connectors::westmonth::PLATFORM, &running.base_url, &config.token),
         after_page: Mutex::new(Some(Box::new(move |query: &ListQuery| {
             assert_eq!(query.page, 1);
             // Updated a minute from now: past the window's end, out of the listing.

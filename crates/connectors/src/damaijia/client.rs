@@ -39,7 +39,7 @@ impl DamaijiaConnector {
         })?;
         let authorization = secret_header(&settings.shop, settings.token.expose())?;
         Ok(DamaijiaConnector {
-            http: HttpClient::new(Platform::Damaijia, settings.timeout, settings.rate_limit)?,
+            http: HttpClient::new(super::PLATFORM, settings.timeout, settings.rate_limit)?,
             url: join_url(&settings.base_url, "vv/external/requestDyErp/order-searchList"),
             size: crate::paging::ServedPageSize::new(settings.page_size.unwrap_or(MAX_SIZE).clamp(1, MAX_SIZE)),
             created_from: settings.sync_from.unwrap_or(Timestamp::UNIX_EPOCH),
@@ -51,7 +51,7 @@ impl DamaijiaConnector {
 }
 
 fn malformed(detail: String) -> ConnectorError {
-    ConnectorError::Malformed { platform: Platform::Damaijia, endpoint: ENDPOINT, detail }
+    ConnectorError::Malformed { platform: super::PLATFORM, endpoint: ENDPOINT, detail }
 }
 
 /// A search answer's page: its total and its orders.
@@ -77,7 +77,7 @@ pub(crate) fn read_page<'a>(
     body: &'a [u8],
     fallback: &'a mut Option<RawJson>,
 ) -> Result<SearchPage<'a>, ConnectorError> {
-    if retryable_status(Platform::Damaijia, http_status).is_ok()
+    if retryable_status(super::PLATFORM, http_status).is_ok()
         && let Some((orders, total)) = SEARCH_ANSWER.walk_with_total(body)
     {
         return Ok(SearchPage { total, orders });
@@ -90,7 +90,7 @@ pub(crate) fn read_page<'a>(
 
 /// Reads the envelope and classifies every status code of the document's table.
 pub(crate) fn read_answer(http_status: u16, body: &[u8]) -> Result<RawJson, ConnectorError> {
-    let platform = Platform::Damaijia;
+    let platform = super::PLATFORM;
     retryable_status(platform, http_status)?;
     let envelope: DamaijiaEnvelope = parse_envelope(http_status, body).map_err(malformed)?;
     let code = envelope.status.unwrap_or_default();
@@ -121,10 +121,14 @@ pub(crate) fn read_answer(http_status: u16, body: &[u8]) -> Result<RawJson, Conn
     Err(ConnectorError::Platform { platform, kind, code, message, meaning })
 }
 
+/// What Damaijia can do: list by update time.
+pub(crate) const CAPABILITIES: Capabilities =
+    Capabilities::read_only(Some(ListBy::UpdatedTime), &["all"], MAX_SIZE, false);
+
 #[async_trait]
 impl Connector for DamaijiaConnector {
     fn platform(&self) -> Platform {
-        Platform::Damaijia
+        super::PLATFORM
     }
 
     fn shop(&self) -> &str {
@@ -132,7 +136,7 @@ impl Connector for DamaijiaConnector {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::read_only(Some(ListBy::UpdatedTime), &["all"], MAX_SIZE, false)
+        CAPABILITIES
     }
 
     async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError> {

@@ -19,5 +19,18 @@ pub mod wire;
 pub use client::{DamaijiaConnector, MAX_SIZE};
 pub use normalize::normalize;
 
+/// The platform's key in configuration and hub ids.
+pub const PLATFORM: orderhub_model::Platform = orderhub_model::Platform::new("damaijia");
+
+/// What orderhub knows of the platform (`crate::registry`).
+pub static ENTRY: crate::registry::PlatformEntry = crate::registry::PlatformEntry {
+    platform: PLATFORM,
+    label: "Damaijia (大麦家, Douyin)",
+    colour: "#d92d20",
+    capabilities: client::CAPABILITIES,
+    remote_shop_id: Some("the Douyin shop_id"),
+    connect: |settings| Ok(Box::new(DamaijiaConnector::new(settings)?)),
+};
+
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,7 @@ use super::wire::{DamaijiaShopOrder, DamaijiaSkuOrder};
 use crate::wire::{money_sum, read_raw, warn_unknown_once, with_scale};
 use orderhub_model::{
     Address, Customer, Decimal, ENCRYPTED_PREFIX, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus,
-    Platform, PlatformStatus, RawPayload, RefundStatus, Shipment, hub_id,
+    PlatformStatus, RawPayload, RefundStatus, Shipment, hub_id,
 };
 use serde_json::value::RawValue;
 
@@ -118,8 +118,8 @@ fn normalize_order(shop: &str, wire: DamaijiaShopOrder, raw: RawPayload) -> Resu
         .collect();
     let label = wire.order_status_desc.clone().unwrap_or_else(|| "unknown".into());
     Ok(Order {
-        id: hub_id(Platform::Damaijia, shop, &order_id),
-        platform: Platform::Damaijia,
+        id: hub_id(super::PLATFORM, shop, &order_id),
+        platform: super::PLATFORM,
         shop: shop.into(),
         order_number: order_id,
         platform_order_id: None,

@@ -50,7 +50,7 @@ impl ShoptimaConnector {
         };
         let authorization = secret_header(&settings.shop, &value)?;
         Ok(ShoptimaConnector {
-            http: HttpClient::new(Platform::Shoptima, settings.timeout, settings.rate_limit)?,
+            http: HttpClient::new(super::PLATFORM, settings.timeout, settings.rate_limit)?,
             page_size: settings.page_size.unwrap_or(MAX_ROWS).clamp(1, MAX_ROWS),
             shop: settings.shop,
             base_url: settings.base_url,
@@ -110,7 +110,7 @@ pub(crate) fn read_page<'a>(
 /// envelope's `data` on success (`null` when there is none), and for an error
 /// envelope a [`ConnectorError::Platform`] carrying the platform's code and message.
 pub(crate) fn read_envelope(endpoint: &'static str, answer: &HttpAnswer) -> Result<RawJson, ConnectorError> {
-    let platform = Platform::Shoptima;
+    let platform = super::PLATFORM;
     let parsed = parse_lenient::<ShoptimaEnvelope>(&answer.body);
     let envelope = parsed.as_ref().ok();
     let message = envelope.as_ref().and_then(|e| e.message.clone()).unwrap_or_default();
@@ -142,17 +142,29 @@ pub(crate) fn read_envelope(endpoint: &'static str, answer: &HttpAnswer) -> Resu
 }
 
 fn malformed(endpoint: &'static str, detail: String) -> ConnectorError {
-    ConnectorError::Malformed { platform: Platform::Shoptima, endpoint, detail }
+    ConnectorError::Malformed { platform: super::PLATFORM, endpoint, detail }
 }
 
 fn normalize_one(shop: &str, raw: &RawValue) -> Result<Order, BadOrder> {
     normalize(shop, raw).map_err(|e| BadOrder::new(raw, "order_num", e))
 }
 
+/// What Shoptima can do.
+pub(crate) const CAPABILITIES: Capabilities = Capabilities {
+    list_by: Some(ListBy::CreatedTime),
+    partitions: PARTITIONS,
+    max_page_size: MAX_ROWS,
+    fetch: true,
+    fetch_batch: 1,
+    ship: true,
+    status_codes: STATUS_CODES,
+    update_address: true,
+};
+
 #[async_trait]
 impl Connector for ShoptimaConnector {
     fn platform(&self) -> Platform {
-        Platform::Shoptima
+        super::PLATFORM
     }
 
     fn shop(&self) -> &str {
@@ -160,16 +172,7 @@ impl Connector for ShoptimaConnector {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            list_by: Some(ListBy::CreatedTime),
-            partitions: PARTITIONS,
-            max_page_size: MAX_ROWS,
-            fetch: true,
-            fetch_batch: 1,
-            ship: true,
-            status_codes: STATUS_CODES,
-            update_address: true,
-        }
+        CAPABILITIES
     }
 
     async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError> {

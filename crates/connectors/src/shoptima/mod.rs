@@ -17,5 +17,18 @@ pub mod wire;
 pub use client::{DEFAULT_AUTH_SCHEME, MAX_ROWS, ShoptimaConnector};
 pub use normalize::normalize;
 
+/// The platform's key in configuration and hub ids.
+pub const PLATFORM: orderhub_model::Platform = orderhub_model::Platform::new("shoptima");
+
+/// What orderhub knows of the platform (`crate::registry`).
+pub static ENTRY: crate::registry::PlatformEntry = crate::registry::PlatformEntry {
+    platform: PLATFORM,
+    label: "Shoptima",
+    colour: "#1f6feb",
+    capabilities: client::CAPABILITIES,
+    remote_shop_id: None,
+    connect: |settings| Ok(Box::new(ShoptimaConnector::new(settings)?)),
+};
+
 #[cfg(test)]
 mod tests;

@@ -4,8 +4,8 @@
 use super::wire::{ShoptimaOrder, ShoptimaOrderGoods};
 use crate::wire::{money_sum, read_raw, warn_unknown_once, with_scale};
 use orderhub_model::{
-    Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, Platform,
-    PlatformStatus, RawPayload, RefundStatus, Shipment, hub_id,
+    Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, PlatformStatus,
+    RawPayload, RefundStatus, Shipment, hub_id,
 };
 use serde_json::value::RawValue;
 
@@ -71,8 +71,8 @@ fn normalize_order(shop: &str, wire: ShoptimaOrder, raw: RawPayload) -> Result<O
     let updated_at = [wire.order_time, wire.pay_time, shipped_at].into_iter().flatten().max();
 
     Ok(Order {
-        id: hub_id(Platform::Shoptima, shop, &order_number),
-        platform: Platform::Shoptima,
+        id: hub_id(super::PLATFORM, shop, &order_number),
+        platform: super::PLATFORM,
         shop: shop.to_string(),
         order_number,
         platform_order_id: None,

@@ -27,7 +27,7 @@ impl VanmallConnector {
     pub fn new(settings: ShopSettings) -> Result<Self, ConnectorError> {
         let token = secret_header(&settings.shop, settings.token.expose())?;
         Ok(VanmallConnector {
-            http: HttpClient::new(Platform::Vanmall, settings.timeout, settings.rate_limit)?,
+            http: HttpClient::new(super::PLATFORM, settings.timeout, settings.rate_limit)?,
             url: join_url(&settings.base_url, "manager/api/apps/openapi/order/info"),
             zone: settings.timezone,
             shop: settings.shop,
@@ -37,12 +37,12 @@ impl VanmallConnector {
 }
 
 fn malformed(detail: String) -> ConnectorError {
-    ConnectorError::Malformed { platform: Platform::Vanmall, endpoint: ENDPOINT, detail }
+    ConnectorError::Malformed { platform: super::PLATFORM, endpoint: ENDPOINT, detail }
 }
 
 /// Reads the envelope: `code` 200 gives `data`; `Ok(None)` for an unknown order.
 pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<Option<RawJson>, ConnectorError> {
-    let platform = Platform::Vanmall;
+    let platform = super::PLATFORM;
     retryable_status(platform, status)?;
     let envelope: VanmallEnvelope = parse_envelope(status, body).map_err(malformed)?;
     let code = envelope.code.unwrap_or_default();
@@ -56,10 +56,13 @@ pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<Option<RawJson>, C
     }
 }
 
+/// What VanMall can do: look orders up by number (it has no list).
+pub(crate) const CAPABILITIES: Capabilities = Capabilities::read_only(None, &[], 1, true);
+
 #[async_trait]
 impl Connector for VanmallConnector {
     fn platform(&self) -> Platform {
-        Platform::Vanmall
+        super::PLATFORM
     }
 
     fn shop(&self) -> &str {
@@ -67,7 +70,7 @@ impl Connector for VanmallConnector {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::read_only(None, &[], 1, true)
+        CAPABILITIES
     }
 
     async fn list_page(&self, _query: &ListQuery) -> Result<OrderPage, ConnectorError> {

@@ -15,5 +15,18 @@ pub mod wire;
 pub use client::VanmallConnector;
 pub use normalize::normalize;
 
+/// The platform's key in configuration and hub ids.
+pub const PLATFORM: orderhub_model::Platform = orderhub_model::Platform::new("vanmall");
+
+/// What orderhub knows of the platform (`crate::registry`).
+pub static ENTRY: crate::registry::PlatformEntry = crate::registry::PlatformEntry {
+    platform: PLATFORM,
+    label: "VanMall",
+    colour: "#7a5af8",
+    capabilities: client::CAPABILITIES,
+    remote_shop_id: None,
+    connect: |settings| Ok(Box::new(VanmallConnector::new(settings)?)),
+};
+
 #[cfg(test)]
 mod tests;

@@ -4,8 +4,8 @@ use super::wire::VanmallOrder;
 use crate::wire::{read_raw, wall_clock, warn_unknown_once, with_scale};
 use jiff::tz::TimeZone;
 use orderhub_model::{
-    Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, Platform,
-    PlatformStatus, RefundStatus, hub_id,
+    Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, PlatformStatus,
+    RefundStatus, hub_id,
 };
 use serde_json::value::RawValue;
 
@@ -111,8 +111,8 @@ pub fn normalize(shop: &str, zone: &TimeZone, raw: &RawValue) -> Result<Order, N
         (None, None) => None,
     });
     Ok(Order {
-        id: hub_id(Platform::Vanmall, shop, &number),
-        platform: Platform::Vanmall,
+        id: hub_id(super::PLATFORM, shop, &number),
+        platform: super::PLATFORM,
         shop: shop.into(),
         order_number: number,
         platform_order_id: wire.id.clone(),

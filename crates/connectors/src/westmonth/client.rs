@@ -32,7 +32,7 @@ impl WestmonthConnector {
     pub fn new(settings: ShopSettings) -> Result<Self, ConnectorError> {
         let authorization = secret_header(&settings.shop, settings.token.expose())?;
         Ok(WestmonthConnector {
-            http: HttpClient::new(Platform::Westmonth, settings.timeout, settings.rate_limit)?,
+            http: HttpClient::new(super::PLATFORM, settings.timeout, settings.rate_limit)?,
             url: join_url(&settings.base_url, "openapi/v2/order/status"),
             per_page: settings.page_size.unwrap_or(MAX_PER_PAGE).clamp(1, MAX_PER_PAGE),
             zone: settings.timezone,
@@ -111,12 +111,12 @@ pub(crate) fn read_page<'a>(
 }
 
 fn malformed(detail: String) -> ConnectorError {
-    ConnectorError::Malformed { platform: Platform::Westmonth, endpoint: ENDPOINT, detail }
+    ConnectorError::Malformed { platform: super::PLATFORM, endpoint: ENDPOINT, detail }
 }
 
 /// Reads the envelope: `code` 0 gives `data`; 3 is a refused authorization.
 pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<RawJson, ConnectorError> {
-    let platform = Platform::Westmonth;
+    let platform = super::PLATFORM;
     retryable_status(platform, status)?;
     if status == 401 || status == 403 {
         return Err(ConnectorError::Unauthorized { platform, status, code: None, message: String::new() });
@@ -133,10 +133,15 @@ pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<RawJson, Connector
     }
 }
 
+/// What Westmonth can do: list by update time, look orders up by number
+/// (a shop's lookups take its page size of numbers at a time).
+pub(crate) const CAPABILITIES: Capabilities =
+    Capabilities::read_only(Some(ListBy::UpdatedTime), &["all"], MAX_PER_PAGE, true);
+
 #[async_trait]
 impl Connector for WestmonthConnector {
     fn platform(&self) -> Platform {
-        Platform::Westmonth
+        super::PLATFORM
     }
 
     fn shop(&self) -> &str {
@@ -144,10 +149,7 @@ impl Connector for WestmonthConnector {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            fetch_batch: self.per_page,
-            ..Capabilities::read_only(Some(ListBy::UpdatedTime), &["all"], MAX_PER_PAGE, true)
-        }
+        Capabilities { fetch_batch: self.per_page, ..CAPABILITIES }
     }
 
     async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError> {

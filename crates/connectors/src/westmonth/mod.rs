@@ -17,5 +17,18 @@ pub mod wire;
 pub use client::{MAX_PER_PAGE, WestmonthConnector};
 pub use normalize::normalize;
 
+/// The platform's key in configuration and hub ids.
+pub const PLATFORM: orderhub_model::Platform = orderhub_model::Platform::new("westmonth");
+
+/// What orderhub knows of the platform (`crate::registry`).
+pub static ENTRY: crate::registry::PlatformEntry = crate::registry::PlatformEntry {
+    platform: PLATFORM,
+    label: "Westmonth (西月)",
+    colour: "#f79009",
+    capabilities: client::CAPABILITIES,
+    remote_shop_id: None,
+    connect: |settings| Ok(Box::new(WestmonthConnector::new(settings)?)),
+};
+
 #[cfg(test)]
 mod tests;

@@ -4,8 +4,8 @@ use super::wire::WestmonthOrder;
 use crate::wire::{read_raw, wall_clock, warn_unknown_once, with_scale};
 use jiff::tz::TimeZone;
 use orderhub_model::{
-    Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, Platform,
-    PlatformStatus, RawPayload, RefundStatus, Shipment, hub_id,
+    Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, PlatformStatus,
+    RawPayload, RefundStatus, Shipment, hub_id,
 };
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::value::RawValue;
@@ -119,8 +119,8 @@ fn normalize_order(
         })
         .collect();
     Ok(Order {
-        id: hub_id(Platform::Westmonth, shop, &number),
-        platform: Platform::Westmonth,
+        id: hub_id(super::PLATFORM, shop, &number),
+        platform: super::PLATFORM,
         shop: shop.into(),
         order_number: number,
         platform_order_id: wire.id.clone(),

@@ -26,7 +26,7 @@ pub struct WshotoConnector {
 impl WshotoConnector {
     pub fn new(settings: ShopSettings) -> Result<Self, ConnectorError> {
         Ok(WshotoConnector {
-            http: HttpClient::new(Platform::Wshoto, settings.timeout, settings.rate_limit)?,
+            http: HttpClient::new(super::PLATFORM, settings.timeout, settings.rate_limit)?,
             url: join_url(&settings.base_url, "openapi/mall/order/list"),
             page_size: crate::paging::ServedPageSize::new(
                 settings.page_size.unwrap_or(MAX_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE),
@@ -67,7 +67,7 @@ pub(crate) fn read_page<'a>(
     }
     let data = read_answer(status, body)?;
     let page = fallback.insert(read_raw(&data).map_err(|e| ConnectorError::Malformed {
-        platform: Platform::Wshoto,
+        platform: super::PLATFORM,
         endpoint: ENDPOINT,
         detail: e.to_string(),
     })?);
@@ -76,7 +76,7 @@ pub(crate) fn read_page<'a>(
 
 /// Reads the envelope: `code` 0 gives `data`; anything else is classified.
 pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<RawJson, ConnectorError> {
-    let platform = Platform::Wshoto;
+    let platform = super::PLATFORM;
     retryable_status(platform, status)?;
     if status == 401 || status == 403 {
         return Err(ConnectorError::Unauthorized { platform, status, code: None, message: String::new() });
@@ -99,10 +99,14 @@ pub(crate) fn read_answer(status: u16, body: &[u8]) -> Result<RawJson, Connector
     Err(ConnectorError::Platform { platform, kind, code, message, meaning })
 }
 
+/// What Wshoto can do: list by update time.
+pub(crate) const CAPABILITIES: Capabilities =
+    Capabilities::read_only(Some(ListBy::UpdatedTime), &["all"], MAX_PAGE_SIZE, false);
+
 #[async_trait]
 impl Connector for WshotoConnector {
     fn platform(&self) -> Platform {
-        Platform::Wshoto
+        super::PLATFORM
     }
 
     fn shop(&self) -> &str {
@@ -110,7 +114,7 @@ impl Connector for WshotoConnector {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::read_only(Some(ListBy::UpdatedTime), &["all"], MAX_PAGE_SIZE, false)
+        CAPABILITIES
     }
 
     async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError> {

@@ -17,5 +17,18 @@ pub mod wire;
 pub use client::{MAX_PAGE_SIZE, WshotoConnector};
 pub use normalize::normalize;
 
+/// The platform's key in configuration and hub ids.
+pub const PLATFORM: orderhub_model::Platform = orderhub_model::Platform::new("wshoto");
+
+/// What orderhub knows of the platform (`crate::registry`).
+pub static ENTRY: crate::registry::PlatformEntry = crate::registry::PlatformEntry {
+    platform: PLATFORM,
+    label: "Wshoto (微盛)",
+    colour: "#12b76a",
+    capabilities: client::CAPABILITIES,
+    remote_shop_id: None,
+    connect: |settings| Ok(Box::new(WshotoConnector::new(settings)?)),
+};
+
 #[cfg(test)]
 mod tests;

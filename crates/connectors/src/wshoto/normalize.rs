@@ -3,8 +3,8 @@
 use super::wire::{WshotoOrder, WshotoOrderDetail};
 use crate::wire::{money_sum, read_raw, warn_unknown_once, with_scale};
 use orderhub_model::{
-    Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, Platform,
-    PlatformStatus, RawPayload, RefundStatus, Shipment, hub_id,
+    Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, PlatformStatus,
+    RawPayload, RefundStatus, Shipment, hub_id,
 };
 use serde_json::value::RawValue;
 
@@ -102,8 +102,8 @@ fn normalize_order(shop: &str, wire: WshotoOrder, raw: RawPayload) -> Result<Ord
         })
         .collect();
     Ok(Order {
-        id: hub_id(Platform::Wshoto, shop, &order_number),
-        platform: Platform::Wshoto,
+        id: hub_id(super::PLATFORM, shop, &order_number),
+        platform: super::PLATFORM,
         shop: shop.into(),
         order_number,
         platform_order_id: None,

@@ -37,16 +37,16 @@ pub struct BenchApiArgs {
 }
 
 const SHOPS: [(Platform, &str); 10] = [
-    (Platform::Shoptima, "belment"),
-    (Platform::Shoptima, "belment-us"),
-    (Platform::Wshoto, "fengxi"),
-    (Platform::Wshoto, "fengxi-2"),
-    (Platform::Westmonth, "westmoon"),
-    (Platform::Westmonth, "westmoon-eu"),
-    (Platform::Damaijia, "taoyitao"),
-    (Platform::Damaijia, "taoyitao-2"),
-    (Platform::Vanmall, "fecshop"),
-    (Platform::Vanmall, "fecshop-2"),
+    (orderhub_connectors::shoptima::PLATFORM, "belment"),
+    (orderhub_connectors::shoptima::PLATFORM, "belment-us"),
+    (orderhub_connectors::wshoto::PLATFORM, "fengxi"),
+    (orderhub_connectors::wshoto::PLATFORM, "fengxi-2"),
+    (orderhub_connectors::westmonth::PLATFORM, "westmoon"),
+    (orderhub_connectors::westmonth::PLATFORM, "westmoon-eu"),
+    (orderhub_connectors::damaijia::PLATFORM, "taoyitao"),
+    (orderhub_connectors::damaijia::PLATFORM, "taoyitao-2"),
+    (orderhub_connectors::vanmall::PLATFORM, "fecshop"),
+    (orderhub_connectors::vanmall::PLATFORM, "fecshop-2"),
 ];
 const SURNAMES: [&str; 12] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "Smith", "Garcia"];
 const GIVEN: [&str; 10] = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "Ann", "Lee"];

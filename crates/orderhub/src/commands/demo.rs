@@ -101,7 +101,8 @@ async fn fetch_vanmall(
     config: &config::Config,
     sandbox: &sandbox::Sandbox,
 ) -> anyhow::Result<()> {
-    let Some(vanmall) = config.shops.iter().find(|s| s.settings.platform == orderhub_model::Platform::Vanmall) else {
+    let Some(vanmall) = config.shops.iter().find(|s| s.settings.platform == orderhub_connectors::vanmall::PLATFORM)
+    else {
         return Ok(());
     };
     let numbers = sandbox.vanmall.order_numbers();

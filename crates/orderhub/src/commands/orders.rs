@@ -43,7 +43,7 @@ impl FilterArgs {
             )));
         }
         if let Some(platform) = &self.platform {
-            platform.parse::<orderhub_model::Platform>().map_err(|e| usage(format!("--platform: {e}")))?;
+            orderhub_connectors::registry::platform(platform).map_err(|e| usage(format!("--platform: {e}")))?;
         }
         Ok(OrderFilter {
             platform: self.platform.clone(),

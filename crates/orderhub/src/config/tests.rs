@@ -36,7 +36,7 @@ fn a_good_file_reads_every_key() {
     assert_eq!(config.listen, "127.0.0.1:9000");
     let shop = &config.shops[0];
     assert_eq!(shop.key(), "belment");
-    assert_eq!(shop.settings.platform, Platform::Shoptima);
+    assert_eq!(shop.settings.platform, orderhub_connectors::shoptima::PLATFORM);
     assert_eq!(shop.settings.token.expose(), "tok-secret-1");
     assert_eq!(shop.settings.timezone.iana_name(), Some("America/New_York"));
     assert_eq!(shop.sync_from.to_string(), "2024-01-01T00:00:00Z");

@@ -59,7 +59,8 @@ fn set_filter(query: &mut OrderQuery, params: &Params, name: &str, value: &str) 
     let text = Some(value.to_string());
     match name {
         "platform" => {
-            value.parse::<Platform>().map_err(|e| ApiError::BadRequest(format!("platform: {e}")))?;
+            orderhub_connectors::registry::platform(value)
+                .map_err(|e| ApiError::BadRequest(format!("platform: {e}")))?;
             query.platform = text;
         }
         "shop" => query.shop = text,

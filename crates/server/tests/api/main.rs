@@ -14,8 +14,8 @@ mod writeback;
 use jiff::{SignedDuration, Timestamp};
 use orderhub_connectors::{Secret, ShopSettings};
 use orderhub_model::{
-    Address, Customer, Decimal, FulfillmentStatus, Order, OrderStatus, PaymentStatus, Platform, PlatformStatus,
-    RefundStatus, Shipment, hub_id,
+    Address, Customer, Decimal, FulfillmentStatus, Order, OrderStatus, PaymentStatus, PlatformStatus, RefundStatus,
+    Shipment, hub_id,
 };
 use orderhub_sandbox::{Running, ShoptimaConfig, ShoptimaSim};
 use orderhub_server::AppState;
@@ -60,7 +60,7 @@ pub async fn shoptima(orders: u64) -> Platform1 {
 pub fn belment(platform: &Platform1) -> ShopSync {
     let connector = orderhub_connectors::connect(ShopSettings {
         shop: "belment".into(),
-        platform: Platform::Shoptima,
+        platform: orderhub_connectors::shoptima::PLATFORM,
         base_url: platform.running.base_url.clone(),
         token: Secret::new(platform.token.clone()),
         auth_scheme: None,
@@ -153,8 +153,8 @@ pub fn assert_error(answer: &(u16, Value), status: u16, code: &str) {
 /// A canonical order of shop `belment` made up for a test.
 pub fn order(number: &str, created: i64, updated: i64) -> Order {
     Order {
-        id: hub_id(Platform::Shoptima, "belment", number),
-        platform: Platform::Shoptima,
+        id: hub_id(orderhub_connectors::shoptima::PLATFORM, "belment", number),
+        platform: orderhub_connectors::shoptima::PLATFORM,
         shop: "belment".into(),
         order_number: number.into(),
         platform_order_id: Some(format!("9{created}")),

@@ -491,7 +491,7 @@ pub(crate) struct OpenBatch {
 
 impl OpenBatch {
     /// Writes `orders` and `bad`; `rows`, when given, are the orders' rows,
-    /// in order (`SqlStore::prepare`), else they are made here.
+    /// in order (`SqlStore::prepare`), else they are made here the same way.
     pub async fn write(
         &mut self,
         shop: &str,
@@ -500,21 +500,18 @@ impl OpenBatch {
         bad: &[BadRecord],
     ) -> Result<WriteStats, StoreError> {
         let now = now_ms();
-        let kept = latest_of_each(orders);
         let mut made: Vec<OrderRows>;
-        let mut rows: Vec<&mut OrderRows> = match rows {
-            Some(rows) => {
-                let mut each: Vec<Option<&mut OrderRows>> = rows.iter_mut().map(Some).collect();
-                kept.iter().map(|&i| each[i].take().expect("an order is kept once")).collect()
-            }
+        let rows = match rows {
+            Some(rows) => rows,
             None => {
-                made = kept
-                    .iter()
-                    .map(|&i| OrderRows::new(&orders[i], Document { text: document_of(&orders[i]), packed: None }))
-                    .collect();
-                made.iter_mut().collect()
+                made = prepare_rows(&self.dictionaries, orders);
+                &mut made[..]
             }
         };
+        let kept = latest_of_each(orders);
+        let mut each: Vec<Option<&mut OrderRows>> = rows.iter_mut().map(Some).collect();
+        let mut rows: Vec<&mut OrderRows> =
+            kept.iter().map(|&i| each[i].take().expect("an order is kept once")).collect();
         let kept: Vec<&Order> = kept.into_iter().map(|i| &orders[i]).collect();
         let mut packing = Packing { dictionaries: &self.dictionaries, written: &mut self.dictionaries_written };
         let mut stats = write_orders(&mut self.tx, &mut packing, &mut self.next_key, &kept, &mut rows, now).await?;
@@ -615,16 +612,7 @@ impl SqlStore {
     /// their platforms' dictionaries where this process holds them (see
     /// `Store::prepare`).
     pub(crate) fn prepare(&self, orders: &[Order]) -> Vec<OrderRows> {
-        let mut documents: Vec<Document> =
-            orders.iter().map(|order| Document { text: document_of(order), packed: None }).collect();
-        if PACK_DOCUMENTS {
-            for platform in platforms_of(orders.iter()) {
-                if let Some(dictionary) = self.dictionaries.for_platform(platform) {
-                    pack_platform(&dictionary, orders.iter().zip(documents.iter_mut()));
-                }
-            }
-        }
-        orders.iter().zip(documents).map(|(order, document)| OrderRows::new(order, document)).collect()
+        prepare_rows(&self.dictionaries, orders)
     }
 
     fn order_from_row(&self, row: &DbRow) -> Result<Order, StoreError> {
@@ -636,6 +624,22 @@ impl SqlStore {
         let json = unpack_document(&self.dictionaries, row)?.into_owned();
         Ok(OrderDocument { id: row.try_get("id")?, json })
     }
+}
+
+/// The rows of `orders`, their documents packed against their platforms'
+/// dictionaries where `dictionaries` holds them; the others are packed by
+/// the write (`pack_documents`), which may have to make the dictionary.
+fn prepare_rows(dictionaries: &Dictionaries, orders: &[Order]) -> Vec<OrderRows> {
+    let mut documents: Vec<Document> =
+        orders.iter().map(|order| Document { text: document_of(order), packed: None }).collect();
+    if PACK_DOCUMENTS {
+        for platform in platforms_of(orders.iter()) {
+            if let Some(dictionary) = dictionaries.for_platform(platform) {
+                pack_platform(&dictionary, orders.iter().zip(documents.iter_mut()));
+            }
+        }
+    }
+    orders.iter().zip(documents).map(|(order, document)| OrderRows::new(order, document)).collect()
 }
 
 /// The dictionaries the stored `values` (of the `document` column) were

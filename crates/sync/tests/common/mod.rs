@@ -54,7 +54,7 @@ pub async fn setup(orders: u64, seed: u64) -> Setup {
     let running = serve(sim.router(), "127.0.0.1:0".parse().unwrap(), "/api/v1").await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&format!("sqlite://{}", dir.path().join("sync.db").display())).await.unwrap();
-    let connector = connector(Platform::Shoptima, &running.base_url, &config.token);
+    let connector = connector(orderhub_connectors::shoptima::PLATFORM, &running.base_url, &config.token);
     Setup { sim, store, connector, running, dir }
 }
 
