@@ -28,6 +28,7 @@ pub mod faults;
 mod listing;
 mod rng;
 pub mod shoptima;
+mod simulator;
 pub mod template;
 #[cfg(test)]
 mod test_support;
@@ -43,9 +44,9 @@ pub use vanmall::{VanmallConfig, VanmallSim};
 pub use westmonth::{WestmonthConfig, WestmonthSim};
 pub use wshoto::{WshotoConfig, WshotoSim};
 
-/// Every simulator as the fault layer knows it, for checking a fault plan.
-pub static SIM_SPECS: [&SimSpec; 5] =
-    [&shoptima::SPEC, &wshoto::SPEC, &westmonth::SPEC, &damaijia::SPEC, &vanmall::SPEC];
+pub use simulator::{
+    Sandbox, SandboxShop, SimSettings, Simulator, SimulatorEntry, Started, register, sim_specs, simulators,
+};
 
 use std::net::SocketAddr;
 use tokio::net::TcpListener;

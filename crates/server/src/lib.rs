@@ -14,6 +14,7 @@
 //! - `POST /api/v1/orders/{id}/shipments`, `/status`, `/address` (outbox;
 //!   `Idempotency-Key`), `GET /api/v1/outbox/{job}`
 //! - `GET /api/v1/events?after=&wait=` the change feed, long-polled
+//! - `GET /api/v1/platforms` (the connectors' registry)
 //! - `GET /api/v1/shops`, `POST /api/v1/shops/{key}/sync`, `/fetch`,
 //!   `GET /api/v1/sync/runs`, `GET /api/v1/stats`
 //! - `GET /api/v1/keys`, `GET /api/v1/webhooks` (admin)

@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations and the
 //! types they answer with (`GET /openapi.json`).
 
-use crate::routes::{feed, meta, orders, shops, writeback};
+use crate::routes::{feed, meta, orders, platforms, shops, writeback};
 use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -42,6 +42,7 @@ pub struct ErrorDetail {
         writeback::of_order,
         writeback::job,
         feed::events,
+        platforms::list,
         shops::list,
         shops::sync,
         shops::fetch,

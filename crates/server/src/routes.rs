@@ -4,6 +4,7 @@
 pub(crate) mod feed;
 pub(crate) mod meta;
 pub(crate) mod orders;
+pub(crate) mod platforms;
 pub(crate) mod shops;
 pub(crate) mod writeback;
 
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/writebacks", get(writeback::of_order))
         .route("/outbox/{job}", get(writeback::job))
         .route("/events", get(feed::events))
+        .route("/platforms", get(platforms::list))
         .route("/shops", get(shops::list))
         .route("/shops/{key}/sync", post(shops::sync))
         .route("/shops/{key}/fetch", post(shops::fetch))

@@ -42,7 +42,7 @@ pub struct DemoArgs {
 pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     empty_database(&args.database)?;
     let faults = sandbox::fault_plan(args.faults.as_deref())?;
-    let sandbox = sandbox::start(args.orders, args.seed, 0).await?;
+    let sandbox = sandbox::start(args.orders, args.seed, 0, false).await?;
     sandbox.add_faults(&faults);
     let database_url = format!("sqlite://{}", args.database.display());
     let config_path = PathBuf::from("orderhub-demo.toml");
@@ -52,7 +52,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
 
     let store = open_store(&config.database_url).await?;
     let started = Instant::now();
-    fetch_vanmall(context, &store, &config, &sandbox).await?;
+    fetch_lookup_only(context, &store, &config, &sandbox).await?;
     let outcome = sync_and_report(&store, &config.shops, context.json).await?;
     let elapsed = started.elapsed();
     if let Err(error) = outcome {
@@ -93,24 +93,25 @@ fn empty_database(database: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// VanMall has no list API: its orders come in by number (a store's order
-/// notifications, or `orderhub fetch`). The demo hands over every number once.
-async fn fetch_vanmall(
+/// A platform with no list API (VanMall) gets its orders by number (a
+/// store's order notifications, or `orderhub fetch`): the demo hands over
+/// every number of its simulator once.
+async fn fetch_lookup_only(
     context: &Context,
     store: &orderhub_store::Store,
     config: &config::Config,
-    sandbox: &sandbox::Sandbox,
+    sandbox: &orderhub_sandbox::Sandbox,
 ) -> anyhow::Result<()> {
-    let Some(vanmall) = config.shops.iter().find(|s| s.settings.platform == orderhub_connectors::vanmall::PLATFORM)
-    else {
-        return Ok(());
-    };
-    let numbers = sandbox.vanmall.order_numbers();
-    let sync = super::shop_sync(vanmall)?;
-    let (stats, _) = orderhub_sync::fetch_orders(store, sync.connector.as_ref(), &numbers, sync.retry).await?;
-    if !context.json {
-        let fetched = stats.new + stats.changed + stats.unchanged;
-        println!("fetched {fetched} VanMall orders by number (VanMall has no list API)");
+    for (shop, simulator) in sandbox.shops.iter().zip(&sandbox.simulators) {
+        let Some(numbers) = simulator.lookup_only_numbers() else { continue };
+        let Some(configured) = config.shops.iter().find(|s| s.key() == shop.key) else { continue };
+        let sync = super::shop_sync(configured)?;
+        let (stats, _) = orderhub_sync::fetch_orders(store, sync.connector.as_ref(), &numbers, sync.retry).await?;
+        if !context.json {
+            let fetched = stats.new + stats.changed + stats.unchanged;
+            let label = orderhub_connectors::registry::entry(shop.platform).map_or(shop.platform, |e| e.label);
+            println!("fetched {fetched} {label} orders by number ({label} has no list API)");
+        }
     }
     Ok(())
 }

@@ -377,5 +377,45 @@ async fn search(State(sim): State<DamaijiaSim>, headers: HeaderMap, body: Bytes)
     crate::json_answer(body)
 }
 
+impl crate::Simulator for DamaijiaSim {
+    fn router(&self) -> Router {
+        DamaijiaSim::router(self)
+    }
+
+    fn faults(&self) -> &crate::faults::Faults {
+        DamaijiaSim::faults(self)
+    }
+
+    fn churn(&self, count: usize, round: u64) -> Vec<String> {
+        DamaijiaSim::churn(self, count, round)
+    }
+
+    fn order_count(&self) -> usize {
+        self.truth().len()
+    }
+}
+
+/// The sandbox's damaijia simulator (`crate::simulator`).
+pub static SIMULATOR: crate::SimulatorEntry = crate::SimulatorEntry {
+    spec: &SPEC,
+    shop_key: "taoyitao",
+    base_path: "",
+    start: |settings| {
+        let config = DamaijiaConfig {
+            orders: settings.orders,
+            seed: settings.seed,
+            anchor: settings.anchor,
+            examples: settings.examples,
+            ..DamaijiaConfig::default()
+        };
+        crate::Started {
+            simulator: std::sync::Arc::new(DamaijiaSim::new(&config)),
+            token: config.token.clone(),
+            remote_shop_id: Some(config.shop_id.clone()),
+            span_seconds: config.span_seconds,
+        }
+    },
+};
+
 #[cfg(test)]
 mod tests;

@@ -605,5 +605,45 @@ async fn shipping_orders(State(sim): State<ShoptimaSim>, headers: HeaderMap, bod
     success("发货成功", json!({"error": errors, "success": successes}))
 }
 
+impl crate::Simulator for ShoptimaSim {
+    fn router(&self) -> Router {
+        ShoptimaSim::router(self)
+    }
+
+    fn faults(&self) -> &crate::faults::Faults {
+        ShoptimaSim::faults(self)
+    }
+
+    fn churn(&self, count: usize, round: u64) -> Vec<String> {
+        ShoptimaSim::churn(self, count, round)
+    }
+
+    fn order_count(&self) -> usize {
+        self.truth().len()
+    }
+}
+
+/// The sandbox's shoptima simulator (`crate::simulator`).
+pub static SIMULATOR: crate::SimulatorEntry = crate::SimulatorEntry {
+    spec: &SPEC,
+    shop_key: "belment",
+    base_path: "/api/v1",
+    start: |settings| {
+        let config = ShoptimaConfig {
+            orders: settings.orders,
+            seed: settings.seed,
+            anchor: settings.anchor,
+            examples: settings.examples,
+            ..ShoptimaConfig::default()
+        };
+        crate::Started {
+            simulator: std::sync::Arc::new(ShoptimaSim::new(&config)),
+            token: config.token.clone(),
+            remote_shop_id: None,
+            span_seconds: config.span_seconds,
+        }
+    },
+};
+
 #[cfg(test)]
 mod tests;

@@ -350,6 +350,49 @@ async fn order_info(State(sim): State<VanmallSim>, headers: HeaderMap, body: Byt
     }
 }
 
+impl crate::Simulator for VanmallSim {
+    fn router(&self) -> Router {
+        VanmallSim::router(self)
+    }
+
+    fn faults(&self) -> &crate::faults::Faults {
+        VanmallSim::faults(self)
+    }
+
+    fn churn(&self, count: usize, round: u64) -> Vec<String> {
+        VanmallSim::churn(self, count, round)
+    }
+
+    fn order_count(&self) -> usize {
+        self.truth().len()
+    }
+    fn lookup_only_numbers(&self) -> Option<Vec<String>> {
+        Some(self.order_numbers())
+    }
+}
+
+/// The sandbox's vanmall simulator (`crate::simulator`).
+pub static SIMULATOR: crate::SimulatorEntry = crate::SimulatorEntry {
+    spec: &SPEC,
+    shop_key: "fecshop",
+    base_path: "",
+    start: |settings| {
+        let config = VanmallConfig {
+            orders: settings.orders,
+            seed: settings.seed,
+            anchor: settings.anchor,
+            examples: settings.examples,
+            ..VanmallConfig::default()
+        };
+        crate::Started {
+            simulator: std::sync::Arc::new(VanmallSim::new(&config)),
+            token: config.token.clone(),
+            remote_shop_id: None,
+            span_seconds: config.span_seconds,
+        }
+    },
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -337,5 +337,45 @@ async fn order_status(State(sim): State<WestmonthSim>, headers: HeaderMap, body:
     envelope(0, "", listing)
 }
 
+impl crate::Simulator for WestmonthSim {
+    fn router(&self) -> Router {
+        WestmonthSim::router(self)
+    }
+
+    fn faults(&self) -> &crate::faults::Faults {
+        WestmonthSim::faults(self)
+    }
+
+    fn churn(&self, count: usize, round: u64) -> Vec<String> {
+        WestmonthSim::churn(self, count, round)
+    }
+
+    fn order_count(&self) -> usize {
+        self.truth().len()
+    }
+}
+
+/// The sandbox's westmonth simulator (`crate::simulator`).
+pub static SIMULATOR: crate::SimulatorEntry = crate::SimulatorEntry {
+    spec: &SPEC,
+    shop_key: "westmoon",
+    base_path: "",
+    start: |settings| {
+        let config = WestmonthConfig {
+            orders: settings.orders,
+            seed: settings.seed,
+            anchor: settings.anchor,
+            examples: settings.examples,
+            ..WestmonthConfig::default()
+        };
+        crate::Started {
+            simulator: std::sync::Arc::new(WestmonthSim::new(&config)),
+            token: config.token.clone(),
+            remote_shop_id: None,
+            span_seconds: config.span_seconds,
+        }
+    },
+};
+
 #[cfg(test)]
 mod tests;

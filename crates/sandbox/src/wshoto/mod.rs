@@ -355,5 +355,45 @@ async fn list_orders(
     answer(0, "请求成功", crate::object([("total", json!(total)), ("records", Value::Array(records))]))
 }
 
+impl crate::Simulator for WshotoSim {
+    fn router(&self) -> Router {
+        WshotoSim::router(self)
+    }
+
+    fn faults(&self) -> &crate::faults::Faults {
+        WshotoSim::faults(self)
+    }
+
+    fn churn(&self, count: usize, round: u64) -> Vec<String> {
+        WshotoSim::churn(self, count, round)
+    }
+
+    fn order_count(&self) -> usize {
+        self.truth().len()
+    }
+}
+
+/// The sandbox's wshoto simulator (`crate::simulator`).
+pub static SIMULATOR: crate::SimulatorEntry = crate::SimulatorEntry {
+    spec: &SPEC,
+    shop_key: "fengxi",
+    base_path: "",
+    start: |settings| {
+        let config = WshotoConfig {
+            orders: settings.orders,
+            seed: settings.seed,
+            anchor: settings.anchor,
+            examples: settings.examples,
+            ..WshotoConfig::default()
+        };
+        crate::Started {
+            simulator: std::sync::Arc::new(WshotoSim::new(&config)),
+            token: config.access_token.clone(),
+            remote_shop_id: None,
+            span_seconds: config.span_seconds,
+        }
+    },
+};
+
 #[cfg(test)]
 mod tests;

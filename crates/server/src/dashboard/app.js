@@ -83,11 +83,21 @@ const STATUS_WORDS = {
         none: "无", requested: "申请中", partial: "部分", full: "全额", pending: "排队中", running: "处理中", done: "完成" },
   en: {},
 };
-const PLATFORMS = ["shoptima", "wshoto", "westmonth", "damaijia", "vanmall"];
+/** The platforms the hub knows, their keys and chart colours: read once
+ *  from GET /api/v1/platforms (the connectors' registry), never listed here. */
+let PLATFORMS = null;
+const COLORS = {};
+async function loadPlatforms() {
+  if (!PLATFORMS) {
+    const answer = await api("/api/v1/platforms");
+    for (const p of answer.platforms) COLORS[p.key] = p.colour;
+    PLATFORMS = answer.platforms.map((p) => p.key);
+  }
+  return PLATFORMS;
+}
 const STATUSES = ["pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled"];
 const PAYMENTS = ["unpaid", "paid", "partially_refunded", "refunded", "failed"];
 const REFUNDS = ["none", "requested", "partial", "full"];
-const COLORS = { shoptima: "#1f6feb", wshoto: "#12b76a", westmonth: "#f79009", damaijia: "#d92d20", vanmall: "#7a5af8" };
 
 function lang() {
   const chosen = localStorage.getItem(LANG);
@@ -246,7 +256,7 @@ async function renderOrders(view) {
   const query = new URLSearchParams();
   for (const [k, v] of params) if (v) query.set(k, v);
   if (!query.has("limit")) query.set("limit", "50");
-  const [page, stats] = await Promise.all([api("/api/v1/orders?" + query), api("/api/v1/stats")]);
+  const [page, stats] = await Promise.all([api("/api/v1/orders?" + query), api("/api/v1/stats"), loadPlatforms()]);
   const form = h("form", { class: "filters", id: "filters", onsubmit: (event) => {
     event.preventDefault();
     const next = new URLSearchParams();

@@ -37,6 +37,27 @@ pub struct ShopCapabilities {
     max_page_size: u32,
 }
 
+impl ShopCapabilities {
+    pub(crate) fn of(capabilities: &orderhub_connectors::Capabilities) -> ShopCapabilities {
+        ShopCapabilities {
+            list_by: match capabilities.list_by {
+                Some(ListBy::CreatedTime) => Some("created_time"),
+                Some(ListBy::UpdatedTime) => Some("updated_time"),
+                None => None,
+            },
+            fetch_by_number: capabilities.fetch,
+            ship: capabilities.ship,
+            status_codes: capabilities
+                .status_codes
+                .iter()
+                .map(|&(code, meaning)| PlatformStatusCode { code, meaning })
+                .collect(),
+            update_address: capabilities.update_address,
+            max_page_size: capabilities.max_page_size,
+        }
+    }
+}
+
 /// One of a platform's own status codes.
 #[derive(Serialize, ToSchema)]
 pub struct PlatformStatusCode {
@@ -105,22 +126,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<ShopList>, ApiEr
         shops.push(ShopHealth {
             key: key.to_string(),
             platform: shop.connector().platform(),
-            capabilities: ShopCapabilities {
-                list_by: match capabilities.list_by {
-                    Some(ListBy::CreatedTime) => Some("created_time"),
-                    Some(ListBy::UpdatedTime) => Some("updated_time"),
-                    None => None,
-                },
-                fetch_by_number: capabilities.fetch,
-                ship: capabilities.ship,
-                status_codes: capabilities
-                    .status_codes
-                    .iter()
-                    .map(|&(code, meaning)| PlatformStatusCode { code, meaning })
-                    .collect(),
-                update_address: capabilities.update_address,
-                max_page_size: capabilities.max_page_size,
-            },
+            capabilities: ShopCapabilities::of(&capabilities),
             sync_every_seconds: shop.sync_every.as_secs(),
             syncing: shop.is_syncing(),
             paused: store.paused(key).await?.map(|(reason, since)| Paused {

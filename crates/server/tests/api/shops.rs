@@ -82,3 +82,31 @@ async fn shops_are_listed_synced_and_fetched_through_the_api() {
     );
     assert_error(&api.get(&key, "/api/v1/sync/runs?limit=0").await, 400, "bad_request");
 }
+
+/// The platforms the hub knows come from the connectors' registry: every
+/// one, in its order, with its label, colour and what it can do, and only
+/// to a caller with a key.
+#[tokio::test]
+async fn the_platforms_are_the_registry_s() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = Api::start(&dir, vec![]).await;
+    let key = api.key(Scope::Read, false).await;
+    let (status, body) = api.get(&key, "/api/v1/platforms").await;
+    assert_eq!(status, 200, "{body}");
+    let listed = body["platforms"].as_array().unwrap();
+    let registry = orderhub_connectors::registry::platforms();
+    assert!(registry.len() >= 5);
+    assert_eq!(listed.len(), registry.len());
+    for (seen, entry) in listed.iter().zip(&registry) {
+        assert_eq!(seen["key"], entry.platform.as_str());
+        assert_eq!(seen["label"], entry.label);
+        assert_eq!(seen["colour"], entry.colour);
+        assert_eq!(seen["capabilities"]["ship"], entry.capabilities.ship);
+        assert_eq!(seen["capabilities"]["max_page_size"], entry.capabilities.max_page_size);
+    }
+    let keys: Vec<&str> = listed.iter().take(5).map(|p| p["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["westmonth", "wshoto", "vanmall", "shoptima", "damaijia"]);
+    assert_eq!(listed[2]["capabilities"]["list_by"], serde_json::Value::Null, "VanMall has no list");
+    let answer = api.client().get(format!("{}/api/v1/platforms", api.base)).send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 401);
+}

@@ -1,0 +1,187 @@
+//! What a simulator is to the sandbox, the registry of them, and a running
+//! sandbox of one shop on each.
+//!
+//! Adding a simulator adds its folder, with its [`SimulatorEntry`], and one
+//! line in [`BUILT_IN`]; one compiled elsewhere (a test's) is added at run
+//! time with [`register`]. Everything that starts, churns or counts the
+//! simulators ([`Sandbox`], `orderhub sandbox`, `orderhub demo`, fault
+//! plans) reads the registry.
+
+use crate::faults::{Faults, SimSpec};
+use crate::{Running, serve};
+use jiff::{SignedDuration, Timestamp};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, RwLock};
+
+/// A simulated platform, as the sandbox drives it.
+pub trait Simulator: Send + Sync {
+    /// The platform's API and the admin routes, ready to serve.
+    fn router(&self) -> axum::Router;
+    /// The fault plan its answers follow.
+    fn faults(&self) -> &Faults;
+    /// Moves `count` orders along their lifecycle (`round` picks which):
+    /// what changed.
+    fn churn(&self, count: usize, round: u64) -> Vec<String>;
+    /// Orders it holds now.
+    fn order_count(&self) -> usize;
+    /// Its order numbers where orders come in only by number (it has no
+    /// list), for a demo to hand over; `None` for a platform that lists.
+    fn lookup_only_numbers(&self) -> Option<Vec<String>> {
+        None
+    }
+}
+
+/// What a simulator is made with.
+#[derive(Debug, Clone, Copy)]
+pub struct SimSettings {
+    /// Orders to generate.
+    pub orders: u64,
+    /// Seed of the generator.
+    pub seed: u64,
+    /// The platform's "now" when the orders are made (unix seconds).
+    pub anchor: i64,
+    /// Serve the document's example orders instead of generated ones.
+    pub examples: bool,
+}
+
+/// A simulator just made, with what a shop on it needs.
+pub struct Started {
+    pub simulator: Arc<dyn Simulator>,
+    /// The token it accepts.
+    pub token: String,
+    /// The platform's own shop id, where a shop must give it.
+    pub remote_shop_id: Option<String>,
+    /// How far before the anchor its orders' times reach, in seconds.
+    pub span_seconds: i64,
+}
+
+/// How the sandbox knows one simulator.
+pub struct SimulatorEntry {
+    /// Its platform and endpoints, for fault plans (`spec.name` is the platform key).
+    pub spec: &'static SimSpec,
+    /// The key of the shop the sandbox configures on it.
+    pub shop_key: &'static str,
+    /// What follows the address in the shop's `base_url` (`/api/v1`).
+    pub base_path: &'static str,
+    pub start: fn(&SimSettings) -> Started,
+}
+
+/// The simulators built in, in the order the sandbox gives them ports.
+pub static BUILT_IN: [&SimulatorEntry; 5] = [
+    &crate::shoptima::SIMULATOR,
+    &crate::wshoto::SIMULATOR,
+    &crate::westmonth::SIMULATOR,
+    &crate::damaijia::SIMULATOR,
+    &crate::vanmall::SIMULATOR,
+];
+
+static ADDED: RwLock<Vec<&'static SimulatorEntry>> = RwLock::new(Vec::new());
+
+/// Adds a simulator compiled outside this crate (a test's); one for a
+/// platform already known is ignored.
+pub fn register(entry: &'static SimulatorEntry) {
+    let mut added = ADDED.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !BUILT_IN.iter().chain(added.iter()).any(|known| known.spec.name == entry.spec.name) {
+        added.push(entry);
+    }
+}
+
+/// Every simulator the sandbox knows.
+pub fn simulators() -> Vec<&'static SimulatorEntry> {
+    let added = ADDED.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    BUILT_IN.iter().copied().chain(added.iter().copied()).collect()
+}
+
+/// Every simulator's fault-layer description, for checking a fault plan.
+pub fn sim_specs() -> Vec<&'static SimSpec> {
+    simulators().into_iter().map(|entry| entry.spec).collect()
+}
+
+/// The shop a sandbox configures on one simulator.
+#[derive(Debug, Clone)]
+pub struct SandboxShop {
+    pub key: &'static str,
+    pub platform: &'static str,
+    pub base_url: String,
+    /// The simulator's token (not a secret: it is the sandbox's).
+    pub token: String,
+    pub remote_shop_id: Option<String>,
+}
+
+/// Every simulator running on loopback, one shop on each; they stop when
+/// this is dropped.
+pub struct Sandbox {
+    pub shops: Vec<SandboxShop>,
+    /// The simulators, in the order of `shops`.
+    pub simulators: Vec<Arc<dyn Simulator>>,
+    /// Where the generated orders start: a safe `sync_from`.
+    pub earliest: Timestamp,
+    _running: Vec<Running>,
+}
+
+impl Sandbox {
+    /// Starts every simulator on loopback: the first on `port` (0: any free
+    /// port), the next on `port + 1`, and so on.
+    pub async fn start(orders: u64, seed: u64, port: u16, examples: bool) -> std::io::Result<Sandbox> {
+        let settings = SimSettings { orders, seed, anchor: crate::default_anchor(), examples };
+        let mut sandbox =
+            Sandbox { shops: Vec::new(), simulators: Vec::new(), earliest: Timestamp::MAX, _running: Vec::new() };
+        let mut span = 0;
+        for (n, entry) in simulators().into_iter().enumerate() {
+            let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, if port == 0 { 0 } else { port + n as u16 }));
+            let started = (entry.start)(&settings);
+            let running = serve(started.simulator.router(), bind, entry.base_path)
+                .await
+                .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {bind}: {e}")))?;
+            span = span.max(started.span_seconds);
+            sandbox.shops.push(SandboxShop {
+                key: entry.shop_key,
+                platform: entry.spec.name,
+                base_url: running.base_url.clone(),
+                token: started.token,
+                remote_shop_id: started.remote_shop_id,
+            });
+            sandbox.simulators.push(started.simulator);
+            sandbox._running.push(running);
+        }
+        sandbox.earliest = if examples {
+            // The documents' examples are from 2020 to 2025.
+            "2000-01-01T00:00:00Z".parse().expect("a time")
+        } else {
+            let earliest = Timestamp::from_second(settings.anchor - span).unwrap_or(Timestamp::UNIX_EPOCH);
+            earliest.checked_sub(SignedDuration::from_hours(24)).unwrap_or(earliest)
+        };
+        Ok(sandbox)
+    }
+
+    /// Adds a fault plan's rules to every simulator they are meant for.
+    pub fn add_faults(&self, rules: &[crate::FaultRule]) {
+        for simulator in &self.simulators {
+            simulator.faults().add(rules);
+        }
+    }
+
+    /// Moves `per_second` orders of every platform along their lifecycle each
+    /// second, until the task is aborted.
+    pub fn spawn_churn(&self, per_second: usize) -> Option<tokio::task::JoinHandle<()>> {
+        if per_second == 0 {
+            return None;
+        }
+        let simulators = self.simulators.clone();
+        Some(tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                ticks.tick().await;
+                let round = crate::next_churn_round();
+                for simulator in &simulators {
+                    simulator.churn(per_second, round);
+                }
+            }
+        }))
+    }
+
+    /// Orders on every simulated platform now.
+    pub fn order_count(&self) -> usize {
+        self.simulators.iter().map(|simulator| simulator.order_count()).sum()
+    }
+}
