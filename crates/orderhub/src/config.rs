@@ -125,7 +125,7 @@ struct FileServer {
 struct FileShop {
     /// The shop key used everywhere (hub ids, CLI `--shop`).
     key: Option<Spanned<String>>,
-    /// westmonth | wshoto | vanmall | shoptima | damaijia.
+    /// A platform key, e.g. `shoptima` (`GET /api/v1/platforms` lists them).
     platform: Option<Spanned<String>>,
     /// Everything before the document's endpoint path.
     base_url: Option<Spanned<String>>,

@@ -156,6 +156,24 @@ mod simulator {
             *STARTED.lock().unwrap() = Some(sim.clone());
             Started { simulator: Arc::new(sim), token: TOKEN.to_string(), remote_shop_id: None, span_seconds: 86_400 }
         },
+        paging: Some(orderhub_sandbox::Paging {
+            request: |of| orderhub_sandbox::PageRequest {
+                post: false,
+                path: format!("/orders?from=0&to={}&page={}", of.until, of.page),
+                headers: vec![("x-tiny-token", of.token.to_string())],
+                body: None,
+            },
+            count: |body, served| {
+                #[derive(serde::Deserialize)]
+                struct Page {
+                    total: u64,
+                    orders: Vec<serde::de::IgnoredAny>,
+                }
+                let page: Page = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+                let more = served + (page.orders.len() as u64) < page.total;
+                Ok(orderhub_sandbox::Listed { orders: page.orders.len(), more })
+            },
+        }),
     };
 }
 

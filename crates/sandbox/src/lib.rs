@@ -45,7 +45,8 @@ pub use westmonth::{WestmonthConfig, WestmonthSim};
 pub use wshoto::{WshotoConfig, WshotoSim};
 
 pub use simulator::{
-    Sandbox, SandboxShop, SimSettings, Simulator, SimulatorEntry, Started, register, sim_specs, simulators,
+    Listed, PageOf, PageRequest, Paging, Sandbox, SandboxShop, SimSettings, Simulator, SimulatorEntry, Started,
+    register, sim_specs, simulators,
 };
 
 use std::net::SocketAddr;

@@ -64,6 +64,80 @@ pub struct SimulatorEntry {
     /// What follows the address in the shop's `base_url` (`/api/v1`).
     pub base_path: &'static str,
     pub start: fn(&SimSettings) -> Started,
+    /// How a client pages through its whole listing (`orderhub bench-sim`);
+    /// `None` for a platform with no list.
+    pub paging: Option<Paging>,
+}
+
+/// How a client asks for every order, page by page, at the largest page size.
+#[derive(Clone, Copy)]
+pub struct Paging {
+    /// The request for page `page` (from 1).
+    pub request: fn(&PageOf) -> PageRequest,
+    /// What a page held, read without building its orders, after `served`
+    /// orders on the pages before.
+    pub count: fn(&[u8], u64) -> Result<Listed, String>,
+}
+
+/// What one page of a listing held.
+#[derive(Debug, Clone, Copy)]
+pub struct Listed {
+    pub orders: usize,
+    /// Whether another page follows.
+    pub more: bool,
+}
+
+/// A page whose orders sit in `data`, under `data`, `records` or
+/// `shop_order_list`, with a `next_page_url` (Shoptima, Westmonth) or a
+/// `total` (Wshoto, Damaijia: `more_by_total`) saying whether more follow
+/// after the `served` orders before it.
+pub fn count_data_page(body: &[u8], served: u64, more_by_total: bool) -> Result<Listed, String> {
+    use serde::de::IgnoredAny;
+    #[derive(serde::Deserialize)]
+    struct Page {
+        data: Data,
+    }
+    #[derive(serde::Deserialize)]
+    struct Data {
+        #[serde(default)]
+        data: Vec<IgnoredAny>,
+        #[serde(default)]
+        records: Vec<IgnoredAny>,
+        #[serde(default)]
+        shop_order_list: Vec<IgnoredAny>,
+        #[serde(default)]
+        next_page_url: Option<String>,
+        #[serde(default)]
+        total: Option<u64>,
+    }
+    let page: Page = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let data = page.data;
+    let orders = data.data.len() + data.records.len() + data.shop_order_list.len();
+    let more = match (data.next_page_url.is_some(), data.total) {
+        (true, _) => true,
+        (false, Some(total)) if more_by_total => served + (orders as u64) < total,
+        _ => false,
+    };
+    Ok(Listed { orders, more })
+}
+
+/// Which page, of whose listing.
+pub struct PageOf<'a> {
+    pub page: u64,
+    /// The shop's token, and the platform's own shop id where it has one.
+    pub token: &'a str,
+    pub remote_shop_id: &'a str,
+    /// The listing's upper bound, unix seconds.
+    pub until: i64,
+}
+
+/// One HTTP request, as a client sends it.
+pub struct PageRequest {
+    pub post: bool,
+    /// After the shop's `base_url`.
+    pub path: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<serde_json::Value>,
 }
 
 /// The simulators built in, in the order the sandbox gives them ports.

@@ -36,18 +36,20 @@ pub struct BenchApiArgs {
     database: Option<PathBuf>,
 }
 
-const SHOPS: [(Platform, &str); 10] = [
-    (orderhub_connectors::shoptima::PLATFORM, "belment"),
-    (orderhub_connectors::shoptima::PLATFORM, "belment-us"),
-    (orderhub_connectors::wshoto::PLATFORM, "fengxi"),
-    (orderhub_connectors::wshoto::PLATFORM, "fengxi-2"),
-    (orderhub_connectors::westmonth::PLATFORM, "westmoon"),
-    (orderhub_connectors::westmonth::PLATFORM, "westmoon-eu"),
-    (orderhub_connectors::damaijia::PLATFORM, "taoyitao"),
-    (orderhub_connectors::damaijia::PLATFORM, "taoyitao-2"),
-    (orderhub_connectors::vanmall::PLATFORM, "fecshop"),
-    (orderhub_connectors::vanmall::PLATFORM, "fecshop-2"),
-];
+/// The made-up store's shops: two on each platform the sandbox simulates
+/// (its shop, and a second one), in the sandbox's order.
+fn shops() -> &'static [(Platform, &'static str)] {
+    static SHOPS: std::sync::OnceLock<Vec<(Platform, &'static str)>> = std::sync::OnceLock::new();
+    SHOPS.get_or_init(|| {
+        let mut shops = Vec::new();
+        for entry in orderhub_sandbox::simulators() {
+            let platform = Platform::intern(entry.spec.name);
+            let second: &'static str = Box::leak(format!("{}-2", entry.shop_key).into_boxed_str());
+            shops.extend([(platform, entry.shop_key), (platform, second)]);
+        }
+        shops
+    })
+}
 const SURNAMES: [&str; 12] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "Smith", "Garcia"];
 const GIVEN: [&str; 10] = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "Ann", "Lee"];
 /// Orders created over this many days before the newest.
@@ -84,7 +86,7 @@ fn tracking(i: u64) -> String {
 
 /// The `i`-th made-up order, created at `created`.
 fn made_up_order(i: u64, newest: Timestamp, rng: &mut Rng) -> Order {
-    let (platform, shop) = SHOPS[(i % SHOPS.len() as u64) as usize];
+    let (platform, shop) = shops()[(i % shops().len() as u64) as usize];
     let created = newest - SignedDuration::from_secs((rng.below(SPAN_DAYS as u64 * 86_400)) as i64);
     let roll = rng.below(100);
     let (status, payment, fulfillment, code) = match roll {
@@ -326,7 +328,7 @@ async fn bench_store(args: &BenchApiArgs) -> anyhow::Result<(Store, Option<f64>)
 fn query_kinds(newest: Timestamp, orders: u64) -> Vec<QueryKind> {
     let statuses = ["awaiting_shipment", "shipped", "pending_payment", "completed"];
     let day = move |rng: &mut Rng| newest - SignedDuration::from_hours(24 * rng.below(SPAN_DAYS as u64) as i64);
-    let shop = |rng: &mut Rng| SHOPS[rng.below(SHOPS.len() as u64) as usize];
+    let shop = |rng: &mut Rng| shops()[rng.below(shops().len() as u64) as usize];
     let kind = |name, path: Box<dyn Fn(&mut Rng) -> String>| QueryKind { name, path };
     vec![
         kind(
@@ -378,7 +380,7 @@ fn query_kinds(newest: Timestamp, orders: u64) -> Vec<QueryKind> {
             "one order by id",
             Box::new(move |rng| {
                 let i = rng.below(orders);
-                let (platform, shop) = SHOPS[(i % SHOPS.len() as u64) as usize];
+                let (platform, shop) = shops()[(i % shops().len() as u64) as usize];
                 format!("/api/v1/orders/{}", hub_id(platform, shop, &number(i)))
             }),
         ),

@@ -25,7 +25,7 @@ pub struct FilterArgs {
     /// Only this shop.
     #[arg(long)]
     shop: Option<String>,
-    /// Only this platform (westmonth, wshoto, vanmall, shoptima, damaijia).
+    /// Only this platform, by its key (e.g. shoptima).
     #[arg(long)]
     platform: Option<String>,
     /// Only this status (pending_payment, awaiting_shipment, shipped, completed, cancelled).

@@ -415,6 +415,18 @@ pub static SIMULATOR: crate::SimulatorEntry = crate::SimulatorEntry {
             span_seconds: config.span_seconds,
         }
     },
+    paging: Some(crate::Paging {
+        request: |of| crate::PageRequest {
+            post: true,
+            path: "/vv/external/requestDyErp/order-searchList".into(),
+            headers: vec![("authorization", of.token.to_string())],
+            body: Some(serde_json::json!({"shop_id": of.remote_shop_id, "params": {
+                "create_time_start": 0, "update_time_start": 0, "update_time_end": of.until,
+                "order_by": "update_time", "order_asc": true, "page": of.page - 1, "size": 100,
+            }})),
+        },
+        count: |body, served| crate::simulator::count_data_page(body, served, true),
+    }),
 };
 
 #[cfg(test)]

@@ -643,6 +643,15 @@ pub static SIMULATOR: crate::SimulatorEntry = crate::SimulatorEntry {
             span_seconds: config.span_seconds,
         }
     },
+    paging: Some(crate::Paging {
+        request: |of| crate::PageRequest {
+            post: false,
+            path: format!("/order?time_type=2&rows=120&page={}", of.page),
+            headers: vec![("authorization", format!("Bearer {}", of.token))],
+            body: None,
+        },
+        count: |body, served| crate::simulator::count_data_page(body, served, false),
+    }),
 };
 
 #[cfg(test)]

@@ -391,6 +391,7 @@ pub static SIMULATOR: crate::SimulatorEntry = crate::SimulatorEntry {
             span_seconds: config.span_seconds,
         }
     },
+    paging: None,
 };
 
 #[cfg(test)]

@@ -375,6 +375,18 @@ pub static SIMULATOR: crate::SimulatorEntry = crate::SimulatorEntry {
             span_seconds: config.span_seconds,
         }
     },
+    paging: Some(crate::Paging {
+        request: |of| crate::PageRequest {
+            post: true,
+            path: "/openapi/v2/order/status".into(),
+            headers: vec![("authorization", of.token.to_string())],
+            body: Some(serde_json::json!({
+                "type": 4, "start_time": "2000-01-01 00:00:00", "end_time": "2100-01-01 00:00:00",
+                "page": of.page, "per_page": 100,
+            })),
+        },
+        count: |body, served| crate::simulator::count_data_page(body, served, false),
+    }),
 };
 
 #[cfg(test)]

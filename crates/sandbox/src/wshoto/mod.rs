@@ -393,6 +393,17 @@ pub static SIMULATOR: crate::SimulatorEntry = crate::SimulatorEntry {
             span_seconds: config.span_seconds,
         }
     },
+    paging: Some(crate::Paging {
+        request: |of| crate::PageRequest {
+            post: false,
+            path: format!("/openapi/mall/order/list?access_token={}", of.token),
+            headers: Vec::new(),
+            body: Some(serde_json::json!({
+                "type": 3, "start_time": 0, "end_time": of.until, "current_index": of.page, "page_size": 100,
+            })),
+        },
+        count: |body, served| crate::simulator::count_data_page(body, served, true),
+    }),
 };
 
 #[cfg(test)]
