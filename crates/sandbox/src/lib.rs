@@ -25,6 +25,7 @@ pub mod damaijia;
 #[cfg(test)]
 mod examples_tests;
 pub mod faults;
+mod lifecycle;
 mod listing;
 mod rng;
 pub mod shoptima;

@@ -224,41 +224,11 @@ impl DamaijiaSim {
     fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Vec<String> {
         let now = crate::unix_now() + self.clock_offset;
         let mut state = self.lock();
-        let len = state.orders.len();
-        let mut rng = crate::Rng::fork(0x444d_4348, round);
-        let mut changed = Vec::new();
-        let picks: Vec<usize> = match only {
-            Some(number) => state.orders.iter().position(|o| o.order_id == number).into_iter().collect(),
-            None => (0..count.min(len)).map(|_| rng.range(0, len as i64) as usize).collect(),
+        let picks = match only {
+            Some(number) => crate::lifecycle::Picks::At(state.orders.iter().position(|o| o.order_id == number)),
+            None => crate::lifecycle::Picks::Random { count, round },
         };
-        for at in picks {
-            let order = &mut state.orders[at];
-            if order.verbatim.is_some() {
-                continue;
-            }
-            match order.order_status {
-                1 => {
-                    order.order_status = 2;
-                    order.main_status = 2;
-                    order.pay_time = now;
-                }
-                105 | 2 => {
-                    order.order_status = 3;
-                    order.main_status = 3;
-                    order.ship_time = now;
-                    order.logistics =
-                        Some((format!("SF{now}{}", rng.range(100, 999)), "shunfeng".into(), "顺丰".into()));
-                }
-                3 => {
-                    order.order_status = 5;
-                    order.main_status = 5;
-                    order.finish_time = now;
-                }
-                _ => continue,
-            }
-            order.update_time = now;
-            changed.push(order.order_id.clone());
-        }
+        let changed = crate::lifecycle::move_orders(&mut state.orders, picks, 0x444d_4348, now);
         state.changed();
         changed
     }

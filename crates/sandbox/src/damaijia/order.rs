@@ -339,6 +339,41 @@ const SKU_SLOTS: [&str; 27] = [
     "encrypt_post_tel",
 ];
 
+impl crate::lifecycle::Lifecycle for DamaijiaSimOrder {
+    fn number(&self) -> &str {
+        &self.order_id
+    }
+
+    fn is_example(&self) -> bool {
+        self.verbatim.is_some()
+    }
+
+    /// 待支付 → 备货中 → 已发货 → 已完成, stamping `update_time`.
+    fn step(&mut self, now: i64, rng: &mut crate::Rng) -> bool {
+        match self.order_status {
+            1 => {
+                self.order_status = 2;
+                self.main_status = 2;
+                self.pay_time = now;
+            }
+            105 | 2 => {
+                self.order_status = 3;
+                self.main_status = 3;
+                self.ship_time = now;
+                self.logistics = Some((format!("SF{now}{}", rng.range(100, 999)), "shunfeng".into(), "顺丰".into()));
+            }
+            3 => {
+                self.order_status = 5;
+                self.main_status = 5;
+                self.finish_time = now;
+            }
+            _ => return false,
+        }
+        self.update_time = now;
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

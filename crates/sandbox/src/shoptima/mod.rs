@@ -230,39 +230,12 @@ impl ShoptimaSim {
 
     /// [`ShoptimaSim::churn`] of `count` orders picked at random, or of `only`.
     fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Vec<String> {
-        let now = crate::unix_now();
         let mut state = self.lock();
-        let len = state.orders.len();
-        let mut rng = crate::Rng::fork(0x5348_4f50, round);
-        let mut changed = Vec::new();
-        let picks: Vec<usize> = match only {
-            Some(number) => state.index.get(number).copied().into_iter().collect(),
-            None => (0..count.min(len)).map(|_| rng.range(0, len as i64) as usize).collect(),
+        let picks = match only {
+            Some(number) => crate::lifecycle::Picks::At(state.index.get(number).copied()),
+            None => crate::lifecycle::Picks::Random { count, round },
         };
-        for at in picks {
-            let order = &mut state.orders[at];
-            if order.verbatim.is_some() {
-                continue;
-            }
-            match order.status {
-                0 => {
-                    order.status = 1;
-                    order.pay_time = Some(now);
-                }
-                1 | 3 => {
-                    order.status = 2;
-                    order.shipping_time = Some(now);
-                    order.tracking_number = Some(format!("SF{now}{}", rng.range(100, 999)));
-                    order.shipping_channel_code = Some("SF".into());
-                }
-                _ if order.is_refund == 0 && rng.percent(20) => {
-                    order.is_refund = 1;
-                    order.refund_type = 1;
-                }
-                _ => continue,
-            }
-            changed.push(order.order_num.clone());
-        }
+        let changed = crate::lifecycle::move_orders(&mut state.orders, picks, 0x5348_4f50, crate::unix_now());
         state.rekey();
         changed
     }

@@ -292,6 +292,39 @@ impl SimOrder {
     }
 }
 
+impl crate::lifecycle::Lifecycle for SimOrder {
+    fn number(&self) -> &str {
+        &self.order_num
+    }
+
+    fn is_example(&self) -> bool {
+        self.verbatim.is_some()
+    }
+
+    /// unpaid → paid, paid or pre-advised → shipped, and now and then a
+    /// refund asked for; the list shows no update time.
+    fn step(&mut self, now: i64, rng: &mut crate::Rng) -> bool {
+        match self.status {
+            0 => {
+                self.status = 1;
+                self.pay_time = Some(now);
+            }
+            1 | 3 => {
+                self.status = 2;
+                self.shipping_time = Some(now);
+                self.tracking_number = Some(format!("SF{now}{}", rng.range(100, 999)));
+                self.shipping_channel_code = Some("SF".into());
+            }
+            _ if self.is_refund == 0 && rng.percent(20) => {
+                self.is_refund = 1;
+                self.refund_type = 1;
+            }
+            _ => return false,
+        }
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,6 +43,36 @@ pub struct VanmallSimOrder {
     pub example_txn: Option<Value>,
 }
 
+impl crate::lifecycle::Lifecycle for VanmallSimOrder {
+    fn number(&self) -> &str {
+        &self.order_number
+    }
+
+    fn is_example(&self) -> bool {
+        self.example_txn.is_some()
+    }
+
+    /// Awaiting payment → paid → fulfilled, stamping `updated_at` in the
+    /// store's wall-clock time.
+    fn step(&mut self, now: i64, _rng: &mut crate::Rng) -> bool {
+        let now = store_time(now);
+        let info = &mut self.order_info;
+        match (info["order_status"].as_i64(), info["payment_status"].as_i64(), info["fulfillment_status"].as_i64()) {
+            (Some(2), Some(1 | 2), _) => {
+                info["payment_status"] = json!(3);
+                info["payed_at"] = json!(now);
+            }
+            (Some(2), Some(3), Some(1 | 2)) => {
+                info["fulfillment_status"] = json!(5);
+                info["fulfilled_at"] = json!(now);
+            }
+            _ => return false,
+        }
+        info["updated_at"] = json!(now);
+        true
+    }
+}
+
 /// How to make a VanMall simulator.
 #[derive(Debug, Clone)]
 pub struct VanmallConfig {
@@ -268,39 +298,14 @@ impl VanmallSim {
 
     /// [`VanmallSim::churn`] of `count` orders picked at random, or of `only`.
     fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Vec<String> {
-        let now = store_time(crate::unix_now());
+        let now = crate::unix_now();
         let mut state = self.lock();
-        let numbers: Vec<String> = state.orders.keys().cloned().collect();
-        let mut rng = crate::Rng::fork(0x564d_4348, round);
-        let mut changed = Vec::new();
-        let picks: Vec<String> = match only {
-            Some(number) => vec![number.to_string()],
-            None => (0..count.min(numbers.len()))
-                .map(|_| numbers[rng.range(0, numbers.len() as i64) as usize].clone())
-                .collect(),
+        let picks = match only {
+            Some(number) => crate::lifecycle::Picks::At(state.orders.keys().position(|n| n == number)),
+            None => crate::lifecycle::Picks::Random { count, round },
         };
-        for number in &picks {
-            let order = state.orders.get_mut(number).expect("listed");
-            if order.example_txn.is_some() {
-                continue;
-            }
-            let info = &mut order.order_info;
-            match (info["order_status"].as_i64(), info["payment_status"].as_i64(), info["fulfillment_status"].as_i64())
-            {
-                (Some(2), Some(1 | 2), _) => {
-                    info["payment_status"] = json!(3);
-                    info["payed_at"] = json!(now);
-                }
-                (Some(2), Some(3), Some(1 | 2)) => {
-                    info["fulfillment_status"] = json!(5);
-                    info["fulfilled_at"] = json!(now);
-                }
-                _ => continue,
-            }
-            info["updated_at"] = json!(now);
-            changed.push(number.clone());
-        }
-        changed
+        let mut orders: Vec<&mut VanmallSimOrder> = state.orders.values_mut().collect();
+        crate::lifecycle::move_orders(&mut orders, picks, 0x564d_4348, now)
     }
 
     pub fn requests(&self) -> BTreeMap<String, u64> {

@@ -178,35 +178,11 @@ impl WestmonthSim {
     fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Vec<String> {
         let now = crate::unix_now() + self.clock_offset;
         let mut state = self.lock();
-        let len = state.orders.len();
-        let mut rng = crate::Rng::fork(0x5745_4348, round);
-        let mut changed = Vec::new();
-        let picks: Vec<usize> = match only {
-            Some(number) => state.position(number).into_iter().collect(),
-            None => (0..count.min(len)).map(|_| rng.range(0, len as i64) as usize).collect(),
+        let picks = match only {
+            Some(number) => crate::lifecycle::Picks::At(state.position(number)),
+            None => crate::lifecycle::Picks::Random { count, round },
         };
-        for at in picks {
-            let order = &mut state.orders[at];
-            if order.verbatim.is_some() {
-                continue;
-            }
-            match order.status.as_str() {
-                "unpaid" => {
-                    order.status = "paid".into();
-                    order.pay_status = 1;
-                    order.pay_time = Some(now);
-                }
-                "paid" => {
-                    order.status = "shipped".into();
-                    order.shipment_no = format!("SF{now}{}", rng.range(100, 999));
-                    order.logistics = Some((1, "顺丰速运".into(), "SF".into()));
-                }
-                "shipped" => order.status = "completed".into(),
-                _ => continue,
-            }
-            order.updated_at = now;
-            changed.push(order.number.clone());
-        }
+        let changed = crate::lifecycle::move_orders(&mut state.orders, picks, 0x5745_4348, now);
         state.update_times = None;
         changed
     }

@@ -168,3 +168,33 @@ impl WestmonthSimOrder {
         })
     }
 }
+
+impl crate::lifecycle::Lifecycle for WestmonthSimOrder {
+    fn number(&self) -> &str {
+        &self.number
+    }
+
+    fn is_example(&self) -> bool {
+        self.verbatim.is_some()
+    }
+
+    /// unpaid → paid → shipped → completed, stamping `updated_at`.
+    fn step(&mut self, now: i64, rng: &mut crate::Rng) -> bool {
+        match self.status.as_str() {
+            "unpaid" => {
+                self.status = "paid".into();
+                self.pay_status = 1;
+                self.pay_time = Some(now);
+            }
+            "paid" => {
+                self.status = "shipped".into();
+                self.shipment_no = format!("SF{now}{}", rng.range(100, 999));
+                self.logistics = Some((1, "顺丰速运".into(), "SF".into()));
+            }
+            "shipped" => self.status = "completed".into(),
+            _ => return false,
+        }
+        self.updated_at = now;
+        true
+    }
+}

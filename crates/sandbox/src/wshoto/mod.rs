@@ -22,6 +22,7 @@ mod order;
 pub use generate::generate;
 pub use order::{WshotoAddress, WshotoLine, WshotoSimOrder, yuan};
 
+use crate::lifecycle::Picks;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
@@ -207,41 +208,11 @@ impl WshotoSim {
     fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Vec<String> {
         let now = crate::unix_now() + self.clock_offset;
         let mut state = self.lock();
-        let len = state.orders.len();
-        let mut rng = crate::Rng::fork(0x5753_4843, round);
-        let mut changed = Vec::new();
-        let picks: Vec<usize> = match only {
-            Some(number) => state.orders.iter().position(|o| o.order_code == number).into_iter().collect(),
-            None => (0..count.min(len)).map(|_| rng.range(0, len as i64) as usize).collect(),
+        let picks = match only {
+            Some(number) => Picks::At(state.orders.iter().position(|o| o.order_code == number)),
+            None => Picks::Random { count, round },
         };
-        for at in picks {
-            let order = &mut state.orders[at];
-            if order.verbatim.is_some() {
-                continue;
-            }
-            match order.status {
-                0 => {
-                    order.status = 2;
-                    order.pay_status = 1;
-                    order.pay_time = Some(now);
-                    order.close_time = None;
-                }
-                1 | 2 => {
-                    order.status = 3;
-                    order.send_time = Some(now);
-                    order.express_no = Some(format!("SF{now}{}", rng.range(100, 999)));
-                    order.express_name = Some("顺丰速运".into());
-                }
-                3 => {
-                    order.status = 4;
-                    order.finish_time = Some(now);
-                    order.order_status_tag = Some(4);
-                }
-                _ => continue,
-            }
-            order.update_time = now;
-            changed.push(order.order_code.clone());
-        }
+        let changed = crate::lifecycle::move_orders(&mut state.orders, picks, 0x5753_4843, now);
         state.changed();
         changed
     }

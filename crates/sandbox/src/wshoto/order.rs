@@ -158,3 +158,39 @@ impl WshotoSimOrder {
         order
     }
 }
+
+impl crate::lifecycle::Lifecycle for WshotoSimOrder {
+    fn number(&self) -> &str {
+        &self.order_code
+    }
+
+    fn is_example(&self) -> bool {
+        self.verbatim.is_some()
+    }
+
+    /// 待付款 → 待发货 → 待收货 → 已完成, stamping `update_time`.
+    fn step(&mut self, now: i64, rng: &mut crate::Rng) -> bool {
+        match self.status {
+            0 => {
+                self.status = 2;
+                self.pay_status = 1;
+                self.pay_time = Some(now);
+                self.close_time = None;
+            }
+            1 | 2 => {
+                self.status = 3;
+                self.send_time = Some(now);
+                self.express_no = Some(format!("SF{now}{}", rng.range(100, 999)));
+                self.express_name = Some("顺丰速运".into());
+            }
+            3 => {
+                self.status = 4;
+                self.finish_time = Some(now);
+                self.order_status_tag = Some(4);
+            }
+            _ => return false,
+        }
+        self.update_time = now;
+        true
+    }
+}
