@@ -7,8 +7,7 @@
 //! (every byte again). Walking the page here, each order is parsed into its
 //! struct straight from the answer, and where the parse stops is where the
 //! order's text ends: the text needs no pass of its own to be found or
-//! checked. perf put the split at 7–10% of a Damaijia sync's CPU
-//! (docs/benchmarks.md).
+//! checked. perf put the split at 7–10% of a Damaijia sync's CPU.
 //!
 //! Only the structure between values (`{`, `:`, `,`, `]`) is read here;
 //! every value, keys included, is read by serde_json, with its checks. A
@@ -19,7 +18,7 @@
 //! the envelope's outcome, then `data`, then its list, element by element,
 //! so each byte of a page is read once (read as nested values, Wshoto's and
 //! Westmonth's pages would be read three times: the envelope, its `data`,
-//! then each order; docs/benchmarks.md).
+//! then each order).
 
 use crate::wire::{opt_integer, opt_text};
 use serde::Deserialize;

@@ -5,8 +5,8 @@
 //! stored document), and through serde each of the document's hundred-odd
 //! keys and strings went through serde_json's escaping loop, byte by byte,
 //! its amounts and times through `fmt` into a string first: 32,000
-//! instructions for a Damaijia order, a twelfth of the sync's
-//! (docs/benchmarks.md). Here the keys are written as
+//! instructions for a Damaijia order, a twelfth of the sync's.
+//! Here the keys are written as
 //! they are (they never need escaping), strings are copied whole unless a
 //! byte needs escaping, and amounts and times are formatted in place.
 //!

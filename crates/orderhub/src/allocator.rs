@@ -6,7 +6,7 @@
 //! freed by the writer), and glibc's `malloc`, `free` and their chunk
 //! bookkeeping (`_int_malloc`, `unlink_chunk`, `malloc_consolidate`) were 12%
 //! of orderhub's CPU in a 100,000-order Damaijia sync (perf). With mimalloc
-//! that sync took 11–12% less time and CPU (docs/benchmarks.md).
+//! that sync took 11–12% less time and CPU.
 //!
 //! Why the option: by default mimalloc commits each arena whole where the OS
 //! overcommits (Linux), and memory it frees back stays counted in the
@@ -19,7 +19,7 @@
 //! for an arena's). With the default, one `bench` in nine still peaked at
 //! 145.6 MB (the others at 126.8–134.4); with 100 ms, four Damaijia syncs
 //! peaked at 121–123 MB against 125–129, their times within 3%, and two
-//! `bench` runs at 125.4 and 125.7 MB (docs/benchmarks.md).
+//! `bench` runs at 125.4 and 125.7 MB.
 //!
 //! The options must be set before the first allocation makes the first arena
 //! (setting them in `main` was too late: the peak stayed at 146–152 MB), so

@@ -8,8 +8,7 @@
 //! 8.3 KB → 683 bytes, the others 2.4–3.1 KB → 257–357 bytes), because the
 //! dictionary already holds every key and shape. For 120,000 sandbox orders
 //! the `orders` table went from 665 MB of an 858 MB file to 73 MB of 268 MB,
-//! and a model of the sync's writes stored Damaijia 4× as fast
-//! (docs/benchmarks.md).
+//! and a model of the sync's writes stored Damaijia 4× as fast.
 //!
 //! The dictionary is made from the first documents of the platform that a
 //! write saw: trained on them by zstd, or where it cannot train, their raw
@@ -83,7 +82,7 @@ impl Dictionary {
     /// which a frame otherwise works out (and stores) afresh. Against the
     /// raw content of the same documents, trained on the first 100 of each
     /// platform's sandbox documents, it packed them 8–21% smaller and in
-    /// 37–48% less time (Python's `zstandard`; docs/benchmarks.md). Where
+    /// 37–48% less time (Python's `zstandard`). Where
     /// zstd cannot train on them (too few, too small or too alike), the
     /// dictionary is their raw content: the documents concatenated.
     pub(crate) fn from_samples<'a>(platform: &str, documents: impl Iterator<Item = &'a str>) -> Option<Self> {
@@ -111,8 +110,7 @@ impl Dictionary {
         // copies them into the context for each document over 8 KB (at this
         // level), and a Damaijia document is 8.6 KB on average: packing its
         // documents all copied took 12.29 µs each, attached 9.95–10.89, the
-        // default (a mix) 10.80, the packed sizes within a byte
-        // (docs/benchmarks.md).
+        // default (a mix) 10.80, the packed sizes within a byte.
         compressor
             .set_parameter(zstd::zstd_safe::CParameter::ForceAttachDict(zstd::zstd_safe::DictAttachPref::ForceAttach))
             .expect("zstd takes its dictionary attachment");

@@ -6,7 +6,7 @@
 //! before; the writer, one thread that the sync waits for, then only looks
 //! orders up and inserts rows. Made in the writer, the texts of a page's
 //! amounts, its search terms and its `created` events were about an eighth
-//! of the writer's instructions in a Shoptima sync (docs/benchmarks.md).
+//! of the writer's instructions in a Shoptima sync.
 
 use crate::documents::Document;
 use orderhub_model::{Change, ENCRYPTED_PREFIX, Order};

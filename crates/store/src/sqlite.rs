@@ -65,7 +65,7 @@ fn document_value(row: &DbRow) -> Result<&[u8], sqlx::Error> {
 pub(crate) const READERS: u32 = 4;
 
 /// Page cache of each reading connection (SQLite's default is 2 MiB); the
-/// API's reads were measured with it (docs/benchmarks.md). It was the
+/// API's reads were measured with it. It was the
 /// writer's too until the writer got its own, below (Shoptima 3,075 → 4,011
 /// orders/s when it was raised to 32 MiB).
 const CACHE: &str = "-32768";
@@ -75,7 +75,7 @@ const CACHE: &str = "-32768";
 /// cache until the commit; beyond it SQLite spills them to the log and
 /// writes them again later. 64 MiB: Damaijia 2,550 → 2,765–2,861 orders/s
 /// and Westmonth 3,184–3,375 → 3,514–4,484 at 30,000 orders, for 35 MB more
-/// peak memory (79.1 → 114.7 MB; docs/benchmarks.md).
+/// peak memory (79.1 → 114.7 MB).
 const WRITER_CACHE: &str = "-65536";
 
 /// Where the writing connection keeps its statement journals: in memory.
@@ -85,8 +85,8 @@ const WRITER_CACHE: &str = "-65536";
 /// alone. As files (SQLite's default, under /var/tmp) those copies were
 /// most of what a sync wrote: 5.6–6.0 GB of `write` calls for 30,000 orders
 /// per platform, against 0.9 GB with them in memory, and peak memory did not
-/// change (a statement's journal holds the pages of that one statement;
-/// docs/benchmarks.md). The sync's inserts now take none
+/// change (a statement's journal holds the pages of that one statement).
+/// The sync's inserts now take none
 /// (`INSERT_INTO`); its upserts of changed orders still do.
 const WRITER_TEMP_STORE: &str = "memory";
 
@@ -105,7 +105,7 @@ const WRITER_TEMP_STORE: &str = "memory";
 /// 100,000 orders into a store of 300,000, six pairs run in turn, was faster
 /// with 16 KiB pages in five (5.43–7.76 s against 6.14–8.68 s), its system
 /// CPU 0.98–1.64 s against 1.78–2.40 s; the API's queries, on stores they
-/// had already read, stayed within the machine's noise (docs/benchmarks.md).
+/// had already read, stayed within the machine's noise.
 pub(crate) const PAGE_SIZE: u32 = 16 * 1024;
 
 /// Whether a write outside a transaction takes the write lock in turn
@@ -171,7 +171,7 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
 /// orders). The writer's checkpoint copies what the other has not yet:
 /// perf still found more of the copying on the writer (64 samples against
 /// 24), yet its commits for 30,000 Damaijia orders took 370–395 ms in all
-/// instead of 557–621 (docs/benchmarks.md).
+/// instead of 557–621.
 ///
 /// Why 256 MiB and not 32: a sync's transactions of up to 10,000 orders (then)
 /// are tens of MB of log each (the log reached 65 MB at 32 MiB), so at 32
@@ -180,7 +180,7 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
 /// connection has copied the older transactions by the time the writer's
 /// turn comes. Timed inside the writer, a Damaijia sync of 100,000
 /// orders spent 0.98–1.03 s committing at 32 MiB and 0.52–0.56 s at 256;
-/// the log then peaked at 281 MB instead of 65 (docs/benchmarks.md).
+/// the log then peaked at 281 MB instead of 65.
 /// [`WRITER_LOG_LIMIT`] gives the space back.
 ///
 /// In bytes, not pages: stores differ in page size (16 KiB for new ones,
@@ -195,7 +195,7 @@ const WRITER_CHECKPOINT_BYTES: i64 = 256 * 1024 * 1024;
 /// find tens of thousands of pages in the log and copy them before it
 /// returns, as the row that ended a sync's run did when it was written on a
 /// reading connection: 105–222 ms at the end of each shop's sync in
-/// `orderhub bench` (docs/benchmarks.md). The log is copied by `checkpoint`
+/// `orderhub bench`. The log is copied by `checkpoint`
 /// and by the writer's batches past [`WRITER_CHECKPOINT_BYTES`]; an explicit
 /// checkpoint (as `checkpoint`'s) is not affected by this setting.
 const READER_CHECKPOINT_PAGES: &str = "0";
@@ -203,7 +203,7 @@ const READER_CHECKPOINT_PAGES: &str = "0";
 /// When the log starts over, SQLite keeps its file at the size it reached
 /// and writes over it; beyond this many bytes (64 MiB) it truncates it, so a
 /// long-running `orderhub serve` does not keep a sync's peak on disk (it
-/// held 64 MiB after syncs that took it to 325 MB; docs/benchmarks.md).
+/// held 64 MiB after syncs that took it to 325 MB).
 const WRITER_LOG_LIMIT: &str = "67108864";
 
 /// How often the log is checkpointed (see `checkpoint`).

@@ -487,7 +487,7 @@ where
 /// the writer. One was not enough: the reader of a 100,000-order Damaijia
 /// sync waited 9.8 s of 15.2 for its next page (HTTP, the simulator making
 /// it, JSON, normalising) and the writer 3.4 s for pages; with three, 1.7 s
-/// and 0.4 s of 12.9 (docs/benchmarks.md).
+/// and 0.4 s of 12.9.
 pub const READ_AHEAD: usize = 3;
 
 /// A page read and made ready for the writer: its orders with their

@@ -60,7 +60,7 @@ const QUEUED_PAGES: usize = 2;
 /// 100,000 Damaijia orders in transactions of 20,000 wrote 250 MB of log
 /// instead of 314 and committed in 0.59 s instead of 0.77; synced with the
 /// time bound lifted so that the count decides, the median sync took 11.24 s
-/// instead of 12.08 (docs/benchmarks.md). How long the
+/// instead of 12.08. How long the
 /// write lock is held is still bounded by time (below).
 const ORDERS_PER_TRANSACTION: usize = 20_000;
 
@@ -90,8 +90,7 @@ const IDLE_SHARE_TO_COMMIT: u32 = 3;
 /// sync's transactions were cut at 1 s to about 10,000 Damaijia orders, and
 /// each commit writes every index page the transaction touched. A sync of
 /// 100,000 Damaijia orders into a store of 300,000, bounded at 1 s and at 5 s,
-/// three pairs run in turn: 7.72 / 7.19, 8.09 / 7.60, 7.60 / 7.37 s
-/// (docs/benchmarks.md).
+/// three pairs run in turn: 7.72 / 7.19, 8.09 / 7.60, 7.60 / 7.37 s.
 const LONGEST_TRANSACTION: Duration = Duration::from_secs(5);
 
 /// When the writer commits a transaction, the cursor aside.
@@ -202,7 +201,7 @@ impl Drop for PageWriter {
 /// a core while they parsed pages: in a 100,000-order Damaijia sync it took
 /// 4.3–4.6 s to write what took about 2.7 s of its CPU. On a thread, which
 /// the kernel schedules beside the runtime's workers, it wrote the same
-/// pages in 3.7–3.9 s, and the sync was shorter (docs/benchmarks.md).
+/// pages in 3.7–3.9 s, and the sync was shorter.
 ///
 /// Why it never ends: what a writer's work leaves behind runs on the
 /// runtime it ran on (sqlx hands a released connection back to its pool in

@@ -176,7 +176,7 @@ fn print_result(r: &serde_json::Value) {
 /// reader and the writer share two cores: it tells orderhub's share from the
 /// simulator's, and it leaves out the time a thread waited for a core. (It
 /// still moves with the machine's speed: 74–118 µs an order for one
-/// Damaijia build; docs/benchmarks.md.)
+/// Damaijia build.)
 fn cpu_seconds(pid: &str) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The process's name, in parentheses, may hold spaces: count fields from

@@ -8,8 +8,8 @@
 //! two allocations, and each statement was a round trip between the writing
 //! task and sqlx's database thread. In a 30,000-order Damaijia sync the
 //! writing task waited 1.10–1.15 s on statements whose SQLite work took
-//! 0.87 s of that thread's time, and building them took 0.3 s more
-//! (docs/benchmarks.md). Here the rows are written straight
+//! 0.87 s of that thread's time, and building them took 0.3 s more.
+//! Here the rows are written straight
 //! from the orders' memory, on the writing task's thread, while sqlx's
 //! thread waits on its lock.
 //!
@@ -71,7 +71,7 @@ pub(crate) async fn insert_rows(tx: &mut Transaction<'static, Db>, rows: &[Rows<
 /// `orders`) for every page, as the statements are prepared page by page.
 /// The writer's instructions for a 20,000-order Damaijia sync (callgrind):
 /// 2.02 G with one row a statement, 1.78 G with 8, 1.80 G with 16, 1.89 G
-/// with 32, 2.20 G with a page's all (docs/benchmarks.md).
+/// with 32, 2.20 G with a page's all.
 const ROWS_PER_STATEMENT: usize = 8;
 
 /// A prepared statement of the connection `db`, finalized when dropped.
