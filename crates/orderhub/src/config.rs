@@ -398,19 +398,29 @@ fn shop_token(
     loader.secret(given, env_name, &field, table)
 }
 
+/// A shop's platform, one the connectors' registry knows.
+fn shop_platform(
+    loader: &Loader,
+    table: &Origin,
+    name: &str,
+    given: Option<(String, Origin)>,
+) -> Result<&'static orderhub_connectors::PlatformEntry, ConfigError> {
+    let (platform, origin) = given.ok_or_else(|| {
+        let known = orderhub_connectors::registry::known_keys();
+        loader.error(table, name, format!("missing: one of {known}"))
+    })?;
+    orderhub_connectors::registry::entry(&platform).ok_or_else(|| {
+        let unknown = orderhub_connectors::UnknownPlatform(platform.clone());
+        loader.error(&origin, name, unknown.to_string())
+    })
+}
+
 fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> Result<ShopConfig, ConfigError> {
     let name = |field: &str| format!("shops[{index}].{field}");
     let key = shop_key(loader, &table, &name("key"), shop.key)?;
     let var = |field: &str| shop_env_var(&key, field);
 
-    let (platform, origin) = loader.pick(&var("platform"), shop.platform).ok_or_else(|| {
-        let known = orderhub_connectors::registry::known_keys();
-        loader.error(&table, name("platform"), format!("missing: one of {known}"))
-    })?;
-    let entry = orderhub_connectors::registry::entry(&platform).ok_or_else(|| {
-        let unknown = orderhub_connectors::UnknownPlatform(platform.clone());
-        loader.error(&origin, name("platform"), unknown.to_string())
-    })?;
+    let entry = shop_platform(loader, &table, &name("platform"), loader.pick(&var("platform"), shop.platform))?;
     let platform = entry.platform;
     let (base_url, origin) = loader.pick(&var("base_url"), shop.base_url).ok_or_else(|| {
         loader.error(

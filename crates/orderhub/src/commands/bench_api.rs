@@ -102,28 +102,7 @@ fn made_up_order(i: u64, newest: Timestamp, rng: &mut Rng) -> Order {
         SURNAMES[rng.below(SURNAMES.len() as u64) as usize],
         GIVEN[rng.below(GIVEN.len() as u64) as usize]
     );
-    let lines = 1 + rng.below(4);
-    let mut items = Vec::new();
-    let mut subtotal = Decimal::ZERO;
-    for line in 0..lines {
-        let cents = 500 + rng.below(20_000) as i64;
-        let price = Decimal::new(cents, 2);
-        let quantity = 1 + rng.below(3) as u32;
-        let total = price * Decimal::from(quantity);
-        subtotal += total;
-        items.push(LineItem {
-            line_id: line.to_string(),
-            sku: Some(format!("SKU-{:05}", rng.below(5_000))),
-            product_id: Some(format!("{}", 10_000_000 + rng.below(90_000_000))),
-            sku_id: None,
-            title: Some(format!("商品 {line} / product {line}")),
-            variant: Some("M / black".into()),
-            quantity,
-            unit_price: price,
-            total,
-            image_url: Some(format!("https://img.example.com/{i}/{line}.jpg")),
-        });
-    }
+    let (items, subtotal) = made_up_items(i, rng);
     let shipping = Decimal::new(rng.below(2_000) as i64, 2);
     let shipped = matches!(status, OrderStatus::Shipped | OrderStatus::Completed);
     let order_number = number(i);
@@ -164,17 +143,7 @@ fn made_up_order(i: u64, newest: Timestamp, rng: &mut Rng) -> Order {
             email: Some(format!("buyer{i}@example.com")),
             phone: Some(phone(i)),
         },
-        shipping_address: Address {
-            name: Some(name),
-            phone: Some(phone(i)),
-            country_code: Some("CN".into()),
-            province: Some("广东省".into()),
-            city: Some("深圳市".into()),
-            district: Some("南山区".into()),
-            address1: Some(format!("科技园 {} 号", i % 997)),
-            postal_code: Some("518000".into()),
-            ..Address::default()
-        },
+        shipping_address: made_up_address(i, name),
         items,
         shipments: if shipped {
             vec![Shipment {
@@ -188,6 +157,48 @@ fn made_up_order(i: u64, newest: Timestamp, rng: &mut Rng) -> Order {
         },
         raw: raw.into(),
         order_number,
+    }
+}
+
+/// The `i`-th made-up order's 1–4 lines, and their sum.
+fn made_up_items(i: u64, rng: &mut Rng) -> (Vec<LineItem>, Decimal) {
+    let lines = 1 + rng.below(4);
+    let mut items = Vec::new();
+    let mut subtotal = Decimal::ZERO;
+    for line in 0..lines {
+        let cents = 500 + rng.below(20_000) as i64;
+        let price = Decimal::new(cents, 2);
+        let quantity = 1 + rng.below(3) as u32;
+        let total = price * Decimal::from(quantity);
+        subtotal += total;
+        items.push(LineItem {
+            line_id: line.to_string(),
+            sku: Some(format!("SKU-{:05}", rng.below(5_000))),
+            product_id: Some(format!("{}", 10_000_000 + rng.below(90_000_000))),
+            sku_id: None,
+            title: Some(format!("商品 {line} / product {line}")),
+            variant: Some("M / black".into()),
+            quantity,
+            unit_price: price,
+            total,
+            image_url: Some(format!("https://img.example.com/{i}/{line}.jpg")),
+        });
+    }
+    (items, subtotal)
+}
+
+/// The `i`-th made-up order's address, for the buyer `name`.
+fn made_up_address(i: u64, name: String) -> Address {
+    Address {
+        name: Some(name),
+        phone: Some(phone(i)),
+        country_code: Some("CN".into()),
+        province: Some("广东省".into()),
+        city: Some("深圳市".into()),
+        district: Some("南山区".into()),
+        address1: Some(format!("科技园 {} 号", i % 997)),
+        postal_code: Some("518000".into()),
+        ..Address::default()
     }
 }
 

@@ -186,6 +186,13 @@ fn parse_rule(text: &str, sims: &[&SimSpec]) -> Result<FaultRule, String> {
     } else {
         (rest, Trigger::Always)
     };
+    let kind = parse_kind(body)?;
+    check_target(sims, platform.as_deref(), endpoint.as_deref(), &kind)?;
+    Ok(FaultRule { platform, endpoint, kind, trigger })
+}
+
+/// A fault's kind and argument: `5xx:503`, `slow:200`, `reset`, …
+fn parse_kind(body: &str) -> Result<FaultKind, String> {
     let (name, arg) = match body.split_once(':') {
         Some((name, arg)) => (name.trim(), Some(arg.trim())),
         None => (body.trim(), None),
@@ -194,7 +201,7 @@ fn parse_rule(text: &str, sims: &[&SimSpec]) -> Result<FaultRule, String> {
         let arg = arg.ok_or_else(|| format!("`{name}` needs {what}: `{name}:N`"))?;
         arg.parse().map_err(|_| format!("{arg:?} is not {what}"))
     };
-    let kind = match name {
+    Ok(match name {
         "5xx" => {
             let status =
                 arg.map_or(Ok(500), |a| a.parse::<u16>().map_err(|_| format!("{a:?} is not an HTTP status")))?;
@@ -217,9 +224,19 @@ fn parse_rule(text: &str, sims: &[&SimSpec]) -> Result<FaultRule, String> {
                 "unknown fault {other:?}; known: 5xx, busy, slow, timeout, reset, truncated, lost, 429, rate_limit, page_cap"
             ));
         }
-    };
+    })
+}
+
+/// Checks that a rule's platform and endpoint exist, and that a `busy`
+/// rule aimed at one platform has a business error to answer with.
+fn check_target(
+    sims: &[&SimSpec],
+    platform: Option<&str>,
+    endpoint: Option<&str>,
+    kind: &FaultKind,
+) -> Result<(), String> {
     let names: Vec<&str> = sims.iter().map(|s| s.name).collect();
-    let wanted: Vec<&&SimSpec> = match &platform {
+    let wanted: Vec<&&SimSpec> = match platform {
         Some(p) => {
             let sim = sims
                 .iter()
@@ -229,7 +246,7 @@ fn parse_rule(text: &str, sims: &[&SimSpec]) -> Result<FaultRule, String> {
         }
         None => sims.iter().collect(),
     };
-    if let Some(endpoint) = &endpoint
+    if let Some(endpoint) = endpoint
         && !wanted.iter().any(|s| s.has_endpoint(endpoint))
     {
         let known: Vec<String> = wanted
@@ -244,7 +261,7 @@ fn parse_rule(text: &str, sims: &[&SimSpec]) -> Result<FaultRule, String> {
     {
         return Err(format!("{}'s document has no business error answer; use 5xx instead", sim.name));
     }
-    Ok(FaultRule { platform, endpoint, kind, trigger })
+    Ok(())
 }
 
 fn parse_chance(text: &str) -> Result<u32, String> {

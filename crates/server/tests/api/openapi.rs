@@ -20,6 +20,7 @@ async fn the_openapi_document_covers_every_route_and_the_canonical_order() {
         ("get", "/api/v1/orders/{id}/writebacks"),
         ("get", "/api/v1/outbox/{job}"),
         ("get", "/api/v1/events"),
+        ("get", "/api/v1/platforms"),
         ("get", "/api/v1/shops"),
         ("post", "/api/v1/shops/{key}/sync"),
         ("post", "/api/v1/shops/{key}/fetch"),
