@@ -204,33 +204,27 @@ impl DamaijiaSim {
     /// Moves up to `count` orders one step along their lifecycle (待支付 → 备货中
     /// → 已发货 → 已完成), stamping `update_time` now. Returns the ids changed.
     pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
-        self.move_orders(None, count, round)
+        self.move_orders(None, count, round).unwrap_or_default()
     }
 
     /// Moves one order one step along its lifecycle, as [`DamaijiaSim::churn`]
     /// would; `None` when there is no such order, `Some(false)` when it is in a
     /// final state (or of the examples data set) and did not move.
     pub fn advance(&self, number: &str) -> Option<bool> {
-        self.position_of(number)?;
-        Some(!self.move_orders(Some(number), 1, 0).is_empty())
-    }
-
-    fn position_of(&self, number: &str) -> Option<usize> {
-        let state = self.lock();
-        state.orders.iter().position(|o| o.order_id == number)
+        self.move_orders(Some(number), 1, 0).map(|moved| !moved.is_empty())
     }
 
     /// [`DamaijiaSim::churn`] of `count` orders picked at random, or of `only`.
-    fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Vec<String> {
+    fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Option<Vec<String>> {
         let now = crate::unix_now() + self.clock_offset;
         let mut state = self.lock();
         let picks = match only {
-            Some(number) => crate::lifecycle::Picks::At(state.orders.iter().position(|o| o.order_id == number)),
+            Some(number) => crate::lifecycle::Picks::At(crate::lifecycle::position(&state.orders, number)?),
             None => crate::lifecycle::Picks::Random { count, round },
         };
         let changed = crate::lifecycle::move_orders(&mut state.orders, picks, 0x444d_4348, now);
         state.changed();
-        changed
+        Some(changed)
     }
 
     pub fn requests(&self) -> BTreeMap<String, u64> {

@@ -212,32 +212,26 @@ impl ShoptimaSim {
     /// sellers would: unpaid → paid, paid or pre-advised → shipped, shipped →
     /// refund requested (now and then). Returns the order numbers changed.
     pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
-        self.move_orders(None, count, round)
+        self.move_orders(None, count, round).unwrap_or_default()
     }
 
     /// Moves one order one step along its lifecycle, as [`ShoptimaSim::churn`]
     /// would; `None` when there is no such order, `Some(false)` when it is in a
     /// final state (or of the examples data set) and did not move.
     pub fn advance(&self, number: &str) -> Option<bool> {
-        self.position_of(number)?;
-        Some(!self.move_orders(Some(number), 1, 0).is_empty())
-    }
-
-    fn position_of(&self, number: &str) -> Option<usize> {
-        let state = self.lock();
-        state.index.get(number).copied()
+        self.move_orders(Some(number), 1, 0).map(|moved| !moved.is_empty())
     }
 
     /// [`ShoptimaSim::churn`] of `count` orders picked at random, or of `only`.
-    fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Vec<String> {
+    fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Option<Vec<String>> {
         let mut state = self.lock();
         let picks = match only {
-            Some(number) => crate::lifecycle::Picks::At(state.index.get(number).copied()),
+            Some(number) => crate::lifecycle::Picks::At(state.index.get(number).copied()?),
             None => crate::lifecycle::Picks::Random { count, round },
         };
         let changed = crate::lifecycle::move_orders(&mut state.orders, picks, 0x5348_4f50, crate::unix_now());
         state.rekey();
-        changed
+        Some(changed)
     }
 
     /// Its fault plan and request log.

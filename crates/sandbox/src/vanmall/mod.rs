@@ -284,28 +284,25 @@ impl VanmallSim {
     /// Moves up to `count` open orders one step: awaiting payment → paid,
     /// paid → fulfilled. Returns the numbers changed.
     pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
-        self.move_orders(None, count, round)
+        self.move_orders(None, count, round).unwrap_or_default()
     }
 
     /// Moves one order one step along its lifecycle, as [`VanmallSim::churn`]
     /// would; `None` when there is no such order, `Some(false)` when it did not move.
     pub fn advance(&self, number: &str) -> Option<bool> {
-        if !self.lock().orders.contains_key(number) {
-            return None;
-        }
-        Some(!self.move_orders(Some(number), 1, 0).is_empty())
+        self.move_orders(Some(number), 1, 0).map(|moved| !moved.is_empty())
     }
 
     /// [`VanmallSim::churn`] of `count` orders picked at random, or of `only`.
-    fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Vec<String> {
+    fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Option<Vec<String>> {
         let now = crate::unix_now();
         let mut state = self.lock();
         let picks = match only {
-            Some(number) => crate::lifecycle::Picks::At(state.orders.keys().position(|n| n == number)),
+            Some(number) => crate::lifecycle::Picks::At(state.orders.keys().position(|n| n == number)?),
             None => crate::lifecycle::Picks::Random { count, round },
         };
         let mut orders: Vec<&mut VanmallSimOrder> = state.orders.values_mut().collect();
-        crate::lifecycle::move_orders(&mut orders, picks, 0x564d_4348, now)
+        Some(crate::lifecycle::move_orders(&mut orders, picks, 0x564d_4348, now))
     }
 
     pub fn requests(&self) -> BTreeMap<String, u64> {

@@ -158,33 +158,27 @@ impl WestmonthSim {
     /// Moves up to `count` orders one step along their lifecycle (unpaid → paid →
     /// shipped → completed), stamping `updated_at` now. Returns the numbers changed.
     pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
-        self.move_orders(None, count, round)
+        self.move_orders(None, count, round).unwrap_or_default()
     }
 
     /// Moves one order one step along its lifecycle, as [`WestmonthSim::churn`]
     /// would; `None` when there is no such order, `Some(false)` when it is in a
     /// final state (or of the examples data set) and did not move.
     pub fn advance(&self, number: &str) -> Option<bool> {
-        self.position_of(number)?;
-        Some(!self.move_orders(Some(number), 1, 0).is_empty())
-    }
-
-    fn position_of(&self, number: &str) -> Option<usize> {
-        let mut state = self.lock();
-        state.position(number)
+        self.move_orders(Some(number), 1, 0).map(|moved| !moved.is_empty())
     }
 
     /// [`WestmonthSim::churn`] of `count` orders picked at random, or of `only`.
-    fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Vec<String> {
+    fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Option<Vec<String>> {
         let now = crate::unix_now() + self.clock_offset;
         let mut state = self.lock();
         let picks = match only {
-            Some(number) => crate::lifecycle::Picks::At(state.position(number)),
+            Some(number) => crate::lifecycle::Picks::At(state.position(number)?),
             None => crate::lifecycle::Picks::Random { count, round },
         };
         let changed = crate::lifecycle::move_orders(&mut state.orders, picks, 0x5745_4348, now);
         state.update_times = None;
-        changed
+        Some(changed)
     }
 
     pub fn requests(&self) -> BTreeMap<String, u64> {

@@ -188,33 +188,27 @@ impl WshotoSim {
     /// Moves up to `count` orders one step along their lifecycle (待付款 → 待发货
     /// → 待收货 → 已完成), stamping `update_time` now. Returns the codes changed.
     pub fn churn(&self, count: usize, round: u64) -> Vec<String> {
-        self.move_orders(None, count, round)
+        self.move_orders(None, count, round).unwrap_or_default()
     }
 
     /// Moves one order one step along its lifecycle, as [`WshotoSim::churn`]
     /// would; `None` when there is no such order, `Some(false)` when it is in a
     /// final state (or of the examples data set) and did not move.
     pub fn advance(&self, number: &str) -> Option<bool> {
-        self.position_of(number)?;
-        Some(!self.move_orders(Some(number), 1, 0).is_empty())
-    }
-
-    fn position_of(&self, number: &str) -> Option<usize> {
-        let state = self.lock();
-        state.orders.iter().position(|o| o.order_code == number)
+        self.move_orders(Some(number), 1, 0).map(|moved| !moved.is_empty())
     }
 
     /// [`WshotoSim::churn`] of `count` orders picked at random, or of `only`.
-    fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Vec<String> {
+    fn move_orders(&self, only: Option<&str>, count: usize, round: u64) -> Option<Vec<String>> {
         let now = crate::unix_now() + self.clock_offset;
         let mut state = self.lock();
         let picks = match only {
-            Some(number) => Picks::At(state.orders.iter().position(|o| o.order_code == number)),
+            Some(number) => Picks::At(crate::lifecycle::position(&state.orders, number)?),
             None => Picks::Random { count, round },
         };
         let changed = crate::lifecycle::move_orders(&mut state.orders, picks, 0x5753_4843, now);
         state.changed();
-        changed
+        Some(changed)
     }
 
     /// Its fault plan and request log.
