@@ -27,6 +27,29 @@ pub struct BenchArgs {
     /// PostgreSQL database (`postgres://USER@HOST/DB`); it must hold no orders.
     #[arg(long)]
     database: Option<String>,
+    /// Every answer of the simulated platforms this late, as a platform
+    /// across the internet answers (`200ms`, `1s`): the sandbox's `slow`
+    /// fault on every request. Beside orders/s the benchmark then prints the
+    /// effective concurrency: API calls × latency ÷ elapsed time.
+    #[arg(long, value_parser = parse_latency, value_name = "DURATION")]
+    latency: Option<Duration>,
+}
+
+/// `200ms`, `1s` or `1.5s`: a latency of at least a millisecond.
+fn parse_latency(text: &str) -> Result<Duration, String> {
+    let refused = || format!("{text:?} is not a latency: use milliseconds or seconds, e.g. 200ms or 1s");
+    let millis = match text.trim().strip_suffix("ms") {
+        Some(ms) => ms.trim().parse::<u64>().map_err(|_| refused())?,
+        None => {
+            let seconds = text.trim().strip_suffix('s').ok_or_else(refused)?;
+            let seconds: f64 = seconds.trim().parse().map_err(|_| refused())?;
+            (seconds * 1000.0).round() as u64
+        }
+    };
+    if millis == 0 || millis > 60_000 {
+        return Err(format!("{text:?}: a latency from 1ms to 60s"));
+    }
+    Ok(Duration::from_millis(millis))
 }
 
 pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
@@ -44,7 +67,7 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
     let mut results = Vec::new();
     let mut skipped = Vec::new();
     for shop in &config.shops {
-        match bench_shop(&store, shop, sandbox.proc_name.as_deref()).await? {
+        match bench_shop(&store, shop, sandbox.proc_name.as_deref(), args.latency).await? {
             Some(result) => results.push(result),
             // Nothing to list: its orders come in by number, one request each.
             None => skipped.push(shop.settings.platform.to_string()),
@@ -71,7 +94,8 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
         None => "a fresh SQLite store".to_string(),
         Some(url) => format!("the empty store {}", orderhub_store::redact_url(url)),
     };
-    println!("full sync from the sandbox into {into}, {} orders per platform", args.orders);
+    let late = args.latency.map(|l| format!(", every answer {} ms late", l.as_millis())).unwrap_or_default();
+    println!("full sync from the sandbox into {into}, {} orders per platform{late}", args.orders);
     results.iter().for_each(print_result);
     for platform in &skipped {
         println!("{platform:<10} has no list API (orders come in by number): not part of this benchmark");
@@ -97,6 +121,7 @@ impl Sandbox {
     async fn start(args: &BenchArgs, database: &str, config_path: &std::path::Path) -> anyhow::Result<Sandbox> {
         let mut child = tokio::process::Command::new(std::env::current_exe()?)
             .args(["sandbox", "--orders", &args.orders.to_string(), "--seed", &args.seed.to_string()])
+            .args(args.latency.map(|latency| format!("--faults=slow:{}", latency.as_millis())))
             .args(["--database", database, "--write-config"])
             .arg(config_path)
             .stdout(Stdio::null())
@@ -122,6 +147,7 @@ async fn bench_shop(
     store: &orderhub_store::Store,
     shop: &config::ShopConfig,
     sandbox_proc: Option<&str>,
+    latency: Option<Duration>,
 ) -> anyhow::Result<Option<serde_json::Value>> {
     let sync = shop_sync(shop)?;
     let capabilities = sync.connector.capabilities();
@@ -150,6 +176,8 @@ async fn bench_shop(
         "cpu_seconds": cpu,
         "cpu_microseconds_per_order": cpu.map(|cpu| cpu * 1e6 / stored.max(1) as f64),
         "sandbox_cpu_seconds": sandbox_cpu,
+        // Requests in flight on average: each call spent `latency` waiting.
+        "effective_concurrency": latency.map(|l| report.api_calls as f64 * l.as_secs_f64() / seconds),
     })))
 }
 
@@ -165,6 +193,9 @@ fn print_result(r: &serde_json::Value) {
         r["api_calls_minimum"],
         r["api_calls_ratio"].as_f64().unwrap_or(0.0),
     );
+    if let Some(concurrency) = r["effective_concurrency"].as_f64() {
+        println!("{:<10} effective concurrency {concurrency:.2} (API calls × latency ÷ elapsed)", "");
+    }
     if let (Some(cpu), Some(per_order)) = (r["cpu_seconds"].as_f64(), r["cpu_microseconds_per_order"].as_f64()) {
         let sandbox = r["sandbox_cpu_seconds"].as_f64().map(|s| format!(", the sandbox {s:.2} s")).unwrap_or_default();
         println!("{:<10} CPU: orderhub {cpu:.2} s ({per_order:.0} µs an order){sandbox}", "");
@@ -239,5 +270,15 @@ mod tests {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
         assert!(used <= wall * cores + 0.02, "{used} s of CPU in {wall} s on {cores} cores");
         assert_eq!(cpu_seconds("0"), None, "no process 0 in /proc");
+    }
+
+    #[test]
+    fn a_latency_is_milliseconds_or_seconds() {
+        assert_eq!(parse_latency("200ms"), Ok(Duration::from_millis(200)));
+        assert_eq!(parse_latency("1s"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse_latency("1.5s"), Ok(Duration::from_millis(1500)));
+        for refused in ["0ms", "fast", "200", "2m", "61s"] {
+            assert!(parse_latency(refused).is_err(), "{refused}");
+        }
     }
 }
