@@ -34,6 +34,7 @@ async fn a_wrong_token_fails_with_one_line_and_changes_nothing() {
     assert!(err.starts_with("error: shop \"belment\": shoptima: the platform refused the token (HTTP 401"), "{err}");
     assert!(err.contains("token_env"), "says what to do: {err}");
     assert!(!err.contains("wrong-token-0000") && !stdout(&out).contains("wrong-token-0000"));
+    assert!(stdout(&out).contains("synced 0 of 1 shop in "), "says none synced: {}", stdout(&out));
     assert_eq!(store_state(&h).await, before, "the store is as it was");
 }
 

@@ -101,7 +101,8 @@ pub async fn sync_and_report(store: &Store, shops: &[ShopConfig], json: bool) ->
             })
             .collect();
         print!("{}", table(&["shop", "result", "new", "changed", "unchanged", "bad", "pages", "api calls"], &rows));
-        println!("synced {} shop(s) in {}", results.len(), seconds(elapsed));
+        let total = results.len();
+        println!("synced {} of {total} shop{} in {}", total - failed.len(), plural(total), seconds(elapsed));
     }
     for error in &failed {
         eprintln!("error: {error}");
@@ -150,4 +151,9 @@ pub async fn sync_all(
     }
     results.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(results)
+}
+
+/// "s" after a count other than one.
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
 }
