@@ -340,10 +340,15 @@ fn shop_sync(shop: &orderhub_sandbox::SandboxShop, earliest: Timestamp) -> ShopS
     }
 }
 
+/// `GET {base}{path}` with the key: its JSON.
+async fn get_json(base: &str, path: &str, key: &str) -> Value {
+    let answer = reqwest::Client::new().get(format!("{base}{path}")).bearer_auth(key).send().await.unwrap();
+    answer.json().await.unwrap()
+}
+
 /// The API's Tinyshop orders, by number.
 async fn tiny_orders_served(base: &str, key: &str) -> Vec<Value> {
-    let url = format!("{base}/api/v1/orders?platform=tinyshop&sort=created&limit=500");
-    let answer: Value = reqwest::Client::new().get(url).bearer_auth(key).send().await.unwrap().json().await.unwrap();
+    let answer = get_json(base, "/api/v1/orders?platform=tinyshop&sort=created&limit=500", key).await;
     answer["orders"].as_array().unwrap().clone()
 }
 
@@ -408,28 +413,12 @@ async fn a_sixth_platform_goes_through_sandbox_sync_api_and_export() {
     assert_eq!((report.orders.new, report.orders.changed), (0, 10));
     assert_served_as_simulated(&tiny_orders_served(&base, &key).await, &truth());
     let id = format!("tinyshop:tiny-one:{}", changed[0]);
-    let events: Value = reqwest::Client::new()
-        .get(format!("{base}/api/v1/orders/{id}/events"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let events = get_json(&base, &format!("/api/v1/orders/{id}/events"), &key).await;
     let kinds: Vec<&str> = events["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["created", "changed"]);
 
     // The platform list serves it; the other platforms' orders are all there.
-    let listed: Value = reqwest::Client::new()
-        .get(format!("{base}/api/v1/platforms"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = get_json(&base, "/api/v1/platforms", &key).await;
     let last = listed["platforms"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(
         (last["key"].as_str(), last["label"].as_str(), last["colour"].as_str()),

@@ -198,34 +198,33 @@ impl Sandbox {
     /// port), the next on `port + 1`, and so on.
     pub async fn start(orders: u64, seed: u64, port: u16, examples: bool) -> std::io::Result<Sandbox> {
         let settings = SimSettings { orders, seed, anchor: crate::default_anchor(), examples };
-        let mut sandbox =
-            Sandbox { shops: Vec::new(), simulators: Vec::new(), earliest: Timestamp::MAX, _running: Vec::new() };
+        let (mut shops, mut started_simulators, mut running) = (Vec::new(), Vec::new(), Vec::new());
         let mut span = 0;
         for (n, entry) in simulators().into_iter().enumerate() {
             let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, if port == 0 { 0 } else { port + n as u16 }));
             let started = (entry.start)(&settings);
-            let running = serve(started.simulator.router(), bind, entry.base_path)
+            let serving = serve(started.simulator.router(), bind, entry.base_path)
                 .await
                 .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {bind}: {e}")))?;
             span = span.max(started.span_seconds);
-            sandbox.shops.push(SandboxShop {
+            shops.push(SandboxShop {
                 key: entry.shop_key,
                 platform: entry.spec.name,
-                base_url: running.base_url.clone(),
+                base_url: serving.base_url.clone(),
                 token: started.token,
                 remote_shop_id: started.remote_shop_id,
             });
-            sandbox.simulators.push(started.simulator);
-            sandbox._running.push(running);
+            started_simulators.push(started.simulator);
+            running.push(serving);
         }
-        sandbox.earliest = if examples {
+        let earliest = if examples {
             // The documents' examples are from 2020 to 2025.
             "2000-01-01T00:00:00Z".parse().expect("a time")
         } else {
             let earliest = Timestamp::from_second(settings.anchor - span).unwrap_or(Timestamp::UNIX_EPOCH);
             earliest.checked_sub(SignedDuration::from_hours(24)).unwrap_or(earliest)
         };
-        Ok(sandbox)
+        Ok(Sandbox { shops, simulators: started_simulators, earliest, _running: running })
     }
 
     /// Adds a fault plan's rules to every simulator they are meant for.

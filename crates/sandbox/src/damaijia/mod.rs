@@ -355,7 +355,7 @@ impl crate::Simulator for DamaijiaSim {
     }
 
     fn order_count(&self) -> usize {
-        self.truth().len()
+        self.lock().orders.len()
     }
 }
 

@@ -586,7 +586,7 @@ impl crate::Simulator for ShoptimaSim {
     }
 
     fn order_count(&self) -> usize {
-        self.truth().len()
+        self.lock().orders.len()
     }
 }
 

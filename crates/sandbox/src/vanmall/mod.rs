@@ -366,7 +366,7 @@ impl crate::Simulator for VanmallSim {
     }
 
     fn order_count(&self) -> usize {
-        self.truth().len()
+        self.lock().orders.len()
     }
     fn lookup_only_numbers(&self) -> Option<Vec<String>> {
         Some(self.order_numbers())

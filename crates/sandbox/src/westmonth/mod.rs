@@ -321,7 +321,7 @@ impl crate::Simulator for WestmonthSim {
     }
 
     fn order_count(&self) -> usize {
-        self.truth().len()
+        self.lock().orders.len()
     }
 }
 

@@ -334,7 +334,7 @@ impl crate::Simulator for WshotoSim {
     }
 
     fn order_count(&self) -> usize {
-        self.truth().len()
+        self.lock().orders.len()
     }
 }
 

@@ -85,9 +85,16 @@ fn set_filter(query: &mut OrderQuery, params: &Params, name: &str, value: &str) 
     Ok(())
 }
 
+/// A listing asked for: the store's query, and the fingerprint of its
+/// filters that its cursors carry.
+struct Listing {
+    query: OrderQuery,
+    fingerprint: u64,
+}
+
 /// Builds the store query from the request's parameters; `pii`: whether
 /// the caller may see buyers, and so find orders by them.
-fn order_query(params: &Params, pii: bool) -> Result<OrderQuery, ApiError> {
+fn order_query(params: &Params, pii: bool) -> Result<Listing, ApiError> {
     params.only(parameter_names())?;
     let sort = match params.get("sort") {
         None => OrderSort::default(),
@@ -115,7 +122,7 @@ fn order_query(params: &Params, pii: bool) -> Result<OrderQuery, ApiError> {
     }
     let fingerprint = cursor::fingerprint(&filters);
     query.after = params.get("cursor").map(|c| cursor::decode(c, sort, fingerprint)).transpose()?;
-    Ok(query)
+    Ok(Listing { query, fingerprint })
 }
 
 /// The query string of `GET /api/v1/orders` (documentation: [`Params`]
@@ -196,9 +203,9 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
     params: Params,
 ) -> Result<JsonText, ApiError> {
-    let query = order_query(&params, caller.pii)?;
+    let Listing { query, fingerprint } = order_query(&params, caller.pii)?;
     let page = state.hub.store.list_documents(&query).await?;
-    let next_cursor = page.next.map(|key| cursor::encode(query.sort, &key, cursor::fingerprint(&filters_of(&params))));
+    let next_cursor = page.next.map(|key| cursor::encode(query.sort, &key, fingerprint));
     // The page written as `OrderPage` serialises, each order as its text.
     let mut body = String::with_capacity(page.documents.iter().map(|d| d.json.len() + 1).sum::<usize>() + 64);
     body.push_str("{\"orders\":[");
@@ -287,7 +294,7 @@ mod tests {
         let names: Vec<&str> = parameter_names().iter().copied().filter(|n| !PAGING.contains(n)).collect();
         assert_eq!(names.len(), 13, "{names:?}");
         let params = Params::from_pairs(names.iter().map(|&name| (name, sample(name))));
-        let query = order_query(&params, true).unwrap();
+        let query = order_query(&params, true).unwrap().query;
         assert_eq!(query.platform.as_deref(), Some("shoptima"));
         assert_eq!(query.q.as_deref(), Some("x"));
         assert!(query.updated_to.is_some());
