@@ -36,7 +36,7 @@ pub fn install_crypto_provider() {
 
 impl HttpClient {
     /// A client whose every request gives up after `timeout`, sending at most
-    /// `rate_limit.0` requests per `rate_limit.1` (bursts up to that count).
+    /// `rate_limit.0` requests per `rate_limit.1`, evenly spaced.
     pub fn new(
         platform: Platform,
         timeout: Duration,
@@ -48,9 +48,12 @@ impl HttpClient {
                 let count = std::num::NonZeroU32::new(count).ok_or_else(|| {
                     ConnectorError::Config(format!("{platform}: a rate limit needs at least one request"))
                 })?;
-                let quota = governor::Quota::with_period(span / count.get())
-                    .ok_or_else(|| ConnectorError::Config(format!("{platform}: a rate limit needs a span above zero")))?
-                    .allow_burst(count);
+                // No burst: a platform's "10 per second" holds in every
+                // second, and a burst of 10 followed by one every 100 ms
+                // sends 20 in the first.
+                let quota = governor::Quota::with_period(span / count.get()).ok_or_else(|| {
+                    ConnectorError::Config(format!("{platform}: a rate limit needs a span above zero"))
+                })?;
                 Some(governor::RateLimiter::direct(quota))
             }
         };

@@ -43,6 +43,8 @@ pub struct ShopConfig {
     /// Orders created within this span are re-read each sync (platforms that list
     /// by creation time only).
     pub refresh_window: SignedDuration,
+    /// List requests in flight at once.
+    pub max_in_flight: usize,
 }
 
 impl ShopConfig {
@@ -152,6 +154,10 @@ struct FileShop {
     timeout: Option<Spanned<String>>,
     /// At most this many requests: `"10/s"`, `"600/m"`, `"5000/h"`. Default: no limit.
     rate_limit: Option<Spanned<String>>,
+    /// List requests in flight at once, 1 to 32. Default 4. A long window
+    /// (a first sync, a catch-up) is read in spans at the same time; the
+    /// `rate_limit` still caps the requests per second.
+    max_in_flight: Option<Spanned<u32>>,
 }
 
 // ---- loading ----------------------------------------------------------------
@@ -475,6 +481,7 @@ fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> 
         })?),
         None => shop.page_size.map(Spanned::into_inner),
     };
+    let max_in_flight = shop_in_flight(loader, &var("max_in_flight"), shop.max_in_flight, &name("max_in_flight"))?;
 
     Ok(ShopConfig {
         settings: ShopSettings {
@@ -493,7 +500,26 @@ fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> 
         sync_from,
         sync_every,
         refresh_window: SignedDuration::try_from(refresh_window).unwrap_or(SignedDuration::MAX),
+        max_in_flight,
     })
+}
+
+/// A shop's `max_in_flight`, from the environment or the file, 1 to
+/// [`orderhub_sync::MAX_IN_FLIGHT`].
+fn shop_in_flight(loader: &Loader, var: &str, file: Option<Spanned<u32>>, name: &str) -> Result<usize, ConfigError> {
+    let given = match (loader.env)(var) {
+        Some(text) => Some((text, Origin::Env(var.to_string()))),
+        None => file.map(|value| {
+            let span = value.span();
+            (value.into_inner().to_string(), Origin::File(span))
+        }),
+    };
+    let Some((text, origin)) = given else { return Ok(orderhub_sync::DEFAULT_IN_FLIGHT) };
+    let most = orderhub_sync::MAX_IN_FLIGHT;
+    match text.trim().parse::<usize>() {
+        Ok(count) if (1..=most).contains(&count) => Ok(count),
+        _ => Err(loader.error(&origin, name, format!("{text:?} is not a count of requests from 1 to {most}"))),
+    }
 }
 
 /// `10/s`, `600/m`, `5000/h` → (requests, span); `None` for anything else or zero.

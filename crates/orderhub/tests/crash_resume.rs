@@ -10,17 +10,28 @@ use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_points_then_restart_loses_and_duplicates_nothing() {
+    kill_and_restart(4).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_with_sixteen_requests_in_flight_loses_and_duplicates_nothing() {
+    kill_and_restart(16).await;
+}
+
+async fn kill_and_restart(max_in_flight: usize) {
     let h = Harness::start(6000, 23).await;
     let config = h.write_config(TOKEN, &h.base_url);
-    // Ten requests a second (50 pages of 120 orders take seconds), so that a
-    // sync outlasts the kills: unthrottled, it now often finished first.
+    // Ten requests a second, so that a sync outlasts the kills: unthrottled,
+    // it often finished first. Pages of 25: the listing (240 pages) is read
+    // in spans, several pages in flight.
     let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(&config, format!("{text}rate_limit = \"10/s\"\n")).unwrap();
+    let shop = format!("rate_limit = \"10/s\"\npage_size = 25\nmax_in_flight = {max_in_flight}\n");
+    std::fs::write(&config, format!("{text}{shop}")).unwrap();
     let mut killed = 0;
     let mut partial = Vec::new();
     // Twenty kills at random points (a fixed seed, so a failure can be re-run)
     // from start-up into the sync; the sync of 6,000 orders outlasts them
-    // (rate-limited above: about five seconds). A rate-limited sync commits
+    // (rate-limited above: about 24 seconds). A rate-limited sync commits
     // its pages each second, so the later kills find part of them stored.
     let mut rng = orderhub_sandbox::Rng::new(20_261_124);
     for _ in 0..20 {

@@ -337,6 +337,7 @@ fn shop_sync(shop: &orderhub_sandbox::SandboxShop, earliest: Timestamp) -> ShopS
             min_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(50),
         },
+        max_in_flight: orderhub_sync::DEFAULT_IN_FLIGHT,
     }
 }
 

@@ -112,6 +112,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("orders_unchanged", Int),
             ("orders_bad", Int),
             ("error", Text),
+            ("progress", Text),
         ],
         key: &["id"],
         identity: Some("id"),

@@ -136,6 +136,25 @@ pub struct SyncRun {
     pub api_calls: u64,
     pub orders: WriteStats,
     pub error: Option<String>,
+    /// How far the run had come when it last renewed its lease (every 5 s).
+    pub progress: Option<RunProgress>,
+}
+
+/// How far a running sync run has come.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RunProgress {
+    /// Orders read so far.
+    pub read: u64,
+    /// Orders the platform says there are, where its answers say.
+    pub expected: Option<u64>,
+    /// Spans of the run's windows read in full (a long window is read in
+    /// spans at the same time; a window read whole is one span).
+    pub spans_done: u64,
+    /// Spans planned so far.
+    pub spans: u64,
+    /// Seconds left, at the pace so far, where it can be told.
+    pub eta_seconds: Option<u64>,
 }
 
 /// Orders per shop and status, for summaries.

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "documents lz4", include_str!("../migrations/postgres/0006_documents_lz4.sql")),
     (7, "buyer terms", include_str!("../migrations/postgres/0007_buyer_terms.sql")),
     (8, "running runs", include_str!("../migrations/postgres/0008_running_runs.sql")),
+    (9, "run progress", include_str!("../migrations/postgres/0009_run_progress.sql")),
 ];
 
 /// Documents stay JSON text: PostgreSQL compresses large values itself

@@ -36,6 +36,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "no shop created index", include_str!("../migrations/sqlite/0012_no_shop_created_index.sql")),
     (13, "buyer terms", include_str!("../migrations/sqlite/0013_buyer_terms.sql")),
     (14, "running runs", include_str!("../migrations/sqlite/0014_running_runs.sql")),
+    (15, "run progress", include_str!("../migrations/sqlite/0015_run_progress.sql")),
 ];
 
 /// Documents are stored packed against their platform's dictionary

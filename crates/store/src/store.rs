@@ -7,8 +7,8 @@ use crate::health::HealthRecord;
 use crate::prepared::OrderRows;
 use crate::{
     ApiKey, BadRecord, CopyReport, CursorUpdate, DocumentPage, Enqueued, FeedEvent, NewOutboxJob, OrderDocument,
-    OrderFilter, OrderListPage, OrderQuery, OutboxJob, RunTotals, StatusCount, StoreError, StoredEvent, SyncRun,
-    WebhookState, WriteStats,
+    OrderFilter, OrderListPage, OrderQuery, OutboxJob, RunProgress, RunTotals, StatusCount, StoreError, StoredEvent,
+    SyncRun, WebhookState, WriteStats,
 };
 use crate::{WriteHealth, WriteQueue};
 use crate::{error::redact_url, postgres, sqlite};
@@ -468,10 +468,10 @@ impl Store {
         write_on_backend!(self, s => s.start_run(shop).await)
     }
 
-    /// Records how a sync run ended.
-    /// Renews a running run's lease (see [`Store::start_run`]).
-    pub async fn renew_run(&self, id: i64) -> Result<(), StoreError> {
-        write_on_backend!(self, s => s.renew_run(id).await)
+    /// Renews a running run's lease (see [`Store::start_run`]) and records
+    /// how far it has come.
+    pub async fn renew_run(&self, id: i64, progress: Option<&RunProgress>) -> Result<(), StoreError> {
+        write_on_backend!(self, s => s.renew_run(id, progress).await)
     }
 
     /// Closes as `interrupted` every run still `running` whose lease lapsed;
@@ -480,6 +480,7 @@ impl Store {
         may_write_on_backend!(self, s => s.close_interrupted_runs().await)
     }
 
+    /// Records how a sync run ended.
     pub async fn finish_run(&self, run: &SyncRun) -> Result<(), StoreError> {
         write_on_backend!(self, s => s.finish_run(run).await)
     }

@@ -419,7 +419,8 @@ async fn a_run_whose_process_died_is_closed_as_interrupted(db: &TestDatabase) {
     let store = db.open().await;
     let killed = store.start_run("belment").await.unwrap();
     let alive = store.start_run("fengxi").await.unwrap();
-    store.renew_run(alive).await.unwrap();
+    let progress = RunProgress { read: 1_200, expected: Some(5_000), spans_done: 2, spans: 8, eta_seconds: Some(31) };
+    store.renew_run(alive, Some(&progress)).await.unwrap();
     execute_raw(db, &format!("UPDATE leases SET expires_ms = 1 WHERE name = 'run:{killed}'")).await;
     assert_eq!(store.runs(Some("belment"), 1).await.unwrap()[0].outcome, "running", "nothing closes it until asked");
     let next = store.start_run("belment").await.unwrap();
@@ -427,6 +428,7 @@ async fn a_run_whose_process_died_is_closed_as_interrupted(db: &TestDatabase) {
     let outcome = |id: i64| runs.iter().find(|r| r.id == id).map(|r| (r.outcome.clone(), r.ended_at.is_some()));
     assert_eq!(outcome(killed), Some(("interrupted".to_string(), true)));
     assert_eq!(outcome(alive), Some(("running".to_string(), false)));
+    assert_eq!(runs.iter().find(|r| r.id == alive).unwrap().progress, Some(progress), "how far it has come");
     assert_eq!(outcome(next), Some(("running".to_string(), false)));
     assert!(runs.iter().find(|r| r.id == killed).unwrap().error.as_deref().is_some_and(|e| e.contains("killed")));
     // Finished runs give their lease back; nothing is left to close.
@@ -434,7 +436,9 @@ async fn a_run_whose_process_died_is_closed_as_interrupted(db: &TestDatabase) {
         store.finish_run(&SyncRun { id, outcome: "ok".into(), ..SyncRun::default() }).await.unwrap();
     }
     assert_eq!(store.close_interrupted_runs().await.unwrap(), 0);
-    assert_eq!(store.runs(None, 10).await.unwrap().iter().filter(|r| r.outcome == "ok").count(), 2);
+    let runs = store.runs(None, 10).await.unwrap();
+    assert_eq!(runs.iter().filter(|r| r.outcome == "ok").count(), 2);
+    assert!(runs.iter().all(|r| r.progress.is_none()), "a run that ended has no progress to show");
 }
 
 /// SQLite's answers as the store classifies them: a lock held by another

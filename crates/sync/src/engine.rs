@@ -1,7 +1,10 @@
 //! One shop's sync run, fetch by number, and shipping.
 
 use crate::SyncError;
+use crate::lanes::Lanes;
 use crate::page_writer::PageWriter;
+use crate::spans::Window;
+use crate::window::{Halt, RunReader, read_window};
 use backon::{ExponentialBuilder, Retryable};
 use futures_util::{StreamExt, TryStreamExt};
 use jiff::{SignedDuration, Timestamp};
@@ -9,16 +12,11 @@ use orderhub_connectors::{
     BadOrder, Connector, ConnectorError, ErrorKind, ListBy, ListQuery, OrderPage, ShipmentOutcome, ShipmentRequest,
 };
 use orderhub_model::Order;
-use orderhub_store::{BadRecord, CursorUpdate, Prepared, Store, SyncRun, WriteStats};
+use orderhub_store::{BadRecord, CursorUpdate, RunProgress, Store, SyncRun, WriteStats};
 use serde::Serialize;
-use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-
-/// How many times a window whose listing shifted while paged is read again
-/// before the run settles for what it read (the next run reads it again anyway).
-const MAX_WINDOW_READS: u32 = 3;
 
 /// One shop to sync.
 pub struct ShopSync {
@@ -33,6 +31,9 @@ pub struct ShopSync {
     pub overlap: SignedDuration,
     /// How a transient failure (network, 5xx, busy code, cut-off answer) is retried.
     pub retry: RetryPolicy,
+    /// List requests in flight at once, at most (1 to [`MAX_IN_FLIGHT`](crate::MAX_IN_FLIGHT)):
+    /// the pages of a window, and of its spans, are asked for together.
+    pub max_in_flight: usize,
 }
 
 /// Exponential backoff with jitter for transient failures.
@@ -52,8 +53,22 @@ impl Default for RetryPolicy {
     }
 }
 
-/// Progress callback: (shop, orders read so far, orders expected when known).
-pub type ProgressFn<'a> = &'a (dyn Fn(&str, u64, Option<u64>) + Sync);
+/// How far a run has come, as a progress bar shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    pub shop: &'a str,
+    /// Orders read so far.
+    pub read: u64,
+    /// Orders the platform says there are, where its answers say.
+    pub expected: Option<u64>,
+    /// Spans of the run's windows read in full (a window read whole is one).
+    pub spans_done: u64,
+    /// Spans planned so far (each window's are planned once its first page is read).
+    pub spans: u64,
+}
+
+/// Progress callback, called after each page is handed to the writer.
+pub type ProgressFn<'a> = &'a (dyn Fn(&Progress<'_>) + Sync);
 
 /// What one sync run of one shop did.
 #[derive(Debug, Clone, Serialize)]
@@ -87,9 +102,15 @@ pub async fn sync_shop(store: &Store, shop: &ShopSync, progress: ProgressFn<'_>)
         retries: 0,
     };
     let retries = AtomicU64::new(0);
+    // The latest progress, written with the run's lease for `orderhub runs`.
+    let (started, latest) = (std::time::Instant::now(), std::sync::Mutex::new(None));
+    let tracking = |at: &Progress<'_>| {
+        *latest.lock().expect("the progress lock is never poisoned") = Some(run_progress(at, started.elapsed()));
+        progress(at);
+    };
     let result = tokio::select! {
-        result = run_streams(store, shop, &mut report, &retries, progress) => result,
-        never = renew_run(store, &key, run_id) => match never {},
+        result = run_streams(store, shop, &mut report, &retries, &tracking) => result,
+        never = renew_run(store, &key, run_id, &latest) => match never {},
     };
     report.api_calls = shop.connector.api_calls() - calls_before;
     report.retries = retries.load(Ordering::Relaxed);
@@ -103,6 +124,7 @@ pub async fn sync_shop(store: &Store, shop: &ShopSync, progress: ProgressFn<'_>)
         api_calls: report.api_calls,
         orders: report.orders,
         error: result.as_ref().err().map(|e| e.to_string()),
+        progress: None,
     };
     bookkeeping(Retry::WhileFailing, || store.finish_run(&run)).await.map_err(store_error)?;
     // A refused token or a spent quota needs a person: pause the shop's
@@ -119,15 +141,36 @@ pub async fn sync_shop(store: &Store, shop: &ShopSync, progress: ProgressFn<'_>)
     result.map(|()| report)
 }
 
-/// Renews a run's lease while it goes (see `Store::start_run`); never ends.
-async fn renew_run(store: &Store, shop: &str, run_id: i64) -> std::convert::Infallible {
+/// Renews a run's lease while it goes (see `Store::start_run`), with how
+/// far it has come; never ends.
+async fn renew_run(
+    store: &Store,
+    shop: &str,
+    run_id: i64,
+    latest: &std::sync::Mutex<Option<RunProgress>>,
+) -> std::convert::Infallible {
     let every = Duration::from_millis(orderhub_store::RUN_LEASE_MS as u64 / 3);
     loop {
         tokio::time::sleep(every).await;
-        if let Err(error) = store.renew_run(run_id).await {
+        let progress = *latest.lock().expect("the progress lock is never poisoned");
+        if let Err(error) = store.renew_run(run_id, progress.as_ref()).await {
             tracing::warn!(shop, run_id, %error, "cannot renew the run's lease; renewing again shortly");
         }
     }
+}
+
+/// A run's progress as stored, with the time left at the pace so far:
+/// from the orders, where the platform counts them, else from the spans.
+fn run_progress(at: &Progress<'_>, elapsed: Duration) -> RunProgress {
+    let share_done = match at.expected {
+        Some(expected) if expected > 0 => Some(at.read as f64 / expected as f64),
+        _ if at.spans > 0 => Some(at.spans_done as f64 / at.spans as f64),
+        _ => None,
+    };
+    let eta_seconds = share_done
+        .filter(|done| *done > 0.0)
+        .map(|done| (elapsed.as_secs_f64() * (1.0 - done.min(1.0)) / done).round() as u64);
+    RunProgress { read: at.read, expected: at.expected, spans_done: at.spans_done, spans: at.spans, eta_seconds }
 }
 
 /// Which store failures a write of a run's bookkeeping outlasts.
@@ -200,16 +243,17 @@ async fn run_streams(
     // after it; on the platform's clock, so that a clock running ahead of ours
     // does not hold its latest changes back until ours catches up. A run that
     // has not heard from the platform yet asks it once (an empty window).
+    let lanes = Arc::new(Lanes::new(shop.max_in_flight));
     if list_by == ListBy::UpdatedTime && connector.platform_clock_offset().is_none() {
         let now = Timestamp::now();
         let probe = ListQuery { from: now, to: now, partition: 0, page: 1 };
-        list_with_retry(connector, probe, shop.retry, retries)
+        list_with_retry(connector, probe, shop.retry, retries, &lanes)
             .await
             .map_err(|source| SyncError::Platform { shop: key.clone(), source })?;
     }
     let upper = settled(platform_now(connector));
     let refresh_from = upper.checked_sub(shop.refresh_window).unwrap_or(shop.sync_from);
-    let mut run = RunReader { store, shop, key: key.clone(), report, read: 0, retries, progress };
+    let mut windows = Vec::with_capacity(capabilities.partitions.len());
     for (partition, name) in capabilities.partitions.iter().enumerate() {
         let stream = match list_by {
             ListBy::CreatedTime => format!("created:{name}"),
@@ -228,10 +272,28 @@ async fn run_streams(
             }
         };
         let cursor = CursorUpdate { stream, cursor: upper.to_string() };
-        let window = Window { from, to: upper, partition, list_by };
-        read_window(&mut run, window, &cursor).await?;
+        windows.push((Window { from, to: upper, partition, list_by }, cursor));
     }
-    Ok(())
+    let writer = PageWriter::start(store, &key);
+    let run = RunReader::new(store, shop, &writer, lanes, upper, retries, progress);
+    // The partitions' windows are read at the same time, through the same lanes.
+    let read =
+        futures_util::future::try_join_all(windows.iter().map(|(window, cursor)| read_window(&run, *window, cursor)))
+            .await;
+    run.counts.add_to(report);
+    drop(run);
+    // Pages handed over are stored and counted before the run goes on or
+    // ends, also when reading failed: nothing is written after a run reports.
+    let written = writer.finish().await;
+    if let Ok(stats) = &written {
+        report.orders += *stats;
+    }
+    let store_error = |source| SyncError::Store { shop: key.clone(), source };
+    match read {
+        Ok(_) => written.map(drop).map_err(store_error),
+        Err(Halt::Failed(error)) => Err(error),
+        Err(Halt::WriterStopped) => Err(store_error(written.err().expect("a writer that stopped failed"))),
+    }
 }
 
 /// How far behind the platform's "now" a run's upper bound is, after it is cut
@@ -261,167 +323,6 @@ fn platform_now(connector: &dyn Connector) -> Timestamp {
     }
 }
 
-/// One window of one listing partition, both bounds inclusive.
-#[derive(Debug, Clone, Copy)]
-struct Window {
-    from: Timestamp,
-    to: Timestamp,
-    partition: usize,
-    list_by: ListBy,
-}
-
-impl Window {
-    /// The query of the window's page `page` (from 1).
-    fn query(&self, page: u32) -> ListQuery {
-        ListQuery { from: self.from, to: self.to, partition: self.partition, page }
-    }
-}
-
-/// At most this many pages of "orders changed since the window's end" are read
-/// to check a window; a platform busier than that gets the window read again.
-const MAX_CHECK_PAGES: u32 = 20;
-
-/// What reading a run's windows shares: where it stores, whose pages it
-/// reads, and what it counts.
-struct RunReader<'r> {
-    store: &'r Store,
-    shop: &'r ShopSync,
-    key: String,
-    report: &'r mut SyncReport,
-    /// Orders read so far in the run, for its progress.
-    read: u64,
-    retries: &'r AtomicU64,
-    progress: ProgressFn<'r>,
-}
-
-impl RunReader<'_> {
-    fn platform_error(&self, source: ConnectorError) -> SyncError {
-        SyncError::Platform { shop: self.key.clone(), source }
-    }
-
-    fn store_error(&self, source: orderhub_store::StoreError) -> SyncError {
-        SyncError::Store { shop: self.key.clone(), source }
-    }
-
-    async fn list_page(&self, query: ListQuery) -> Result<OrderPage, ConnectorError> {
-        list_with_retry(self.shop.connector.as_ref(), query, self.shop.retry, self.retries).await
-    }
-}
-
-/// Reads one window of one partition, page by page, committing the cursor with
-/// the last page. Reads it again when the listing shifted while it was paged:
-/// seen from the platform's `total` where it gives one; where it does not (and
-/// the listing is by update time), from orders read in the window that have
-/// since been updated past its end, which moved every later order up a place.
-async fn read_window(run: &mut RunReader<'_>, window: Window, cursor: &CursorUpdate) -> Result<(), SyncError> {
-    for attempt in 1..=MAX_WINDOW_READS {
-        let pass = read_pages(run, window, cursor).await?;
-        let shifted = match pass.checked_ids {
-            Some(read_ids) if !pass.shifted => {
-                let list_page = |query| run.list_page(query);
-                let connector = run.shop.connector.as_ref();
-                let moved = moved_during_read(connector, window, &read_ids, &list_page).await;
-                let moved = moved.map_err(|e| run.platform_error(e))?;
-                if !moved {
-                    let written = run.store.write_batch(&run.key, &[], &[], Some(cursor)).await;
-                    written.map_err(|e| run.store_error(e))?;
-                }
-                moved
-            }
-            _ => pass.shifted,
-        };
-        if !shifted {
-            return Ok(());
-        }
-        run.report.rereads += 1;
-        tracing::info!(shop = %run.key, attempt, "the listing changed while it was paged; reading the window again");
-    }
-    // Every read shifted: what was read is stored; the cursor stays, so the next run reads it again.
-    tracing::warn!(shop = %run.key, "the listing kept changing while paged; the next run reads this window again");
-    Ok(())
-}
-
-/// One read of a window, its pages stored.
-struct WindowPass {
-    /// The platform's total changed between pages.
-    shifted: bool,
-    /// The ids of the orders read, where the window is checked after it is
-    /// read (its answers carry no total and it lists by update time); the
-    /// cursor is then committed after the check, not with the last page.
-    checked_ids: Option<HashSet<String>>,
-}
-
-/// Reads every page of `window` once, each handed to a writer as it comes
-/// while the next ones are read, and waits until they are stored.
-async fn read_pages(run: &mut RunReader<'_>, window: Window, cursor: &CursorUpdate) -> Result<WindowPass, SyncError> {
-    let first = run.list_page(window.query(1)).await.map_err(|e| run.platform_error(e))?;
-    let check_after = first.total.is_none() && window.list_by == ListBy::UpdatedTime;
-    let mut pass = WindowPass { shifted: false, checked_ids: check_after.then(HashSet::new) };
-    let writer = PageWriter::start(run.store, &run.key);
-    let paged = hand_over_pages(run, &writer, window, ReadPage::of(run.store, first), cursor, &mut pass).await;
-    // Pages handed over are stored and counted before the run goes on or
-    // ends, also when paging failed: nothing is written after a run reports.
-    let written = writer.finish().await;
-    if let Ok(stats) = written {
-        run.report.orders += stats;
-    }
-    paged?;
-    written.map_err(|e| run.store_error(e))?;
-    Ok(pass)
-}
-
-/// Hands `first` and every page after it to `writer`, the next pages read
-/// in tasks of their own meanwhile (their HTTP, JSON, normalising and rows).
-/// Only pages the answers say exist are asked for, so no call is made that a
-/// read page by page would not make. Returns early, without error, when the
-/// writer has stopped: `PageWriter::finish` then gives its error.
-async fn hand_over_pages(
-    run: &mut RunReader<'_>,
-    writer: &PageWriter,
-    window: Window,
-    first: ReadPage,
-    cursor: &CursorUpdate,
-    pass: &mut WindowPass,
-) -> Result<(), SyncError> {
-    let first_total = first.answer.total;
-    let mut current = first;
-    let (mut page, mut requested): (u32, u32) = (1, 1);
-    // Pages page + 1 ..= requested, being read.
-    let mut ahead: VecDeque<NextPage> = VecDeque::with_capacity(READ_AHEAD);
-    loop {
-        if !current.answer.last_page() {
-            let after = current.answer.pages_after.map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX).max(1));
-            let known = page.saturating_add(after);
-            while ahead.len() < READ_AHEAD && requested < known {
-                requested += 1;
-                ahead.push_back(NextPage::read(run.store, run.shop, window.query(requested)));
-            }
-        }
-        run.report.pages += 1;
-        pass.shifted |= current.answer.total != first_total;
-        let (last, total) = (current.answer.last_page(), current.answer.total);
-        let ReadPage { orders, bad, .. } = current;
-        run.read += (orders.orders().len() + bad.len()) as u64;
-        if let Some(ids) = &mut pass.checked_ids {
-            ids.extend(orders.orders().iter().map(|o| o.id.clone()));
-        }
-        // The cursor moves only with the last page of a window read without shifting.
-        let commit = (last && !pass.shifted && pass.checked_ids.is_none()).then_some(cursor);
-        if !writer.write(orders, bad, commit).await {
-            return Ok(());
-        }
-        (run.progress)(&run.key, run.read, total);
-        if last {
-            return Ok(());
-        }
-        page += 1;
-        let started = std::time::Instant::now();
-        let next = ahead.pop_front().expect("a page that is not the last has the next one asked for");
-        current = next.answer(run.retries).await.map_err(|e| run.platform_error(e))?;
-        tracing::debug!(shop = %run.key, page, ms = started.elapsed().as_millis() as u64, "page read");
-    }
-}
-
 /// How many orders are fetched and written together when refreshing.
 const REFRESH_BATCH: usize = 50;
 
@@ -448,109 +349,30 @@ async fn refresh_open_orders(
         report.orders += stats;
         report.pages += batch.len() as u64;
         read += batch.len() as u64;
-        progress(&key, read, Some(numbers.len() as u64));
+        let expected = Some(numbers.len() as u64);
+        progress(&Progress { shop: &key, read, expected, spans_done: 0, spans: 0 });
     }
     Ok(())
-}
-
-/// Whether any order read in a window has been updated past the window's end
-/// since: such an order left the listing while it was paged. Reads the orders
-/// updated after the window (usually none, one call).
-async fn moved_during_read<F, Fut>(
-    connector: &dyn Connector,
-    window: Window,
-    read_ids: &HashSet<String>,
-    list_page: &F,
-) -> Result<bool, ConnectorError>
-where
-    F: Fn(ListQuery) -> Fut,
-    Fut: std::future::Future<Output = Result<OrderPage, ConnectorError>>,
-{
-    let (window_end, partition) = (window.to, window.partition);
-    let from = window_end.checked_add(SignedDuration::from_secs(1)).unwrap_or(window_end);
-    // Far enough ahead to cover a platform clock running ahead of ours.
-    let to = Timestamp::now().checked_add(SignedDuration::from_hours(24)).unwrap_or(from);
-    for page in 1..=MAX_CHECK_PAGES {
-        let answer = list_page(ListQuery { from, to, partition, page }).await?;
-        if answer.orders.iter().flatten().any(|order| read_ids.contains(&order.id)) {
-            tracing::info!(shop = %connector.shop(), "an order changed while its window was paged");
-            return Ok(true);
-        }
-        if answer.last_page() {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-/// Pages being read at once, at most, while the current one is handed to
-/// the writer. One was not enough: the reader of a 100,000-order Damaijia
-/// sync waited 9.8 s of 15.2 for its next page (HTTP, the simulator making
-/// it, JSON, normalising) and the writer 3.4 s for pages; with three, 1.7 s
-/// and 0.4 s of 12.9.
-pub const READ_AHEAD: usize = 3;
-
-/// A page read and made ready for the writer: its orders with their
-/// rows made ([`Store::prepare`]), the orders that could not be
-/// normalised, and the answer they came in (its orders taken out), which
-/// says what follows.
-struct ReadPage {
-    orders: Prepared,
-    bad: Vec<BadRecord>,
-    answer: OrderPage,
-}
-
-impl ReadPage {
-    fn of(store: &Store, mut answer: OrderPage) -> ReadPage {
-        let (orders, bad) = split(std::mem::take(&mut answer.orders));
-        ReadPage { orders: store.prepare(orders), bad, answer }
-    }
-}
-
-/// A page being read in a task of its own, its rows made there too
-/// (so that pages are made ready on both cores, not one after the other in
-/// the window's task). Dropped unread (the window's read stopped), the task
-/// is aborted.
-struct NextPage(tokio::task::JoinHandle<(Result<ReadPage, ConnectorError>, u64)>);
-
-impl NextPage {
-    fn read(store: &Store, shop: &ShopSync, query: ListQuery) -> NextPage {
-        let connector = Arc::clone(&shop.connector);
-        let policy = shop.retry;
-        let store = store.clone();
-        // Retries are counted apart and added to the run's when the page is
-        // taken: a task cannot hold the run's borrowed counter.
-        NextPage(tokio::spawn(async move {
-            let retried = AtomicU64::new(0);
-            let answer = list_with_retry(connector.as_ref(), query, policy, &retried).await;
-            (answer.map(|answer| ReadPage::of(&store, answer)), retried.into_inner())
-        }))
-    }
-
-    async fn answer(mut self, retries: &AtomicU64) -> Result<ReadPage, ConnectorError> {
-        let joined = (&mut self.0).await;
-        let (answer, retried) = joined.unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()));
-        retries.fetch_add(retried, Ordering::Relaxed);
-        answer
-    }
-}
-
-impl Drop for NextPage {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 /// Reads one page, retrying transient failures (and answers cut off in transit)
 /// with exponential backoff and jitter. Auth, quota and bad-request errors are
 /// returned at once: retrying cannot fix them.
+/// Each attempt waits for a lane; a transient failure holds every lane
+/// back for the wait before the retry ([`Lanes::calm_for`]).
 pub(crate) async fn list_with_retry(
     connector: &dyn Connector,
     query: ListQuery,
     policy: RetryPolicy,
     retries: &AtomicU64,
+    lanes: &Lanes,
 ) -> Result<OrderPage, ConnectorError> {
-    retrying(connector, policy, retries, &format!("page {}", query.page), || connector.list_page(&query)).await
+    let what = format!("page {}", query.page);
+    let attempt = || async {
+        let _lane = lanes.enter().await;
+        connector.list_page(&query).await
+    };
+    retrying(connector, policy, retries, &what, attempt, |after| lanes.calm_for(after)).await
 }
 
 /// Runs `call` again after transient failures and answers cut off in transit,
@@ -561,6 +383,7 @@ pub(crate) async fn retrying<T, F, Fut>(
     retries: &AtomicU64,
     what: &str,
     call: F,
+    on_retry: impl Fn(Duration),
 ) -> Result<T, ConnectorError>
 where
     F: FnMut() -> Fut,
@@ -575,6 +398,7 @@ where
         .when(|e: &ConnectorError| matches!(e.kind(), ErrorKind::Transient | ErrorKind::Malformed))
         .notify(|error: &ConnectorError, after: Duration| {
             retries.fetch_add(1, Ordering::Relaxed);
+            on_retry(after);
             // Info, not warn: a retry that succeeds is routine, and one that does not
             // ends in the run's error, which is reported on its own.
             tracing::info!(shop = %connector.shop(), what, %error, ?after, "retrying");
@@ -582,7 +406,7 @@ where
         .await
 }
 
-fn split(results: Vec<Result<Order, BadOrder>>) -> (Vec<Order>, Vec<BadRecord>) {
+pub(crate) fn split(results: Vec<Result<Order, BadOrder>>) -> (Vec<Order>, Vec<BadRecord>) {
     let mut orders = Vec::with_capacity(results.len());
     let mut bad = Vec::new();
     for result in results {
@@ -630,7 +454,8 @@ async fn fetch_counting(
     let lookups = futures_util::stream::iter(0..chunks.len())
         .map(move |i: usize| async move {
             let chunk = chunks[i];
-            let answers = retrying(connector, policy, retries, "lookup", || connector.fetch_many(chunk)).await?;
+            let answers =
+                retrying(connector, policy, retries, "lookup", || connector.fetch_many(chunk), |_| ()).await?;
             Ok::<_, ConnectorError>((chunk, answers))
         })
         .buffered(LOOKUPS_IN_FLIGHT);
@@ -692,4 +517,21 @@ pub async fn ship(store: &Store, connector: &dyn Connector, request: ShipmentReq
         WriteStats::default()
     };
     Ok(ShipReport { order_number: request.order_number, accepted, code, message, refreshed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_left_follows_the_pace_so_far() {
+        let at = |read, expected, spans_done, spans| Progress { shop: "s", read, expected, spans_done, spans };
+        let ten = Duration::from_secs(10);
+        // A quarter of the counted orders in 10 s: 30 s to go.
+        assert_eq!(run_progress(&at(500, Some(2_000), 0, 4), ten).eta_seconds, Some(30));
+        // Uncounted: from the spans, 2 of 8 read.
+        assert_eq!(run_progress(&at(500, None, 2, 8), ten).eta_seconds, Some(30));
+        assert_eq!(run_progress(&at(500, None, 0, 8), ten).eta_seconds, None);
+        assert_eq!(run_progress(&at(0, None, 0, 0), ten).eta_seconds, None);
+    }
 }

@@ -101,7 +101,7 @@ impl Hub {
     pub async fn sync_now(&self, key: &str) -> Result<SyncReport, SyncError> {
         let shop = self.configured(key)?;
         let _running = shop.running.lock().await;
-        under_shop_lease(&self.store, key, &self.worker, sync_shop(&self.store, &shop.sync, &|_, _, _| {})).await
+        under_shop_lease(&self.store, key, &self.worker, sync_shop(&self.store, &shop.sync, &|_| {})).await
     }
 
     /// Starts a sync of a shop in the background, unless one is running.

@@ -10,11 +10,19 @@
 //! so that changes to recent orders are seen. Where it has no list at all
 //! (VanMall), orders come in by number and every known order that can still
 //! change is re-read by number on each run.
-//! Pages are written by a task of their own while the next ones are read, a
-//! window's pages in one transaction (see `page_writer`); the last page of a window
-//! commits the stream's cursor with it, so progress is never ahead of the data and a crash
-//! re-reads at most one window. A listing whose `total` moves while it is paged
-//! (an order left or joined it, shifting later pages) is read again.
+//! A shop's list requests go through its lanes (`lanes`): `max_in_flight`
+//! at once, all held back together when the platform says it is busy. The
+//! partitions are read at the same time; a long window (a first sync, a
+//! catch-up) is split by time into spans read at the same time (`spans`,
+//! `window`), and each span's pages are asked for ahead as far as the
+//! answers say they exist. Pages are written by one writer per run while
+//! the next ones are read (see `page_writer`); a stream's cursor is handed
+//! to the writer after the pages it passes, and moves only over spans read
+//! in full, in time order, so progress is never ahead of the data and a
+//! crash re-reads at most the spans in flight. A span whose `total` moves
+//! while it is paged (an order left or joined it, shifting later pages), or
+//! whose orders were updated past the run's bound meanwhile (`moved`), is
+//! read again.
 //!
 //! What it must not do: parse platform payloads (the connectors do) or write SQL
 //! (the store does).
@@ -22,17 +30,22 @@
 mod engine;
 mod error;
 mod hub;
+mod lanes;
+mod moved;
 mod outbox;
 mod page_writer;
+mod spans;
 mod verify;
 mod webhook;
+mod window;
 
 pub use engine::{
-    ProgressFn, READ_AHEAD, RetryPolicy, ShipReport, ShopSync, SyncReport, UPPER_BOUND_LAG, due_for_scheduled_sync,
+    Progress, ProgressFn, RetryPolicy, ShipReport, ShopSync, SyncReport, UPPER_BOUND_LAG, due_for_scheduled_sync,
     fetch_orders, ship, sync_shop,
 };
 pub use error::SyncError;
 pub use hub::{Hub, HubShop, LEASE, RETRY_PAUSED_AFTER, StartSync, under_shop_lease, worker_name};
+pub use lanes::{DEFAULT_IN_FLIGHT, MAX_IN_FLIGHT};
 pub use outbox::{JOB_LEASE, MAX_ATTEMPTS, ShipRequest, StatusRequest};
 pub use verify::{VerifyReport, verify_shop};
 pub use webhook::{BATCH as WEBHOOK_BATCH, Webhook, signature};

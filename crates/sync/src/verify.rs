@@ -4,6 +4,7 @@
 
 use crate::SyncError;
 use crate::engine::{RetryPolicy, list_with_retry, retrying};
+use crate::lanes::Lanes;
 use jiff::Timestamp;
 use orderhub_connectors::{Connector, ListQuery};
 use orderhub_model::{Order, diff};
@@ -80,7 +81,8 @@ async fn read_platform(
         for partition in 0..capabilities.partitions.len() {
             for page in 1.. {
                 let query = ListQuery { from, to, partition, page };
-                let answer = list_with_retry(connector, query, retry, &retries).await.map_err(platform_error)?;
+                let answer =
+                    list_with_retry(connector, query, retry, &retries, &Lanes::new(1)).await.map_err(platform_error)?;
                 let last = answer.last_page();
                 answer.orders.into_iter().for_each(|order| found.absorb(order));
                 if last {
@@ -96,7 +98,7 @@ async fn read_platform(
     let batch = capabilities.fetch_batch.max(1) as usize;
     for numbers in numbers.chunks(batch) {
         let lookup = || connector.fetch_many(numbers);
-        let answers = retrying(connector, retry, &retries, "lookup", lookup).await.map_err(platform_error)?;
+        let answers = retrying(connector, retry, &retries, "lookup", lookup, |_| ()).await.map_err(platform_error)?;
         for (number, answer) in numbers.iter().zip(answers) {
             match answer {
                 Some(result) => found.absorb(result),

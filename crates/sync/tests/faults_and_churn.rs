@@ -142,23 +142,27 @@ fn quick_retries() -> RetryPolicy {
     RetryPolicy { max_retries: 10, min_delay: Duration::from_millis(5), max_delay: Duration::from_millis(100) }
 }
 
-fn shop_sync(connector: Box<dyn Connector>) -> ShopSync {
+fn shop_sync(connector: Box<dyn Connector>, in_flight: usize) -> ShopSync {
     let mut shop = common::shop(connector, quick_retries());
+    shop.max_in_flight = in_flight;
     shop.sync_from = Timestamp::now().checked_sub(SignedDuration::from_hours(24 * 40)).unwrap();
     shop
 }
 
 /// Sync with faults and churn during it, one more run, then compare with the
 /// platform (faults off): the store holds every order once, in its latest state.
-async fn hostile_platform_loses_nothing(platform: Platform, orders: u64, seed: u64) {
-    let sim = start(platform, orders, seed).await;
+async fn hostile_platform_loses_nothing(platform: Platform, orders: u64, seed: u64, in_flight: usize) {
+    let mut sim = start(platform, orders, seed).await;
+    // Pages of 10 (300 of 3,000 orders): a listing that counts its orders
+    // is read in spans too, several pages of each in flight.
+    sim.settings.page_size = Some(10);
     let default = if sim.faults.spec().business_error.is_some() { FAULTS } else { FAULTS_WITHOUT_BUSY };
     // `ORDERHUB_MATRIX_FAULTS` replaces the plan (empty: none), to tell faults from churn.
     let plan = std::env::var("ORDERHUB_MATRIX_FAULTS").unwrap_or_else(|_| default.to_string());
     sim.faults.add_spec(&plan).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&format!("sqlite://{}", dir.path().join("m.db").display())).await.unwrap();
-    let shop = shop_sync(orderhub_connectors::connect(sim.settings.clone()).unwrap());
+    let shop = shop_sync(orderhub_connectors::connect(sim.settings.clone()).unwrap(), in_flight);
 
     // A tenth of the orders change while the first sync pages through them.
     let target = (orders / 10) as usize;
@@ -178,14 +182,14 @@ async fn hostile_platform_loses_nothing(platform: Platform, orders: u64, seed: u
         // No list: orders come in by number, and the sync refreshes the open ones.
         fetch_orders(&store, shop.connector.as_ref(), &(sim.numbers)(), shop.retry).await.map(|_| ())
     } else {
-        sync_shop(&store, &shop, &|_, _, _| {}).await.map(|_| ())
+        sync_shop(&store, &shop, &|_| {}).await.map(|_| ())
     };
     done.store(true, Ordering::Relaxed);
     churner.await.unwrap();
     first.unwrap_or_else(|e| panic!("{platform} seed {seed}: first sync failed: {e}"));
     // Changes stamped in the run's last second are read by the next run.
     tokio::time::sleep(common::PAST_THE_UPPER_BOUND).await;
-    let second = sync_shop(&store, &shop, &|_, _, _| {}).await;
+    let second = sync_shop(&store, &shop, &|_| {}).await;
     let second = second.unwrap_or_else(|e| panic!("{platform} seed {seed}: second sync failed: {e}"));
 
     let fired: u64 = sim.faults.describe().iter().map(|r| r["fired"].as_u64().unwrap()).sum();
@@ -215,7 +219,9 @@ async fn matrix(platform: Platform) {
     // VanMall is read one order per request: a tenth of the orders keeps it quick.
     let orders = if platform == orderhub_connectors::vanmall::PLATFORM { (orders / 10).max(100) } else { orders };
     for seed in 1..=env_number("ORDERHUB_MATRIX_SEEDS", 2) {
-        hostile_platform_loses_nothing(platform, orders, seed).await;
+        // Both the default and many requests in flight at once.
+        let in_flight = if seed % 2 == 1 { 4 } else { 16 };
+        hostile_platform_loses_nothing(platform, orders, seed, in_flight).await;
     }
 }
 
@@ -258,8 +264,8 @@ async fn pages_smaller_than_asked_lose_nothing() {
         sim.faults.add_spec("*.list=page_cap:30").unwrap();
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&format!("sqlite://{}", dir.path().join("p.db").display())).await.unwrap();
-        let shop = shop_sync(orderhub_connectors::connect(sim.settings.clone()).unwrap());
-        sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
+        let shop = shop_sync(orderhub_connectors::connect(sim.settings.clone()).unwrap(), 4);
+        sync_shop(&store, &shop, &|_| {}).await.unwrap();
         assert_eq!(store.order_count().await.unwrap(), 700, "{platform}: every order, though pages held 30");
         let range = (Timestamp::UNIX_EPOCH, Timestamp::now().checked_add(SignedDuration::from_hours(1)).unwrap());
         let check = verify_shop(&store, shop.connector.as_ref(), range, false, shop.retry).await.unwrap();
@@ -277,10 +283,10 @@ async fn a_spent_quota_pauses_only_its_shop() {
     wshoto.faults.add_spec(FAULTS).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&format!("sqlite://{}", dir.path().join("q.db").display())).await.unwrap();
-    let spent = shop_sync(orderhub_connectors::connect(damaijia.settings.clone()).unwrap());
-    let healthy = shop_sync(orderhub_connectors::connect(wshoto.settings.clone()).unwrap());
+    let spent = shop_sync(orderhub_connectors::connect(damaijia.settings.clone()).unwrap(), 4);
+    let healthy = shop_sync(orderhub_connectors::connect(wshoto.settings.clone()).unwrap(), 4);
     let (spent_run, healthy_run) =
-        tokio::join!(sync_shop(&store, &spent, &|_, _, _| {}), sync_shop(&store, &healthy, &|_, _, _| {}));
+        tokio::join!(sync_shop(&store, &spent, &|_| {}), sync_shop(&store, &healthy, &|_| {}));
     let error = spent_run.unwrap_err();
     assert_eq!(error.connector_error().map(|e| e.kind()), Some(ErrorKind::Quota), "{error}");
     assert_eq!(healthy_run.unwrap().orders.new, 200);
@@ -294,21 +300,25 @@ async fn a_spent_quota_pauses_only_its_shop() {
 /// every one of them, whichever page boundary and window edge they straddle.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundreds_of_orders_in_one_second_across_page_boundaries() {
-    for platform in [
-        orderhub_connectors::wshoto::PLATFORM,
-        orderhub_connectors::westmonth::PLATFORM,
-        orderhub_connectors::damaijia::PLATFORM,
-    ] {
+    for in_flight in [4, 16] {
+        ties_across_page_boundaries(orderhub_connectors::wshoto::PLATFORM, in_flight).await;
+        ties_across_page_boundaries(orderhub_connectors::westmonth::PLATFORM, in_flight).await;
+        ties_across_page_boundaries(orderhub_connectors::damaijia::PLATFORM, in_flight).await;
+    }
+}
+
+async fn ties_across_page_boundaries(platform: Platform, in_flight: usize) {
+    {
         let mut sim = start(platform, 1500, 8).await;
         sim.settings.page_size = Some(50);
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
-        let shop = shop_sync(orderhub_connectors::connect(sim.settings.clone()).unwrap());
-        sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
+        let shop = shop_sync(orderhub_connectors::connect(sim.settings.clone()).unwrap(), in_flight);
+        sync_shop(&store, &shop, &|_| {}).await.unwrap();
         let burst = (sim.churn)(600, 77);
         assert!(burst >= 200, "{platform}: only {burst} orders moved in the burst");
         tokio::time::sleep(common::PAST_THE_UPPER_BOUND).await;
-        let report = sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
+        let report = sync_shop(&store, &shop, &|_| {}).await.unwrap();
         assert_eq!(report.orders.changed, burst as u64, "{platform}: every order of the burst, once");
         let range = (Timestamp::UNIX_EPOCH, Timestamp::now().checked_add(SignedDuration::from_hours(1)).unwrap());
         let check = verify_shop(&store, shop.connector.as_ref(), range, false, shop.retry).await.unwrap();

@@ -6,7 +6,7 @@
 mod common;
 
 use common::Meddling;
-use orderhub_connectors::ListQuery;
+use orderhub_connectors::{ListQuery, OrderPage};
 use orderhub_sync::sync_shop;
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -26,16 +26,20 @@ async fn an_order_leaving_the_listing_mid_paging_does_not_hide_another() {
     let meddling_sim = sim.clone();
     let connector = Meddling {
         inner,
-        after_page: Mutex::new(Some(Box::new(move |query: &ListQuery| {
-            assert_eq!((query.partition, query.page), (0, 1));
+        // Partitions are read at the same time: after page 1 of the first.
+        after_page: Mutex::new(Some(Box::new(move |query: &ListQuery, _: &OrderPage| {
+            if (query.partition, query.page) != (0, 1) {
+                return false;
+            }
             assert!(meddling_sim.mutate(&number, |o| {
                 o.is_refund = 1;
                 o.refund_type = 1;
             }));
+            true
         }))),
     };
     let shop = common::shop(Box::new(connector), Default::default());
-    let report = sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
+    let report = sync_shop(&store, &shop, &|_| {}).await.unwrap();
 
     let truth: HashSet<String> = sim.truth().iter().map(|o| o["order_num"].as_str().unwrap().to_string()).collect();
     let mut stored = HashSet::new();

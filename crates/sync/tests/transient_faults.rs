@@ -20,7 +20,7 @@ async fn transient_failures_are_retried_and_the_sync_completes() {
     sim.faults().fail_next("list", FaultKind::ServerError(500), 1);
     sim.faults().fail_next("list", FaultKind::Truncated, 1);
     sim.faults().fail_next("list", FaultKind::ServerError(500), 1);
-    let report = sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
+    let report = sync_shop(&store, &shop, &|_| {}).await.unwrap();
     assert_eq!(report.retries, 3);
     assert_eq!(report.orders.new, 300);
     assert_eq!(store.order_count().await.unwrap(), 300);
@@ -31,8 +31,10 @@ async fn transient_failures_are_retried_and_the_sync_completes() {
 async fn failures_outlasting_the_retries_fail_the_run_without_moving_the_cursor() {
     let common::Setup { sim, store, connector, running: _running, dir: _dir } = common::setup(300, 13).await;
     let shop = common::shop(connector, quick_retries(2));
-    sim.faults().fail_next("list", FaultKind::ServerError(500), 3);
-    let error = sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap_err();
+    // Both partitions' first pages are asked for at once: six failures
+    // outlast the three attempts of each.
+    sim.faults().fail_next("list", FaultKind::ServerError(500), 6);
+    let error = sync_shop(&store, &shop, &|_| {}).await.unwrap_err();
     assert_eq!(error.connector_error().map(|e| e.kind()), Some(ErrorKind::Transient), "{error}");
     assert!(error.to_string().contains("HTTP 500"), "{error}");
     assert_eq!(store.order_count().await.unwrap(), 0);
@@ -42,7 +44,7 @@ async fn failures_outlasting_the_retries_fail_the_run_without_moving_the_cursor(
     assert!(runs[0].error.as_deref().is_some_and(|e| e.contains("HTTP 500")));
 
     // The next run, with the platform healthy again, completes.
-    let report = sync_shop(&store, &shop, &|_, _, _| {}).await.unwrap();
+    let report = sync_shop(&store, &shop, &|_| {}).await.unwrap();
     assert_eq!(report.orders.new, 300);
 }
 
@@ -53,7 +55,7 @@ async fn a_refused_token_pauses_scheduled_syncs_until_a_run_ends_well() {
         common::connector(orderhub_connectors::shoptima::PLATFORM, &running.base_url, "wrong"),
         quick_retries(2),
     );
-    let error = sync_shop(&store, &wrong, &|_, _, _| {}).await.unwrap_err();
+    let error = sync_shop(&store, &wrong, &|_| {}).await.unwrap_err();
     assert_eq!(error.connector_error().map(|e| e.kind()), Some(ErrorKind::Auth));
     let (reason, _) = store.paused("belment").await.unwrap().expect("paused");
     assert!(reason.contains("refused the token"), "{reason}");
@@ -69,6 +71,6 @@ async fn a_refused_token_pauses_scheduled_syncs_until_a_run_ends_well() {
         ),
         quick_retries(2),
     );
-    sync_shop(&store, &right, &|_, _, _| {}).await.unwrap();
+    sync_shop(&store, &right, &|_| {}).await.unwrap();
     assert_eq!(store.paused("belment").await.unwrap(), None);
 }

@@ -33,6 +33,17 @@ pub struct BenchArgs {
     /// effective concurrency: API calls × latency ÷ elapsed time.
     #[arg(long, value_parser = parse_latency, value_name = "DURATION")]
     latency: Option<Duration>,
+    /// Each shop's `max_in_flight` (list requests at once, 1 to 32); default 4.
+    #[arg(long, value_name = "COUNT", value_parser = clap::value_parser!(u16).range(1..=orderhub_sync::MAX_IN_FLIGHT as i64))]
+    max_in_flight: Option<u16>,
+    /// Each shop's `rate_limit` (`10/s`, `600/m`); default none. The report
+    /// then shows requests per second against it.
+    #[arg(long, value_parser = parse_rate_arg, value_name = "RATE")]
+    rate_limit: Option<(u32, Duration)>,
+}
+
+fn parse_rate_arg(text: &str) -> Result<(u32, Duration), String> {
+    config::parse_rate(text).ok_or_else(|| format!("{text:?} is not a rate: use requests per s, m or h, e.g. 10/s"))
 }
 
 /// `200ms`, `1s` or `1.5s`: a latency of at least a millisecond.
@@ -57,7 +68,15 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
     let database = args.database.clone().unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
     let mut sandbox = Sandbox::start(&args, &database, &dir.join("bench.toml")).await?;
-    let config = config::load(&dir.join("bench.toml"))?;
+    let mut config = config::load(&dir.join("bench.toml"))?;
+    for shop in &mut config.shops {
+        if let Some(count) = args.max_in_flight {
+            shop.max_in_flight = usize::from(count);
+        }
+        if args.rate_limit.is_some() {
+            shop.settings.rate_limit = args.rate_limit;
+        }
+    }
     let store = open_store(&config.database_url).await?;
     let held = store.order_count().await?;
     anyhow::ensure!(
@@ -95,7 +114,12 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<()> {
         Some(url) => format!("the empty store {}", orderhub_store::redact_url(url)),
     };
     let late = args.latency.map(|l| format!(", every answer {} ms late", l.as_millis())).unwrap_or_default();
-    println!("full sync from the sandbox into {into}, {} orders per platform{late}", args.orders);
+    let in_flight = args.max_in_flight.map_or(orderhub_sync::DEFAULT_IN_FLIGHT, usize::from);
+    let limit = args.rate_limit.map(|(n, span)| format!(", at most {n} requests per {span:?}")).unwrap_or_default();
+    println!(
+        "full sync from the sandbox into {into}, {} orders per platform{late}, max_in_flight {in_flight}{limit}",
+        args.orders
+    );
     results.iter().for_each(print_result);
     for platform in &skipped {
         println!("{platform:<10} has no list API (orders come in by number): not part of this benchmark");
@@ -157,7 +181,7 @@ async fn bench_shop(
     let started = Instant::now();
     let cpu_before = cpu_seconds("self");
     let sandbox_cpu_before = sandbox_proc.and_then(cpu_seconds);
-    let report = sync_shop(store, &sync, &|_, _, _| {}).await?;
+    let report = sync_shop(store, &sync, &|_| {}).await?;
     let seconds = started.elapsed().as_secs_f64();
     let cpu = cpu_before.zip(cpu_seconds("self")).map(|(before, after)| after - before);
     let sandbox_cpu = sandbox_cpu_before.zip(sandbox_proc.and_then(cpu_seconds)).map(|(before, after)| after - before);
@@ -171,6 +195,7 @@ async fn bench_shop(
         "seconds": seconds,
         "orders_per_second": stored as f64 / seconds,
         "api_calls": report.api_calls,
+        "requests_per_second": report.api_calls as f64 / seconds,
         "api_calls_minimum": minimum,
         "api_calls_ratio": report.api_calls as f64 / minimum,
         "cpu_seconds": cpu,
@@ -194,7 +219,11 @@ fn print_result(r: &serde_json::Value) {
         r["api_calls_ratio"].as_f64().unwrap_or(0.0),
     );
     if let Some(concurrency) = r["effective_concurrency"].as_f64() {
-        println!("{:<10} effective concurrency {concurrency:.2} (API calls × latency ÷ elapsed)", "");
+        let rate = r["requests_per_second"].as_f64().unwrap_or(0.0);
+        println!(
+            "{:<10} effective concurrency {concurrency:.2} (API calls × latency ÷ elapsed), {rate:.2} requests/s",
+            ""
+        );
     }
     if let (Some(cpu), Some(per_order)) = (r["cpu_seconds"].as_f64(), r["cpu_microseconds_per_order"].as_f64()) {
         let sandbox = r["sandbox_cpu_seconds"].as_f64().map(|s| format!(", the sandbox {s:.2} s")).unwrap_or_default();

@@ -64,5 +64,6 @@ pub fn shop_sync(shop: &ShopConfig) -> anyhow::Result<ShopSync> {
         refresh_window: shop.refresh_window,
         overlap: SignedDuration::from_mins(10),
         retry: orderhub_sync::RetryPolicy::default(),
+        max_in_flight: shop.max_in_flight,
     })
 }

@@ -29,6 +29,12 @@ pub async fn run(context: &Context, args: RunsArgs) -> anyhow::Result<()> {
                 (Some(s), Some(e)) => format!("{:.2}s", (e.as_millisecond() - s.as_millisecond()) as f64 / 1000.0),
                 _ => "-".into(),
             };
+            // A running run says how far it has come instead of an error.
+            let note = match (&r.error, &r.progress) {
+                (Some(error), _) => error.clone(),
+                (None, Some(progress)) if r.outcome == "running" => progress_note(progress),
+                _ => String::new(),
+            };
             vec![
                 r.id.to_string(),
                 r.shop.clone(),
@@ -37,13 +43,47 @@ pub async fn run(context: &Context, args: RunsArgs) -> anyhow::Result<()> {
                 r.outcome.clone(),
                 format!("{}/{}/{}/{}", r.orders.new, r.orders.changed, r.orders.unchanged, r.orders.bad),
                 r.api_calls.to_string(),
-                r.error.clone().unwrap_or_default(),
+                note,
             ]
         })
         .collect();
     print!(
         "{}",
-        table(&["run", "shop", "started", "took", "outcome", "new/changed/same/bad", "api calls", "error"], &rows)
+        table(
+            &["run", "shop", "started", "took", "outcome", "new/changed/same/bad", "api calls", "error or progress"],
+            &rows
+        )
     );
     Ok(())
+}
+
+/// "spans 3/8, 12000/20000 orders, about 40s left".
+fn progress_note(progress: &orderhub_store::RunProgress) -> String {
+    let mut parts = Vec::new();
+    if progress.spans > 1 {
+        parts.push(format!("spans {}/{}", progress.spans_done, progress.spans));
+    }
+    parts.push(match progress.expected {
+        Some(expected) => format!("{}/{expected} orders", progress.read),
+        None => format!("{} orders", progress.read),
+    });
+    if let Some(seconds) = progress.eta_seconds {
+        parts.push(format!("about {seconds}s left"));
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::progress_note;
+    use orderhub_store::RunProgress;
+
+    #[test]
+    fn a_running_run_says_how_far_it_has_come() {
+        let progress =
+            RunProgress { read: 12_000, expected: Some(20_000), spans_done: 3, spans: 8, eta_seconds: Some(40) };
+        assert_eq!(progress_note(&progress), "spans 3/8, 12000/20000 orders, about 40s left");
+        let whole = RunProgress { read: 120, expected: None, spans_done: 0, spans: 1, eta_seconds: None };
+        assert_eq!(progress_note(&whole), "120 orders");
+    }
 }

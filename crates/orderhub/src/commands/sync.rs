@@ -6,7 +6,7 @@ use crate::config::ShopConfig;
 use crate::output::{print_json, seconds, table};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use orderhub_store::Store;
-use orderhub_sync::{SyncError, SyncReport, sync_shop};
+use orderhub_sync::{Progress, SyncError, SyncReport, sync_shop};
 use serde_json::json;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -125,7 +125,7 @@ pub async fn sync_all(
     } else {
         ProgressDrawTarget::hidden()
     });
-    let style = ProgressStyle::with_template("{prefix:>12} {bar:30} {pos}/{len} orders ({per_sec}) {msg}")
+    let style = ProgressStyle::with_template("{prefix:>12} {bar:30} {pos}/{len} orders ({per_sec}, {eta} left) {msg}")
         .expect("valid template");
     let mut tasks = tokio::task::JoinSet::new();
     for shop in shops {
@@ -134,11 +134,15 @@ pub async fn sync_all(
         let bar = bars.add(ProgressBar::new(0).with_style(style.clone()).with_prefix(shop.key().to_string()));
         let key = shop.key().to_string();
         tasks.spawn(async move {
-            let progress = |_: &str, read: u64, total: Option<u64>| {
-                if let Some(total) = total {
-                    bar.set_length(total.max(read));
+            let progress = |at: &Progress<'_>| {
+                if let Some(total) = at.expected {
+                    bar.set_length(total.max(at.read));
                 }
-                bar.set_position(read);
+                bar.set_position(at.read);
+                // A long window is read in spans at the same time: say how many are done.
+                if at.spans > 1 {
+                    bar.set_message(format!("spans {}/{}", at.spans_done, at.spans));
+                }
             };
             let result = sync_shop(&store, &sync, &progress).await;
             bar.finish_with_message(if result.is_ok() { "done" } else { "failed" });

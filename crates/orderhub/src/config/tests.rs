@@ -149,6 +149,21 @@ fn rate_limits_parse_and_bad_ones_are_named() {
 }
 
 #[test]
+fn max_in_flight_is_a_count_from_1_to_32() {
+    assert_eq!(parse_with(GOOD, &no_env).unwrap().shops[0].max_in_flight, 4, "the default");
+    let config = parse_with(&GOOD.replace("sync_every = \"90s\"", "max_in_flight = 16"), &no_env).unwrap();
+    assert_eq!(config.shops[0].max_in_flight, 16);
+    let env = |var: &str| (var == "ORDERHUB_SHOP_BELMENT_MAX_IN_FLIGHT").then(|| "32".to_string());
+    assert_eq!(parse_with(GOOD, &env).unwrap().shops[0].max_in_flight, 32, "the environment wins");
+    for bad in ["0", "33"] {
+        let err = error_of(&GOOD.replace("sync_every = \"90s\"", &format!("max_in_flight = {bad}")));
+        let expected =
+            format!("orderhub.toml:15: shops[0].max_in_flight: \"{bad}\" is not a count of requests from 1 to 32");
+        assert!(err.starts_with(&expected), "{err}");
+    }
+}
+
+#[test]
 fn durations_parse_in_the_documented_units() {
     assert_eq!(parse_duration("5m"), Some(Duration::from_secs(300)));
     assert_eq!(parse_duration("30d"), Some(Duration::from_secs(30 * 86_400)));

@@ -82,6 +82,7 @@ pub fn belment(platform: &Platform1) -> ShopSync {
             min_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(50),
         },
+        max_in_flight: orderhub_sync::DEFAULT_IN_FLIGHT,
     }
 }
 

@@ -21,7 +21,8 @@ use crate::documents::{Dictionaries, Dictionary, Document, Stored, classify};
 use crate::prepared::{OrderRows, search_terms};
 use crate::write_queue::{Turn, WriteQueue};
 use crate::{
-    BadRecord, CursorUpdate, OrderDocument, OrderFilter, StatusCount, StoreError, StoredEvent, SyncRun, WriteStats,
+    BadRecord, CursorUpdate, OrderDocument, OrderFilter, RunProgress, StatusCount, StoreError, StoredEvent, SyncRun,
+    WriteStats,
 };
 use jiff::Timestamp;
 use orderhub_model::{Change, Order, diff};
@@ -377,12 +378,21 @@ impl SqlStore {
         Ok(id)
     }
 
-    pub async fn renew_run(&self, id: i64) -> Result<(), StoreError> {
+    pub async fn renew_run(&self, id: i64, progress: Option<&RunProgress>) -> Result<(), StoreError> {
+        let mut writing = self.writing().await?;
         sqlx::query("UPDATE leases SET expires_ms = $2 WHERE name = $1")
             .bind(run_lease(id))
             .bind(now_ms() + crate::RUN_LEASE_MS)
-            .execute(&mut *self.writing().await?)
+            .execute(&mut *writing)
             .await?;
+        if let Some(progress) = progress {
+            let text = serde_json::to_string(progress).expect("a run's progress serialises");
+            sqlx::query("UPDATE sync_runs SET progress = $2 WHERE id = $1")
+                .bind(id)
+                .bind(text)
+                .execute(&mut *writing)
+                .await?;
+        }
         Ok(())
     }
 
@@ -390,7 +400,7 @@ impl SqlStore {
         let mut tx = self.begin_bookkeeping().await?;
         sqlx::query(
             "UPDATE sync_runs SET ended_ms = $2, outcome = $3, pages = $4, api_calls = $5, orders_new = $6,
-             orders_changed = $7, orders_unchanged = $8, orders_bad = $9, error = $10 WHERE id = $1",
+             orders_changed = $7, orders_unchanged = $8, orders_bad = $9, error = $10, progress = NULL WHERE id = $1",
         )
         .bind(run.id)
         .bind(run.ended_at.unwrap_or_else(Timestamp::now).as_millisecond())
@@ -419,7 +429,7 @@ impl SqlStore {
     pub async fn runs(&self, shop: Option<&str>, limit: i64) -> Result<Vec<SyncRun>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, shop, started_ms, ended_ms, outcome, pages, api_calls, orders_new, orders_changed,
-                    orders_unchanged, orders_bad, error
+                    orders_unchanged, orders_bad, error, progress
              FROM sync_runs WHERE ($1 IS NULL OR shop = $1) ORDER BY id DESC LIMIT $2",
         )
         .bind(shop)
@@ -445,6 +455,8 @@ impl SqlStore {
                         bad: count("orders_bad")?,
                     },
                     error: r.try_get("error")?,
+                    // Written by this program; unreadable only if edited by hand.
+                    progress: r.try_get::<Option<String>, _>("progress")?.and_then(|t| serde_json::from_str(&t).ok()),
                 })
             })
             .collect()

@@ -32,6 +32,11 @@ pub const PAST_THE_UPPER_BOUND: Duration = Duration::from_millis(3100);
 
 /// A connector to `base_url` for the given platform, shop key `belment`.
 pub fn connector(platform: Platform, base_url: &str, token: &str) -> Box<dyn Connector> {
+    paged_connector(platform, base_url, token, None)
+}
+
+/// [`connector`], asking for pages of `page_size` orders.
+pub fn paged_connector(platform: Platform, base_url: &str, token: &str, page_size: Option<u32>) -> Box<dyn Connector> {
     orderhub_connectors::connect(ShopSettings {
         shop: "belment".into(),
         platform,
@@ -41,7 +46,7 @@ pub fn connector(platform: Platform, base_url: &str, token: &str) -> Box<dyn Con
         timezone: jiff::tz::TimeZone::get("Asia/Shanghai").unwrap(),
         remote_shop_id: None,
         sync_from: None,
-        page_size: None,
+        page_size,
         timeout: Duration::from_secs(5),
         rate_limit: None,
     })
@@ -66,13 +71,17 @@ pub fn shop(connector: Box<dyn Connector>, retry: RetryPolicy) -> ShopSync {
         refresh_window: SignedDuration::from_hours(24 * 30),
         overlap: SignedDuration::from_mins(10),
         retry,
+        max_in_flight: orderhub_sync::DEFAULT_IN_FLIGHT,
     }
 }
 
-/// What the test does to the platform once a page has been read.
-pub type Meddle = Box<dyn FnOnce(&ListQuery) + Send>;
+/// What the test does to the platform after a page is read: given the
+/// page's query and answer, it changes the platform and says so, or says
+/// it did nothing (then it is asked again after the next page).
+pub type Meddle = Box<dyn FnMut(&ListQuery, &OrderPage) -> bool + Send>;
 
-/// A connector that lets the test change the platform right after a page is read.
+/// A connector that lets the test change the platform right after a page
+/// is read, once.
 pub struct Meddling {
     pub inner: Box<dyn Connector>,
     pub after_page: Mutex<Option<Meddle>>,
@@ -92,10 +101,12 @@ impl Connector for Meddling {
     async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError> {
         let page = self.inner.list_page(query).await?;
         // Not after the engine's clock probe (an empty window): after a real page.
+        let mut after_page = self.after_page.lock().unwrap();
         if query.from != query.to
-            && let Some(meddle) = self.after_page.lock().unwrap().take()
+            && let Some(meddle) = after_page.as_mut()
+            && meddle(query, &page)
         {
-            meddle(query);
+            *after_page = None;
         }
         Ok(page)
     }
