@@ -292,7 +292,7 @@ async fn run_streams(
     match read {
         Ok(_) => written.map(drop).map_err(store_error),
         Err(Halt::Failed(error)) => Err(error),
-        Err(Halt::WriterStopped) => Err(store_error(written.err().expect("a writer that stopped failed"))),
+        Err(Halt::WriterStopped) => Err(store_error(written.expect_err("a writer that stopped failed"))),
     }
 }
 
