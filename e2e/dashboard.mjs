@@ -192,6 +192,45 @@ try {
   await zhPage.screenshot({ path: `${shots}/11-zh-signin.png` });
   await zh.close();
 
+  await begin("no page wider than the window");
+  // In Chinese, as a Chinese browser gets it: the orders, the shops, and
+  // an order of every platform (Douyin's encrypted buyers, long titles,
+  // pictures that do not load), on a desktop and on a phone.
+  const zhSigned = await browser.newContext({ locale: "zh-CN", timezoneId: "Asia/Shanghai", viewport: { width: 1400, height: 1000 } });
+  await offline(zhSigned);
+  const wide = await zhSigned.newPage();
+  wide.on("console", (m) => { if (m.type() === "error") consoleErrors.push(`[zh] ${m.text()}`); });
+  await wide.goto(base + "/ui/orders");
+  await wide.waitForSelector("#key");
+  await wide.fill("#key", key);
+  await wide.click("#signin");
+  await wide.waitForSelector("#orders tbody tr");
+  const paths = ["/ui/orders", "/ui/shops"];
+  const orderPaths = {};
+  for (const platform of ["damaijia", "westmonth", "vanmall", "shoptima", "wshoto"]) {
+    const found = await fetch(`${base}/api/v1/orders?platform=${platform}&limit=1`, { headers: { Authorization: `Bearer ${key}` } });
+    const [order] = (await found.json()).orders;
+    check(order, `no ${platform} order in the demo`);
+    orderPaths[platform] = "/ui/orders/" + encodeURIComponent(order.id);
+    paths.push(orderPaths[platform]);
+  }
+  for (const width of [1400, 390]) {
+    await wide.setViewportSize({ width, height: 900 });
+    for (const path of paths) {
+      await wide.goto(base + path);
+      await wide.waitForFunction((p) => document.getElementById("view")?.getAttribute("data-rendered") === p, path);
+      const overflow = await wide.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(overflow <= 0, `${path} at ${width} px is ${overflow} px wider than the window`);
+      if (path === orderPaths.damaijia) await wide.screenshot({ path: `${shots}/13-zh-damaijia-order-${width}.png`, fullPage: true });
+      if (path === "/ui/orders") await wide.screenshot({ path: `${shots}/14-zh-orders-${width}.png`, fullPage: true });
+    }
+  }
+  // Douyin's ciphertext is a badge that opens on the full text.
+  await wide.goto(base + orderPaths.damaijia);
+  await wide.waitForSelector("#customer details.encrypted");
+  check((await wide.locator("#customer summary").first().innerText()).includes("已加密"), "no encrypted badge");
+  await zhSigned.close();
+
   await begin("a key without pii");
   // The buyers of the newest orders of every platform, as a pii key sees them.
   const answer = await fetch(`${base}/api/v1/orders?limit=20`, { headers: { Authorization: `Bearer ${key}` } });

@@ -244,9 +244,9 @@ pub trait Connector: Send + Sync {
     /// order. Platforms without a lookup answer with a configuration error.
     async fn fetch(&self, _order_number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError> {
         Err(ConnectorError::Config(format!(
-            "shop {:?}: {}'s API has no lookup by order number; its orders come in by sync",
-            self.shop(),
-            self.platform()
+            "{}'s API has no lookup by order number; its orders come in by `orderhub sync --shop {}`",
+            self.platform(),
+            self.shop()
         )))
     }
     /// Reads many orders by number: one answer per number, in the same order.

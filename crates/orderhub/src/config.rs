@@ -45,7 +45,14 @@ pub struct ShopConfig {
     pub refresh_window: SignedDuration,
     /// List requests in flight at once.
     pub max_in_flight: usize,
+    /// The file was written by `orderhub sandbox` or `demo`
+    /// ([`WRITTEN_BY_SANDBOX`]): the shop's platform is a simulator that
+    /// runs only while they do.
+    pub simulated: bool,
 }
+
+/// The first line of a configuration `orderhub sandbox` and `demo` write.
+pub const WRITTEN_BY_SANDBOX: &str = "# Written by `orderhub sandbox`";
 
 impl ShopConfig {
     pub fn key(&self) -> &str {
@@ -501,6 +508,7 @@ fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> 
         sync_every,
         refresh_window: SignedDuration::try_from(refresh_window).unwrap_or(SignedDuration::MAX),
         max_in_flight,
+        simulated: loader.text.starts_with(WRITTEN_BY_SANDBOX),
     })
 }
 

@@ -112,10 +112,24 @@ fn main() -> ExitCode {
         Err(error) if error.downcast_ref::<commands::AlreadyReported>().is_some() => ExitCode::from(1),
         Err(error) => {
             let code = if error.downcast_ref::<config::ConfigError>().is_some() { 2 } else { 1 };
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", one_line(&error));
             ExitCode::from(code)
         }
     }
+}
+
+/// An error and its causes on one line, each said once: an error whose
+/// message already holds its cause's (`shop "x": <the platform's error>`)
+/// is not followed by that cause again.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !line.contains(&cause) {
+            line = format!("{line}: {cause}");
+        }
+    }
+    line
 }
 
 /// A command whose output is piped into a reader that stops early

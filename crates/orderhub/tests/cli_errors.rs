@@ -25,6 +25,8 @@ async fn a_wrong_token_fails_with_one_line_and_changes_nothing() {
     assert_success(&h.orderhub(&["sync", "--once"]).await);
     h.sim.mutate(h.sim.truth()[0]["order_num"].as_str().unwrap(), |o| o.status = 2);
     let before = store_state(&h).await;
+    let shops = stdout(&h.orderhub(&["shops"]).await);
+    assert!(shops.lines().nth(1).is_some_and(|row| row.trim_end().ends_with("active")), "{shops}");
 
     h.write_config("wrong-token-0000", &h.base_url);
     let out = h.orderhub(&["sync", "--once"]).await;
@@ -36,6 +38,24 @@ async fn a_wrong_token_fails_with_one_line_and_changes_nothing() {
     assert!(!err.contains("wrong-token-0000") && !stdout(&out).contains("wrong-token-0000"));
     assert!(stdout(&out).contains("synced 0 of 1 shop in "), "says none synced: {}", stdout(&out));
     assert_eq!(store_state(&h).await, before, "the store is as it was");
+    let shops = stdout(&h.orderhub(&["shops"]).await);
+    assert!(shops.lines().nth(1).is_some_and(|row| row.contains("PAUSED: shop \"belment\"")), "{shops}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_on_a_platform_without_lookup_says_why_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[database]\nurl = \"sqlite://{}\"\n\n[[shops]]\nkey = \"fengxi\"\nplatform = \"wshoto\"\n\
+         base_url = \"http://127.0.0.1:1\"\ntoken = \"t\"\n",
+        dir.path().join("f.db").display()
+    );
+    std::fs::write(dir.path().join("orderhub.toml"), config).unwrap();
+    let out = run_orderhub(dir.path(), &["fetch", "--shop", "fengxi", "WS0001"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let expected = "error: shop \"fengxi\": wshoto's API has no lookup by order number; \
+                    its orders come in by `orderhub sync --shop fengxi`";
+    assert_eq!(stderr(&out).trim_end(), expected);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,6 +80,27 @@ async fn an_unreachable_host_fails_with_one_line_and_changes_nothing() {
     );
     assert!(!err.contains(TOKEN));
     assert_eq!(store_state(&h).await, before);
+}
+
+/// The configuration `demo` and `sandbox` write points at simulators that
+/// run only while they do: a sync after they stopped says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sandbox_configuration_whose_simulators_are_gone_says_so() {
+    let h = Harness::start(10, 3).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let config = h.write_config(TOKEN, &format!("http://127.0.0.1:{port}/api/v1"));
+    let text = std::fs::read_to_string(&config).unwrap();
+    let header = "# Written by `orderhub sandbox`: every shop points at a local simulator.\n";
+    std::fs::write(&config, format!("{header}{text}")).unwrap();
+    let out = h.orderhub(&["sync", "--once"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(error_lines(&err).len(), 1, "{err}");
+    assert!(err.contains("connection failed"), "{err}");
+    assert!(
+        err.trim_end().ends_with("which run only while `orderhub demo` or `orderhub sandbox` runs: start one again)"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

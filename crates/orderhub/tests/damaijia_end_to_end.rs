@@ -152,6 +152,14 @@ async fn sync_equals_the_truth_in_yuan_with_exact_ids_and_encrypted_buyers() {
     for order in &exported {
         assert_matches_truth(order, &truth[order["order_number"].as_str().unwrap()]);
     }
+    // `orders show` says the buyer's fields are encrypted, not their ciphertext.
+    let encrypted =
+        exported.iter().find(|o| o["customer"]["name"].as_str().is_some_and(|n| n.starts_with("encrypted:")));
+    let id = encrypted.expect("an order with an encrypted buyer")["id"].as_str().unwrap();
+    let shown = stdout(&run_orderhub(dir.path(), &["orders", "show", id]).await);
+    let buyer = shown.lines().find(|l| l.starts_with("buyer ")).unwrap_or_default();
+    assert!(buyer.starts_with("buyer name [encrypted]") && !buyer.contains("<->"), "{shown}");
+    assert!(!shown.contains("encrypted:"), "no ciphertext on the screen: {shown}");
     // A second sync adds nothing.
     let report = common::sync_once(dir.path()).await;
     let orders = &report["orders"];

@@ -133,6 +133,14 @@ async fn sync_export_resync_and_ship_against_the_simulator() {
         assert!(exported.iter().any(|o| o["status"] == status), "no {status} order in the set");
     }
 
+    // `orders list` says when more orders match than it shows.
+    let listed = stdout(&h.orderhub(&["orders", "list", "--limit", "5"]).await);
+    let last = listed.lines().last().unwrap_or_default();
+    assert!(last.starts_with("5 orders shown, the newest; more match: raise --limit"), "{listed}");
+    assert_eq!(listed.lines().count(), 1 + 5 + 1, "header, five rows, the count: {listed}");
+    let listed = stdout(&h.orderhub(&["orders", "list", "--limit", "5000"]).await);
+    assert_eq!(listed.lines().last(), Some("1000 orders"), "all of them, nothing more to say");
+
     // Second sync: nothing new, nothing changed, no event.
     let store = h.store().await;
     let events_before = store.event_count().await.unwrap();

@@ -116,13 +116,18 @@ pub async fn run(context: &Context, command: OrdersCommand) -> anyhow::Result<()
 }
 
 /// `orders list`: a table of the orders (newest first), or their JSON.
-async fn list(context: &Context, store: &orderhub_store::Store, filter: OrderFilter) -> anyhow::Result<()> {
-    let orders = store.orders(&filter).await?;
+/// One more than the limit is read, to say whether more match.
+async fn list(context: &Context, store: &orderhub_store::Store, mut filter: OrderFilter) -> anyhow::Result<()> {
+    let limit = filter.limit.unwrap_or(i64::MAX);
+    filter.limit = Some(limit.saturating_add(1));
+    let mut orders = store.orders(&filter).await?;
+    let more = orders.len() as i64 > limit;
+    orders.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     if context.json {
         print_json(&orders);
     } else {
         print!("{}", order_table(&orders));
-        println!("{} order(s)", orders.len());
+        println!("{}", shown(orders.len(), more));
     }
     Ok(())
 }
@@ -268,20 +273,19 @@ fn describe(o: &Order) -> String {
         time(&o.shipped_at),
         time(&o.updated_at)
     ));
+    let c = &o.customer;
+    let buyer = [("name", &c.name), ("email", &c.email), ("phone", &c.phone)]
+        .iter()
+        .filter_map(|(label, value)| value.as_deref().map(|v| format!("{label} {}", readable(v))))
+        .collect::<Vec<_>>();
     let a = &o.shipping_address;
-    out.push_str(&format!(
-        "buyer {} <{}> {}\nship to {}, {}, {}, {}, {} {} {}\n\n",
-        opt(&o.customer.name),
-        opt(&o.customer.email),
-        opt(&o.customer.phone),
-        opt(&a.name),
-        opt(&a.address1),
-        opt(&a.city),
-        opt(&a.province),
-        opt(&a.postal_code),
-        opt(&a.country_code),
-        a.address2.clone().unwrap_or_default()
-    ));
+    let place = [&a.name, &a.phone, &a.address1, &a.address2, &a.city, &a.province, &a.postal_code, &a.country_code]
+        .iter()
+        .filter_map(|value| value.as_deref().filter(|v| !v.is_empty()).map(readable))
+        .collect::<Vec<_>>();
+    let or_none =
+        |parts: Vec<String>, separator: &str| if parts.is_empty() { "-".into() } else { parts.join(separator) };
+    out.push_str(&format!("buyer {}\nship to {}\n\n", or_none(buyer, "  "), or_none(place, ", ")));
     let rows: Vec<Vec<String>> = o
         .items
         .iter()
@@ -380,6 +384,26 @@ fn csv_cell(cell: &str) -> String {
         cell.to_string()
     };
     if guarded.contains([',', '"', '\n', '\r']) { format!("\"{}\"", guarded.replace('"', "\"\"")) } else { guarded }
+}
+
+/// The line under `orders list`: how many are shown, and how to see the
+/// rest when more match.
+fn shown(count: usize, more: bool) -> String {
+    let orders = if count == 1 { "order" } else { "orders" };
+    if more {
+        format!(
+            "{count} {orders} shown, the newest; more match: raise --limit, narrow the filters, or `orders export` for all"
+        )
+    } else {
+        format!("{count} {orders}")
+    }
+}
+
+/// A buyer's value as a person reads it: a platform's ciphertext (Douyin's
+/// `encrypted:…`, which only the platform's decrypt API opens) as
+/// `[encrypted]`; `--json` keeps it whole.
+fn readable(value: &str) -> String {
+    if value.starts_with("encrypted:") { "[encrypted]".into() } else { value.to_string() }
 }
 
 #[cfg(test)]

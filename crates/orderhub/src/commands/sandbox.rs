@@ -55,8 +55,9 @@ pub async fn start(orders: u64, seed: u64, port: u16, examples: bool) -> anyhow:
 pub fn config_text(sandbox: &Sandbox, database_url: &str, listen: &str) -> String {
     let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
     let mut text = format!(
-        "# Written by `orderhub sandbox`: every shop points at a local simulator.\n\n\
+        "{}: every shop points at a local simulator.\n\n\
          [database]\nurl = {}\n\n[server]\nlisten = {}\n",
+        crate::config::WRITTEN_BY_SANDBOX,
         quote(database_url),
         quote(listen)
     );

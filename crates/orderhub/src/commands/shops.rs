@@ -35,7 +35,7 @@ pub async fn run(context: &Context, _args: ShopsArgs) -> anyhow::Result<()> {
                 s["platform"].as_str().unwrap_or_default().to_string(),
                 last["outcome"].as_str().unwrap_or("never").to_string(),
                 last["ended_at"].as_str().unwrap_or("-").to_string(),
-                s["paused"]["reason"].as_str().map(|r| format!("PAUSED: {r}")).unwrap_or_default(),
+                state(s),
             ]
         })
         .collect();
@@ -46,4 +46,17 @@ pub async fn run(context: &Context, _args: ShopsArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// What a person needs to know of a shop now: paused (and why), syncing,
+/// never synced, or active.
+fn state(shop: &serde_json::Value) -> String {
+    if let Some(reason) = shop["paused"]["reason"].as_str() {
+        return format!("PAUSED: {reason}");
+    }
+    match shop["last_run"]["outcome"].as_str() {
+        None => "never synced".into(),
+        Some("running") => "syncing".into(),
+        Some(_) => "active".into(),
+    }
 }

@@ -64,7 +64,9 @@ pub async fn sync_and_report(store: &Store, shops: &[ShopConfig], json: bool) ->
     let started = Instant::now();
     let results = sync_all(store, shops, !json && std::io::stderr().is_terminal()).await?;
     let elapsed = started.elapsed();
-    let failed: Vec<String> = results.iter().filter_map(|(_, r)| r.as_ref().err().map(|e| e.to_string())).collect();
+    let simulated = |key: &str| shops.iter().any(|shop| shop.key() == key && shop.simulated);
+    let failed: Vec<String> =
+        results.iter().filter_map(|(key, r)| r.as_ref().err().map(|e| explained(e, simulated(key)))).collect();
     if json {
         let shops: Vec<_> = results
             .iter()
@@ -160,4 +162,18 @@ pub async fn sync_all(
 /// "s" after a count other than one.
 fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
+}
+
+/// A failed shop's error as printed: where the shop is a simulator that
+/// cannot be reached, what that most likely means.
+fn explained(error: &SyncError, simulated: bool) -> String {
+    let unreachable = matches!(error.connector_error(), Some(orderhub_connectors::ConnectorError::Unreachable { .. }));
+    if simulated && unreachable {
+        format!(
+            "{error} (this configuration points at the sandbox's simulators, which run only while \
+             `orderhub demo` or `orderhub sandbox` runs: start one again)"
+        )
+    } else {
+        error.to_string()
+    }
 }

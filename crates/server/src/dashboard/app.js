@@ -22,6 +22,8 @@ const TEXT = {
     "orders.refund": "Refund", "orders.from": "Created from", "orders.to": "Created before", "orders.apply": "Apply",
     "orders.clear": "Clear", "orders.any": "any", "orders.none": "No orders match.", "orders.next": "Next page",
     "orders.first": "First page", "orders.counts": "Orders by status", "orders.chart": "Orders per day (last 30 days)",
+    "orders.unfiltered": "All shops and statuses: the filters below apply to the list only.",
+    "value.encrypted": "encrypted", "image.none": "no image", "timeline.payload": "payload only",
     "col.order": "Order", "col.shop": "Shop", "col.platform": "Platform", "col.status": "Status", "col.payment": "Payment",
     "col.buyer": "Buyer", "col.total": "Total", "col.created": "Created",
     "order.back": "← Orders", "order.details": "Details", "order.items": "Items", "order.totals": "Totals",
@@ -55,6 +57,8 @@ const TEXT = {
     "orders.refund": "退款", "orders.from": "创建起", "orders.to": "创建止", "orders.apply": "筛选",
     "orders.clear": "清除", "orders.any": "全部", "orders.none": "没有符合条件的订单。", "orders.next": "下一页",
     "orders.first": "第一页", "orders.counts": "各状态订单数", "orders.chart": "每日订单(近 30 天)",
+    "orders.unfiltered": "全部店铺和状态:下方筛选只作用于列表。",
+    "value.encrypted": "已加密", "image.none": "无图", "timeline.payload": "仅原始数据",
     "col.order": "订单号", "col.shop": "店铺", "col.platform": "平台", "col.status": "状态", "col.payment": "支付",
     "col.buyer": "买家", "col.total": "金额", "col.created": "下单时间",
     "order.back": "← 订单", "order.details": "详情", "order.items": "商品", "order.totals": "金额",
@@ -286,7 +290,7 @@ async function renderOrders(view) {
     h("td", {}, h("a", { href: "/ui/orders/" + encodeURIComponent(o.id), class: "order-link" }, o.order_number)),
     h("td", {}, o.shop), h("td", {}, o.platform),
     h("td", { class: "status" }, pill(o.status)), h("td", {}, pill(o.payment_status)),
-    h("td", {}, (o.customer && o.customer.name) || "—"),
+    h("td", {}, secret(o.customer && o.customer.name)),
     h("td", { class: "n" }, money(o.total, o.currency)), h("td", {}, time(o.created_at))));
   const table = page.orders.length
     ? h("table", { id: "orders" }, h("thead", {}, h("tr", {},
@@ -297,10 +301,11 @@ async function renderOrders(view) {
     params.get("cursor") ? h("a", { class: "button", href: "/ui/orders?" + withoutCursor(params) }, t("orders.first")) : null,
     page.next_cursor ? h("a", { class: "button", id: "next-page", href: "/ui/orders?" + withCursor(params, page.next_cursor) }, t("orders.next")) : null);
   view.replaceChildren(
-    h("div", { class: "card" }, h("h2", {}, t("orders.counts")), counts),
+    h("div", { class: "card" }, h("h2", {}, t("orders.counts")), counts,
+      h("p", { class: "muted", id: "unfiltered" }, t("orders.unfiltered"))),
     h("div", { class: "card chart" }, h("h2", {}, t("orders.chart")), chart(stats.orders_per_day)),
     h("div", { class: "card" }, form),
-    table, pager);
+    h("div", { class: "table-wrap" }, table), pager);
 }
 
 function withoutCursor(params) { const p = new URLSearchParams(params); p.delete("cursor"); return p.toString(); }
@@ -336,7 +341,10 @@ function chart(perDay) {
     }
   });
   const legend = h("div", { class: "legend" }, PLATFORMS.map((p) => h("span", {}, h("i", { style: "background:" + COLORS[p] }), p)));
-  return h("div", {}, svg, legend);
+  // The first and last day under the bars, and the tallest day's count.
+  const axis = h("div", { class: "axis", id: "chart-axis" },
+    h("span", {}, days[0] || ""), h("span", {}, "max " + (days.length ? max : 0)), h("span", {}, days[days.length - 1] || ""));
+  return h("div", {}, svg, axis, legend);
 }
 
 // ---- one order ----------------------------------------------------------
@@ -352,16 +360,19 @@ async function renderOrder(view, id) {
   const addr = order.shipping_address || {};
   const cust = order.customer || {};
   const items = h("table", { class: "items" }, h("tbody", {}, order.items.map((it) => h("tr", {},
-    h("td", {}, it.image_url ? h("img", { src: it.image_url, alt: it.title || it.sku || "", loading: "lazy" }) : ""),
+    h("td", {}, picture(it.image_url)),
     h("td", {}, it.title || "—", h("div", { class: "muted" }, [it.sku, it.variant].filter(Boolean).join(" · "))),
     h("td", { class: "n" }, "× " + it.quantity), h("td", { class: "n" }, money(it.unit_price, order.currency)),
     h("td", { class: "n" }, money(it.total, order.currency))))));
   const shipments = order.shipments.length
     ? h("ul", { id: "shipments" }, order.shipments.map((s) => h("li", {}, s.tracking_number + " · " + (s.carrier_code || s.carrier_name || "") + " · " + time(s.shipped_at))))
     : h("p", { class: "muted", id: "shipments" }, t("order.none"));
-  const timeline = h("ol", { class: "timeline", id: "timeline" }, events.events.map((e) => h("li", {},
-    h("strong", {}, t("event." + e.kind)), " · ", h("span", { class: "muted" }, time(e.recorded_at)), " — ",
-    e.changes.filter((c) => c.field !== "raw").map((c) => c.field + ": " + short(c.from) + " → " + short(c.to)).join("; "))));
+  // Changes of the platform's payload alone say nothing a person reads: left out.
+  const told = events.events.map((e) => ({ ...e, changes: e.changes.filter((c) => c.field !== "raw") }))
+    .filter((e) => e.kind === "created" || e.changes.length);
+  const timeline = h("ol", { class: "timeline", id: "timeline" }, told.map((e) => h("li", {},
+    h("strong", {}, t("event." + e.kind)), " · ", h("span", { class: "muted" }, time(e.recorded_at)),
+    e.kind === "created" ? "" : [" — ", e.changes.map(changeInWords).join("; ")])));
   view.replaceChildren(
     h("p", {}, h("a", { href: "/ui/orders" }, t("order.back"))),
     h("h1", { id: "order-title" }, order.order_number, " ", pill(order.status)),
@@ -374,14 +385,49 @@ async function renderOrder(view, id) {
       h("div", { class: "card" }, h("h2", {}, t("order.totals")), h("dl", { id: "totals" },
         ["subtotal", "shipping", "discount", "total", "paid"].map((k) => [h("dt", {}, t("order." + k)), h("dd", { class: "n" }, money(order[k], order.currency))]))),
       h("div", { class: "card" }, h("h2", {}, t("order.customer")), h("dl", { id: "customer" },
-        h("dt", {}, "👤"), h("dd", {}, cust.name || "—"), h("dt", {}, "☎"), h("dd", {}, cust.phone || "—"), h("dt", {}, "✉"), h("dd", {}, cust.email || "—"))),
+        h("dt", {}, "👤"), h("dd", {}, secret(cust.name)), h("dt", {}, "☎"), h("dd", {}, secret(cust.phone)), h("dt", {}, "✉"), h("dd", {}, secret(cust.email)))),
       h("div", { class: "card" }, h("h2", {}, t("order.address")), h("p", { id: "address" },
-        [addr.name, addr.phone].filter(Boolean).join(" · "), h("br"),
-        [addr.address1, addr.address2, addr.district, addr.city, addr.province, addr.postal_code, addr.country_code].filter(Boolean).join(", ")))),
-    h("div", { class: "card" }, h("h2", {}, t("order.items")), items),
+        joined([addr.name, addr.phone], " · "), h("br"),
+        joined([addr.address1, addr.address2, addr.district, addr.city, addr.province, addr.postal_code, addr.country_code], ", ")))),
+    h("div", { class: "card" }, h("h2", {}, t("order.items")), h("div", { class: "table-wrap" }, items)),
     h("div", { class: "card" }, h("h2", {}, t("order.shipments")), shipments, shipForm(order, shop, jobs.jobs)),
     h("div", { class: "card" }, h("h2", {}, t("order.timeline")), timeline),
     h("div", { class: "card" }, h("h2", {}, t("order.raw")), h("pre", { id: "raw" }, JSON.stringify(order.raw, null, 2))));
+}
+
+/** A buyer's value: a platform's ciphertext (Douyin's `encrypted:…`) as a
+ * short badge that opens on the full text; "—" when there is none. */
+function secret(value) {
+  if (!value) return "—";
+  if (!String(value).startsWith("encrypted:")) return value;
+  return h("details", { class: "encrypted" }, h("summary", {}, t("value.encrypted")), h("code", {}, value));
+}
+
+/** The present values, each as `secret` shows it, between separators. */
+function joined(values, separator) {
+  const present = values.filter(Boolean);
+  return present.flatMap((v, i) => (i ? [separator, secret(v)] : [secret(v)]));
+}
+
+/** An item's picture in a fixed box; a box that says so when it fails or is missing. */
+function picture(url) {
+  const none = () => h("span", { class: "no-image" }, t("image.none"));
+  if (!url) return none();
+  const img = h("img", { src: url, alt: "", loading: "lazy" });
+  img.addEventListener("error", () => img.replaceWith(none()));
+  return img;
+}
+
+/** One change as a person says it: "status: paid → shipped", "tracking added". */
+function changeInWords(change) {
+  if (change.field === "shipments") {
+    const before = Array.isArray(change.from) ? change.from.length : 0;
+    const after = Array.isArray(change.to) ? change.to.length : 0;
+    if (after > before) return "tracking added: " + change.to.slice(before).map((s) => s.tracking_number).join(", ");
+  }
+  const label = word(change.field);
+  if (change.from === null || change.from === undefined) return label + ": " + short(change.to);
+  return label + ": " + short(change.from) + " → " + short(change.to);
 }
 
 function short(value) {
@@ -474,9 +520,9 @@ async function renderShops(view) {
       h("td", { class: "n" }, s.lag_seconds === null ? "—" : lag(s.lag_seconds)),
       h("td", { class: "n" }, s.api_calls), h("td", { class: "n" }, s.orders), actions);
   });
-  view.replaceChildren(h("h1", {}, t("shops.title")), h("table", { id: "shops" },
+  view.replaceChildren(h("h1", {}, t("shops.title")), h("div", { class: "table-wrap" }, h("table", { id: "shops" },
     h("thead", {}, h("tr", {}, ["shops.key", "shops.platform", "shops.state", "shops.lastsync", "shops.lag", "shops.calls", "shops.orders"].map((k) => h("th", {}, t(k))), h("th", {}))),
-    h("tbody", {}, rows)));
+    h("tbody", {}, rows))));
 }
 
 function lag(seconds) {
