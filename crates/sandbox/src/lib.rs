@@ -197,6 +197,14 @@ pub fn with_clock(router: axum::Router, offset_seconds: i64) -> axum::Router {
 }
 
 /// The current unix time in seconds.
+/// `yyyymmdd` of a unix time on the calendar of `zone` (an IANA name): the
+/// day a platform's order numbers carry is the platform's own day.
+pub fn calendar_date(unix: i64, zone: &str) -> String {
+    let zone = jiff::tz::TimeZone::get(zone).expect("jiff bundles the time zone database");
+    let date = jiff::Timestamp::from_second(unix).expect("generated times are near now").to_zoned(zone).date();
+    format!("{:04}{:02}{:02}", date.year(), date.month(), date.day())
+}
+
 pub fn unix_now() -> i64 {
     jiff::Timestamp::now().as_second()
 }

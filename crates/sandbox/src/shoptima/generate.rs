@@ -356,9 +356,7 @@ pub fn number_orders(orders: &mut [SimOrder], prefix: &str) {
 
 /// `yyyymmdd` of a unix time on the store's calendar (America/Los_Angeles).
 pub fn store_date(unix: i64) -> String {
-    let zone = jiff::tz::TimeZone::get("America/Los_Angeles").expect("jiff bundles the time zone database");
-    let date = jiff::Timestamp::from_second(unix).expect("generated times are near now").to_zoned(zone).date();
-    format!("{:04}{:02}{:02}", date.year(), date.month(), date.day())
+    crate::calendar_date(unix, "America/Los_Angeles")
 }
 
 #[cfg(test)]

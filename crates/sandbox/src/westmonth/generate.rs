@@ -56,7 +56,9 @@ pub fn generate(seed: u64, anchor: i64, span: i64, index: u64) -> WestmonthSimOr
         })
         .collect();
     let carrier = *rng.pick(CARRIERS);
-    let date = crate::shoptima::store_date(created_at);
+    // A Chinese supplier: its numbers carry the day in China (the document's
+    // aOP250507… was placed at 2025-05-07 16:13:53, China time).
+    let date = crate::calendar_date(created_at, "Asia/Shanghai");
     let mut order = WestmonthSimOrder {
         id: 1_841_982 + index as i64,
         number: format!("aOP{}{:07}", &date[2..], index),

@@ -86,3 +86,15 @@ async fn pages_follow_next_page_url_and_cover_the_window_once() {
     assert_eq!(seen.len(), expected.len());
     assert_eq!(seen.into_iter().collect::<HashSet<_>>(), expected);
 }
+
+/// A number's `yymmdd` is the day the order was placed, in China: at every
+/// hour of the day, also those where Los Angeles or UTC is a day behind.
+#[test]
+fn numbers_carry_the_day_the_order_was_placed_in_china() {
+    let anchor = crate::default_anchor();
+    for index in 0..500 {
+        let order = generate(11, anchor, 6 * 86_400, index);
+        let day = crate::calendar_date(order.created_at, "Asia/Shanghai");
+        assert_eq!(&order.number[3..9], &day[2..], "{} placed {}", order.number, order.created_at);
+    }
+}

@@ -95,7 +95,8 @@ pub fn generate(seed: u64, anchor: i64, span: i64, index: u64) -> WshotoSimOrder
     let (province, city, district, area_code) = *rng.pick(PLACES);
     let name = *rng.pick(NAMES);
     let express = send_time.map(|_| (*rng.pick(CARRIERS), format!("SF{:013}", rng.range(0, 9_999_999_999_999))));
-    let date = crate::shoptima::store_date(create_time);
+    // A Chinese mall: its codes carry the day in China.
+    let date = crate::calendar_date(create_time, "Asia/Shanghai");
     let mut order = WshotoSimOrder {
         // 19 digits like the example's 1821092913377060002: 18, yymmdd, then unique.
         order_code: format!("18{}{index:011}", &date[2..]),

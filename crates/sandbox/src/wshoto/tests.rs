@@ -143,3 +143,14 @@ async fn the_admin_api_serves_the_truth_and_request_counts() {
         assert!(new["update_time"].as_i64() >= old["update_time"].as_i64());
     }
 }
+
+/// An order code's `yymmdd` is the day the order was placed, in China.
+#[test]
+fn order_codes_carry_the_day_the_order_was_placed_in_china() {
+    let anchor = crate::default_anchor();
+    for index in 0..500 {
+        let order = generate(11, anchor, 6 * 86_400, index);
+        let day = crate::calendar_date(order.create_time, "Asia/Shanghai");
+        assert_eq!(&order.order_code[2..8], &day[2..], "{} placed {}", order.order_code, order.create_time);
+    }
+}
