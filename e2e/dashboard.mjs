@@ -54,9 +54,28 @@ async function begin(name) {
   console.log(`- ${name}`);
 }
 const noticeText = () => page.locator("#notice").innerText();
-/** Waits until the page shows the URL the browser is at. */
-async function rendered() {
-  await page.waitForFunction(() => {
+/** A GET of the API with the pii key: its JSON. */
+async function apiGet(path) {
+  const answer = await fetch(base + path, { headers: { Authorization: `Bearer ${key}` } });
+  return answer.json();
+}
+/** A new browser context (`options`), offline but for orderhub, signed in
+ * with `signInKey` on the orders page; its console errors noted as `[tag]`. */
+async function signedIn(options, signInKey, tag) {
+  const context = await browser.newContext(options);
+  await offline(context);
+  const signed = await context.newPage();
+  signed.on("console", (m) => { if (m.type() === "error") consoleErrors.push(`[${tag}] ${m.text()}`); });
+  await signed.goto(base + "/ui/orders");
+  await signed.waitForSelector("#key");
+  await signed.fill("#key", signInKey);
+  await signed.click("#signin");
+  await signed.waitForSelector("#orders tbody tr");
+  return { context, page: signed };
+}
+/** Waits until `target` (the test's page unless said) shows the URL its browser is at. */
+async function rendered(target = page) {
+  await target.waitForFunction(() => {
     const view = document.getElementById("view");
     return view && view.getAttribute("data-rendered") === location.pathname + location.search;
   });
@@ -196,20 +215,12 @@ try {
   // In Chinese, as a Chinese browser gets it: the orders, the shops, and
   // an order of every platform (Douyin's encrypted buyers, long titles,
   // pictures that do not load), on a desktop and on a phone.
-  const zhSigned = await browser.newContext({ locale: "zh-CN", timezoneId: "Asia/Shanghai", viewport: { width: 1400, height: 1000 } });
-  await offline(zhSigned);
-  const wide = await zhSigned.newPage();
-  wide.on("console", (m) => { if (m.type() === "error") consoleErrors.push(`[zh] ${m.text()}`); });
-  await wide.goto(base + "/ui/orders");
-  await wide.waitForSelector("#key");
-  await wide.fill("#key", key);
-  await wide.click("#signin");
-  await wide.waitForSelector("#orders tbody tr");
+  const { context: zhSigned, page: wide } =
+    await signedIn({ locale: "zh-CN", timezoneId: "Asia/Shanghai", viewport: { width: 1400, height: 1000 } }, key, "zh");
   const paths = ["/ui/orders", "/ui/shops"];
   const orderPaths = {};
   for (const platform of ["damaijia", "westmonth", "vanmall", "shoptima", "wshoto"]) {
-    const found = await fetch(`${base}/api/v1/orders?platform=${platform}&limit=1`, { headers: { Authorization: `Bearer ${key}` } });
-    const [order] = (await found.json()).orders;
+    const [order] = (await apiGet(`/api/v1/orders?platform=${platform}&limit=1`)).orders;
     check(order, `no ${platform} order in the demo`);
     orderPaths[platform] = "/ui/orders/" + encodeURIComponent(order.id);
     paths.push(orderPaths[platform]);
@@ -218,7 +229,7 @@ try {
     await wide.setViewportSize({ width, height: 900 });
     for (const path of paths) {
       await wide.goto(base + path);
-      await wide.waitForFunction((p) => document.getElementById("view")?.getAttribute("data-rendered") === p, path);
+      await rendered(wide);
       const overflow = await wide.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       check(overflow <= 0, `${path} at ${width} px is ${overflow} px wider than the window`);
       if (path === orderPaths.damaijia) await wide.screenshot({ path: `${shots}/13-zh-damaijia-order-${width}.png`, fullPage: true });
@@ -233,22 +244,14 @@ try {
 
   await begin("a key without pii");
   // The buyers of the newest orders of every platform, as a pii key sees them.
-  const answer = await fetch(`${base}/api/v1/orders?limit=20`, { headers: { Authorization: `Bearer ${key}` } });
-  const listed = (await answer.json()).orders;
+  const listed = (await apiGet("/api/v1/orders?limit=20")).orders;
   const secrets = listed
     .flatMap((o) => [o.customer.name, o.customer.phone, o.customer.email, o.shipping_address.name,
       o.shipping_address.phone, o.shipping_address.address1])
     .filter((v) => typeof v === "string" && v.length >= 4 && !v.startsWith("encrypted:"));
   check(secrets.length > 10, `the demo's orders have buyers: ${secrets.length}`);
-  const masked = await browser.newContext({ locale: "en-US", viewport: { width: 1400, height: 1000 } });
-  await offline(masked);
-  const maskedPage = await masked.newPage();
-  maskedPage.on("console", (m) => { if (m.type() === "error") consoleErrors.push(`[masked] ${m.text()}`); });
-  await maskedPage.goto(base + "/ui/orders");
-  await maskedPage.waitForSelector("#key");
-  await maskedPage.fill("#key", maskedKey);
-  await maskedPage.click("#signin");
-  await maskedPage.waitForSelector("#orders tbody tr");
+  const { context: masked, page: maskedPage } =
+    await signedIn({ locale: "en-US", viewport: { width: 1400, height: 1000 } }, maskedKey, "masked");
   const seen = [await maskedPage.locator("body").innerText()];
   for (const order of listed.slice(0, 5)) {
     await maskedPage.goto(base + "/ui/orders/" + encodeURIComponent(order.id));

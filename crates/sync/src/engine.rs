@@ -252,28 +252,7 @@ async fn run_streams(
             .map_err(|source| SyncError::Platform { shop: key.clone(), source })?;
     }
     let upper = settled(platform_now(connector));
-    let refresh_from = upper.checked_sub(shop.refresh_window).unwrap_or(shop.sync_from);
-    let mut windows = Vec::with_capacity(capabilities.partitions.len());
-    for (partition, name) in capabilities.partitions.iter().enumerate() {
-        let stream = match list_by {
-            ListBy::CreatedTime => format!("created:{name}"),
-            ListBy::UpdatedTime => format!("updated:{name}"),
-        };
-        let committed =
-            store.cursor(&key, &stream).await.map_err(|source| SyncError::Store { shop: key.clone(), source })?;
-        let from = match committed.as_deref().and_then(|c| c.parse::<Timestamp>().ok()) {
-            None => shop.sync_from,
-            Some(cursor) => {
-                let from = cursor.checked_sub(shop.overlap).unwrap_or(cursor);
-                // Listed by creation time, a change to an older order shows only
-                // if the window reaches back to it: re-read the refresh window.
-                let from = if list_by == ListBy::CreatedTime { from.min(refresh_from) } else { from };
-                from.max(shop.sync_from)
-            }
-        };
-        let cursor = CursorUpdate { stream, cursor: upper.to_string() };
-        windows.push((Window { from, to: upper, partition, list_by }, cursor));
-    }
+    let windows = stream_windows(store, shop, list_by, upper).await?;
     let writer = PageWriter::start(store, &key);
     let run = RunReader::new(store, shop, &writer, lanes, upper, retries, progress);
     // The partitions' windows are read at the same time, through the same lanes.
@@ -294,6 +273,43 @@ async fn run_streams(
         Err(Halt::Failed(error)) => Err(error),
         Err(Halt::WriterStopped) => Err(store_error(written.expect_err("a writer that stopped failed"))),
     }
+}
+
+/// Each listing partition's window of this run, up to `upper`, and the
+/// cursor its stream moves to once the window is read: from the committed
+/// cursor less the overlap (and, listed by creation time, back over the
+/// refresh window), or from `sync_from` on a first sync.
+async fn stream_windows(
+    store: &Store,
+    shop: &ShopSync,
+    list_by: ListBy,
+    upper: Timestamp,
+) -> Result<Vec<(Window, CursorUpdate)>, SyncError> {
+    let key = shop.connector.shop();
+    let partitions = shop.connector.capabilities().partitions;
+    let refresh_from = upper.checked_sub(shop.refresh_window).unwrap_or(shop.sync_from);
+    let mut windows = Vec::with_capacity(partitions.len());
+    for (partition, name) in partitions.iter().enumerate() {
+        let stream = match list_by {
+            ListBy::CreatedTime => format!("created:{name}"),
+            ListBy::UpdatedTime => format!("updated:{name}"),
+        };
+        let committed =
+            store.cursor(key, &stream).await.map_err(|source| SyncError::Store { shop: key.to_string(), source })?;
+        let from = match committed.as_deref().and_then(|c| c.parse::<Timestamp>().ok()) {
+            None => shop.sync_from,
+            Some(cursor) => {
+                let from = cursor.checked_sub(shop.overlap).unwrap_or(cursor);
+                // Listed by creation time, a change to an older order shows only
+                // if the window reaches back to it: re-read the refresh window.
+                let from = if list_by == ListBy::CreatedTime { from.min(refresh_from) } else { from };
+                from.max(shop.sync_from)
+            }
+        };
+        let cursor = CursorUpdate { stream, cursor: upper.to_string() };
+        windows.push((Window { from, to: upper, partition, list_by }, cursor));
+    }
+    Ok(windows)
 }
 
 /// How far behind the platform's "now" a run's upper bound is, after it is cut

@@ -25,7 +25,7 @@ use tokio::time::Instant;
 
 /// How often, at most, the orders updated past the upper bound are listed
 /// while spans of the window are still being read.
-pub(crate) const CHECK_EVERY: Duration = Duration::from_secs(15);
+const CHECK_EVERY: Duration = Duration::from_secs(15);
 
 /// At most this many pages of "orders updated past the upper bound" are
 /// read; a platform busier than that gets the spans read again.

@@ -120,7 +120,7 @@ pub(crate) fn plan(window: Window, first: &OrderPage, earliest: Option<Timestamp
             usize::try_from(pages.div_ceil(PAGES_PER_SPAN)).unwrap_or(MAX_SPANS)
         }
         None if !window.is_long() => return vec![window],
-        None => lanes.saturating_mul(SPANS_PER_LANE),
+        None => uncounted_spans(lanes),
     };
     let count = count.min(MAX_SPANS);
     match earliest.filter(|at| *at > window.from && *at < window.to) {
@@ -131,6 +131,12 @@ pub(crate) fn plan(window: Window, first: &OrderPage, earliest: Option<Timestamp
         }
         _ => window.split(count),
     }
+}
+
+/// How many spans a long window whose answers carry no total is read in:
+/// [`SPANS_PER_LANE`] for each of the shop's `lanes`.
+pub(crate) fn uncounted_spans(lanes: usize) -> usize {
+    lanes.saturating_mul(SPANS_PER_LANE).min(MAX_SPANS)
 }
 
 /// Which spans of a window are read in full, and so how far its cursor

@@ -78,11 +78,13 @@ async fn read_platform(
     let mut found = PlatformOrders::default();
     let capabilities = connector.capabilities();
     if capabilities.list_by.is_some() {
+        // Page after page: one lane, which a busy answer calms like a sync's.
+        let lanes = Lanes::new(1);
         for partition in 0..capabilities.partitions.len() {
             for page in 1.. {
                 let query = ListQuery { from, to, partition, page };
                 let answer =
-                    list_with_retry(connector, query, retry, &retries, &Lanes::new(1)).await.map_err(platform_error)?;
+                    list_with_retry(connector, query, retry, &retries, &lanes).await.map_err(platform_error)?;
                 let last = answer.last_page();
                 answer.orders.into_iter().for_each(|order| found.absorb(order));
                 if last {

@@ -12,7 +12,7 @@ use crate::engine::{Progress, ProgressFn, ShopSync, list_with_retry, split};
 use crate::lanes::Lanes;
 use crate::moved::MovedChecks;
 use crate::page_writer::PageWriter;
-use crate::spans::{Ledger, MIN_PAGES_A_SPAN, SPANS_PER_LANE, Window, plan};
+use crate::spans::{Ledger, MIN_PAGES_A_SPAN, Window, plan, uncounted_spans};
 use crate::{SyncError, SyncReport};
 use futures_util::{StreamExt, TryStreamExt};
 use jiff::Timestamp;
@@ -29,8 +29,8 @@ use std::time::Instant;
 const MAX_WINDOW_READS: u32 = 3;
 
 /// Spans of a window with totals read at once. Each asks for all its lanes'
-/// worth of pages, so two keep the lanes busy across a span's end; more
-/// would only hold more pages in memory.
+/// worth of pages; the next span's first page is read while the others
+/// end, and more spans would only hold more pages in memory.
 const SPANS_WITH_TOTALS_AT_ONCE: usize = 3;
 
 /// Why reading stopped early.
@@ -85,7 +85,6 @@ pub(crate) struct RunReader<'r> {
 }
 
 impl<'r> RunReader<'r> {
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         store: &'r Store,
         shop: &'r ShopSync,
@@ -115,21 +114,23 @@ impl<'r> RunReader<'r> {
 
     /// Hands a page's orders to the writer and counts them.
     async fn hand_over(&self, page: ReadPage) -> Result<(), Halt> {
-        let ReadPage { orders, bad, answer } = page;
+        let ReadPage { orders, bad, .. } = page;
         let read = (orders.orders().len() + bad.len()) as u64;
         let read = self.counts.read.fetch_add(read, Ordering::Relaxed) + read;
         self.counts.pages.fetch_add(1, Ordering::Relaxed);
         if !self.writer.write(orders, bad, None).await {
             return Err(Halt::WriterStopped);
         }
-        self.report_progress(read, answer.total.is_some());
+        self.report_progress(read);
         Ok(())
     }
 
-    fn report_progress(&self, read: u64, told: bool) {
+    /// Calls the run's progress callback: the orders are expected only
+    /// where every window read so far said how many it holds.
+    fn report_progress(&self, read: u64) {
         let counts = &self.counts;
         let expected = counts.expected.load(Ordering::Relaxed);
-        let told = told && !counts.untold.load(Ordering::Relaxed);
+        let told = !counts.untold.load(Ordering::Relaxed);
         (self.progress)(&Progress {
             shop: &self.key,
             read,
@@ -155,9 +156,9 @@ pub(crate) async fn read_window(run: &RunReader<'_>, window: Window, cursor: &Cu
     // A long window listed by update time is a first sync or a catch-up:
     // the page that says whether it is worth splitting, where the answers
     // carry no total, is asked for beside the first.
-    let uncounted_spans = run.lanes.size().saturating_mul(SPANS_PER_LANE);
+    let uncounted = uncounted_spans(run.lanes.size());
     let far = (window.list_by == ListBy::UpdatedTime && window.is_long())
-        .then(|| run.ask(window.query(pages_to_split(uncounted_spans))));
+        .then(|| run.ask(window.query(pages_to_split(uncounted))));
     let first = run.answer(run.ask(window.query(1))).await?;
     match first.answer.total {
         Some(total) => _ = run.counts.expected.fetch_add(total, Ordering::Relaxed),
@@ -168,7 +169,7 @@ pub(crate) async fn read_window(run: &RunReader<'_>, window: Window, cursor: &Cu
     if spans.len() > 1 && first.answer.pages_after.is_none() {
         let far = match far {
             Some(page) => page,
-            None => run.ask(window.query(pages_to_split(uncounted_spans))),
+            None => run.ask(window.query(pages_to_split(uncounted))),
         };
         let far = run.answer(far).await?;
         if far.orders.orders().is_empty() && far.bad.is_empty() {
@@ -198,7 +199,7 @@ fn pages_to_split(spans: usize) -> u32 {
 /// tells where the window's orders start: not where the page lists them
 /// newest first (Shoptima, Wshoto), which says where they end, nor where
 /// every order on it has one time (a second holding a page of orders).
-fn earliest_listed(first: &ReadPage, window: Window) -> Option<jiff::Timestamp> {
+fn earliest_listed(first: &ReadPage, window: Window) -> Option<Timestamp> {
     let times: Vec<_> = first.orders.orders().iter().filter_map(|order| window.time_of(order)).collect();
     let newest_first = times.windows(2).all(|pair| pair[0] >= pair[1]);
     if newest_first { None } else { times.into_iter().min() }
@@ -206,9 +207,9 @@ fn earliest_listed(first: &ReadPage, window: Window) -> Option<jiff::Timestamp> 
 
 /// Reads a window's `spans` at the same time, moving the cursor over those
 /// read in full, in order. Spans whose pages are `counted` ask for many
-/// pages at once, so two at a time keep the lanes busy; the others are
-/// read page after page, all at once, so that lanes whose spans end early
-/// serve the others.
+/// pages at once, so a few at a time keep the lanes busy
+/// ([`SPANS_WITH_TOTALS_AT_ONCE`]); the others are read page after page,
+/// all at once, so that lanes whose spans end early serve the others.
 async fn read_spans(
     run: &RunReader<'_>,
     spans: &[Window],
@@ -224,7 +225,7 @@ async fn read_spans(
         .map(|index| async move {
             let settled = read_span(run, spans[index], None, checks).await?;
             run.counts.spans_done.fetch_add(1, Ordering::Relaxed);
-            run.report_progress(run.counts.read.load(Ordering::Relaxed), counted);
+            run.report_progress(run.counts.read.load(Ordering::Relaxed));
             if !settled {
                 return Ok(());
             }

@@ -308,23 +308,21 @@ async fn hundreds_of_orders_in_one_second_across_page_boundaries() {
 }
 
 async fn ties_across_page_boundaries(platform: Platform, in_flight: usize) {
-    {
-        let mut sim = start(platform, 1500, 8).await;
-        sim.settings.page_size = Some(50);
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
-        let shop = shop_sync(orderhub_connectors::connect(sim.settings.clone()).unwrap(), in_flight);
-        sync_shop(&store, &shop, &|_| {}).await.unwrap();
-        let burst = (sim.churn)(600, 77);
-        assert!(burst >= 200, "{platform}: only {burst} orders moved in the burst");
-        tokio::time::sleep(common::PAST_THE_UPPER_BOUND).await;
-        let report = sync_shop(&store, &shop, &|_| {}).await.unwrap();
-        assert_eq!(report.orders.changed, burst as u64, "{platform}: every order of the burst, once");
-        let range = (Timestamp::UNIX_EPOCH, Timestamp::now().checked_add(SignedDuration::from_hours(1)).unwrap());
-        let check = verify_shop(&store, shop.connector.as_ref(), range, false, shop.retry).await.unwrap();
-        assert!(check.clean(), "{platform}: missing {:?}, stale {:?}", check.missing, check.stale);
-        assert_eq!(store.order_count().await.unwrap(), 1500);
-    }
+    let mut sim = start(platform, 1500, 8).await;
+    sim.settings.page_size = Some(50);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+    let shop = shop_sync(orderhub_connectors::connect(sim.settings.clone()).unwrap(), in_flight);
+    sync_shop(&store, &shop, &|_| {}).await.unwrap();
+    let burst = (sim.churn)(600, 77);
+    assert!(burst >= 200, "{platform}: only {burst} orders moved in the burst");
+    tokio::time::sleep(common::PAST_THE_UPPER_BOUND).await;
+    let report = sync_shop(&store, &shop, &|_| {}).await.unwrap();
+    assert_eq!(report.orders.changed, burst as u64, "{platform}: every order of the burst, once");
+    let range = (Timestamp::UNIX_EPOCH, Timestamp::now().checked_add(SignedDuration::from_hours(1)).unwrap());
+    let check = verify_shop(&store, shop.connector.as_ref(), range, false, shop.retry).await.unwrap();
+    assert!(check.clean(), "{platform}: missing {:?}, stale {:?}", check.missing, check.stale);
+    assert_eq!(store.order_count().await.unwrap(), 1500);
 }
 
 /// How many orders a churn moved (it may move one order twice).

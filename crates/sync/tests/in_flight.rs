@@ -15,7 +15,7 @@ use orderhub_sandbox::{WestmonthConfig, WestmonthSim, serve};
 use orderhub_store::Store;
 use orderhub_sync::{RetryPolicy, sync_shop};
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// One list request as the platform saw it.
@@ -116,6 +116,13 @@ impl Connector for Watching {
     }
 }
 
+/// A connector to the setup's Shoptima simulator asking for pages of `page_size`.
+fn shoptima(setup: &common::Setup, page_size: u32) -> Box<dyn Connector> {
+    let token = orderhub_sandbox::ShoptimaConfig::default().token;
+    let platform = orderhub_connectors::shoptima::PLATFORM;
+    common::paged_connector(platform, &setup.running.base_url, &token, Some(page_size))
+}
+
 fn asked_once(asked: &[Asked]) {
     let queries: Vec<_> = asked.iter().filter(|a| !a.failed).map(|a| a.query.clone()).collect();
     let distinct: HashSet<_> = queries.iter().cloned().collect();
@@ -126,12 +133,9 @@ fn asked_once(asked: &[Asked]) {
 async fn listings_with_totals_are_read_max_in_flight_pages_at_a_time() {
     for in_flight in [4, 16] {
         let setup = common::setup(6_000, 21).await;
-        let url = setup.running.base_url.clone();
-        let token = orderhub_sandbox::ShoptimaConfig::default().token;
         // Pages of 20: 300 pages, read in three spans.
-        let inner = common::paged_connector(orderhub_connectors::shoptima::PLATFORM, &url, &token, Some(20));
-        let watching = std::sync::Arc::new(Watching::new(inner, Duration::from_millis(20)));
-        let mut shop = common::shop(Box::new(ArcConnector(watching.clone())), RetryPolicy::default());
+        let watching = Arc::new(Watching::new(shoptima(&setup, 20), Duration::from_millis(20)));
+        let mut shop = common::shop_sharing(watching.clone(), RetryPolicy::default());
         shop.max_in_flight = in_flight;
         let report = sync_shop(&setup.store, &shop, &|_| {}).await.unwrap();
 
@@ -158,8 +162,8 @@ async fn listings_without_totals_are_read_in_spans_at_the_same_time() {
         let store = Store::open(&format!("sqlite://{}", dir.path().join("w.db").display())).await.unwrap();
         let platform = orderhub_connectors::westmonth::PLATFORM;
         let inner = common::paged_connector(platform, &running.base_url, &config.token, Some(20));
-        let watching = std::sync::Arc::new(Watching::new(inner, Duration::from_millis(20)));
-        let mut shop = common::shop(Box::new(ArcConnector(watching.clone())), RetryPolicy::default());
+        let watching = Arc::new(Watching::new(inner, Duration::from_millis(20)));
+        let mut shop = common::shop_sharing(watching.clone(), RetryPolicy::default());
         shop.max_in_flight = in_flight;
         let report = sync_shop(&store, &shop, &|_| {}).await.unwrap();
 
@@ -186,16 +190,13 @@ async fn listings_without_totals_are_read_in_spans_at_the_same_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_answer_holds_every_lane_back() {
     let setup = common::setup(3_000, 22).await;
-    let url = setup.running.base_url.clone();
-    let token = orderhub_sandbox::ShoptimaConfig::default().token;
-    let inner = common::paged_connector(orderhub_connectors::shoptima::PLATFORM, &url, &token, Some(20));
-    let mut watching = Watching::new(inner, Duration::from_millis(20));
+    let mut watching = Watching::new(shoptima(&setup, 20), Duration::from_millis(20));
     // Mid-listing: 40 of 150 pages answered, the others still coming.
     watching.busy_at = Some(40);
-    let watching = std::sync::Arc::new(watching);
+    let watching = Arc::new(watching);
     let retry =
         RetryPolicy { max_retries: 3, min_delay: Duration::from_millis(400), max_delay: Duration::from_secs(1) };
-    let mut shop = common::shop(Box::new(ArcConnector(watching.clone())), retry);
+    let mut shop = common::shop_sharing(watching.clone(), retry);
     shop.max_in_flight = 8;
     let report = sync_shop(&setup.store, &shop, &|_| {}).await.unwrap();
     assert_eq!(setup.store.order_count().await.unwrap(), 3_000);
@@ -214,14 +215,11 @@ async fn a_busy_answer_holds_every_lane_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_that_stops_midway_keeps_the_spans_it_read() {
     let setup = common::setup(6_000, 23).await;
-    let url = setup.running.base_url.clone();
-    let token = orderhub_sandbox::ShoptimaConfig::default().token;
-    let inner = common::paged_connector(orderhub_connectors::shoptima::PLATFORM, &url, &token, Some(10));
-    let mut watching = Watching::new(inner, Duration::from_millis(5));
+    let mut watching = Watching::new(shoptima(&setup, 10), Duration::from_millis(5));
     // 600 pages in six spans, three read at a time: the token is refused after 400.
     watching.fail_after = Some(400);
-    let watching = std::sync::Arc::new(watching);
-    let mut shop = common::shop(Box::new(ArcConnector(watching.clone())), RetryPolicy::default());
+    let watching = Arc::new(watching);
+    let mut shop = common::shop_sharing(watching.clone(), RetryPolicy::default());
     // Only the window from the cursor is read again (not the month before
     // now), and the window starts where the orders do (spans split it by time).
     shop.refresh_window = jiff::SignedDuration::from_hours(1);
@@ -238,44 +236,12 @@ async fn a_run_that_stops_midway_keeps_the_spans_it_read() {
     assert!(stored > 0 && stored < 6_000, "{stored}");
 
     // The next run reads from there: a part of the 600 pages, not all.
-    let inner = common::paged_connector(orderhub_connectors::shoptima::PLATFORM, &url, &token, Some(10));
-    let resumed = std::sync::Arc::new(Watching::new(inner, Duration::ZERO));
-    let mut shop = common::shop(Box::new(ArcConnector(resumed.clone())), RetryPolicy::default());
+    let resumed = Arc::new(Watching::new(shoptima(&setup, 10), Duration::ZERO));
+    let mut shop = common::shop_sharing(resumed.clone(), RetryPolicy::default());
     shop.refresh_window = jiff::SignedDuration::from_hours(1);
     shop.sync_from = sync_from;
     sync_shop(&setup.store, &shop, &|_| {}).await.unwrap();
     assert_eq!(setup.store.order_count().await.unwrap(), 6_000);
     let pages = resumed.asked.lock().unwrap().len();
     assert!(pages < 450, "the next run read {pages} pages");
-}
-
-/// A connector shared with the test, which reads what it noted.
-struct ArcConnector(std::sync::Arc<Watching>);
-
-#[async_trait]
-impl Connector for ArcConnector {
-    fn platform(&self) -> Platform {
-        self.0.platform()
-    }
-    fn shop(&self) -> &str {
-        self.0.shop()
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.0.capabilities()
-    }
-    async fn list_page(&self, query: &ListQuery) -> Result<OrderPage, ConnectorError> {
-        self.0.list_page(query).await
-    }
-    async fn fetch(&self, number: &str) -> Result<Option<Result<Order, BadOrder>>, ConnectorError> {
-        self.0.fetch(number).await
-    }
-    async fn ship(&self, shipments: &[ShipmentRequest]) -> Result<Vec<ShipmentOutcome>, ConnectorError> {
-        self.0.ship(shipments).await
-    }
-    fn api_calls(&self) -> u64 {
-        self.0.api_calls()
-    }
-    fn platform_clock_offset(&self) -> Option<jiff::SignedDuration> {
-        self.0.platform_clock_offset()
-    }
 }

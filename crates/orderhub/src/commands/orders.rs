@@ -403,7 +403,7 @@ fn shown(count: usize, more: bool) -> String {
 /// `encrypted:…`, which only the platform's decrypt API opens) as
 /// `[encrypted]`; `--json` keeps it whole.
 fn readable(value: &str) -> String {
-    if value.starts_with("encrypted:") { "[encrypted]".into() } else { value.to_string() }
+    if value.starts_with(orderhub_model::ENCRYPTED_PREFIX) { "[encrypted]".into() } else { value.to_string() }
 }
 
 #[cfg(test)]

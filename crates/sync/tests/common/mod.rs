@@ -65,8 +65,13 @@ pub async fn setup(orders: u64, seed: u64) -> Setup {
 
 /// A shop reading everything of the last 60 days through `connector`.
 pub fn shop(connector: Box<dyn Connector>, retry: RetryPolicy) -> ShopSync {
+    shop_sharing(connector.into(), retry)
+}
+
+/// [`shop`] through a connector the test keeps a handle on (to read what it noted).
+pub fn shop_sharing(connector: std::sync::Arc<dyn Connector>, retry: RetryPolicy) -> ShopSync {
     ShopSync {
-        connector: connector.into(),
+        connector,
         sync_from: Timestamp::now().checked_sub(SignedDuration::from_hours(24 * 60)).unwrap(),
         refresh_window: SignedDuration::from_hours(24 * 30),
         overlap: SignedDuration::from_mins(10),
