@@ -29,9 +29,14 @@ struct Cli {
     /// Print machine-readable JSON instead of tables.
     #[arg(long, global = true)]
     json: bool,
-    /// Log more to stderr (-v: info, -vv: debug). RUST_LOG overrides.
+    /// Log more to stderr (-v: info, -vv: debug; `serve` logs at info
+    /// already). RUST_LOG overrides, e.g. `RUST_LOG=warn`.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// How log lines on stderr look: `text` for people, `json` (one object a
+    /// line) for log shippers.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -73,6 +78,12 @@ enum Command {
     BenchSim(commands::bench_sim::BenchSimArgs),
 }
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 /// What a command needs besides its own arguments.
 pub struct Context {
     pub config_path: PathBuf,
@@ -84,7 +95,10 @@ fn main() -> ExitCode {
     if !matches!(cli.command, Command::Serve(_) | Command::Demo(_) | Command::Sandbox(_)) {
         stop_quietly_when_stdout_closes();
     }
-    init_logging(cli.verbose);
+    // A server's log is its record of what it did: one line per sync run,
+    // write-back and pause, at info. Other commands print their own results.
+    let serving = matches!(cli.command, Command::Serve(_));
+    init_logging(cli.verbose + u8::from(serving), cli.log_format);
     let context = Context { config_path: cli.config, json: cli.json };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let result = runtime.block_on(async move {
@@ -149,17 +163,16 @@ fn stop_quietly_when_stdout_closes() {
     }
 }
 
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8, format: LogFormat) {
     let default = match verbose {
         0 => "warn",
         1 => "info,sqlx=warn",
         _ => "debug,sqlx=info,hyper=info",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .init();
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    match format {
+        LogFormat::Text => logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
+        LogFormat::Json => logs.json().with_ansi(false).flatten_event(true).init(),
+    }
 }

@@ -92,7 +92,7 @@ impl From<orderhub_sync::SyncError> for ApiError {
             SyncError::Platform { .. } => ApiError::Platform(error.to_string()),
             SyncError::Store { source, .. } => ApiError::Store(source),
             SyncError::Unsupported { .. } => ApiError::Unprocessable(error.to_string()),
-            SyncError::Elsewhere { .. } => ApiError::Conflict(error.to_string()),
+            SyncError::Elsewhere { .. } | SyncError::Stopped { .. } => ApiError::Conflict(error.to_string()),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::StoreError;
 use crate::error::redact_url;
+use sqlx::ConnectOptions as _;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Pool, Transaction};
 use std::str::FromStr;
@@ -57,7 +58,9 @@ pub(crate) const SHORT_WRITES_TAKE_THE_LOCK: bool = false;
 /// migrations when `migrate` is set. The database must exist.
 pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreError> {
     let open_error = |source| StoreError::Open { url: redact_url(url), source };
-    let options = PgConnectOptions::from_str(url).map_err(open_error)?;
+    let options = PgConnectOptions::from_str(url)
+        .map_err(open_error)?
+        .log_slow_statements(log::LevelFilter::Warn, crate::SLOW_STATEMENT);
     let pool = PgPoolOptions::new()
         .max_connections(8)
         .acquire_timeout(Duration::from_secs(10))

@@ -3,6 +3,7 @@
 
 use crate::StoreError;
 use crate::error::redact_url;
+use sqlx::ConnectOptions as _;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Pool, Transaction};
 use std::str::FromStr;
@@ -126,7 +127,8 @@ pub(crate) async fn open(url: &str, migrate: bool) -> Result<SqlStore, StoreErro
         .busy_timeout(Duration::from_secs(10))
         .page_size(PAGE_SIZE)
         .pragma("cache_size", CACHE)
-        .pragma("wal_autocheckpoint", READER_CHECKPOINT_PAGES);
+        .pragma("wal_autocheckpoint", READER_CHECKPOINT_PAGES)
+        .log_slow_statements(log::LevelFilter::Warn, crate::SLOW_STATEMENT);
     let pool = SqlitePoolOptions::new()
         .max_connections(READERS)
         .before_acquire(|conn, _| Box::pin(async move { Ok(sql::fit_for_use(conn)) }))

@@ -235,6 +235,11 @@ impl Store {
         may_write_on_backend!(self, s => s.acquire_lease(name, holder, ttl_ms).await)
     }
 
+    /// Who holds the lease `name` now; `None` when nobody does or it lapsed.
+    pub async fn lease_holder(&self, name: &str) -> Result<Option<String>, StoreError> {
+        on_backend!(self, s => s.lease_holder(name).await)
+    }
+
     /// Gives up `holder`'s lease `name` (nothing when another holds it).
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
         may_write_on_backend!(self, s => s.release_lease(name, holder).await)
@@ -602,6 +607,12 @@ impl Store {
     /// Puts a job back to be tried again after `delay_ms`, with why it failed.
     pub async fn retry_job(&self, id: i64, delay_ms: i64, error: &str) -> Result<(), StoreError> {
         write_on_backend!(self, s => s.retry_job(id, delay_ms, error).await)
+    }
+
+    /// Gives a running job back to the queue, due now (its worker is
+    /// stopping); `false` when it is no longer running (it ended first).
+    pub async fn return_job(&self, id: i64, error: &str) -> Result<bool, StoreError> {
+        write_on_backend!(self, s => s.return_job(id, error).await)
     }
 
     /// One job by id.

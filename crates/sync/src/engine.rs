@@ -88,6 +88,20 @@ pub struct SyncReport {
 /// Syncs one shop once. The run is recorded in the store's run history whether it
 /// ends well or not.
 pub async fn sync_shop(store: &Store, shop: &ShopSync, progress: ProgressFn<'_>) -> Result<SyncReport, SyncError> {
+    sync_shop_until(store, shop, progress, std::future::pending()).await
+}
+
+/// [`sync_shop`], stopped when `stop` completes (the process is shutting
+/// down): the pages in flight are dropped, the page transaction in hand rolls
+/// back, and the run is recorded as `interrupted` at once, so that another
+/// worker takes the shop over from its stored cursor without waiting for the
+/// run's lease to lapse.
+pub async fn sync_shop_until(
+    store: &Store,
+    shop: &ShopSync,
+    progress: ProgressFn<'_>,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<SyncReport, SyncError> {
     let key = shop.connector.shop().to_string();
     let store_error = |source| SyncError::Store { shop: key.clone(), source };
     let run_id = bookkeeping(Retry::WhileBusy, || store.start_run(&key)).await.map_err(store_error)?;
@@ -111,6 +125,7 @@ pub async fn sync_shop(store: &Store, shop: &ShopSync, progress: ProgressFn<'_>)
     let result = tokio::select! {
         result = run_streams(store, shop, &mut report, &retries, &tracking) => result,
         never = renew_run(store, &key, run_id, &latest) => match never {},
+        () = stop => Err(SyncError::Stopped { shop: key.clone() }),
     };
     report.api_calls = shop.connector.api_calls() - calls_before;
     report.retries = retries.load(Ordering::Relaxed);
@@ -119,7 +134,12 @@ pub async fn sync_shop(store: &Store, shop: &ShopSync, progress: ProgressFn<'_>)
         shop: key.clone(),
         started_at: None,
         ended_at: Some(Timestamp::now()),
-        outcome: if result.is_ok() { "ok" } else { "failed" }.into(),
+        outcome: match &result {
+            Ok(()) => "ok",
+            Err(SyncError::Stopped { .. }) => "interrupted",
+            Err(_) => "failed",
+        }
+        .into(),
         pages: report.pages,
         api_calls: report.api_calls,
         orders: report.orders,

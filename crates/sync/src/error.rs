@@ -19,6 +19,11 @@ pub enum SyncError {
     /// syncing the shop now (several `orderhub serve` on one PostgreSQL).
     #[error("shop {shop:?} is being synced by another worker ({holder}); it is not synced twice at once")]
     Elsewhere { shop: String, holder: String },
+    /// The process is shutting down (SIGTERM, Ctrl-C): the run stopped
+    /// between pages, everything committed before stays, and the next run
+    /// (here or on another worker) goes on from the stored cursor.
+    #[error("shop {shop:?}: stopped because orderhub is shutting down; the next run goes on from the stored cursor")]
+    Stopped { shop: String },
 }
 
 impl SyncError {

@@ -6,16 +6,21 @@
 //! Several `orderhub serve` processes may share one database (PostgreSQL):
 //! each is a worker with its own name, and a shop's sync (or a webhook's
 //! deliveries) is done by whichever worker holds its lease in the store. A
-//! worker renews its lease while it works; when it dies, the lease lapses
-//! after [`LEASE`] and the next worker whose schedule comes round takes over.
+//! worker renews its lease while it works. A worker that stops cleanly
+//! ([`Hub::shutdown`]) gives its leases back at once; one that dies leaves
+//! them to lapse after [`LEASE`]. A worker refused a shop because another
+//! holds it watches the lease ([`TAKE_OVER_POLL`]) and takes the shop over
+//! as soon as it is free and its run did not end.
 
-use crate::{ShopSync, SyncError, SyncReport, due_for_scheduled_sync, fetch_orders, sync_shop};
-use jiff::SignedDuration;
-use orderhub_connectors::Connector;
+use crate::{ShopSync, SyncError, SyncReport, due_for_scheduled_sync, fetch_orders, sync_shop_until};
+use jiff::{SignedDuration, Timestamp};
+use orderhub_connectors::{Connector, ErrorKind};
 use orderhub_store::{Store, WriteStats};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::{Mutex, Notify, watch};
+use tokio::task::JoinHandle;
 
 /// A paused shop (refused token, spent quota) is tried again this often.
 pub const RETRY_PAUSED_AFTER: SignedDuration = SignedDuration::from_hours(1);
@@ -24,6 +29,10 @@ pub const RETRY_PAUSED_AFTER: SignedDuration = SignedDuration::from_hours(1);
 /// longest a dead worker's work waits before another worker takes it over.
 /// Leases are renewed every third of it.
 pub const LEASE: Duration = Duration::from_secs(15);
+
+/// How often a worker refused a shop (another worker holds its lease) looks
+/// whether that lease was given back or lapsed, to take the shop over.
+pub const TAKE_OVER_POLL: Duration = Duration::from_secs(1);
 
 pub(crate) fn lease_ms() -> i64 {
     LEASE.as_millis() as i64
@@ -61,6 +70,10 @@ pub struct Hub {
     shops: Vec<HubShop>,
     /// Wakes the outbox worker when a job is queued.
     pub(crate) outbox_queued: Notify,
+    /// Set once when the process stops: every background task ends.
+    stopping: watch::Sender<bool>,
+    /// The background tasks, which [`Hub::shutdown`] waits for.
+    tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
 }
 
 /// Why the hub did not start a sync.
@@ -76,7 +89,41 @@ impl Hub {
     pub fn new(store: Store, shops: Vec<(ShopSync, Duration)>) -> Arc<Hub> {
         let shops =
             shops.into_iter().map(|(sync, sync_every)| HubShop { sync, sync_every, running: Mutex::new(()) }).collect();
-        Arc::new(Hub { store, shops, worker: worker_name(), outbox_queued: Notify::new() })
+        Arc::new(Hub {
+            store,
+            shops,
+            worker: worker_name(),
+            outbox_queued: Notify::new(),
+            stopping: watch::Sender::new(false),
+            tasks: std::sync::Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Completes once [`Hub::shutdown`] is called.
+    pub fn stopping(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut stopping = self.stopping.subscribe();
+        async move {
+            let _ = stopping.wait_for(|stopping| *stopping).await;
+        }
+    }
+
+    /// Runs a background task of the hub, which [`Hub::shutdown`] waits for.
+    pub(crate) fn spawn_tracked(&self, task: impl Future<Output = ()> + Send + 'static) {
+        let mut tasks = self.tasks.lock().expect("the task list lock is never poisoned");
+        tasks.retain(|task| !task.is_finished());
+        tasks.push(tokio::spawn(task));
+    }
+
+    /// Stops the hub's work and gives it back: schedulers and deliveries
+    /// end, a running sync stops between pages (its page transaction rolls
+    /// back, its run is recorded `interrupted`), write-back jobs in hand go
+    /// back to the queue, and every lease is released, so that another
+    /// worker takes over at once. Waits for that at most `limit`; `false`
+    /// when some task did not end in time (its leases then lapse).
+    pub async fn shutdown(&self, limit: Duration) -> bool {
+        self.stopping.send_replace(true);
+        let tasks = std::mem::take(&mut *self.tasks.lock().expect("the task list lock is never poisoned"));
+        tokio::time::timeout(limit, futures_util::future::join_all(tasks)).await.is_ok()
     }
 
     pub fn shops(&self) -> &[HubShop] {
@@ -97,11 +144,17 @@ impl Hub {
 
     /// Syncs a shop now, waiting for a sync of it in this process that is
     /// already running to end first; refused (`SyncError::Elsewhere`) while
-    /// another worker on the same database holds the shop's lease.
+    /// another worker on the same database holds the shop's lease, and
+    /// stopped (`SyncError::Stopped`) when the hub shuts down. Logs one line
+    /// for the run.
     pub async fn sync_now(&self, key: &str) -> Result<SyncReport, SyncError> {
         let shop = self.configured(key)?;
         let _running = shop.running.lock().await;
-        under_shop_lease(&self.store, key, &self.worker, sync_shop(&self.store, &shop.sync, &|_| {})).await
+        let started = std::time::Instant::now();
+        let run = sync_shop_until(&self.store, &shop.sync, &|_| {}, self.stopping());
+        let result = under_shop_lease(&self.store, key, &self.worker, run).await;
+        log_run(key, &result, started.elapsed());
+        result
     }
 
     /// Starts a sync of a shop in the background, unless one is running.
@@ -111,10 +164,8 @@ impl Hub {
             return StartSync::AlreadyRunning;
         }
         let (hub, key) = (self.clone(), key.to_string());
-        tokio::spawn(async move {
-            if let Err(error) = hub.sync_now(&key).await {
-                tracing::error!(%error, "requested sync failed");
-            }
+        self.spawn_tracked(async move {
+            let _ = hub.sync_now(&key).await;
         });
         StartSync::Started
     }
@@ -126,37 +177,103 @@ impl Hub {
         fetch_orders(&self.store, shop.connector(), numbers, shop.sync.retry).await
     }
 
-    /// Syncs every shop now and then every `sync_every`, until the process
-    /// ends. A paused shop is skipped, but tried once an hour.
+    /// Syncs every shop now and then every `sync_every`, until the hub
+    /// shuts down. A paused shop is skipped, but tried once an hour.
     pub fn spawn_schedulers(self: &Arc<Self>) {
         for index in 0..self.shops.len() {
             let hub = self.clone();
-            tokio::spawn(async move {
-                let shop = &hub.shops[index];
-                let mut ticks = tokio::time::interval(shop.sync_every);
-                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                loop {
-                    ticks.tick().await;
-                    match due_for_scheduled_sync(&hub.store, shop.key(), RETRY_PAUSED_AFTER).await {
-                        Ok(true) => {}
-                        Ok(false) => continue,
-                        Err(error) => {
-                            tracing::error!(%error, "cannot read the shop's state");
-                            continue;
-                        }
-                    }
-                    match hub.sync_now(shop.key()).await {
-                        Ok(report) => tracing::info!(
-                            shop = %shop.key(), new = report.orders.new, changed = report.orders.changed, "synced"
-                        ),
-                        Err(SyncError::Elsewhere { holder, .. }) => {
-                            tracing::debug!(shop = %shop.key(), %holder, "another worker is syncing it")
-                        }
-                        Err(error) => tracing::error!(%error, "sync failed; retrying at the next interval"),
-                    }
-                }
-            });
+            self.spawn_tracked(async move { hub.schedule(index).await });
         }
+    }
+
+    async fn schedule(&self, index: usize) {
+        let shop = &self.shops[index];
+        let mut ticks = tokio::time::interval(shop.sync_every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {}
+                () = self.stopping() => return,
+            }
+            match due_for_scheduled_sync(&self.store, shop.key(), RETRY_PAUSED_AFTER).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(error) => {
+                    tracing::error!(%error, "cannot read the shop's state");
+                    continue;
+                }
+            }
+            let mut refused_at = Timestamp::now();
+            while let Err(SyncError::Elsewhere { .. }) = self.sync_now(shop.key()).await {
+                match self.wait_for_holder(shop.key(), refused_at).await {
+                    Holder::Finished | Holder::Stopping => break,
+                    Holder::Gone => refused_at = Timestamp::now(),
+                }
+            }
+        }
+    }
+
+    /// Watches the lease of a shop another worker syncs until it is free:
+    /// `Finished` when that worker's run ended (ok or failed: the schedule
+    /// was kept), `Gone` when it stopped or died mid-run (take it over).
+    async fn wait_for_holder(&self, key: &str, refused_at: Timestamp) -> Holder {
+        let lease = format!("shop:{key}");
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(TAKE_OVER_POLL) => {}
+                () = self.stopping() => return Holder::Stopping,
+            }
+            match self.store.lease_holder(&lease).await {
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(shop = key, %error, "cannot read the shop's lease");
+                    continue;
+                }
+            }
+            let last = self.store.runs(Some(key), 1).await.ok().and_then(|runs| runs.into_iter().next());
+            let kept = last.is_some_and(|run| {
+                matches!(run.outcome.as_str(), "ok" | "failed") && run.ended_at.is_some_and(|at| at >= refused_at)
+            });
+            return if kept { Holder::Finished } else { Holder::Gone };
+        }
+    }
+}
+
+/// What became of the worker that held a shop's lease.
+enum Holder {
+    Finished,
+    Gone,
+    Stopping,
+}
+
+/// One log line per sync run: the shop, how it ended, what it stored, its
+/// calls and its duration; a pause says so, with the platform's reason.
+fn log_run(shop: &str, result: &Result<SyncReport, SyncError>, took: Duration) {
+    let seconds = format!("{:.1}", took.as_secs_f64());
+    match result {
+        Ok(report) => tracing::info!(
+            shop,
+            result = "ok",
+            new = report.orders.new,
+            changed = report.orders.changed,
+            unchanged = report.orders.unchanged,
+            bad = report.orders.bad,
+            calls = report.api_calls,
+            seconds,
+            "sync run"
+        ),
+        Err(SyncError::Elsewhere { holder, .. }) => tracing::debug!(shop, %holder, "another worker syncs the shop"),
+        Err(SyncError::Stopped { .. }) => tracing::info!(shop, result = "stopped", seconds, "sync run"),
+        Err(error) => match error.connector_error().map(|e| e.kind()) {
+            Some(ErrorKind::Auth | ErrorKind::Quota) => tracing::warn!(
+                shop,
+                result = "paused",
+                %error,
+                "sync run; the shop is paused until it is fixed (retried hourly; `orderhub shops` says why)"
+            ),
+            _ => tracing::error!(shop, result = "failed", %error, seconds, "sync run; retried at the next interval"),
+        },
     }
 }
 

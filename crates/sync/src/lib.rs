@@ -41,7 +41,7 @@ mod window;
 
 pub use engine::{
     Progress, ProgressFn, RetryPolicy, ShipReport, ShopSync, SyncReport, UPPER_BOUND_LAG, due_for_scheduled_sync,
-    fetch_orders, ship, sync_shop,
+    fetch_orders, ship, sync_shop, sync_shop_until,
 };
 pub use error::SyncError;
 pub use hub::{Hub, HubShop, LEASE, RETRY_PAUSED_AFTER, StartSync, under_shop_lease, worker_name};

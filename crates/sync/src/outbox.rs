@@ -51,10 +51,10 @@ impl Hub {
         self.outbox_queued.notify_one();
     }
 
-    /// Runs the outbox's jobs as they come due, until the process ends.
+    /// Runs the outbox's jobs as they come due, until the hub shuts down.
     pub fn spawn_outbox_worker(self: &Arc<Self>, poll: Duration) {
         let hub = self.clone();
-        tokio::spawn(async move {
+        self.spawn_tracked(async move {
             loop {
                 if let Err(error) = hub.run_due_jobs().await {
                     tracing::error!(%error, "outbox worker cannot read the store");
@@ -62,19 +62,39 @@ impl Hub {
                 tokio::select! {
                     _ = hub.outbox_queued.notified() => {}
                     _ = tokio::time::sleep(poll) => {}
+                    () = hub.stopping() => return,
                 }
             }
         });
     }
 
-    /// Runs jobs until none is due; returns how many ran.
+    /// Runs jobs until none is due or the hub shuts down; returns how many
+    /// ran. A job in hand when the hub shuts down goes back to the queue at
+    /// once: whoever takes it next reads the order back from the platform
+    /// first (its attempts say it was tried), so it is never sent twice.
     pub async fn run_due_jobs(&self) -> Result<usize, StoreError> {
         let mut ran = 0;
-        while let Some(job) = self.store.claim_job(JOB_LEASE.as_millis() as i64).await? {
-            self.execute(job).await?;
+        let stopping = self.stopping();
+        tokio::pin!(stopping);
+        loop {
+            let claimed = tokio::select! {
+                claimed = self.store.claim_job(JOB_LEASE.as_millis() as i64) => claimed?,
+                () = &mut stopping => return Ok(ran),
+            };
+            let Some(job) = claimed else { return Ok(ran) };
+            let (id, shop) = (job.id, job.shop.clone());
+            tokio::select! {
+                done = self.execute(job) => done?,
+                () = &mut stopping => {
+                    let why = "the worker stopped while the job ran; the next attempt reads the order back first";
+                    if self.store.return_job(id, why).await? {
+                        tracing::info!(job = id, %shop, "write-back returned to the queue: the worker is stopping");
+                    }
+                    return Ok(ran);
+                }
+            }
             ran += 1;
         }
-        Ok(ran)
     }
 
     async fn execute(&self, job: OutboxJob) -> Result<(), StoreError> {
@@ -134,9 +154,11 @@ impl Hub {
                 let recorded = json!({"accepted": outcome.accepted, "code": outcome.code, "message": outcome.message});
                 if outcome.accepted {
                     store.finish_job(job.id, "done", Some(&recorded), None).await?;
+                    tracing::info!(job = job.id, shop = %job.shop, order = %number, kind = job.kind.as_str(), "write-back done");
                     self.refresh(&job, &number).await;
                 } else {
                     let error = format!("the platform refused: code {:?}, {:?}", outcome.code, outcome.message);
+                    tracing::warn!(job = job.id, shop = %job.shop, order = %number, kind = job.kind.as_str(), %error, "write-back refused");
                     store.finish_job(job.id, "failed", Some(&recorded), Some(&error)).await?;
                 }
                 Ok(())

@@ -43,76 +43,90 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
 }
 
 impl Hub {
-    /// Delivers to `webhook` until the process ends.
+    /// Delivers to `webhook` until the hub shuts down, then gives its lease
+    /// back (a batch in flight is sent again by the next deliverer: delivery
+    /// is at least once, and receivers dedupe on `seq`).
     pub fn spawn_webhook(self: &Arc<Self>, webhook: Webhook) {
         let hub = self.clone();
-        tokio::spawn(async move {
-            orderhub_connectors::http::install_crypto_provider();
-            let client = match reqwest::Client::builder().timeout(webhook.timeout).build() {
-                Ok(client) => client,
-                Err(e) => {
-                    tracing::error!(webhook = %webhook.name, error = %e, "cannot build the webhook HTTP client");
-                    return;
-                }
-            };
-            // While this worker holds the webhook's lease it is the only
-            // deliverer, so it keeps the progress in memory and only writes it
-            // to the store; it reads it again whenever it (re)gains the lease,
-            // as another worker may have delivered in between.
+        self.spawn_tracked(async move {
+            tokio::select! {
+                () = hub.deliver_forever(&webhook) => {}
+                () = hub.stopping() => {}
+            }
             let lease = format!("webhook:{}", webhook.name);
-            let mut held_since: Option<std::time::Instant> = None;
-            let mut delivered = 0;
-            let mut failures = 0u32;
-            loop {
-                if held_since.is_none_or(|at| at.elapsed() > crate::hub::LEASE / 3) {
-                    match hub.store.acquire_lease(&lease, &hub.worker, crate::hub::lease_ms()).await {
-                        Ok(None) if held_since.is_some() => held_since = Some(std::time::Instant::now()),
-                        Ok(None) => match hub.store.webhook_state(&webhook.name).await {
-                            Ok(state) => {
-                                delivered = state.delivered_seq;
-                                held_since = Some(std::time::Instant::now());
-                            }
-                            Err(e) => {
-                                tracing::error!(webhook = %webhook.name, error = %e, "cannot read the webhook's progress");
-                                tokio::time::sleep(Duration::from_secs(5)).await;
-                                continue;
-                            }
-                        },
-                        Ok(Some(_)) => {
-                            // Another worker delivers it.
-                            held_since = None;
-                            tokio::time::sleep(crate::hub::LEASE / 3).await;
-                            continue;
+            if let Err(error) = hub.store.release_lease(&lease, &hub.worker).await {
+                tracing::warn!(webhook = %webhook.name, %error, "cannot release the webhook's lease; it lapses by itself");
+            }
+        });
+    }
+
+    async fn deliver_forever(&self, webhook: &Webhook) {
+        let hub = self;
+        orderhub_connectors::http::install_crypto_provider();
+        let client = match reqwest::Client::builder().timeout(webhook.timeout).build() {
+            Ok(client) => client,
+            Err(e) => {
+                tracing::error!(webhook = %webhook.name, error = %e, "cannot build the webhook HTTP client");
+                return;
+            }
+        };
+        // While this worker holds the webhook's lease it is the only
+        // deliverer, so it keeps the progress in memory and only writes it
+        // to the store; it reads it again whenever it (re)gains the lease,
+        // as another worker may have delivered in between.
+        let lease = format!("webhook:{}", webhook.name);
+        let mut held_since: Option<std::time::Instant> = None;
+        let mut delivered = 0;
+        let mut failures = 0u32;
+        loop {
+            if held_since.is_none_or(|at| at.elapsed() > crate::hub::LEASE / 3) {
+                match hub.store.acquire_lease(&lease, &hub.worker, crate::hub::lease_ms()).await {
+                    Ok(None) if held_since.is_some() => held_since = Some(std::time::Instant::now()),
+                    Ok(None) => match hub.store.webhook_state(&webhook.name).await {
+                        Ok(state) => {
+                            delivered = state.delivered_seq;
+                            held_since = Some(std::time::Instant::now());
                         }
                         Err(e) => {
-                            tracing::error!(webhook = %webhook.name, error = %e, "cannot take the webhook's lease");
-                            held_since = None;
+                            tracing::error!(webhook = %webhook.name, error = %e, "cannot read the webhook's progress");
                             tokio::time::sleep(Duration::from_secs(5)).await;
                             continue;
                         }
+                    },
+                    Ok(Some(_)) => {
+                        // Another worker delivers it.
+                        held_since = None;
+                        tokio::time::sleep(crate::hub::LEASE / 3).await;
+                        continue;
                     }
-                }
-                match hub.deliver_once(&client, &webhook, &mut delivered).await {
-                    Ok(0) => {
-                        failures = 0;
-                        tokio::select! {
-                            _ = hub.store.changed() => {}
-                            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-                        }
-                    }
-                    Ok(_) => failures = 0,
-                    Err(error) => {
-                        failures += 1;
-                        let wait = Duration::from_millis(500u64 << failures.min(7)).min(Duration::from_secs(60));
-                        tracing::warn!(webhook = %webhook.name, %error, ?wait, "webhook delivery failed; will retry");
-                        if let Err(e) = hub.store.webhook_failed(&webhook.name, &error).await {
-                            tracing::error!(error = %e, "cannot record a webhook failure");
-                        }
-                        tokio::time::sleep(wait).await;
+                    Err(e) => {
+                        tracing::error!(webhook = %webhook.name, error = %e, "cannot take the webhook's lease");
+                        held_since = None;
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                        continue;
                     }
                 }
             }
-        });
+            match hub.deliver_once(&client, webhook, &mut delivered).await {
+                Ok(0) => {
+                    failures = 0;
+                    tokio::select! {
+                        _ = hub.store.changed() => {}
+                        _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    }
+                }
+                Ok(_) => failures = 0,
+                Err(error) => {
+                    failures += 1;
+                    let wait = Duration::from_millis(500u64 << failures.min(7)).min(Duration::from_secs(60));
+                    tracing::warn!(webhook = %webhook.name, %error, ?wait, "webhook delivery failed; will retry");
+                    if let Err(e) = hub.store.webhook_failed(&webhook.name, &error).await {
+                        tracing::error!(error = %e, "cannot record a webhook failure");
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
     }
 
     /// Sends the batch after `delivered`, if any, and moves `delivered` past

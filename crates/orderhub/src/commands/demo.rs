@@ -1,7 +1,7 @@
 //! `orderhub demo`: the sandbox, a sync into a fresh SQLite store, a summary, and the API.
 
 use super::sandbox;
-use super::serve::{build_hub, serve_until_ctrl_c, start_background};
+use super::serve::{build_hub, serve_until_stopped, start_background};
 use super::sync::sync_and_report;
 use super::{AlreadyReported, open_store};
 use crate::Context;
@@ -73,7 +73,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     let (key, _) = orderhub_server::auth::create_key(&store, "demo", orderhub_server::auth::Scope::Admin, true).await?;
     println!("API key for this demo (admin, pii): {key}");
     let _sandbox = sandbox;
-    serve_until_ctrl_c(hub, &config.webhooks, &args.listen, true, Some(&key)).await
+    serve_until_stopped(hub, &config.webhooks, &args.listen, true, Some(&key)).await
 }
 
 /// Removes the demo's database and its log, so that every demo starts empty.

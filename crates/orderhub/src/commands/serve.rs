@@ -32,7 +32,7 @@ pub async fn run(context: &Context, args: ServeArgs) -> anyhow::Result<()> {
             context.config_path.display()
         );
     }
-    serve_until_ctrl_c(hub, &config.webhooks, &listen, false, None).await
+    serve_until_stopped(hub, &config.webhooks, &listen, false, None).await
 }
 
 /// The hub over the configured shops.
@@ -49,10 +49,19 @@ pub fn start_background(hub: &Arc<Hub>, webhooks: &[Webhook]) {
     }
 }
 
-/// Serves the API and dashboard on `listen` until Ctrl-C. With `fallback`, a
-/// taken port falls back to any free port instead of failing; `example_key`
-/// is shown in a ready-to-run `curl` line.
-pub async fn serve_until_ctrl_c(
+/// How long a stopping `serve` waits for its work to be given back and its
+/// requests to end, each (they run side by side); the process exits within
+/// about this long after SIGTERM or Ctrl-C, well inside systemd's and
+/// container runtimes' 10 s before they kill.
+const STOP_WITHIN: Duration = Duration::from_secs(6);
+
+/// Serves the API and dashboard on `listen` until SIGTERM or Ctrl-C, then
+/// stops cleanly: no new requests or work are taken, the hub gives back its
+/// leases and write-back jobs at once, and requests in hand get
+/// [`STOP_WITHIN`] to end. With `fallback`, a taken port falls back to any
+/// free port instead of failing; `example_key` is shown in a ready-to-run
+/// `curl` line.
+pub async fn serve_until_stopped(
     hub: Arc<Hub>,
     webhooks: &[Webhook],
     listen: &str,
@@ -73,10 +82,42 @@ pub async fn serve_until_ctrl_c(
     }
     println!("Dashboard at http://{addr}/ui/ (sign in with an API key)");
     println!("API at http://{addr}/api/v1/orders (send Authorization: Bearer KEY); Ctrl-C stops");
-    let state = orderhub_server::AppState::new(hub, webhooks.iter().map(|w| w.name.clone()).collect());
-    orderhub_server::serve(listener, state, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    tracing::info!(%addr, worker = %hub.worker, "serving");
+    let state = orderhub_server::AppState::new(hub.clone(), webhooks.iter().map(|w| w.name.clone()).collect());
+    let mut server = tokio::spawn(orderhub_server::serve(listener, state, hub.stopping()));
+    let signal = tokio::select! {
+        signal = stop_signal() => signal?,
+        ended = &mut server => return Ok(ended.context("the HTTP server")??),
+    };
+    tracing::info!(signal, "stopping: giving back leases and write-back jobs");
+    let (gave_back, drained) = tokio::join!(hub.shutdown(STOP_WITHIN), tokio::time::timeout(STOP_WITHIN, &mut server));
+    if !gave_back {
+        tracing::warn!("some work did not stop in time; its leases lapse by themselves");
+    }
+    if drained.is_err() {
+        tracing::warn!("requests still open after {STOP_WITHIN:?} were cut off");
+    }
+    if tokio::time::timeout(Duration::from_secs(2), hub.store.close()).await.is_err() {
+        tracing::warn!("the store's connections did not close in time");
+    }
+    tracing::info!("stopped");
     Ok(())
+}
+
+/// Waits for SIGTERM (systemd, container runtimes) or Ctrl-C; its name.
+async fn stop_signal() -> anyhow::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("cannot watch for SIGTERM")?;
+        tokio::select! {
+            _ = terminate.recv() => Ok("SIGTERM"),
+            ctrl_c = tokio::signal::ctrl_c() => ctrl_c.map(|()| "Ctrl-C").context("cannot watch for Ctrl-C"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.context("cannot watch for Ctrl-C")?;
+        Ok("Ctrl-C")
+    }
 }

@@ -172,7 +172,9 @@ pub async fn start_serve(dir: &Path, args: &[&str]) -> (tokio::process::Child, S
         .args(args)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .current_dir(dir)
-        .env_remove("RUST_LOG")
+        // `serve` logs a line per sync run at info; tests keep their output
+        // to warnings.
+        .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()

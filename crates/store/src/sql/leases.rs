@@ -35,6 +35,15 @@ impl SqlStore {
         Ok(Some(current.unwrap_or_default()))
     }
 
+    pub async fn lease_holder(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let holder = sqlx::query_scalar("SELECT holder FROM leases WHERE name = $1 AND expires_ms >= $2")
+            .bind(name)
+            .bind(now_ms())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(holder)
+    }
+
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
             .bind(name)

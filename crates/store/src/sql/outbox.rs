@@ -107,6 +107,20 @@ impl SqlStore {
         Ok(())
     }
 
+    pub async fn return_job(&self, id: i64, error: &str) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let returned = sqlx::query(
+            "UPDATE outbox SET state = 'pending', next_attempt_ms = $2, error = $3, lease_until_ms = NULL,
+             updated_ms = $2 WHERE id = $1 AND state = 'running'",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(error)
+        .execute(&mut *self.writing().await?)
+        .await?;
+        Ok(returned.rows_affected() == 1)
+    }
+
     pub async fn job(&self, id: i64) -> Result<Option<OutboxJob>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM outbox WHERE id = $1");
         let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
