@@ -13,6 +13,7 @@ mod allocator;
 mod commands;
 mod config;
 mod output;
+mod store_lock;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -64,6 +65,10 @@ enum Command {
     Runs(commands::runs::RunsArgs),
     /// Bring the store's schema up to date (every command also does, first).
     Migrate(commands::migrate::MigrateArgs),
+    /// Copy a SQLite store into a new file while it is in use.
+    Backup(commands::backup::BackupArgs),
+    /// Put a backup made by `orderhub backup` in place of the SQLite store.
+    Restore(commands::restore::RestoreArgs),
     /// Copy the whole store into an empty database (SQLite to PostgreSQL, say).
     Copy(commands::copy::CopyArgs),
     /// Serve the HTTP API and sync every shop on its schedule.
@@ -113,6 +118,8 @@ fn main() -> ExitCode {
             Command::Keys(args) => commands::keys::run(&context, args).await,
             Command::Runs(args) => commands::runs::run(&context, args).await,
             Command::Migrate(args) => commands::migrate::run(&context, args).await,
+            Command::Backup(args) => commands::backup::run(&context, args).await,
+            Command::Restore(args) => commands::restore::run(&context, args).await,
             Command::Copy(args) => commands::copy::run(&context, args).await,
             Command::Serve(args) => commands::serve::run(&context, args).await,
             Command::Verify(args) => commands::verify::run(&context, args).await,

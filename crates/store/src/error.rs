@@ -19,6 +19,9 @@ pub enum StoreError {
     /// its result code (<https://sqlite.org/rescode.html>) and message.
     #[error("database error: {message} (SQLite result code {code})")]
     Sqlite { code: i32, message: String },
+    /// A backup or restore could not be done as asked: the reason and what to do.
+    #[error("{0}")]
+    Backup(String),
     /// A copy between stores could not be done as asked (`orderhub copy`).
     #[error("copy: {0}")]
     Copy(String),

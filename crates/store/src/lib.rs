@@ -27,6 +27,7 @@
 // `sql/` is compiled twice on purpose, once per database (see `sql/mod.rs`).
 #![allow(clippy::duplicate_mod)]
 
+mod backup;
 mod copy;
 mod documents;
 mod error;
@@ -41,6 +42,7 @@ pub mod testing;
 mod tests;
 mod write_queue;
 
+pub use backup::{BackupReport, StoreCheck, restore_sqlite};
 pub use copy::CopyReport;
 
 /// How long a sync run's lease lasts unless renewed (`Store::start_run`):

@@ -252,6 +252,12 @@ pub(crate) async fn begin_write(pool: &Pool<Db>) -> Result<Transaction<'static, 
 
 /// After rows were copied in with their own ids: nothing to do, SQLite's
 /// AUTOINCREMENT continues after the largest id in the table.
+/// SQLite's own check of the file (`PRAGMA quick_check`): "ok", or what is wrong.
+pub(crate) async fn integrity(pool: &Pool<Db>) -> Result<String, sqlx::Error> {
+    let answers: Vec<String> = sqlx::query_scalar("PRAGMA quick_check").fetch_all(pool).await?;
+    Ok(answers.join("; "))
+}
+
 pub(crate) async fn after_copy(_pool: &Pool<Db>, _table: &str, _column: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }

@@ -235,6 +235,22 @@ impl Store {
         may_write_on_backend!(self, s => s.acquire_lease(name, holder, ttl_ms).await)
     }
 
+    /// Copies a SQLite store into a new file at `path` while it may be in
+    /// use (`crate::backup`); PostgreSQL is refused with what to use instead.
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<crate::BackupReport, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(s) => crate::backup::backup_sqlite(&s.pool, path).await,
+            Backend::Postgres(_) => Err(StoreError::Backup(
+                "orderhub backup copies SQLite stores; back PostgreSQL up with pg_dump (README: Backups)".into(),
+            )),
+        }
+    }
+
+    /// The store checked against its own rules, without any platform.
+    pub async fn check(&self) -> Result<crate::StoreCheck, StoreError> {
+        on_backend!(self, s => s.check().await)
+    }
+
     /// Who holds the lease `name` now; `None` when nobody does or it lapsed.
     pub async fn lease_holder(&self, name: &str) -> Result<Option<String>, StoreError> {
         on_backend!(self, s => s.lease_holder(name).await)

@@ -1,5 +1,6 @@
 //! One file per command; shared plumbing here.
 
+pub mod backup;
 pub mod bench;
 pub mod bench_api;
 pub mod bench_sim;
@@ -9,6 +10,7 @@ pub mod fetch;
 pub mod keys;
 pub mod migrate;
 pub mod orders;
+pub mod restore;
 pub mod runs;
 pub mod sandbox;
 pub mod serve;
@@ -17,8 +19,8 @@ pub mod shops;
 pub mod sync;
 pub mod verify;
 
-use crate::Context;
 use crate::config::{self, Config, ConfigError, ShopConfig};
+use crate::{Context, store_lock};
 use anyhow::Context as _;
 use jiff::SignedDuration;
 use orderhub_store::Store;
@@ -34,8 +36,21 @@ pub fn load_config(context: &Context) -> Result<Config, ConfigError> {
     config::load(&context.config_path)
 }
 
-/// Opens the store named by the configuration.
+/// Opens the store named by the configuration, holding its SQLite file's
+/// shared lock (`store_lock`) until the process ends.
 pub async fn open_store(url: &str) -> anyhow::Result<Store> {
+    if let Some(path) = store_lock::sqlite_path(url) {
+        static HELD: std::sync::Mutex<Vec<store_lock::StoreLock>> = std::sync::Mutex::new(Vec::new());
+        match store_lock::shared(&path) {
+            Ok(store_lock::Locked::Held(lock)) => HELD.lock().expect("never poisoned").push(lock),
+            Ok(store_lock::Locked::Busy) => anyhow::bail!(
+                "the order store {}: a restore into it is running; try again when `orderhub restore` ends",
+                path.display()
+            ),
+            // A directory that is not writable, say: the store's own open says more.
+            Err(error) => tracing::debug!(%error, "cannot take the store's lock"),
+        }
+    }
     Store::open(url).await.context("the order store")
 }
 

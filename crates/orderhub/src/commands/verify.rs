@@ -1,5 +1,7 @@
 //! `orderhub verify [--shop K] [--from T] [--to T] [--repair]`: reconcile the
 //! store against the platform and report every missing or stale order.
+//! `orderhub verify --store`: check the store alone against its own rules
+//! (a backup, say), without asking any platform.
 
 use super::{AlreadyReported, find_shop, load_config, open_store, shop_sync};
 use crate::Context;
@@ -22,6 +24,11 @@ pub struct VerifyArgs {
     /// Store what is missing or stale, as the platform has it.
     #[arg(long)]
     repair: bool,
+    /// Check only the store against its own rules (the database's integrity,
+    /// each order created once in the event log, nothing that refers to an
+    /// order it does not hold); no platform is asked.
+    #[arg(long, conflicts_with_all = ["shop", "from", "to", "repair"])]
+    store: bool,
 }
 
 fn instant(flag: &str, text: &Option<String>) -> Result<Option<Timestamp>, ConfigError> {
@@ -47,6 +54,9 @@ fn some(numbers: &[String]) -> String {
 
 pub async fn run(context: &Context, args: VerifyArgs) -> anyhow::Result<()> {
     let config = load_config(context)?;
+    if args.store {
+        return check_store(context, &config.database_url).await;
+    }
     let (from, to) = (instant("--from", &args.from)?, instant("--to", &args.to)?);
     let shops: Vec<ShopConfig> = match &args.shop {
         Some(key) => vec![find_shop(&config, context, key)?.clone()],
@@ -115,6 +125,32 @@ pub async fn run(context: &Context, args: VerifyArgs) -> anyhow::Result<()> {
             );
         }
         return Err(AlreadyReported(format!("{} failed, {gaps} with gaps", failures.len())).into());
+    }
+    Ok(())
+}
+
+async fn check_store(context: &Context, url: &str) -> anyhow::Result<()> {
+    let store = open_store(url).await?;
+    let check = store.check().await?;
+    store.close().await;
+    if context.json {
+        print_json(&check);
+    } else {
+        println!(
+            "integrity: {}\norders: {}\nevents: {} (through event {})\norders not created exactly once: {}\n\
+             events of orders not held: {}\nitems of orders not held: {}",
+            check.integrity,
+            check.orders,
+            check.events,
+            check.last_event_seq,
+            check.orders_not_created_once,
+            check.events_without_order,
+            check.items_without_order
+        );
+    }
+    if !check.consistent() {
+        eprintln!("error: the store breaks its own rules (above); restore a backup (`orderhub restore`)");
+        return Err(AlreadyReported("inconsistent store".into()).into());
     }
     Ok(())
 }

@@ -67,3 +67,21 @@ impl SqlStore {
         Ok(())
     }
 }
+
+impl SqlStore {
+    /// The store checked against its own rules (`crate::backup::StoreCheck`).
+    pub(crate) async fn check(&self) -> Result<crate::StoreCheck, StoreError> {
+        let integrity = super::integrity(&self.pool).await?;
+        let row = sqlx::query(crate::backup::CHECK).fetch_one(&self.pool).await?;
+        let count = |column: &str| row.try_get::<i64, _>(column);
+        Ok(crate::StoreCheck {
+            integrity,
+            orders: count("orders")?,
+            events: count("events")?,
+            last_event_seq: count("last_seq")?,
+            orders_not_created_once: count("not_created_once")?,
+            events_without_order: count("orphan_events")?,
+            items_without_order: count("orphan_items")?,
+        })
+    }
+}
