@@ -73,6 +73,8 @@ enum Command {
     Copy(commands::copy::CopyArgs),
     /// Serve the HTTP API and sync every shop on its schedule.
     Serve(commands::serve::ServeArgs),
+    /// Check the configuration, the database and each shop (token, reach, clock); exit 1 if any fails.
+    Doctor(commands::doctor::DoctorArgs),
     /// Reconcile the store against the platform: report missing or stale orders.
     Verify(commands::verify::VerifyArgs),
     /// Measure a full sync from the sandbox: orders/s, API calls, peak memory.
@@ -122,6 +124,7 @@ fn main() -> ExitCode {
             Command::Restore(args) => commands::restore::run(&context, args).await,
             Command::Copy(args) => commands::copy::run(&context, args).await,
             Command::Serve(args) => commands::serve::run(&context, args).await,
+            Command::Doctor(args) => commands::doctor::run(&context, args).await,
             Command::Verify(args) => commands::verify::run(&context, args).await,
             Command::Bench(args) => commands::bench::run(&context, args).await,
             Command::BenchApi(args) => commands::bench_api::run(&context, args).await,

@@ -20,7 +20,7 @@ pub(crate) use sql::{OpenBatch, SqlStore};
 
 /// The migrations, embedded: (version, description, SQL). PostgreSQL's start
 /// at the schema SQLite's 0001–0005 end at.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
     (2, "leases", include_str!("../migrations/postgres/0002_leases.sql")),
     (3, "order keys", include_str!("../migrations/postgres/0003_order_keys.sql")),

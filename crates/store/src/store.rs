@@ -246,6 +246,17 @@ impl Store {
         }
     }
 
+    /// The schema's migrations: how many the database has applied, and how
+    /// many this build knows.
+    pub async fn schema_versions(&self) -> Result<(i64, i64), StoreError> {
+        let known = match &self.backend {
+            Backend::Sqlite(_) => crate::sqlite::MIGRATIONS.len(),
+            Backend::Postgres(_) => crate::postgres::MIGRATIONS.len(),
+        } as i64;
+        let applied = on_backend!(self, s => s.applied_migrations().await)?;
+        Ok((applied, known))
+    }
+
     /// The store checked against its own rules, without any platform.
     pub async fn check(&self) -> Result<crate::StoreCheck, StoreError> {
         on_backend!(self, s => s.check().await)

@@ -27,6 +27,7 @@
 //! What it must not do: parse platform payloads (the connectors do) or write SQL
 //! (the store does).
 
+mod doctor;
 mod engine;
 mod error;
 mod hub;
@@ -39,6 +40,7 @@ mod verify;
 mod webhook;
 mod window;
 
+pub use doctor::{CLOCK_TOLERANCE, Check, check_shop};
 pub use engine::{
     Progress, ProgressFn, RetryPolicy, ShipReport, ShopSync, SyncReport, UPPER_BOUND_LAG, due_for_scheduled_sync,
     fetch_orders, ship, sync_shop, sync_shop_until,

@@ -6,6 +6,7 @@ pub mod bench_api;
 pub mod bench_sim;
 pub mod copy;
 pub mod demo;
+pub mod doctor;
 pub mod fetch;
 pub mod keys;
 pub mod migrate;

@@ -69,6 +69,17 @@ impl SqlStore {
 }
 
 impl SqlStore {
+    /// How many migrations the database has applied (none: no table yet).
+    pub(crate) async fn applied_migrations(&self) -> Result<i64, StoreError> {
+        let applied =
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success").fetch_one(&self.pool).await;
+        match applied {
+            Ok(applied) => Ok(applied),
+            Err(sqlx::Error::Database(_)) => Ok(0),
+            Err(error) => Err(error.into()),
+        }
+    }
+
     /// The store checked against its own rules (`crate::backup::StoreCheck`).
     pub(crate) async fn check(&self) -> Result<crate::StoreCheck, StoreError> {
         let integrity = super::integrity(&self.pool).await?;
