@@ -182,6 +182,10 @@ try {
   await page.click("form[data-fetch=fecshop] button");
   await page.waitForSelector("#notice:not([hidden])");
   check((await noticeText()).includes("Not found on the platform: NO-SUCH-ORDER"), `fetch: ${await noticeText()}`);
+  await page.click("button[data-check=belment]");
+  await page.waitForSelector("ul[data-checks=belment]:not([hidden])");
+  const checked = await page.locator("ul[data-checks=belment]").innerText();
+  check(checked.includes("Every check passed") && checked.includes("token: accepted"), `shop check: ${checked}`);
   await shot("08-shops");
 
   await begin("switch language");

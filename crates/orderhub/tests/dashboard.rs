@@ -50,6 +50,8 @@ async fn the_dashboard_works_in_a_real_browser() {
     let mut demo = tokio::process::Command::new(env!("CARGO_BIN_EXE_orderhub"))
         .args(["demo", "--orders", "300", "--listen", "127.0.0.1:0"])
         .current_dir(dir.path())
+        // The test makes write-backs fail on purpose; their warnings are expected.
+        .env("RUST_LOG", "error")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()

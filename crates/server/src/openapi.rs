@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations and the
 //! types they answer with (`GET /openapi.json`).
 
-use crate::routes::{feed, meta, orders, platforms, shops, writeback};
+use crate::routes::{feed, meta, orders, platforms, shop_check, shops, writeback};
 use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -46,6 +46,7 @@ pub struct ErrorDetail {
         shops::list,
         shops::sync,
         shops::fetch,
+        shop_check::check,
         shops::runs,
         meta::keys,
         meta::webhooks,

@@ -5,6 +5,7 @@ pub(crate) mod feed;
 pub(crate) mod meta;
 pub(crate) mod orders;
 pub(crate) mod platforms;
+pub(crate) mod shop_check;
 pub(crate) mod shops;
 pub(crate) mod writeback;
 
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/shops", get(shops::list))
         .route("/shops/{key}/sync", post(shops::sync))
         .route("/shops/{key}/fetch", post(shops::fetch))
+        .route("/shops/{key}/check", post(shop_check::check))
         .route("/sync/runs", get(shops::runs))
         .route("/keys", get(meta::keys))
         .route("/webhooks", get(meta::webhooks))

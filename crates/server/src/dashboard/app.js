@@ -40,7 +40,8 @@ const TEXT = {
     "shops.title": "Shops", "shops.key": "Shop", "shops.platform": "Platform", "shops.lastsync": "Last sync",
     "shops.lag": "Lag", "shops.calls": "API calls", "shops.orders": "Orders", "shops.state": "State",
     "shops.ok": "OK", "shops.paused": "Paused", "shops.syncing": "Syncing…", "shops.never": "never",
-    "shops.syncnow": "Sync now", "shops.started": "Sync started for", "shops.fetch": "Fetch by order number",
+    "shops.syncnow": "Sync now", "shops.started": "Sync started for", "shops.check": "Check",
+    "shops.checkok": "Every check passed", "shops.checkfailed": "A check failed", "shops.fetch": "Fetch by order number",
     "shops.fetchgo": "Fetch", "shops.fetched": "Stored", "shops.missing": "Not found on the platform:",
     "error.network": "The orderhub server cannot be reached. Is it running?",
     "error.forbidden": "Your key may not do this:",
@@ -75,7 +76,8 @@ const TEXT = {
     "shops.title": "店铺", "shops.key": "店铺", "shops.platform": "平台", "shops.lastsync": "上次同步",
     "shops.lag": "延迟", "shops.calls": "接口调用", "shops.orders": "订单数", "shops.state": "状态",
     "shops.ok": "正常", "shops.paused": "已暂停", "shops.syncing": "同步中…", "shops.never": "从未",
-    "shops.syncnow": "立即同步", "shops.started": "已开始同步", "shops.fetch": "按订单号拉取",
+    "shops.syncnow": "立即同步", "shops.started": "已开始同步", "shops.check": "检查",
+    "shops.checkok": "全部检查通过", "shops.checkfailed": "有检查未通过", "shops.fetch": "按订单号拉取",
     "shops.fetchgo": "拉取", "shops.fetched": "已保存", "shops.missing": "平台上没有这些订单:",
     "error.network": "无法连接 orderhub 服务器,请确认它正在运行。",
     "error.forbidden": "当前密钥无权执行此操作:",
@@ -513,6 +515,7 @@ async function renderShops(view) {
       } catch (error) { if (error.status !== 401) notice(error.message); }
       setTimeout(() => { if (location.pathname === "/ui/shops") render(); }, 1500);
     } }, t("shops.syncnow")));
+    actions.append(checkButton(s));
     if (s.capabilities.fetch_by_number && !s.capabilities.list_by) actions.append(fetchBox(s));
     return h("tr", { "data-shop": s.key },
       h("td", {}, s.key), h("td", {}, s.platform), h("td", { class: "state" }, state),
@@ -529,6 +532,25 @@ function lag(seconds) {
   if (seconds < 120) return seconds + " s";
   if (seconds < 7200) return Math.round(seconds / 60) + " min";
   return Math.round(seconds / 3600) + " h";
+}
+
+// One call to the platform (what `orderhub doctor` does per shop): each
+// check with what was found, and what to do where it failed.
+function checkButton(shop) {
+  const results = h("ul", { class: "checks", "data-checks": shop.key, hidden: true });
+  const button = h("button", { type: "button", "data-check": shop.key, onclick: async () => {
+    button.disabled = true;
+    try {
+      const answer = await api("/api/v1/shops/" + encodeURIComponent(shop.key) + "/check", { method: "POST" });
+      results.replaceChildren(
+        h("li", { class: answer.ok ? "ok" : "failed" }, t(answer.ok ? "shops.checkok" : "shops.checkfailed")),
+        ...answer.checks.map((c) => h("li", { class: c.ok ? "ok" : "failed", "data-check-name": c.check },
+          (c.ok ? "✓ " : "✗ ") + c.check + ": " + c.detail, c.fix ? h("div", { class: "muted" }, "→ " + c.fix) : "")));
+      results.hidden = false;
+    } catch (error) { if (error.status !== 401) notice(error.message); }
+    button.disabled = false;
+  } }, t("shops.check"));
+  return h("span", {}, " ", button, results);
 }
 
 function fetchBox(shop) {

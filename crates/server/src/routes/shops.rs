@@ -149,7 +149,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<ShopList>, ApiEr
     Ok(Json(ShopList { shops }))
 }
 
-fn no_shop(key: &str, state: &AppState) -> ApiError {
+pub(crate) fn no_shop(key: &str, state: &AppState) -> ApiError {
     let keys: Vec<&str> = state.hub.shops().iter().map(|s| s.key()).collect();
     ApiError::NotFound(format!("no shop {key:?}: the configured shops are {}", keys.join(", ")))
 }

@@ -24,6 +24,7 @@ async fn the_openapi_document_covers_every_route_and_the_canonical_order() {
         ("get", "/api/v1/shops"),
         ("post", "/api/v1/shops/{key}/sync"),
         ("post", "/api/v1/shops/{key}/fetch"),
+        ("post", "/api/v1/shops/{key}/check"),
         ("get", "/api/v1/sync/runs"),
         ("get", "/api/v1/keys"),
         ("get", "/api/v1/webhooks"),

@@ -1,4 +1,4 @@
-//! `GET /api/v1/shops`, `POST /shops/{key}/sync` and `/fetch`, `GET /sync/runs`,
+//! `GET /api/v1/shops`, `POST /shops/{key}/sync`, `/fetch` and `/check`, `GET /sync/runs`,
 //! against a Shoptima simulator over real HTTP.
 
 use crate::{Api, assert_error, belment, shoptima};
@@ -63,6 +63,17 @@ async fn shops_are_listed_synced_and_fetched_through_the_api() {
     }
     let (_, runs) = api.get(&key, "/api/v1/sync/runs?shop=belment").await;
     assert_eq!(runs["runs"][0]["outcome"], "ok", "{runs}");
+
+    // The shop checked with one call: the platform answers and takes the token.
+    let (status, checked) = api.post(&key, "/api/v1/shops/belment/check", &json!({}), None).await;
+    assert_eq!(status, 200, "{checked}");
+    assert_eq!(checked["ok"], true, "{checked}");
+    let names: Vec<&str> = checked["checks"].as_array().unwrap().iter().map(|c| c["check"].as_str().unwrap()).collect();
+    assert_eq!(names, ["platform", "token", "clock"]);
+    assert_eq!(checked["checks"][1]["detail"], "accepted");
+    assert_error(&api.post(&key, "/api/v1/shops/nope/check", &json!({}), None).await, 404, "not_found");
+    let read_only = api.key(Scope::Read, false).await;
+    assert_error(&api.post(&read_only, "/api/v1/shops/belment/check", &json!({}), None).await, 403, "forbidden");
 
     assert_error(&api.post(&key, "/api/v1/shops/nope/sync", &json!({}), None).await, 404, "not_found");
     assert_error(
