@@ -250,7 +250,7 @@ enum Holder {
 /// One log line per sync run: the shop, how it ended, what it stored, its
 /// calls and its duration; a pause says so, with the platform's reason.
 fn log_run(shop: &str, result: &Result<SyncReport, SyncError>, took: Duration) {
-    let seconds = format!("{:.1}", took.as_secs_f64());
+    let ms = took.as_millis() as u64;
     match result {
         Ok(report) => tracing::info!(
             shop,
@@ -260,11 +260,11 @@ fn log_run(shop: &str, result: &Result<SyncReport, SyncError>, took: Duration) {
             unchanged = report.orders.unchanged,
             bad = report.orders.bad,
             calls = report.api_calls,
-            seconds,
+            ms,
             "sync run"
         ),
         Err(SyncError::Elsewhere { holder, .. }) => tracing::debug!(shop, %holder, "another worker syncs the shop"),
-        Err(SyncError::Stopped { .. }) => tracing::info!(shop, result = "stopped", seconds, "sync run"),
+        Err(SyncError::Stopped { .. }) => tracing::info!(shop, result = "stopped", ms, "sync run"),
         Err(error) => match error.connector_error().map(|e| e.kind()) {
             Some(ErrorKind::Auth | ErrorKind::Quota) => tracing::warn!(
                 shop,
@@ -272,7 +272,7 @@ fn log_run(shop: &str, result: &Result<SyncReport, SyncError>, took: Duration) {
                 %error,
                 "sync run; the shop is paused until it is fixed (retried hourly; `orderhub shops` says why)"
             ),
-            _ => tracing::error!(shop, result = "failed", %error, seconds, "sync run; retried at the next interval"),
+            _ => tracing::error!(shop, result = "failed", %error, ms, "sync run; retried at the next interval"),
         },
     }
 }
