@@ -18,6 +18,7 @@
 
 mod change;
 mod json;
+pub mod masking;
 mod order;
 mod platform;
 mod raw;

@@ -29,6 +29,8 @@ pub struct Config {
     pub shops: Vec<ShopConfig>,
     /// Where change events are pushed.
     pub webhooks: Vec<orderhub_sync::Webhook>,
+    /// Where change events are published (message brokers).
+    pub sinks: Vec<orderhub_sync::Sink>,
 }
 
 /// One shop, validated.
@@ -94,6 +96,8 @@ struct FileConfig {
     shops: Vec<Spanned<FileShop>>,
     #[serde(default)]
     webhooks: Vec<Spanned<FileWebhook>>,
+    #[serde(default)]
+    sinks: Vec<Spanned<sinks::FileSink>>,
 }
 
 /// A `[[webhooks]]` table: a URL that receives every order change, signed.
@@ -337,7 +341,12 @@ pub fn parse(path: &Path, text: &str, env: &dyn Fn(&str) -> Option<String>) -> R
         let hook = webhook_config(&loader, index, hook, &webhooks)?;
         webhooks.push(hook);
     }
-    Ok(Config { database_url, listen, shops, webhooks })
+    let mut sinks: Vec<orderhub_sync::Sink> = Vec::new();
+    for (index, sink) in file.sinks.into_iter().enumerate() {
+        let sink = sinks::sink_config(&loader, index, sink, &sinks)?;
+        sinks.push(sink);
+    }
+    Ok(Config { database_url, listen, shops, webhooks, sinks })
 }
 
 /// The webhook `hook`, the `index`th, checked against those before it.
@@ -583,5 +592,6 @@ fn toml_error(loader: &Loader, error: &toml::de::Error) -> ConfigError {
     ConfigError { place, key: None, message }
 }
 
+mod sinks;
 #[cfg(test)]
 mod tests;

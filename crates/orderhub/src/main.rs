@@ -61,6 +61,8 @@ enum Command {
     Shops(commands::shops::ShopsArgs),
     /// Create, list and revoke the API's keys.
     Keys(commands::keys::KeysArgs),
+    /// Each broker sink's progress; `sinks replay` publishes again from an event.
+    Sinks(commands::sinks::SinksArgs),
     /// Show the sync-run history.
     Runs(commands::runs::RunsArgs),
     /// Bring the store's schema up to date (every command also does, first).
@@ -118,6 +120,7 @@ fn main() -> ExitCode {
             Command::Ship(args) => commands::ship::run(&context, args).await,
             Command::Shops(args) => commands::shops::run(&context, args).await,
             Command::Keys(args) => commands::keys::run(&context, args).await,
+            Command::Sinks(args) => commands::sinks::run(&context, args).await,
             Command::Runs(args) => commands::runs::run(&context, args).await,
             Command::Migrate(args) => commands::migrate::run(&context, args).await,
             Command::Backup(args) => commands::backup::run(&context, args).await,

@@ -17,7 +17,7 @@
 //! - `GET /api/v1/platforms` (the connectors' registry)
 //! - `GET /api/v1/shops`, `POST /api/v1/shops/{key}/sync`, `/fetch`,
 //!   `GET /api/v1/sync/runs`, `GET /api/v1/stats`
-//! - `GET /api/v1/keys`, `GET /api/v1/webhooks` (admin)
+//! - `GET /api/v1/keys`, `GET /api/v1/webhooks`, `GET /api/v1/sinks` (admin)
 //! - `GET /healthz`, `GET /metrics` (Prometheus), `GET /openapi.json`
 //! - `/ui/...` the dashboard (`dashboard/`: HTML, CSS and JS embedded), `/` redirects there
 //!
@@ -50,11 +50,18 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Names of the configured webhooks.
     pub webhooks: Arc<Vec<String>>,
+    /// Names of the configured broker sinks.
+    pub sinks: Arc<Vec<String>>,
 }
 
 impl AppState {
     pub fn new(hub: Arc<Hub>, webhooks: Vec<String>) -> AppState {
-        AppState { hub, metrics: Arc::default(), webhooks: Arc::new(webhooks) }
+        AppState { hub, metrics: Arc::default(), webhooks: Arc::new(webhooks), sinks: Arc::default() }
+    }
+
+    /// The same, with the configured broker sinks' names.
+    pub fn with_sinks(self, sinks: Vec<String>) -> AppState {
+        AppState { sinks: Arc::new(sinks), ..self }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations and the
 //! types they answer with (`GET /openapi.json`).
 
-use crate::routes::{feed, meta, orders, platforms, shop_check, shops, writeback};
+use crate::routes::{feed, meta, orders, platforms, shop_check, shops, sinks, writeback};
 use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -50,6 +50,7 @@ pub struct ErrorDetail {
         shops::runs,
         meta::keys,
         meta::webhooks,
+        sinks::list,
         meta::stats,
         meta::healthz,
         meta::metrics,

@@ -7,6 +7,7 @@ pub(crate) mod orders;
 pub(crate) mod platforms;
 pub(crate) mod shop_check;
 pub(crate) mod shops;
+pub(crate) mod sinks;
 pub(crate) mod writeback;
 
 use crate::auth::{self, Caller};
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/runs", get(shops::runs))
         .route("/keys", get(meta::keys))
         .route("/webhooks", get(meta::webhooks))
+        .route("/sinks", get(sinks::list))
         .route("/stats", get(meta::stats))
         // route_layer: an unknown path is a 404, not a 401.
         .route_layer(from_fn_with_state(state.hub.store.clone(), auth::authenticate));
@@ -177,7 +179,7 @@ pub fn events_json<T: serde::Serialize>(events: &[T], caller: &Caller) -> Value 
     if !caller.pii {
         for event in events.as_array_mut().into_iter().flatten() {
             if let Some(changes) = event.get_mut("changes") {
-                auth::mask_changes(changes);
+                orderhub_model::masking::mask_changes(changes);
             }
         }
     }
@@ -190,7 +192,7 @@ pub fn order_text<'d>(document: &'d OrderDocument, caller: &Caller) -> Result<Co
     if caller.pii {
         return Ok(Cow::Borrowed(&document.json));
     }
-    auth::mask_document(&document.json)
+    orderhub_model::masking::mask_document(&document.json)
         .map(Cow::Owned)
         .map_err(|e| ApiError::Store(StoreError::Corrupt { id: document.id.clone(), detail: format!("document: {e}") }))
 }

@@ -159,19 +159,18 @@ pub(crate) const TABLES: &[Table] = &[
         key: &["id"],
         identity: Some("id"),
     },
-    Table {
-        name: "webhook_state",
-        columns: &[
-            ("name", Text),
-            ("delivered_seq", Int),
-            ("attempts", Int),
-            ("last_error", Text),
-            ("last_attempt_ms", Int),
-            ("delivered_total", Int),
-        ],
-        key: &["name"],
-        identity: None,
-    },
+    Table { name: "webhook_state", columns: DELIVERY_STATE, key: &["name"], identity: None },
+    Table { name: "sink_state", columns: DELIVERY_STATE, key: &["name"], identity: None },
+];
+
+/// A webhook's or a sink's progress (`crate::Deliveries`).
+const DELIVERY_STATE: &[(&str, Kind)] = &[
+    ("name", Text),
+    ("delivered_seq", Int),
+    ("attempts", Int),
+    ("last_error", Text),
+    ("last_attempt_ms", Int),
+    ("delivered_total", Int),
 ];
 
 /// One value of a row.

@@ -397,6 +397,23 @@ pub struct ApiKey {
 }
 
 /// How far a webhook has been delivered.
+/// Whose delivery progress: a webhook's (`webhook_state`) or a broker
+/// sink's (`sink_state`). Both keep the same figures, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deliveries {
+    Webhooks,
+    Sinks,
+}
+
+impl Deliveries {
+    pub(crate) fn table(self) -> &'static str {
+        match self {
+            Deliveries::Webhooks => "webhook_state",
+            Deliveries::Sinks => "sink_state",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookState {

@@ -38,6 +38,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (13, "buyer terms", include_str!("../migrations/sqlite/0013_buyer_terms.sql")),
     (14, "running runs", include_str!("../migrations/sqlite/0014_running_runs.sql")),
     (15, "run progress", include_str!("../migrations/sqlite/0015_run_progress.sql")),
+    (16, "sink state", include_str!("../migrations/sqlite/0016_sink_state.sql")),
 ];
 
 /// Documents are stored packed against their platform's dictionary

@@ -6,9 +6,9 @@
 use crate::health::HealthRecord;
 use crate::prepared::OrderRows;
 use crate::{
-    ApiKey, BadRecord, CopyReport, CursorUpdate, DocumentPage, Enqueued, FeedEvent, NewOutboxJob, OrderDocument,
-    OrderFilter, OrderListPage, OrderQuery, OutboxJob, RunProgress, RunTotals, StatusCount, StoreError, StoredEvent,
-    SyncRun, WebhookState, WriteStats,
+    ApiKey, BadRecord, CopyReport, CursorUpdate, Deliveries, DocumentPage, Enqueued, FeedEvent, NewOutboxJob,
+    OrderDocument, OrderFilter, OrderListPage, OrderQuery, OutboxJob, RunProgress, RunTotals, StatusCount, StoreError,
+    StoredEvent, SyncRun, WebhookState, WriteStats,
 };
 use crate::{WriteHealth, WriteQueue};
 use crate::{error::redact_url, postgres, sqlite};
@@ -569,23 +569,50 @@ impl Store {
 
     /// Every webhook's delivery state that the store holds, by name; reads only.
     pub async fn webhook_states(&self) -> Result<Vec<WebhookState>, StoreError> {
-        on_backend!(self, s => s.webhook_states().await)
+        self.delivery_states(Deliveries::Webhooks).await
     }
 
     /// A webhook's delivery state; a webhook seen for the first time starts
     /// after the newest event (it receives changes from now on).
     pub async fn webhook_state(&self, name: &str) -> Result<WebhookState, StoreError> {
-        may_write_on_backend!(self, s => s.webhook_state(name).await)
+        self.delivery_state(Deliveries::Webhooks, name).await
     }
 
     /// Records that a webhook received every event up to `seq` (`count` of them).
     pub async fn webhook_delivered(&self, name: &str, seq: i64, count: i64) -> Result<(), StoreError> {
-        write_on_backend!(self, s => s.webhook_delivered(name, seq, count).await)
+        self.delivered(Deliveries::Webhooks, name, seq, count).await
     }
 
     /// Records a failed delivery attempt.
     pub async fn webhook_failed(&self, name: &str, error: &str) -> Result<(), StoreError> {
-        write_on_backend!(self, s => s.webhook_failed(name, error).await)
+        self.delivery_failed(Deliveries::Webhooks, name, error).await
+    }
+
+    /// Every webhook's or sink's delivery state the store holds, by name; reads only.
+    pub async fn delivery_states(&self, of: Deliveries) -> Result<Vec<WebhookState>, StoreError> {
+        on_backend!(self, s => s.delivery_states(of).await)
+    }
+
+    /// A webhook's or sink's delivery state; one seen for the first time
+    /// starts after the newest event (it receives changes from now on).
+    pub async fn delivery_state(&self, of: Deliveries, name: &str) -> Result<WebhookState, StoreError> {
+        may_write_on_backend!(self, s => s.delivery_state(of, name).await)
+    }
+
+    /// Records that a webhook or sink took every event up to `seq` (`count` of them).
+    pub async fn delivered(&self, of: Deliveries, name: &str, seq: i64, count: i64) -> Result<(), StoreError> {
+        write_on_backend!(self, s => s.delivered(of, name, seq, count).await)
+    }
+
+    /// Records a failed delivery attempt.
+    pub async fn delivery_failed(&self, of: Deliveries, name: &str, error: &str) -> Result<(), StoreError> {
+        write_on_backend!(self, s => s.delivery_failed(of, name, error).await)
+    }
+
+    /// Sets a webhook's or sink's progress to `to_seq`: the events after it
+    /// are delivered (again) next.
+    pub async fn rewind_delivery(&self, of: Deliveries, name: &str, to_seq: i64) -> Result<(), StoreError> {
+        write_on_backend!(self, s => s.rewind_delivery(of, name, to_seq).await)
     }
 
     /// Per shop: runs that ended OK and failed, API calls, the last good run.

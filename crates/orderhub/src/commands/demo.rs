@@ -68,12 +68,12 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     if args.churn > 0 {
         hub.spawn_schedulers();
     }
-    start_background(&hub, &config.webhooks);
+    start_background(&hub, &config.webhooks, &config.sinks);
     // The demo's own key: everything, PII included (the buyers are made up).
     let (key, _) = orderhub_server::auth::create_key(&store, "demo", orderhub_server::auth::Scope::Admin, true).await?;
     println!("API key for this demo (admin, pii): {key}");
     let _sandbox = sandbox;
-    serve_until_stopped(hub, &config.webhooks, &args.listen, true, Some(&key)).await
+    serve_until_stopped(hub, &config, &args.listen, true, Some(&key)).await
 }
 
 /// Removes the demo's database and its log, so that every demo starts empty.

@@ -17,6 +17,7 @@ pub mod sandbox;
 pub mod serve;
 pub mod ship;
 pub mod shops;
+pub mod sinks;
 pub mod sync;
 pub mod verify;
 
@@ -67,6 +68,22 @@ pub fn find_shop<'a>(config: &'a Config, context: &Context, key: &str) -> Result
             } else {
                 format!("no shop {key:?}: configured shops are {}", keys.join(", "))
             },
+        }
+    })
+}
+
+/// The configured sink with this name, or a usage error listing the names.
+pub fn find_sink<'a>(
+    config: &'a Config,
+    context: &Context,
+    name: &str,
+) -> Result<&'a orderhub_sync::Sink, ConfigError> {
+    config.sinks.iter().find(|s| s.name == name).ok_or_else(|| {
+        let names: Vec<&str> = config.sinks.iter().map(|s| s.name.as_str()).collect();
+        ConfigError {
+            place: context.config_path.display().to_string(),
+            key: None,
+            message: format!("no sink {name:?}: configured sinks are [{}]", names.join(", ")),
         }
     })
 }

@@ -3,10 +3,10 @@
 
 use super::{load_config, open_store, shop_sync};
 use crate::Context;
-use crate::config::ShopConfig;
+use crate::config::{Config, ShopConfig};
 use anyhow::Context as _;
 use orderhub_store::Store;
-use orderhub_sync::{Hub, Webhook};
+use orderhub_sync::{Hub, Sink, Webhook};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +24,7 @@ pub async fn run(context: &Context, args: ServeArgs) -> anyhow::Result<()> {
     let listen = args.listen.map(|a| a.to_string()).unwrap_or(config.listen.clone());
     let hub = build_hub(&store, &config.shops)?;
     hub.spawn_schedulers();
-    start_background(&hub, &config.webhooks);
+    start_background(&hub, &config.webhooks, &config.sinks);
     if store.api_keys().await?.iter().all(|k| k.revoked_at.is_some()) {
         println!(
             "no API keys yet: every /api route needs one; create one with \
@@ -32,7 +32,7 @@ pub async fn run(context: &Context, args: ServeArgs) -> anyhow::Result<()> {
             context.config_path.display()
         );
     }
-    serve_until_stopped(hub, &config.webhooks, &listen, false, None).await
+    serve_until_stopped(hub, &config, &listen, false, None).await
 }
 
 /// The hub over the configured shops.
@@ -41,11 +41,14 @@ pub fn build_hub(store: &Store, shops: &[ShopConfig]) -> anyhow::Result<Arc<Hub>
     Ok(Hub::new(store.clone(), shops))
 }
 
-/// The outbox worker and the webhooks' deliveries.
-pub fn start_background(hub: &Arc<Hub>, webhooks: &[Webhook]) {
+/// The outbox worker, the webhooks' deliveries and the sinks' publishing.
+pub fn start_background(hub: &Arc<Hub>, webhooks: &[Webhook], sinks: &[Sink]) {
     hub.spawn_outbox_worker(Duration::from_secs(1));
     for webhook in webhooks {
         hub.spawn_webhook(webhook.clone());
+    }
+    for sink in sinks {
+        hub.spawn_sink(sink.clone());
     }
 }
 
@@ -63,7 +66,7 @@ const STOP_WITHIN: Duration = Duration::from_secs(6);
 /// `curl` line.
 pub async fn serve_until_stopped(
     hub: Arc<Hub>,
-    webhooks: &[Webhook],
+    config: &Config,
     listen: &str,
     fallback: bool,
     example_key: Option<&str>,
@@ -83,7 +86,8 @@ pub async fn serve_until_stopped(
     println!("Dashboard at http://{addr}/ui/ (sign in with an API key)");
     println!("API at http://{addr}/api/v1/orders (send Authorization: Bearer KEY); Ctrl-C stops");
     tracing::info!(%addr, worker = %hub.worker, "serving");
-    let state = orderhub_server::AppState::new(hub.clone(), webhooks.iter().map(|w| w.name.clone()).collect());
+    let state = orderhub_server::AppState::new(hub.clone(), config.webhooks.iter().map(|w| w.name.clone()).collect())
+        .with_sinks(config.sinks.iter().map(|s| s.name.clone()).collect());
     let mut server = tokio::spawn(orderhub_server::serve(listener, state, hub.stopping()));
     let signal = tokio::select! {
         signal = stop_signal() => signal?,

@@ -202,3 +202,43 @@ fn a_postgres_url_is_a_database_url() {
     let config = parse(Path::new("orderhub.toml"), &text, &|_| None).unwrap();
     assert_eq!(config.database_url, "postgres://orderhub:pw@db.internal:5432/orders");
 }
+
+#[test]
+fn sinks_are_read_with_their_defaults_and_bad_ones_are_named() {
+    let text = format!(
+        "{GOOD}\n[[sinks]]\nname = \"erp\"\nkind = \"nats\"\nurl = \"nats://127.0.0.1:4222\"\n\
+         [[sinks]]\nname = \"wms\"\nkind = \"rabbitmq\"\nurl_env = \"RABBIT_URL\"\ninclude_order = true\n"
+    );
+    let env = |name: &str| (name == "RABBIT_URL").then(|| "amqp://u:sekrit@mq:5672/%2f".to_string());
+    let config = parse_with(&text, &env).unwrap();
+    match &config.sinks[0].broker {
+        orderhub_sync::Broker::Nats { stream, subject, token, .. } => {
+            assert_eq!((stream.as_str(), subject.as_str()), ("ORDERHUB_ORDERS", "orderhub.orders.{platform}.{shop}"));
+            assert!(token.is_none());
+        }
+        other => panic!("{other:?}"),
+    }
+    match &config.sinks[1].broker {
+        orderhub_sync::Broker::RabbitMq { url, exchange, routing_key } => {
+            assert_eq!(url.expose(), "amqp://u:sekrit@mq:5672/%2f");
+            assert_eq!((exchange.as_str(), routing_key.as_str()), ("orderhub.orders", "orders.{platform}.{shop}"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(config.sinks[1].include_order && !config.sinks[1].pii);
+    assert!(!format!("{config:?}").contains("sekrit"), "the URL's password never shows");
+
+    let bad = |sink: &str| error_of(&format!("{GOOD}\n[[sinks]]\n{sink}"));
+    let error = bad("name = \"erp\"\nkind = \"kafka\"\nurl = \"x://y\"\n");
+    assert!(error.contains("sinks[0].kind") && error.contains("use nats or rabbitmq"), "{error}");
+    let error = bad("name = \"erp\"\nkind = \"nats\"\nurl = \"nats://h\"\nexchange = \"x\"\n");
+    assert!(error.contains("sinks[0].exchange: is not a setting of a nats sink"), "{error}");
+    let error = bad("name = \"erp\"\nkind = \"rabbitmq\"\n");
+    assert!(error.contains("sinks[0].url: missing"), "{error}");
+    let error = bad("name = \"e.rp\"\nkind = \"nats\"\nurl = \"nats://h\"\n");
+    assert!(error.contains("use letters, digits"), "{error}");
+    let twice = format!(
+        "{GOOD}\n[[sinks]]\nname = \"a\"\nkind = \"nats\"\nurl = \"nats://h\"\n[[sinks]]\nname = \"a\"\nkind = \"nats\"\nurl = \"nats://h\"\n"
+    );
+    assert!(error_of(&twice).contains("every sink needs its own name"), "{}", error_of(&twice));
+}

@@ -273,7 +273,21 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError
         let _ = writeln!(out, "orderhub_outbox_jobs{{state=\"{state_name}\"}} {n}");
     }
     out.push_str("# HELP orderhub_events_total Order events recorded.\n# TYPE orderhub_events_total counter\n");
-    let _ = writeln!(out, "orderhub_events_total {}", store.last_event_seq().await?);
+    let last_event_seq = store.last_event_seq().await?;
+    let _ = writeln!(out, "orderhub_events_total {last_event_seq}");
+    out.push_str(
+        "# HELP orderhub_sink_lag Events not yet published to a broker sink and confirmed.\n\
+         # TYPE orderhub_sink_lag gauge\n\
+         # HELP orderhub_sink_failures Failed publishing attempts of a sink since it last published.\n\
+         # TYPE orderhub_sink_failures gauge\n",
+    );
+    let sinks = store.delivery_states(orderhub_store::Deliveries::Sinks).await?;
+    for name in state.sinks.iter() {
+        let (published, failures) =
+            sinks.iter().find(|s| &s.name == name).map_or((last_event_seq, 0), |s| (s.delivered_seq, s.attempts));
+        let _ = writeln!(out, "orderhub_sink_lag{{sink=\"{}\"}} {}", label(name), last_event_seq - published);
+        let _ = writeln!(out, "orderhub_sink_failures{{sink=\"{}\"}} {failures}", label(name));
+    }
     out.push_str(
         "# HELP orderhub_http_requests_total Requests answered, by method, route and status.\n\
          # TYPE orderhub_http_requests_total counter\n",

@@ -28,6 +28,7 @@ async fn the_openapi_document_covers_every_route_and_the_canonical_order() {
         ("get", "/api/v1/sync/runs"),
         ("get", "/api/v1/keys"),
         ("get", "/api/v1/webhooks"),
+        ("get", "/api/v1/sinks"),
         ("get", "/api/v1/stats"),
         ("get", "/healthz"),
         ("get", "/metrics"),

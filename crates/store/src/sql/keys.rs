@@ -1,7 +1,7 @@
 //! API keys, webhook delivery state and the run figures health and metrics read.
 
 use super::{DbRow, SqlStore, now_ms, timestamp};
-use crate::{ApiKey, RunTotals, StoreError, WebhookState};
+use crate::{ApiKey, Deliveries, RunTotals, StoreError, WebhookState};
 use sqlx::{AssertSqlSafe, Row};
 
 impl SqlStore {
@@ -77,48 +77,61 @@ impl SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn webhook_states(&self) -> Result<Vec<WebhookState>, StoreError> {
-        let sql = format!("SELECT {WEBHOOK_COLUMNS} FROM webhook_state ORDER BY name");
+    pub async fn delivery_states(&self, of: Deliveries) -> Result<Vec<WebhookState>, StoreError> {
+        let sql = format!("SELECT {WEBHOOK_COLUMNS} FROM {} ORDER BY name", of.table());
         let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
         rows.iter().map(webhook_from_row).collect()
     }
 
-    pub async fn webhook_state(&self, name: &str) -> Result<WebhookState, StoreError> {
-        sqlx::query(
-            "INSERT INTO webhook_state (name, delivered_seq)
+    pub async fn delivery_state(&self, of: Deliveries, name: &str) -> Result<WebhookState, StoreError> {
+        let sql = format!(
+            "INSERT INTO {} (name, delivered_seq)
              VALUES ($1, (SELECT COALESCE(MAX(seq), 0) FROM order_events)) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(name)
-        .execute(&mut *self.writing().await?)
-        .await?;
-        let sql = format!("SELECT {WEBHOOK_COLUMNS} FROM webhook_state WHERE name = $1");
+            of.table()
+        );
+        sqlx::query(AssertSqlSafe(sql)).bind(name).execute(&mut *self.writing().await?).await?;
+        let sql = format!("SELECT {WEBHOOK_COLUMNS} FROM {} WHERE name = $1", of.table());
         let row = sqlx::query(AssertSqlSafe(sql)).bind(name).fetch_one(&self.pool).await?;
         webhook_from_row(&row)
     }
 
-    pub async fn webhook_delivered(&self, name: &str, seq: i64, count: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE webhook_state SET delivered_seq = $2, attempts = 0, last_error = NULL, last_attempt_ms = $3,
+    pub async fn delivered(&self, of: Deliveries, name: &str, seq: i64, count: i64) -> Result<(), StoreError> {
+        let sql = format!(
+            "UPDATE {} SET delivered_seq = $2, attempts = 0, last_error = NULL, last_attempt_ms = $3,
              delivered_total = delivered_total + $4 WHERE name = $1",
-        )
-        .bind(name)
-        .bind(seq)
-        .bind(now_ms())
-        .bind(count)
-        .execute(&mut *self.writing().await?)
-        .await?;
+            of.table()
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(name)
+            .bind(seq)
+            .bind(now_ms())
+            .bind(count)
+            .execute(&mut *self.writing().await?)
+            .await?;
         Ok(())
     }
 
-    pub async fn webhook_failed(&self, name: &str, error: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE webhook_state SET attempts = attempts + 1, last_error = $2, last_attempt_ms = $3 WHERE name = $1",
-        )
-        .bind(name)
-        .bind(error)
-        .bind(now_ms())
-        .execute(&mut *self.writing().await?)
-        .await?;
+    pub async fn delivery_failed(&self, of: Deliveries, name: &str, error: &str) -> Result<(), StoreError> {
+        let sql = format!(
+            "UPDATE {} SET attempts = attempts + 1, last_error = $2, last_attempt_ms = $3 WHERE name = $1",
+            of.table()
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(name)
+            .bind(error)
+            .bind(now_ms())
+            .execute(&mut *self.writing().await?)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn rewind_delivery(&self, of: Deliveries, name: &str, to_seq: i64) -> Result<(), StoreError> {
+        let sql = format!(
+            "INSERT INTO {} (name, delivered_seq) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET delivered_seq = excluded.delivered_seq",
+            of.table()
+        );
+        sqlx::query(AssertSqlSafe(sql)).bind(name).bind(to_seq).execute(&mut *self.writing().await?).await?;
         Ok(())
     }
 
