@@ -83,6 +83,8 @@ enum Command {
     Bench(commands::bench::BenchArgs),
     /// Measure the API's query latency over a large store: p50 and p99 per kind of query.
     BenchApi(commands::bench_api::BenchApiArgs),
+    /// Measure how many events a second a sink publishes, confirmed, to NATS or RabbitMQ.
+    BenchSinks(commands::bench_sinks::BenchSinksArgs),
     /// Measure how fast each simulator serves list pages (one core, over HTTP).
     BenchSim(commands::bench_sim::BenchSimArgs),
 }
@@ -132,6 +134,7 @@ fn main() -> ExitCode {
             Command::Bench(args) => commands::bench::run(&context, args).await,
             Command::BenchApi(args) => commands::bench_api::run(&context, args).await,
             Command::BenchSim(args) => commands::bench_sim::run(&context, args).await,
+            Command::BenchSinks(args) => commands::bench_sinks::run(&context, args).await,
         }
     });
     match result {

@@ -50,6 +50,6 @@ pub use error::SyncError;
 pub use hub::{Hub, HubShop, LEASE, RETRY_PAUSED_AFTER, StartSync, under_shop_lease, worker_name};
 pub use lanes::{DEFAULT_IN_FLIGHT, MAX_IN_FLIGHT};
 pub use outbox::{JOB_LEASE, MAX_ATTEMPTS, ShipRequest, StatusRequest};
-pub use sinks::{BATCH as SINK_BATCH, Broker, Sink};
+pub use sinks::{BATCH as SINK_BATCH, Broker, Sink, SinkBench, bench_sink};
 pub use verify::{VerifyReport, verify_shop};
 pub use webhook::{BATCH as WEBHOOK_BATCH, Webhook, signature};

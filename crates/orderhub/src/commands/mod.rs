@@ -4,6 +4,7 @@ pub mod backup;
 pub mod bench;
 pub mod bench_api;
 pub mod bench_sim;
+pub mod bench_sinks;
 pub mod copy;
 pub mod demo;
 pub mod doctor;

@@ -12,8 +12,11 @@
 //! consumers dedupe on (`message_id`). A broker that is down stops its sink
 //! only, which backs off and tries again; the sync never waits for it.
 
+mod bench;
 mod nats;
 mod rabbitmq;
+
+pub use bench::{SinkBench, bench_sink};
 
 use crate::Hub;
 use orderhub_connectors::Secret;

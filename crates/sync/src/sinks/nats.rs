@@ -67,4 +67,9 @@ impl NatsPublisher {
         }
         Ok(())
     }
+
+    /// Deletes a stream (the benchmark's own).
+    pub(super) async fn remove_stream(&self, stream: &str) -> Result<(), String> {
+        self.jetstream.delete_stream(stream).await.map(drop).map_err(|e| e.to_string())
+    }
 }

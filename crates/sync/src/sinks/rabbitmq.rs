@@ -77,6 +77,14 @@ impl RabbitPublisher {
     }
 }
 
+impl RabbitPublisher {
+    /// Deletes an exchange (the benchmark's own).
+    pub(super) async fn remove_exchange(&self, exchange: &str) -> Result<(), String> {
+        let options = lapin::options::ExchangeDeleteOptions::default();
+        self.channel.exchange_delete(ShortString::from(exchange), options).await.map_err(|e| e.to_string())
+    }
+}
+
 /// An error's text with the URL (and the password in it) taken out.
 fn without_url(text: &str, url: &Secret) -> String {
     text.replace(url.expose(), "<url>")
