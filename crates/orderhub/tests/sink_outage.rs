@@ -1,11 +1,15 @@
-//! A broker that goes away stops its sink only: a private NATS server
-//! (JetStream, file storage) is stopped for 30 s while `serve` publishes to
-//! it. The sync finishes meanwhile, the sink reports the failure, and once
-//! the server is back publishing goes on from where it stopped: the stream
-//! holds every event once, in order.
+//! A broker that goes away stops its sink only. A private NATS server
+//! (JetStream, file storage), and the machine's RabbitMQ (`rabbitmqctl
+//! stop_app`), are each stopped for 30 s while `serve` publishes to them.
+//! The sync finishes meanwhile, the sink reports the failure, and once the
+//! broker is back publishing goes on from where it stopped: the stream, and
+//! a durable queue bound to the exchange (deduped on `message_id`), hold
+//! every event once, in order.
 //!
-//! Needs `nats-server` (Debian's package; `.ci/run` installs it); skipped
-//! loudly without it, failed so under CI.
+//! Needs `nats-server`, and RabbitMQ with `rabbitmqctl` (Debian's packages;
+//! `.ci/run` installs them); skipped loudly without them, failed so under CI.
+//! This is the only test that stops the machine's RabbitMQ; test binaries
+//! run one after another, so the other sink tests never see it down.
 
 mod common;
 
@@ -30,6 +34,54 @@ async fn listening(port: u16) -> bool {
     tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok()
 }
 
+/// The sandbox (every answer 30 ms late: the sync takes seconds, so the
+/// outage comes while both it and the publishing go on) and `outage.toml`
+/// with `sink` as its one sink.
+async fn setup(dir: &Path, sink: &str) -> tokio::process::Child {
+    let (sandbox, mut config) =
+        spawn_sandbox(dir, &["--orders", "1000", "--seed", "29", "--faults", "slow:30"], None).await;
+    let sinks: toml::Value = toml::from_str(sink).unwrap();
+    config.insert("sinks".into(), sinks["sinks"].clone());
+    std::fs::write(dir.join("outage.toml"), toml::to_string(&config).unwrap()).unwrap();
+    sandbox
+}
+
+/// Waits until the sink published something; stops the broker with `stop`;
+/// checks, 30 s later, that the sync finished without it and the sink says
+/// what is wrong (`broker` in its error); starts it with `start`; and
+/// returns the number of events once the sink has caught up.
+async fn outage(dir: &Path, broker: &str, stop: impl AsyncFnOnce(), start: impl AsyncFnOnce()) -> i64 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sink_report(dir).await["sinks"][0]["published_seq"].as_i64().unwrap() == 0 {
+        assert!(Instant::now() < deadline, "nothing published");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop().await;
+    let stopped = Instant::now();
+    let store = orderhub_store::Store::open(&format!("sqlite://{}", dir.join("s.db").display())).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(25);
+    while store.order_count().await.unwrap() < 4000 {
+        assert!(Instant::now() < deadline, "the sync waited for the broker");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(30).saturating_sub(stopped.elapsed())).await;
+    let during = sink_report(dir).await;
+    let sink = &during["sinks"][0];
+    assert!(sink["lag"].as_i64().unwrap() > 0, "{during}");
+    assert!(sink["failed_attempts"].as_i64().unwrap() > 0, "{during}");
+    assert!(sink["last_error"].as_str().unwrap().contains(broker), "{during}");
+    start().await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let report = sink_report(dir).await;
+        if report["sinks"][0]["lag"] == 0 {
+            return report["last_event_seq"].as_i64().unwrap();
+        }
+        assert!(Instant::now() < deadline, "not resumed within 60 s: {report}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn sink_report(dir: &Path) -> Value {
     let out = run_orderhub(dir, &["--config", "outage.toml", "sinks", "--json"]).await;
     assert_success(&out);
@@ -52,54 +104,19 @@ async fn a_nats_outage_of_30_s_stops_only_the_sink_which_resumes_where_it_stoppe
         assert!(Instant::now() < deadline, "nats-server did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // Every answer of the platforms 30 ms late: the sync takes seconds, and
-    // the outage comes while both it and the publishing go on.
-    let (_sandbox, mut config) =
-        spawn_sandbox(dir.path(), &["--orders", "1000", "--seed", "29", "--faults", "slow:30"], None).await;
-    let sinks: toml::Value = toml::from_str(&format!(
+    let sink = format!(
         "[[sinks]]\nname = \"erp\"\nkind = \"nats\"\nurl = \"nats://127.0.0.1:{port}\"\nstream = \"OUTAGE\"\n\
          subject = \"outage.{{platform}}.{{shop}}\"\n"
-    ))
-    .unwrap();
-    config.insert("sinks".into(), sinks["sinks"].clone());
-    std::fs::write(dir.path().join("outage.toml"), toml::to_string(&config).unwrap()).unwrap();
+    );
+    let _sandbox = setup(dir.path(), &sink).await;
     let (_serve, _) = start_serve(dir.path(), &["--config", "outage.toml"]).await;
-
-    // The broker goes away once the sink has published something.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while sink_report(dir.path()).await["sinks"][0]["published_seq"].as_i64().unwrap() == 0 {
-        assert!(Instant::now() < deadline, "nothing published");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    nats.start_kill().unwrap();
-    nats.wait().await.unwrap();
-    let stopped = Instant::now();
-    let store = orderhub_store::Store::open(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap();
-
-    // The sync goes on without it; the sink says what is wrong.
-    let deadline = Instant::now() + Duration::from_secs(25);
-    while store.order_count().await.unwrap() < 4000 {
-        assert!(Instant::now() < deadline, "the sync waited for the broker");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(30).saturating_sub(stopped.elapsed())).await;
-    let during = sink_report(dir.path()).await;
-    let sink = &during["sinks"][0];
-    assert!(sink["lag"].as_i64().unwrap() > 0, "{during}");
-    assert!(sink["failed_attempts"].as_i64().unwrap() > 0, "{during}");
-    assert!(sink["last_error"].as_str().unwrap().contains("NATS"), "{during}");
-
-    // Back after 30 s: publishing resumes where it stopped.
-    let _nats = nats_server(port, &store_dir);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let events = loop {
-        let report = sink_report(dir.path()).await;
-        if report["sinks"][0]["lag"] == 0 {
-            break report["last_event_seq"].as_i64().unwrap();
-        }
-        assert!(Instant::now() < deadline, "not resumed within 60 s: {report}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    let stop = async || {
+        nats.start_kill().unwrap();
+        nats.wait().await.unwrap();
     };
+    let mut restarted = None;
+    let start = async || restarted = Some(nats_server(port, &store_dir));
+    let events = outage(dir.path(), "NATS", stop, start).await;
     let client = async_nats::connect(format!("nats://127.0.0.1:{port}")).await.unwrap();
     let mut stream = async_nats::jetstream::new(client).get_stream("OUTAGE").await.unwrap();
     let count = stream.info().await.unwrap().state.messages;
@@ -109,4 +126,81 @@ async fn a_nats_outage_of_30_s_stops_only_the_sink_which_resumes_where_it_stoppe
         seqs.push(message.headers.get("Orderhub-Seq").unwrap().as_str().parse::<i64>().unwrap());
     }
     assert_eq!(seqs, (1..=events).collect::<Vec<_>>(), "every event once, in order, across the outage");
+}
+
+const RABBITMQ: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+
+/// `rabbitmqctl ARGS`, asserted to succeed.
+async fn rabbitmqctl(args: &[&str]) {
+    let out = tokio::process::Command::new("rabbitmqctl").args(args).output().await.unwrap();
+    assert!(out.status.success(), "rabbitmqctl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rabbitmq_outage_of_30_s_stops_only_the_sink_which_resumes_where_it_stopped() {
+    use futures_util::StreamExt;
+    use lapin::options::{BasicConsumeOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+    use lapin::types::FieldTable;
+    let ready = std::process::Command::new("rabbitmqctl").arg("status").output().is_ok_and(|o| o.status.success())
+        && listening(5672).await;
+    if !ready {
+        assert!(std::env::var("CI").is_err(), "RabbitMQ and rabbitmqctl must be there under CI: .ci/run starts them");
+        eprintln!("SKIPPED: no RabbitMQ on 127.0.0.1:5672 with rabbitmqctl");
+        return;
+    }
+    orderhub_connectors::http::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let (exchange, queue) = (format!("oh.outage.{nanos}"), format!("oh_outage_{nanos}"));
+    // A durable queue, bound before anything is published: persistent
+    // messages wait in it through the broker's stop.
+    {
+        let connection = lapin::Connection::connect(RABBITMQ, Default::default()).await.unwrap();
+        let channel = connection.create_channel().await.unwrap();
+        let durable = ExchangeDeclareOptions { durable: true, ..Default::default() };
+        channel
+            .exchange_declare(exchange.as_str().into(), lapin::ExchangeKind::Topic, durable, FieldTable::default())
+            .await
+            .unwrap();
+        let options = QueueDeclareOptions { durable: true, ..Default::default() };
+        channel.queue_declare(queue.as_str().into(), options, FieldTable::default()).await.unwrap();
+        let bind = QueueBindOptions::default();
+        channel
+            .queue_bind(queue.as_str().into(), exchange.as_str().into(), "#".into(), bind, FieldTable::default())
+            .await
+            .unwrap();
+        connection.close(0, "bound".into()).await.unwrap();
+    }
+    let sink =
+        format!("[[sinks]]\nname = \"wms\"\nkind = \"rabbitmq\"\nurl = \"{RABBITMQ}\"\nexchange = \"{exchange}\"\n");
+    let _sandbox = setup(dir.path(), &sink).await;
+    let (_serve, _) = start_serve(dir.path(), &["--config", "outage.toml"]).await;
+    let events = outage(
+        dir.path(),
+        "RabbitMQ",
+        async || rabbitmqctl(&["stop_app"]).await,
+        async || rabbitmqctl(&["start_app"]).await,
+    )
+    .await;
+
+    // The queue holds every event; deduped on message_id, each once, in order.
+    let connection = lapin::Connection::connect(RABBITMQ, Default::default()).await.unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    let consume = BasicConsumeOptions { no_ack: true, ..Default::default() };
+    let mut consumer =
+        channel.basic_consume(queue.as_str().into(), "outage".into(), consume, FieldTable::default()).await.unwrap();
+    let (mut ids, mut seqs) = (std::collections::HashSet::new(), Vec::new());
+    while (seqs.len() as i64) < events {
+        let delivery = tokio::time::timeout(Duration::from_secs(30), consumer.next()).await.expect("the queue ran dry");
+        let delivery = delivery.unwrap().unwrap();
+        let id = delivery.properties.message_id().as_ref().unwrap().to_string();
+        let body: Value = serde_json::from_slice(&delivery.data).unwrap();
+        assert_eq!(id, format!("wms:{}", body["seq"]));
+        if ids.insert(id) {
+            seqs.push(body["seq"].as_i64().unwrap());
+        }
+    }
+    assert_eq!(seqs, (1..=events).collect::<Vec<_>>(), "every event once, in order, across the outage");
+    let _ = channel.queue_delete(queue.as_str().into(), Default::default()).await;
+    let _ = channel.exchange_delete(exchange.as_str().into(), Default::default()).await;
 }
