@@ -201,6 +201,29 @@ async fn a_sync_publishes_every_event_once_in_order_to_nats_and_rabbitmq() {
     check_published(&setup, &rabbit, events).await;
     let out = run_orderhub(setup.dir.path(), &["--config", "sinks.toml", "sinks"]).await;
     assert!(stdout(&out).contains("erp-nats") && stdout(&out).contains("wms-rabbit"), "{}", stdout(&out));
+
+    // A replay publishes the last ten events again, with their own ids, to
+    // the running serve's sink (which reads the progress at its next lease renewal).
+    let received = rabbit.received().len();
+    let from = (events - 9).to_string();
+    let out = run_orderhub(
+        setup.dir.path(),
+        &["--config", "sinks.toml", "sinks", "replay", "--sink", "wms-rabbit", "--from", &from],
+    )
+    .await;
+    assert_success(&out);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while rabbit.received().len() < received + 10 {
+        assert!(Instant::now() < deadline, "the replay did not arrive: {} messages", rabbit.received().len());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let again: Vec<String> = rabbit.received()[received..].iter().map(|(id, _)| id.clone()).collect();
+    let expected: Vec<String> = (events - 9..=events).map(|seq| format!("wms-rabbit:{seq}")).collect();
+    assert_eq!(again, expected);
+    let out =
+        run_orderhub(setup.dir.path(), &["--config", "sinks.toml", "sinks", "replay", "--sink", "nope", "--from", "1"])
+            .await;
+    assert_eq!(out.status.code(), Some(2), "an unknown sink is a usage error");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

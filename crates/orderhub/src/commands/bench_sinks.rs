@@ -30,9 +30,13 @@ pub struct BenchSinksArgs {
 pub async fn run(context: &Context, args: BenchSinksArgs) -> anyhow::Result<()> {
     let store = orderhub_store::Store::open(&args.database).await.context("the store to publish from")?;
     let broker = match (args.nats, args.rabbitmq) {
-        (Some(url), _) => {
-            Broker::Nats { url: Secret::new(url), stream: String::new(), subject: String::new(), token: None }
-        }
+        (Some(url), _) => Broker::Nats {
+            url: Secret::new(url),
+            stream: String::new(),
+            subject: String::new(),
+            token: None,
+            credentials: None,
+        },
         (None, Some(url)) => Broker::RabbitMq {
             url: Secret::new(url),
             exchange: String::new(),

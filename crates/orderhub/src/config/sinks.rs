@@ -29,6 +29,9 @@ pub(super) struct FileSink {
     token: Option<Spanned<String>>,
     /// NATS: name of an environment variable holding the token.
     token_env: Option<Spanned<String>>,
+    /// NATS: a `.creds` file (the user's JWT and NKey seed) for servers with
+    /// decentralised auth; read at each connection.
+    credentials_file: Option<Spanned<String>>,
     /// RabbitMQ: the durable topic exchange (declared when missing). Default `orderhub.orders`.
     exchange: Option<Spanned<String>>,
     /// RabbitMQ: the routing-key template, as NATS's subject. Default `orders.{platform}.{shop}`.
@@ -103,13 +106,22 @@ pub(super) fn sink_config(
                     format!("{stream:?}: a stream name has no '.', ' ', '*' or '>'"),
                 ));
             }
-            Broker::Nats { url, stream, subject: text(file.subject, "orderhub.orders.{platform}.{shop}"), token }
+            let credentials = match file.credentials_file.map(with_origin) {
+                Some((path, origin)) if !std::path::Path::new(&path).is_file() => {
+                    return Err(loader.error(&origin, key("credentials_file"), format!("{path:?} is not a file")));
+                }
+                Some((path, _)) => Some(std::path::PathBuf::from(path)),
+                None => None,
+            };
+            let subject = text(file.subject, "orderhub.orders.{platform}.{shop}");
+            Broker::Nats { url, stream, subject, token, credentials }
         }
         "rabbitmq" => {
             for (field, given) in [("stream", file.stream.is_some()), ("subject", file.subject.is_some())] {
                 misplaced(field, given)?;
             }
             misplaced("token", file.token.is_some() || file.token_env.is_some())?;
+            misplaced("credentials_file", file.credentials_file.is_some())?;
             Broker::RabbitMq {
                 url,
                 exchange: text(file.exchange, "orderhub.orders"),

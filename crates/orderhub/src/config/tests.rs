@@ -235,6 +235,8 @@ fn sinks_are_read_with_their_defaults_and_bad_ones_are_named() {
     assert!(error.contains("sinks[0].exchange: is not a setting of a nats sink"), "{error}");
     let error = bad("name = \"erp\"\nkind = \"rabbitmq\"\n");
     assert!(error.contains("sinks[0].url: missing"), "{error}");
+    let error = bad("name = \"erp\"\nkind = \"nats\"\nurl = \"nats://h\"\ncredentials_file = \"/no/such.creds\"\n");
+    assert!(error.contains("sinks[0].credentials_file: \"/no/such.creds\" is not a file"), "{error}");
     let error = bad("name = \"e.rp\"\nkind = \"nats\"\nurl = \"nats://h\"\n");
     assert!(error.contains("use letters, digits"), "{error}");
     let twice = format!(

@@ -20,9 +20,13 @@ pub struct SinkBench {
 pub async fn bench_sink(store: &Store, broker: Broker, events: i64) -> Result<SinkBench, String> {
     let run = format!("bench_{}", jiff::Timestamp::now().as_millisecond());
     let broker = match broker {
-        Broker::Nats { url, token, .. } => {
-            Broker::Nats { url, token, stream: run.to_uppercase(), subject: format!("{run}.{{platform}}.{{shop}}") }
-        }
+        Broker::Nats { url, token, credentials, .. } => Broker::Nats {
+            url,
+            token,
+            credentials,
+            stream: run.to_uppercase(),
+            subject: format!("{run}.{{platform}}.{{shop}}"),
+        },
         Broker::RabbitMq { url, routing_key, .. } => Broker::RabbitMq { url, exchange: run.clone(), routing_key },
     };
     let sink = Sink { name: run.clone(), broker, include_order: false, pii: false };

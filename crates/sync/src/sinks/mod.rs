@@ -45,7 +45,14 @@ pub struct Sink {
 pub enum Broker {
     /// NATS JetStream: `subject` is a template (`orderhub.orders.{platform}.{shop}`);
     /// the stream is created, over the template's subjects, when missing.
-    Nats { url: Secret, stream: String, subject: String, token: Option<Secret> },
+    Nats {
+        url: Secret,
+        stream: String,
+        subject: String,
+        token: Option<Secret>,
+        /// A `.creds` file (a user's JWT and NKey seed), for servers with decentralised auth.
+        credentials: Option<std::path::PathBuf>,
+    },
     /// RabbitMQ (AMQP 0-9-1): a durable topic exchange, persistent messages,
     /// publisher confirms; `routing_key` is a template like NATS's subject.
     RabbitMq { url: Secret, exchange: String, routing_key: String },
@@ -73,8 +80,9 @@ enum Publisher {
 impl Publisher {
     async fn connect(broker: &Broker) -> Result<Publisher, String> {
         match broker {
-            Broker::Nats { url, stream, subject, token } => {
-                nats::NatsPublisher::connect(url, token.as_ref(), stream, subject).await.map(Publisher::Nats)
+            Broker::Nats { url, stream, subject, token, credentials } => {
+                let auth = nats::NatsAuth { token: token.as_ref(), credentials: credentials.as_deref() };
+                nats::NatsPublisher::connect(url, auth, stream, subject).await.map(Publisher::Nats)
             }
             Broker::RabbitMq { url, exchange, .. } => {
                 rabbitmq::RabbitPublisher::connect(url, exchange).await.map(Publisher::RabbitMq)

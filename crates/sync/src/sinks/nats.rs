@@ -10,6 +10,12 @@ use std::time::Duration;
 /// How long a connection or an acknowledgement may take.
 const WAIT: Duration = Duration::from_secs(10);
 
+/// How the sink proves who it is, beyond what its URL says.
+pub(super) struct NatsAuth<'a> {
+    pub token: Option<&'a Secret>,
+    pub credentials: Option<&'a std::path::Path>,
+}
+
 pub(super) struct NatsPublisher {
     jetstream: jetstream::Context,
 }
@@ -19,7 +25,7 @@ impl NatsPublisher {
     /// (an existing stream is used as it is configured).
     pub(super) async fn connect(
         url: &Secret,
-        token: Option<&Secret>,
+        auth: NatsAuth<'_>,
         stream: &str,
         subject: &str,
     ) -> Result<NatsPublisher, String> {
@@ -29,8 +35,14 @@ impl NatsPublisher {
             .request_timeout(Some(WAIT))
             // One try here: the sink's own loop backs off and reconnects.
             .max_reconnects(Some(1));
-        if let Some(token) = token {
+        if let Some(token) = auth.token {
             options = options.token(token.expose().to_string());
+        }
+        if let Some(path) = auth.credentials {
+            options = options
+                .credentials_file(path)
+                .await
+                .map_err(|e| format!("the NATS credentials file {}: {e}", path.display()))?;
         }
         // The URL may carry a user and password: it is never in an error.
         let client =
