@@ -150,9 +150,20 @@ async fn check_published(setup: &Setup, rabbit: &RabbitReader, events: i64) {
     let nats = stream_messages(&setup.stream).await;
     let seqs: Vec<i64> = nats.iter().map(|(_, seq, _)| *seq).collect();
     assert_eq!(seqs, (1..=events).collect::<Vec<_>>(), "JetStream holds each event once, in order");
-    for (id, seq, body) in &nats {
+    // Each message is the store's event of its number, as the feed has it.
+    let store =
+        orderhub_store::Store::open(&format!("sqlite://{}", setup.dir.path().join("s.db").display())).await.unwrap();
+    let feed = store.events_after(0, 1_000_000).await.unwrap();
+    store.close().await;
+    assert_eq!(feed.len() as i64, events);
+    for ((id, seq, body), event) in nats.iter().zip(&feed) {
         assert_eq!(id, &format!("erp-nats:{seq}"));
-        assert_eq!(body["seq"], *seq);
+        assert_eq!((body["seq"].as_i64(), *seq), (Some(event.seq), event.seq));
+        assert_eq!(
+            (body["order_id"].as_str(), body["kind"].as_str()),
+            (Some(event.order_id.as_str()), Some(event.kind.as_str()))
+        );
+        assert_eq!(body["changes"].as_array().map(Vec::len), Some(event.changes.len()), "{body}");
         assert!(body.get("order").is_none(), "include_order is off for this sink");
     }
     let deadline = Instant::now() + Duration::from_secs(30);
