@@ -66,6 +66,29 @@ impl Sandbox {
     }
 }
 
+/// Waits until every write-back job of these orders is done.
+async fn every_job_done(store: &orderhub_store::Store, ids: &[String], limit: Duration) {
+    wait_for("every shipment done", limit, async || {
+        let mut done = 0;
+        for id in ids {
+            done += store.jobs_of_order(id).await.unwrap().iter().filter(|j| j.state == "done").count();
+        }
+        done == ids.len()
+    })
+    .await;
+}
+
+/// How many shipment requests the Shoptima simulator received, and its stats.
+async fn shipping_requests(listing: &[toml::Value]) -> (u64, Value) {
+    let shoptima = listing.iter().find(|s| s["platform"].as_str() == Some("shoptima")).unwrap();
+    let stats: Value =
+        reqwest::get(format!("{}/_sandbox/stats", origin(shoptima))).await.unwrap().json().await.unwrap();
+    let requests = stats["requests"].as_object().unwrap();
+    let sent =
+        requests.iter().filter(|(endpoint, _)| endpoint.contains("shippingOrders")).map(|(_, n)| n.as_u64().unwrap());
+    (sent.sum(), stats)
+}
+
 /// A simulator's address, before its API's path.
 fn origin(shop: &toml::Value) -> String {
     shop["base_url"].as_str().unwrap().trim_end_matches("/api/v1").to_string()
@@ -221,24 +244,8 @@ async fn three_workers_share_thirty_shops_and_survive_a_kill() {
             .unwrap();
         assert_eq!(answer.status().as_u16(), 202, "{}", answer.text().await.unwrap());
     }
-    wait_for("every shipment done", Duration::from_secs(60), async || {
-        let mut done = 0;
-        for id in &ids {
-            done += store.jobs_of_order(id).await.unwrap().iter().filter(|j| j.state == "done").count();
-        }
-        done == ids.len()
-    })
-    .await;
-    let shoptima = listing.iter().find(|s| s["platform"].as_str() == Some("shoptima")).unwrap();
-    let stats: Value =
-        client.get(format!("{}/_sandbox/stats", origin(shoptima))).send().await.unwrap().json().await.unwrap();
-    let sent: u64 = stats["requests"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(endpoint, _)| endpoint.contains("shippingOrders"))
-        .map(|(_, n)| n.as_u64().unwrap())
-        .sum();
+    every_job_done(&store, &ids, Duration::from_secs(60)).await;
+    let (sent, stats) = shipping_requests(&listing).await;
     assert_eq!(sent, ids.len() as u64, "each shipment reaches the platform once: {stats}");
     store.close().await;
 }
@@ -389,25 +396,9 @@ async fn a_worker_stopped_by_sigterm_hands_its_shops_over_at_once() {
     // The shipment in the stopped worker's hands went back to the queue at
     // once (a job's lease is 60 s): every one is done well before that, and
     // each reached the platform once.
-    wait_for("every shipment done", Duration::from_secs(30), async || {
-        let mut done = 0;
-        for id in &ids {
-            done += store.jobs_of_order(id).await.unwrap().iter().filter(|j| j.state == "done").count();
-        }
-        done == ids.len()
-    })
-    .await;
+    every_job_done(&store, &ids, Duration::from_secs(30)).await;
     assert!(stopped_at.elapsed() < orderhub_sync::JOB_LEASE, "{:?}", stopped_at.elapsed());
-    let shoptima = listing.iter().find(|s| s["platform"].as_str() == Some("shoptima")).unwrap();
-    let stats: Value =
-        client.get(format!("{}/_sandbox/stats", origin(shoptima))).send().await.unwrap().json().await.unwrap();
-    let sent: u64 = stats["requests"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(endpoint, _)| endpoint.contains("shippingOrders"))
-        .map(|(_, n)| n.as_u64().unwrap())
-        .sum();
+    let (sent, stats) = shipping_requests(&listing).await;
     // A job returned mid-request was read back by the next worker first:
     // re-sent only when the platform did not have it (the stopped worker's
     // request was cut off before the platform acted), so at most one more.
@@ -417,6 +408,7 @@ async fn a_worker_stopped_by_sigterm_hands_its_shops_over_at_once() {
     }
     assert!(returned <= 1, "{returned} jobs were tried twice");
     assert!(sent == 10 || (sent == 11 && returned == 1), "{sent} shipment requests, {returned} returned: {stats}");
+    let shoptima = listing.iter().find(|s| s["platform"].as_str() == Some("shoptima")).unwrap();
     let truth: Value =
         client.get(format!("{}/_sandbox/truth", origin(shoptima))).send().await.unwrap().json().await.unwrap();
     for (n, id) in ids.iter().enumerate() {
