@@ -34,12 +34,18 @@ async fn listening(port: u16) -> bool {
     tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok()
 }
 
-/// The sandbox (every answer 30 ms late: the sync takes seconds, so the
-/// outage comes while both it and the publishing go on) and `outage.toml`
-/// with `sink` as its one sink.
+/// The sandbox and `outage.toml` with `sink` as its one sink. Every answer
+/// is 100 ms late and read a page of ten at a time: the sync takes about
+/// ten seconds, so the outage (stopping RabbitMQ itself takes seconds)
+/// comes while both the sync and the publishing go on.
 async fn setup(dir: &Path, sink: &str) -> tokio::process::Child {
     let (sandbox, mut config) =
-        spawn_sandbox(dir, &["--orders", "1000", "--seed", "29", "--faults", "slow:30"], None).await;
+        spawn_sandbox(dir, &["--orders", "1000", "--seed", "29", "--faults", "slow:100"], None).await;
+    for shop in config["shops"].as_array_mut().unwrap() {
+        let shop = shop.as_table_mut().unwrap();
+        shop.insert("page_size".into(), 10.into());
+        shop.insert("max_in_flight".into(), 1.into());
+    }
     let sinks: toml::Value = toml::from_str(sink).unwrap();
     config.insert("sinks".into(), sinks["sinks"].clone());
     std::fs::write(dir.join("outage.toml"), toml::to_string(&config).unwrap()).unwrap();
@@ -58,6 +64,7 @@ async fn outage(dir: &Path, broker: &str, stop: impl AsyncFnOnce(), start: impl 
     }
     stop().await;
     let stopped = Instant::now();
+    let published_when_stopped = sink_report(dir).await["sinks"][0]["published_seq"].as_i64().unwrap();
     let store = orderhub_store::Store::open(&format!("sqlite://{}", dir.join("s.db").display())).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(25);
     while store.order_count().await.unwrap() < 4000 {
@@ -68,6 +75,10 @@ async fn outage(dir: &Path, broker: &str, stop: impl AsyncFnOnce(), start: impl 
     let during = sink_report(dir).await;
     let sink = &during["sinks"][0];
     assert!(sink["lag"].as_i64().unwrap() > 0, "{during}");
+    assert_eq!(
+        sink["published_seq"], published_when_stopped,
+        "nothing is published while the broker is down: {during}"
+    );
     assert!(sink["failed_attempts"].as_i64().unwrap() > 0, "{during}");
     assert!(sink["last_error"].as_str().unwrap().contains(broker), "{during}");
     start().await;
