@@ -141,6 +141,16 @@ async fn a_nats_outage_of_30_s_stops_only_the_sink_which_resumes_where_it_stoppe
 
 const RABBITMQ: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
+/// Starts the machine's RabbitMQ again when dropped, however the test ends:
+/// the other tests, and the next CI run, need it.
+struct RabbitRestarted;
+
+impl Drop for RabbitRestarted {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("rabbitmqctl").arg("start_app").output();
+    }
+}
+
 /// `rabbitmqctl ARGS`, asserted to succeed.
 async fn rabbitmqctl(args: &[&str]) {
     let out = tokio::process::Command::new("rabbitmqctl").args(args).output().await.unwrap();
@@ -186,6 +196,7 @@ async fn a_rabbitmq_outage_of_30_s_stops_only_the_sink_which_resumes_where_it_st
         format!("[[sinks]]\nname = \"wms\"\nkind = \"rabbitmq\"\nurl = \"{RABBITMQ}\"\nexchange = \"{exchange}\"\n");
     let _sandbox = setup(dir.path(), &sink).await;
     let (_serve, _) = start_serve(dir.path(), &["--config", "outage.toml"]).await;
+    let _restarted = RabbitRestarted;
     let events = outage(
         dir.path(),
         "RabbitMQ",
