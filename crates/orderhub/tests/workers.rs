@@ -66,6 +66,18 @@ impl Sandbox {
     }
 }
 
+/// Queues a shipment of order `id` through the worker at `base`; asserts 202.
+async fn ship(client: &reqwest::Client, base: &str, key: &str, id: &str, tracking: &str, carrier: &str) {
+    let answer = client
+        .post(format!("{base}/api/v1/orders/{id}/shipments"))
+        .bearer_auth(key)
+        .json(&json!({"tracking_number": tracking, "carrier_code": carrier}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 202, "{}", answer.text().await.unwrap());
+}
+
 /// Waits until every write-back job of these orders is done.
 async fn every_job_done(store: &orderhub_store::Store, ids: &[String], limit: Duration) {
     wait_for("every shipment done", limit, async || {
@@ -234,15 +246,7 @@ async fn three_workers_share_thirty_shops_and_survive_a_kill() {
         listed["orders"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap().to_string()).collect();
     assert_eq!(ids.len(), 10);
     for (n, id) in ids.iter().enumerate() {
-        let base = &workers[1 + n % 2].1;
-        let answer = client
-            .post(format!("{base}/api/v1/orders/{id}/shipments"))
-            .bearer_auth(&key)
-            .json(&json!({"tracking_number": format!("SF{n:08}"), "carrier_code": "SF"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(answer.status().as_u16(), 202, "{}", answer.text().await.unwrap());
+        ship(&client, &workers[1 + n % 2].1, &key, id, &format!("SF{n:08}"), "SF").await;
     }
     every_job_done(&store, &ids, Duration::from_secs(60)).await;
     let (sent, stats) = shipping_requests(&listing).await;
@@ -320,14 +324,7 @@ async fn a_worker_stopped_by_sigterm_hands_its_shops_over_at_once() {
     })
     .await;
     for (n, id) in ids.iter().enumerate() {
-        let answer = client
-            .post(format!("{first_api}/api/v1/orders/{id}/shipments"))
-            .bearer_auth(&key)
-            .json(&json!({"tracking_number": format!("YT{n:08}"), "carrier_code": "YTO"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(answer.status().as_u16(), 202, "{}", answer.text().await.unwrap());
+        ship(&client, &first_api, &key, id, &format!("YT{n:08}"), "YTO").await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
 
