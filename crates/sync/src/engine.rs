@@ -4,7 +4,7 @@ use crate::SyncError;
 use crate::lanes::Lanes;
 use crate::page_writer::PageWriter;
 use crate::spans::Window;
-use crate::window::{Halt, RunReader, read_window};
+use crate::window::{Halt, Opening, RunReader, read_window};
 use backon::{ExponentialBuilder, Retryable};
 use futures_util::{StreamExt, TryStreamExt};
 use jiff::{SignedDuration, Timestamp};
@@ -261,24 +261,34 @@ async fn run_streams(
     };
     // Fixed for the whole run, so that pages cannot shift under orders changed
     // after it; on the platform's clock, so that a clock running ahead of ours
-    // does not hold its latest changes back until ours catches up. A run that
-    // has not heard from the platform yet asks it once (an empty window).
+    // does not hold its latest changes back until ours catches up.
     let lanes = Arc::new(Lanes::new(shop.max_in_flight));
+    let mut upper = settled(platform_now(connector));
+    let mut windows = stream_windows(store, shop, list_by, upper).await?;
+    let mut openings: Vec<Opening> = windows.iter().map(|(w, _)| Opening::ask(store, shop, &lanes, *w)).collect();
+    // A run that has not heard from the platform yet asks it once (an empty
+    // window), beside the windows' first pages, asked for up to our clock: the
+    // platform's mostly agrees within the second we ignore, and otherwise
+    // they are asked for again up to its own.
     if list_by == ListBy::UpdatedTime && connector.platform_clock_offset().is_none() {
         let now = Timestamp::now();
         let probe = ListQuery { from: now, to: now, partition: 0, page: 1 };
         list_with_retry(connector, probe, shop.retry, retries, &lanes)
             .await
             .map_err(|source| SyncError::Platform { shop: key.clone(), source })?;
+        if connector.platform_clock_offset().is_some_and(|offset| offset.abs() > CLOCK_PRECISION) {
+            upper = settled(platform_now(connector));
+            windows = stream_windows(store, shop, list_by, upper).await?;
+            openings = windows.iter().map(|(w, _)| Opening::ask(store, shop, &lanes, *w)).collect();
+        }
     }
-    let upper = settled(platform_now(connector));
-    let windows = stream_windows(store, shop, list_by, upper).await?;
     let writer = PageWriter::start(store, &key);
     let run = RunReader::new(store, shop, &writer, lanes, upper, retries, progress);
     // The partitions' windows are read at the same time, through the same lanes.
-    let read =
-        futures_util::future::try_join_all(windows.iter().map(|(window, cursor)| read_window(&run, *window, cursor)))
-            .await;
+    let read = futures_util::future::try_join_all(
+        openings.into_iter().zip(&windows).map(|(opening, (_, cursor))| read_window(&run, opening, cursor)),
+    )
+    .await;
     run.counts.add_to(report);
     drop(run);
     // Pages handed over are stored and counted before the run goes on or
@@ -349,12 +359,15 @@ fn settled(now: Timestamp) -> Timestamp {
     whole.checked_sub(UPPER_BOUND_LAG).unwrap_or(whole)
 }
 
+/// How far a platform's clock may be from ours and be taken for ours: the
+/// `Date` header it is read from tells whole seconds.
+const CLOCK_PRECISION: SignedDuration = SignedDuration::from_secs(1);
+
 /// Now on the platform's clock, as far as its answers have told; ours before any.
 fn platform_now(connector: &dyn Connector) -> Timestamp {
     let now = Timestamp::now();
     match connector.platform_clock_offset() {
-        // Within a second is the Date header's own precision: ignore it.
-        Some(offset) if offset.abs() > SignedDuration::from_secs(1) => now.checked_add(offset).unwrap_or(now),
+        Some(offset) if offset.abs() > CLOCK_PRECISION => now.checked_add(offset).unwrap_or(now),
         _ => now,
     }
 }

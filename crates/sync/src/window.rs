@@ -149,17 +149,34 @@ impl<'r> RunReader<'r> {
     }
 }
 
-/// Reads one window of one partition and moves its stream's cursor to
-/// `cursor` once every span of it is read in full.
-pub(crate) async fn read_window(run: &RunReader<'_>, window: Window, cursor: &CursorUpdate) -> Result<(), Halt> {
+/// A window's first requests, asked for before its run is under way (a
+/// run's first pages go out beside the request that learns the platform's
+/// clock): its first page, and, for a long window listed by update time
+/// (a first sync or a catch-up), the page that says whether it is worth
+/// splitting where the answers carry no total.
+pub(crate) struct Opening {
+    window: Window,
+    first: NextPage,
+    far: Option<NextPage>,
+}
+
+impl Opening {
+    pub(crate) fn ask(store: &Store, shop: &ShopSync, lanes: &Arc<Lanes>, window: Window) -> Opening {
+        let uncounted = uncounted_spans(lanes.size());
+        let ask = |page| NextPage::read(store, shop, Arc::clone(lanes), window.query(page));
+        let far = (window.list_by == ListBy::UpdatedTime && window.is_long()).then(|| ask(pages_to_split(uncounted)));
+        Opening { window, first: ask(1), far }
+    }
+}
+
+/// Reads one window of one partition, its first requests already asked
+/// for, and moves its stream's cursor to `cursor` once every span of it is
+/// read in full.
+pub(crate) async fn read_window(run: &RunReader<'_>, opening: Opening, cursor: &CursorUpdate) -> Result<(), Halt> {
+    let Opening { window, first, far } = opening;
     let checks = &MovedChecks::new(window.partition);
-    // A long window listed by update time is a first sync or a catch-up:
-    // the page that says whether it is worth splitting, where the answers
-    // carry no total, is asked for beside the first.
     let uncounted = uncounted_spans(run.lanes.size());
-    let far = (window.list_by == ListBy::UpdatedTime && window.is_long())
-        .then(|| run.ask(window.query(pages_to_split(uncounted))));
-    let first = run.answer(run.ask(window.query(1))).await?;
+    let first = run.answer(first).await?;
     match first.answer.total {
         Some(total) => _ = run.counts.expected.fetch_add(total, Ordering::Relaxed),
         None => run.counts.untold.store(true, Ordering::Relaxed),
@@ -297,10 +314,11 @@ struct SpanPass {
 }
 
 /// Hands `first` and every page after it to the writer, the next pages
-/// read in tasks of their own meanwhile: as many as the shop has lanes,
-/// where the answers say that many follow. Only pages the answers say
-/// exist are asked for, so no call is made that a read page by page would
-/// not make.
+/// read in tasks of their own meanwhile, where the answers say that many
+/// follow: twice as many as the shop has lanes, so that pages answered
+/// and waiting for their turn with the writer hold no lane idle (the lanes
+/// still bound what is in flight). Only pages the answers say exist are
+/// asked for, so no call is made that a read page by page would not make.
 async fn read_pages(
     run: &RunReader<'_>,
     span: Window,
@@ -312,8 +330,8 @@ async fn read_pages(
     let first_total = first.answer.total;
     let mut current = first;
     let (mut page, mut requested): (u32, u32) = (1, 1);
-    // Pages page + 1 ..= requested, being read.
-    let mut ahead: VecDeque<NextPage> = VecDeque::with_capacity(run.lanes.size());
+    // Pages page + 1 ..= requested, being read or read.
+    let mut ahead: VecDeque<NextPage> = VecDeque::with_capacity(2 * run.lanes.size());
     loop {
         if !current.answer.last_page() {
             let after = match current.answer.pages_after {
@@ -324,7 +342,7 @@ async fn read_pages(
                 None => 1,
             };
             let known = page.saturating_add(after);
-            while ahead.len() < run.lanes.size() && requested < known {
+            while ahead.len() < 2 * run.lanes.size() && requested < known {
                 requested += 1;
                 ahead.push_back(run.ask(span.query(requested)));
             }

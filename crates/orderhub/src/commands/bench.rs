@@ -209,7 +209,7 @@ async fn bench_shop(
 /// One shop's lines of the text report.
 fn print_result(r: &serde_json::Value) {
     println!(
-        "{:<10} {:>8} orders in {:>7.2}s = {:>8.0} orders/s; API calls {} (minimum {}, {:.3}×)",
+        "{:<10} {:>8} orders in {:>7.2}s = {:>8.0} orders/s; API calls {} (minimum {}, {:.3}×), {:.2} requests/s",
         r["platform"].as_str().unwrap_or("?"),
         r["orders"],
         r["seconds"].as_f64().unwrap_or(0.0),
@@ -217,13 +217,10 @@ fn print_result(r: &serde_json::Value) {
         r["api_calls"],
         r["api_calls_minimum"],
         r["api_calls_ratio"].as_f64().unwrap_or(0.0),
+        r["requests_per_second"].as_f64().unwrap_or(0.0),
     );
     if let Some(concurrency) = r["effective_concurrency"].as_f64() {
-        let rate = r["requests_per_second"].as_f64().unwrap_or(0.0);
-        println!(
-            "{:<10} effective concurrency {concurrency:.2} (API calls × latency ÷ elapsed), {rate:.2} requests/s",
-            ""
-        );
+        println!("{:<10} effective concurrency {concurrency:.2} (API calls × latency ÷ elapsed)", "");
     }
     if let (Some(cpu), Some(per_order)) = (r["cpu_seconds"].as_f64(), r["cpu_microseconds_per_order"].as_f64()) {
         let sandbox = r["sandbox_cpu_seconds"].as_f64().map(|s| format!(", the sandbox {s:.2} s")).unwrap_or_default();
