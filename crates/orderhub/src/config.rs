@@ -31,6 +31,8 @@ pub struct Config {
     pub webhooks: Vec<orderhub_sync::Webhook>,
     /// Where change events are published (message brokers).
     pub sinks: Vec<orderhub_sync::Sink>,
+    /// Where new attention items are sent (team chat robots, URLs).
+    pub alerts: Vec<orderhub_sync::Alert>,
 }
 
 /// One shop, validated.
@@ -98,6 +100,8 @@ struct FileConfig {
     webhooks: Vec<Spanned<FileWebhook>>,
     #[serde(default)]
     sinks: Vec<Spanned<sinks::FileSink>>,
+    #[serde(default)]
+    alerts: Vec<Spanned<alerts::FileAlert>>,
 }
 
 /// A `[[webhooks]]` table: a URL that receives every order change, signed.
@@ -130,6 +134,9 @@ struct FileDatabase {
 struct FileServer {
     /// Address the API listens on. Default `127.0.0.1:8080`.
     listen: Option<Spanned<String>>,
+    /// The dashboard's address as the team reaches it (behind a proxy, say:
+    /// `https://orders.example.com`); alerts link to it when set.
+    public_url: Option<Spanned<String>>,
 }
 
 /// A `[[shops]]` table. No `Debug`: it holds the token.
@@ -346,7 +353,20 @@ pub fn parse(path: &Path, text: &str, env: &dyn Fn(&str) -> Option<String>) -> R
         let sink = sinks::sink_config(&loader, index, sink, &sinks)?;
         sinks.push(sink);
     }
-    Ok(Config { database_url, listen, shops, webhooks, sinks })
+    let public_url = match loader.pick("ORDERHUB_SERVER_PUBLIC_URL", file.server.public_url) {
+        None => None,
+        Some((url, origin)) => {
+            orderhub_connectors::http::check_base_url(&url)
+                .map_err(|m| loader.error(&origin, "server.public_url", m))?;
+            Some(url)
+        }
+    };
+    let mut alerts: Vec<orderhub_sync::Alert> = Vec::new();
+    for (index, alert) in file.alerts.into_iter().enumerate() {
+        let alert = alerts::alert_config(&loader, index, alert, &alerts, public_url.as_deref())?;
+        alerts.push(alert);
+    }
+    Ok(Config { database_url, listen, shops, webhooks, sinks, alerts })
 }
 
 /// The webhook `hook`, the `index`th, checked against those before it.
@@ -592,6 +612,7 @@ fn toml_error(loader: &Loader, error: &toml::de::Error) -> ConfigError {
     ConfigError { place, key: None, message }
 }
 
+mod alerts;
 mod sinks;
 #[cfg(test)]
 mod tests;

@@ -65,6 +65,8 @@ enum Command {
     Sinks(commands::sinks::SinksArgs),
     /// Show the sync-run history.
     Runs(commands::runs::RunsArgs),
+    /// What needs a person (paused or stalled shops, refused write-backs, unreadable orders); `attention dismiss`.
+    Attention(commands::attention::AttentionArgs),
     /// Bring the store's schema up to date (every command also does, first).
     Migrate(commands::migrate::MigrateArgs),
     /// Copy a SQLite store into a new file while it is in use.
@@ -124,6 +126,7 @@ fn main() -> ExitCode {
             Command::Keys(args) => commands::keys::run(&context, args).await,
             Command::Sinks(args) => commands::sinks::run(&context, args).await,
             Command::Runs(args) => commands::runs::run(&context, args).await,
+            Command::Attention(args) => commands::attention::run(&context, args).await,
             Command::Migrate(args) => commands::migrate::run(&context, args).await,
             Command::Backup(args) => commands::backup::run(&context, args).await,
             Command::Restore(args) => commands::restore::run(&context, args).await,

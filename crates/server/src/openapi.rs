@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations and the
 //! types they answer with (`GET /openapi.json`).
 
-use crate::routes::{feed, meta, orders, platforms, shop_check, shops, sinks, writeback};
+use crate::routes::{attention, feed, meta, orders, platforms, shop_check, shops, sinks, writeback};
 use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -52,6 +52,9 @@ pub struct ErrorDetail {
         meta::webhooks,
         sinks::list,
         meta::stats,
+        attention::list,
+        attention::show,
+        attention::dismiss,
         meta::healthz,
         meta::metrics,
         meta::openapi_json,
@@ -62,6 +65,7 @@ pub struct ErrorDetail {
         (name = "orders", description = "Orders, their timelines and the change feed"),
         (name = "write-back", description = "Shipments and order changes sent to platforms through the outbox"),
         (name = "shops", description = "Shops, their health, syncs and lookups"),
+        (name = "attention", description = "What needs a person: paused and stalled shops, refused write-backs, orders that could not be read"),
         (name = "admin", description = "Keys, webhooks, health and metrics"),
     )
 )]

@@ -1,6 +1,7 @@
 //! The router and what the handlers share: query parameters, JSON bodies,
 //! orders as the caller may see them. One file per group of routes beside it.
 
+pub(crate) mod attention;
 pub(crate) mod feed;
 pub(crate) mod meta;
 pub(crate) mod orders;
@@ -47,6 +48,9 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks", get(meta::webhooks))
         .route("/sinks", get(sinks::list))
         .route("/stats", get(meta::stats))
+        .route("/attention", get(attention::list))
+        .route("/attention/{id}", get(attention::show))
+        .route("/attention/{id}/dismiss", post(attention::dismiss))
         // route_layer: an unknown path is a 404, not a 401.
         .route_layer(from_fn_with_state(state.hub.store.clone(), auth::authenticate));
     Router::new()

@@ -27,6 +27,7 @@
 // `sql/` is compiled twice on purpose, once per database (see `sql/mod.rs`).
 #![allow(clippy::duplicate_mod)]
 
+mod attention;
 mod backup;
 mod copy;
 mod documents;
@@ -42,6 +43,9 @@ pub mod testing;
 mod tests;
 mod write_queue;
 
+pub use attention::{
+    AttentionCause, AttentionFilter, AttentionItem, PausedShop, Reconciled, Severity, SyncAge, UnreadOrder,
+};
 pub use backup::{BackupReport, StoreCheck, restore_sqlite};
 pub use copy::CopyReport;
 

@@ -31,6 +31,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "running runs", include_str!("../migrations/postgres/0008_running_runs.sql")),
     (9, "run progress", include_str!("../migrations/postgres/0009_run_progress.sql")),
     (10, "sink state", include_str!("../migrations/postgres/0010_sink_state.sql")),
+    (11, "attention", include_str!("../migrations/postgres/0011_attention.sql")),
 ];
 
 /// Documents stay JSON text: PostgreSQL compresses large values itself

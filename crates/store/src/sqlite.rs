@@ -39,6 +39,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "running runs", include_str!("../migrations/sqlite/0014_running_runs.sql")),
     (15, "run progress", include_str!("../migrations/sqlite/0015_run_progress.sql")),
     (16, "sink state", include_str!("../migrations/sqlite/0016_sink_state.sql")),
+    (17, "attention", include_str!("../migrations/sqlite/0017_attention.sql")),
 ];
 
 /// Documents are stored packed against their platform's dictionary

@@ -630,6 +630,84 @@ impl Store {
         on_backend!(self, s => s.order_gauges().await)
     }
 
+    /// Keeps the attention list in step with `causes`, every cause found now
+    /// of the `kinds` swept: a cause without a live item opens one (once,
+    /// also with several workers sweeping), a live item of those kinds whose
+    /// cause is not among them closes, and an item whose cause reads
+    /// differently now (worse, or another message) says so.
+    pub async fn reconcile_attention(
+        &self,
+        causes: &[crate::AttentionCause],
+        kinds: &[&str],
+    ) -> Result<crate::Reconciled, StoreError> {
+        may_write_on_backend!(self, s => s.reconcile_attention(causes, kinds).await)
+    }
+
+    /// Attention items, newest first.
+    pub async fn attention_items(
+        &self,
+        filter: &crate::AttentionFilter,
+    ) -> Result<Vec<crate::AttentionItem>, StoreError> {
+        on_backend!(self, s => s.attention_items(filter).await)
+    }
+
+    pub async fn attention_item(&self, id: i64) -> Result<Option<crate::AttentionItem>, StoreError> {
+        on_backend!(self, s => s.attention_item(id).await)
+    }
+
+    /// A person dismisses an open item, with a note; `None` when no open item has that id.
+    pub async fn dismiss_attention(
+        &self,
+        id: i64,
+        by: &str,
+        note: &str,
+    ) -> Result<Option<crate::AttentionItem>, StoreError> {
+        may_write_on_backend!(self, s => s.dismiss_attention(id, by, note).await)
+    }
+
+    /// Open items by kind and severity.
+    pub async fn open_attention_counts(&self) -> Result<Vec<(String, crate::Severity, i64)>, StoreError> {
+        on_backend!(self, s => s.open_attention_counts().await)
+    }
+
+    /// Open items an alert has not been sent yet, oldest first: of these
+    /// `kinds` (every kind when empty) and `severities`.
+    pub async fn unalerted_items(
+        &self,
+        alert: &str,
+        kinds: &[String],
+        severities: &[crate::Severity],
+        limit: i64,
+    ) -> Result<Vec<crate::AttentionItem>, StoreError> {
+        on_backend!(self, s => s.unalerted_items(alert, kinds, severities, limit).await)
+    }
+
+    /// Records that `alert` was sent these items (a repeat changes nothing).
+    pub async fn mark_alerted(&self, alert: &str, ids: &[i64]) -> Result<(), StoreError> {
+        write_on_backend!(self, s => s.mark_alerted(alert, ids).await)
+    }
+
+    /// Shops paused by an error a person has to fix.
+    pub async fn paused_shops(&self) -> Result<Vec<crate::PausedShop>, StoreError> {
+        on_backend!(self, s => s.paused_shops().await)
+    }
+
+    /// When a shop last synced, and when it first tried.
+    pub async fn sync_age(&self, shop: &str) -> Result<crate::SyncAge, StoreError> {
+        on_backend!(self, s => s.sync_age(shop).await)
+    }
+
+    /// Orders the platform sent that could not be read and have not been read since.
+    pub async fn unread_orders(&self) -> Result<Vec<crate::UnreadOrder>, StoreError> {
+        on_backend!(self, s => s.unread_orders().await)
+    }
+
+    /// Each order's newest failed write-back of each kind, where no later
+    /// one of that order and kind has succeeded or failed since.
+    pub async fn failed_writebacks(&self) -> Result<Vec<OutboxJob>, StoreError> {
+        on_backend!(self, s => s.failed_writebacks().await)
+    }
+
     /// Stores a write-back request, unless it repeats one: a request with an
     /// idempotency key already used, or a shipment for an order that already
     /// has one that has not failed. Either check and the insert happen in one

@@ -66,6 +66,9 @@ contract!(
     ciphertext_is_not_a_search_term_and_the_migration_drops_stored_ones,
 );
 
+#[path = "tests/attention.rs"]
+mod attention;
+
 fn order(number: &str, updated: i64) -> Order {
     Order {
         id: hub_id(Platform::new("shoptima"), "belment", number),

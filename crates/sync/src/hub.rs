@@ -70,6 +70,9 @@ pub struct Hub {
     shops: Vec<HubShop>,
     /// Wakes the outbox worker when a job is queued.
     pub(crate) outbox_queued: Notify,
+    /// Wakes the attention sweep when a cause may have come or gone (a sync
+    /// run or a write-back ended), so that items open and close at once.
+    pub(crate) attention_due: Notify,
     /// Set once when the process stops: every background task ends.
     stopping: watch::Sender<bool>,
     /// The background tasks, which [`Hub::shutdown`] waits for.
@@ -94,6 +97,7 @@ impl Hub {
             shops,
             worker: worker_name(),
             outbox_queued: Notify::new(),
+            attention_due: Notify::new(),
             stopping: watch::Sender::new(false),
             tasks: std::sync::Mutex::new(Vec::new()),
         })
@@ -154,6 +158,7 @@ impl Hub {
         let run = sync_shop_until(&self.store, &shop.sync, &|_| {}, self.stopping());
         let result = under_shop_lease(&self.store, key, &self.worker, run).await;
         log_run(key, &result, started.elapsed());
+        self.attention_due.notify_one();
         result
     }
 

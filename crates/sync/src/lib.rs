@@ -3,8 +3,8 @@
 //! A shop is read through its [`Connector`] in streams, one per listing
 //! partition. Each reads the window from its committed cursor (less an overlap)
 //! up to a bound fixed when the run starts, on the platform's clock (learned from
-//! its answers' `Date` header, with one empty-window call when a run has not
-//! heard from the platform yet). Where the platform lists by update
+//! its answers' `Date` header, with one empty-window call, beside the windows'
+//! first pages, when a run has not heard from the platform yet). Where the platform lists by update
 //! time (Wshoto) that window holds every change; where it lists by creation time
 //! only (Shoptima) the window also reaches back over the shop's refresh window,
 //! so that changes to recent orders are seen. Where it has no list at all
@@ -24,9 +24,16 @@
 //! whose orders were updated past the run's bound meanwhile (`moved`), is
 //! read again.
 //!
+//! What needs a person (a paused or stalled shop, a refused write-back, an
+//! order that could not be read) is found from the store on every sweep and
+//! kept as one attention item per cause (`attention`), and sent as digests
+//! to the team's chat robots (`alerts`).
+//!
 //! What it must not do: parse platform payloads (the connectors do) or write SQL
 //! (the store does).
 
+mod alerts;
+pub mod attention;
 mod doctor;
 mod engine;
 mod error;
@@ -41,6 +48,10 @@ mod verify;
 mod webhook;
 mod window;
 
+pub use alerts::{
+    Alert, AlertRequest, LISTED as ALERT_LISTED, Language as AlertLanguage, Service as AlertService,
+    accepted as alert_accepted, dingtalk_sign, feishu_sign, request as alert_request,
+};
 pub use doctor::{CLOCK_TOLERANCE, Check, check_shop};
 pub use engine::{
     Progress, ProgressFn, RetryPolicy, ShipReport, ShopSync, SyncReport, UPPER_BOUND_LAG, due_for_scheduled_sync,

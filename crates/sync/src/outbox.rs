@@ -84,7 +84,10 @@ impl Hub {
             let Some(job) = claimed else { return Ok(ran) };
             let (id, shop) = (job.id, job.shop.clone());
             tokio::select! {
-                done = self.execute(job) => done?,
+                done = self.execute(job) => {
+                    done?;
+                    self.attention_due.notify_one();
+                }
                 () = &mut stopping => {
                     let why = "the worker stopped while the job ran; the next attempt reads the order back first";
                     if self.store.return_job(id, why).await? {

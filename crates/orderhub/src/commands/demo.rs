@@ -68,7 +68,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     if args.churn > 0 {
         hub.spawn_schedulers();
     }
-    start_background(&hub, &config.webhooks, &config.sinks);
+    start_background(&hub, &config);
     // The demo's own key: everything, PII included (the buyers are made up).
     let (key, _) = orderhub_server::auth::create_key(&store, "demo", orderhub_server::auth::Scope::Admin, true).await?;
     println!("API key for this demo (admin, pii): {key}");

@@ -1,5 +1,6 @@
 //! One file per command; shared plumbing here.
 
+pub mod attention;
 pub mod backup;
 pub mod bench;
 pub mod bench_api;

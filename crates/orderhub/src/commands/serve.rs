@@ -6,7 +6,7 @@ use crate::Context;
 use crate::config::{Config, ShopConfig};
 use anyhow::Context as _;
 use orderhub_store::Store;
-use orderhub_sync::{Hub, Sink, Webhook};
+use orderhub_sync::Hub;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +24,7 @@ pub async fn run(context: &Context, args: ServeArgs) -> anyhow::Result<()> {
     let listen = args.listen.map(|a| a.to_string()).unwrap_or(config.listen.clone());
     let hub = build_hub(&store, &config.shops)?;
     hub.spawn_schedulers();
-    start_background(&hub, &config.webhooks, &config.sinks);
+    start_background(&hub, &config);
     if store.api_keys().await?.iter().all(|k| k.revoked_at.is_some()) {
         println!(
             "no API keys yet: every /api route needs one; create one with \
@@ -41,13 +41,18 @@ pub fn build_hub(store: &Store, shops: &[ShopConfig]) -> anyhow::Result<Arc<Hub>
     Ok(Hub::new(store.clone(), shops))
 }
 
-/// The outbox worker, the webhooks' deliveries and the sinks' publishing.
-pub fn start_background(hub: &Arc<Hub>, webhooks: &[Webhook], sinks: &[Sink]) {
+/// The outbox worker, the attention sweep and alerts, the webhooks'
+/// deliveries and the sinks' publishing.
+pub fn start_background(hub: &Arc<Hub>, config: &Config) {
     hub.spawn_outbox_worker(Duration::from_secs(1));
-    for webhook in webhooks {
+    hub.spawn_attention_sweeper();
+    for alert in &config.alerts {
+        hub.spawn_alert(alert.clone());
+    }
+    for webhook in &config.webhooks {
         hub.spawn_webhook(webhook.clone());
     }
-    for sink in sinks {
+    for sink in &config.sinks {
         hub.spawn_sink(sink.clone());
     }
 }

@@ -244,3 +244,37 @@ fn sinks_are_read_with_their_defaults_and_bad_ones_are_named() {
     );
     assert!(error_of(&twice).contains("every sink needs its own name"), "{}", error_of(&twice));
 }
+
+#[test]
+fn alerts_are_read_with_their_defaults_and_bad_ones_are_named() {
+    let server = "listen = \"127.0.0.1:9000\"\npublic_url = \"https://orders.example.com\"\n";
+    let text = GOOD.replace("listen = \"127.0.0.1:9000\"\n", server)
+        + "[[alerts]]\nname = \"ops\"\nkind = \"dingtalk\"\nurl_env = \"DING_URL\"\nsecret = \"SECabc\"\n\
+           [[alerts]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"https://hooks.example.com/a\"\n\
+           kinds = [\"shop_paused\"]\nseverities = [\"critical\"]\ndigest_seconds = 5\nlanguage = \"en\"\n";
+    let env = |name: &str| (name == "DING_URL").then(|| "https://oapi.dingtalk.com/robot/send?access_token=t0p".into());
+    let config = parse_with(&text, &env).unwrap();
+    let (ops, hook) = (&config.alerts[0], &config.alerts[1]);
+    assert_eq!(
+        (ops.service, ops.digest, ops.language),
+        (orderhub_sync::AlertService::DingTalk, Duration::from_secs(60), orderhub_sync::AlertLanguage::Zh)
+    );
+    assert!(ops.kinds.is_empty() && ops.severities.len() == 2);
+    assert_eq!(ops.public_url.as_deref(), Some("https://orders.example.com"));
+    assert_eq!((hook.kinds.as_slice(), hook.digest), (["shop_paused".to_string()].as_slice(), Duration::from_secs(5)));
+    assert_eq!(hook.severities, [orderhub_store::Severity::Critical]);
+    let debug = format!("{config:?}");
+    assert!(!debug.contains("t0p") && !debug.contains("SECabc"), "the robot's key and secret never show: {debug}");
+
+    let bad = |alert: &str| error_of(&format!("{GOOD}\n[[alerts]]\n{alert}"));
+    let error = bad("name = \"a\"\nkind = \"slack\"\nurl = \"https://x.example\"\n");
+    assert!(error.contains("alerts[0].kind") && error.contains("wecom, dingtalk, feishu or webhook"), "{error}");
+    let error = bad("name = \"a\"\nkind = \"wecom\"\nurl = \"https://x.example/?key=k\"\nsecret = \"s\"\n");
+    assert!(error.contains("alerts[0].secret") && error.contains("not signed"), "{error}");
+    let error = bad("name = \"a\"\nkind = \"wecom\"\nurl = \"ftp://robot-key@x\"\n");
+    assert!(error.contains("alerts[0].url") && !error.contains("robot-key"), "the URL is not repeated: {error}");
+    let error = bad("name = \"a\"\nkind = \"wecom\"\nurl = \"https://x.example\"\ndigest_seconds = 0\n");
+    assert!(error.contains("alerts[0].digest_seconds") && error.contains("1 to 3600"), "{error}");
+    let error = bad("name = \"a\"\nkind = \"wecom\"\nurl = \"https://x.example\"\nkinds = [\"late\"]\n");
+    assert!(error.contains("alerts[0].kinds") && error.contains("shop_paused"), "{error}");
+}

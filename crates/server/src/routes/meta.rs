@@ -289,6 +289,17 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError
         let _ = writeln!(out, "orderhub_sink_failures{{sink=\"{}\"}} {failures}", label(name));
     }
     out.push_str(
+        "# HELP orderhub_attention_open Open attention items (what needs a person), by kind and severity.\n\
+         # TYPE orderhub_attention_open gauge\n",
+    );
+    let open = store.open_attention_counts().await?;
+    for kind in orderhub_sync::attention::KINDS {
+        for severity in [orderhub_store::Severity::Critical, orderhub_store::Severity::Warning] {
+            let n = open.iter().find(|(k, s, _)| k == kind && *s == severity).map_or(0, |(_, _, n)| *n);
+            let _ = writeln!(out, "orderhub_attention_open{{kind=\"{kind}\",severity=\"{}\"}} {n}", severity.as_str());
+        }
+    }
+    out.push_str(
         "# HELP orderhub_http_requests_total Requests answered, by method, route and status.\n\
          # TYPE orderhub_http_requests_total counter\n",
     );

@@ -2,6 +2,7 @@
 //! store, with a Shoptima simulator behind the hub where a test needs a
 //! platform. One test binary, one module per group of routes.
 
+mod attention;
 mod auth;
 mod feed;
 mod masking;
@@ -58,11 +59,16 @@ pub async fn shoptima(orders: u64) -> Platform1 {
 
 /// The shop `belment` on that simulator.
 pub fn belment(platform: &Platform1) -> ShopSync {
+    shop_on(platform, "belment", &platform.token)
+}
+
+/// A shop `key` on that simulator that signs in with `token`.
+pub fn shop_on(platform: &Platform1, key: &str, token: &str) -> ShopSync {
     let connector = orderhub_connectors::connect(ShopSettings {
-        shop: "belment".into(),
+        shop: key.into(),
         platform: orderhub_connectors::shoptima::PLATFORM,
         base_url: platform.running.base_url.clone(),
-        token: Secret::new(platform.token.clone()),
+        token: Secret::new(token.to_string()),
         auth_scheme: None,
         timezone: jiff::tz::TimeZone::get("Asia/Shanghai").unwrap(),
         remote_shop_id: None,
@@ -100,9 +106,16 @@ impl Api {
 
     /// A server whose configuration names these webhooks.
     pub async fn start_with_webhooks(database_url: &str, shops: Vec<ShopSync>, webhooks: Vec<String>) -> Api {
+        let hourly = shops.into_iter().map(|s| (s, Duration::from_secs(3600))).collect();
+        Api::start_scheduled(database_url, hourly, webhooks).await
+    }
+
+    /// A server whose shops each have their `sync_every` (the scheduler is
+    /// not started: the tests sync when they mean to).
+    pub async fn start_scheduled(database_url: &str, shops: Vec<(ShopSync, Duration)>, webhooks: Vec<String>) -> Api {
         orderhub_connectors::http::install_crypto_provider();
         let store = Store::open(database_url).await.unwrap();
-        let hub = Hub::new(store.clone(), shops.into_iter().map(|s| (s, Duration::from_secs(3600))).collect());
+        let hub = Hub::new(store.clone(), shops);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = AppState::new(hub.clone(), webhooks);

@@ -10,7 +10,7 @@ use std::time::Duration;
 const SHIP: &str = "POST /order/shippingOrders";
 
 /// A paid, unshipped order number on the simulator.
-fn shippable(platform: &crate::Platform1) -> String {
+pub(crate) fn shippable(platform: &crate::Platform1) -> String {
     platform
         .sim
         .truth()

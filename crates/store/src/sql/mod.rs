@@ -1231,6 +1231,7 @@ impl<'a> Rows<'a> {
     }
 }
 
+mod attention;
 mod copy;
 mod feed;
 mod keys;

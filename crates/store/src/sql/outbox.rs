@@ -41,6 +41,19 @@ impl SqlStore {
         Ok(Enqueued::New(job_from_row(&row, false)?))
     }
 
+    /// The newest failed job of each order and kind that no later job of
+    /// the same order and kind has done since.
+    pub async fn failed_writebacks(&self) -> Result<Vec<OutboxJob>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM outbox o WHERE o.state = 'failed'
+               AND NOT EXISTS (SELECT 1 FROM outbox l WHERE l.order_id = o.order_id AND l.kind = o.kind
+                               AND l.id > o.id AND l.state IN ('done', 'failed'))
+             ORDER BY o.id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        rows.iter().map(|row| job_from_row(row, false)).collect()
+    }
+
     pub async fn claim_job(&self, lease_ms: i64) -> Result<Option<OutboxJob>, StoreError> {
         let mut tx = self.begin_writing(Turn::Short).await?;
         let now = now_ms();
