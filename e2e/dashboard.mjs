@@ -124,6 +124,7 @@ try {
   await page.waitForSelector("#orders tbody tr");
   const number = (await page.locator("#orders a.order-link").first().innerText()).trim();
   const other = (await page.locator("#orders a.order-link").nth(1).innerText()).trim();
+  const third = (await page.locator("#orders a.order-link").nth(2).innerText()).trim();
   await page.goto(base + "/ui/orders");
   await page.waitForSelector("#orders tbody tr");
   await page.fill("input[name=q]", number.toLowerCase());
@@ -173,6 +174,52 @@ try {
   await shot("07-platform-failing");
   await page.waitForSelector("#job[data-state=done]", { timeout: 30000 });
 
+  await begin("attention");
+  // A shipment the platform refuses is an item on the attention page, which
+  // links to its order and which a person dismisses with a note.
+  const refusing = await fetch(shoptima + "/_sandbox/faults", { method: "POST", body: "shoptima.ship=busy:400*1" });
+  check(refusing.ok, "cannot set the simulator's faults");
+  await page.goto(base + "/ui/orders?q=" + encodeURIComponent(third));
+  await page.waitForSelector("#orders a.order-link");
+  await page.click("#orders a.order-link");
+  await page.waitForSelector("#ship-form");
+  await page.fill("#tracking", "SF-E2E-0003");
+  await page.click("#ship-form button");
+  await page.waitForSelector("#job[data-state=failed]", { timeout: 30000 });
+  const refusedOrder = decodeURIComponent(new URL(page.url()).pathname.slice("/ui/orders/".length));
+  const row = `#attention tr[data-kind=writeback_failed]:has(a[href="/ui/orders/${encodeURIComponent(refusedOrder)}"])`;
+  // The sweep runs as the write-back ends; the page shows what it found.
+  for (let tries = 0; ; tries++) {
+    await page.goto(base + "/ui/attention");
+    await rendered();
+    if (await page.locator(row).count()) break;
+    check(tries < 20, `no attention item for ${refusedOrder}: ${await page.locator("#view").innerText()}`);
+    await page.waitForTimeout(500);
+  }
+  check(await page.locator("#attention-count").isVisible(), "no count of open items in the navigation");
+  const itemText = await page.locator(row).innerText();
+  check(itemText.includes("Write-back failed") && itemText.includes("critical"), `the item: ${itemText}`);
+  const itemId = await page.locator(row).getAttribute("data-item");
+  await shot("08-attention");
+  await page.click(`${row} a.order-link`);
+  await rendered();
+  check((await page.locator("#order-title").innerText()).includes(third), "the item does not lead to its order");
+  await page.goBack();
+  await rendered();
+  await page.click(`button[data-dismiss-open="${itemId}"]`);
+  await page.fill(`form[data-dismiss="${itemId}"] input`, "the buyer collected it in person");
+  await page.click(`form[data-dismiss="${itemId}"] button`);
+  await page.waitForSelector("#notice.info:not([hidden])");
+  check((await noticeText()).includes("Dismissed"), `dismiss: ${await noticeText()}`);
+  await rendered();
+  check((await page.locator(`#attention tr[data-item="${itemId}"]`).count()) === 0, "a dismissed item is still listed as open");
+  const dismissed = await apiGet(`/api/v1/attention/${itemId}`);
+  check(dismissed.note === "the buyer collected it in person" && dismissed.dismissed_by === "key:demo", `recorded: ${JSON.stringify(dismissed)}`);
+  await page.click("a[data-open=false]");
+  await rendered();
+  check((await page.locator(`#attention tr[data-item="${itemId}"]`).innerText()).includes("the buyer collected it in person"), "the note is not shown");
+  await shot("08b-attention-dismissed");
+
   await begin("shops");
   await page.click("a[data-nav=shops]");
   await rendered();
@@ -221,7 +268,7 @@ try {
   // pictures that do not load), on a desktop and on a phone.
   const { context: zhSigned, page: wide } =
     await signedIn({ locale: "zh-CN", timezoneId: "Asia/Shanghai", viewport: { width: 1400, height: 1000 } }, key, "zh");
-  const paths = ["/ui/orders", "/ui/shops"];
+  const paths = ["/ui/orders", "/ui/shops", "/ui/attention"];
   const orderPaths = {};
   for (const platform of ["damaijia", "westmonth", "vanmall", "shoptima", "wshoto"]) {
     const [order] = (await apiGet(`/api/v1/orders?platform=${platform}&limit=1`)).orders;

@@ -1,7 +1,8 @@
 //! The dashboard end to end, in a real headless Chromium driven by
 //! playwright-core (`e2e/dashboard.mjs`), against `orderhub demo`: sign in
 //! (with a wrong key first), filter, page, search, open an order, ship it and
-//! see the simulator's confirmation, a failing platform, shops and fetch by
+//! see the simulator's confirmation, a failing platform, a refused shipment on
+//! the attention page (followed to its order, dismissed with a note), shops and fetch by
 //! number, both languages, an expired session. Screenshots land in
 //! `target/e2e-screenshots/`; any console error fails the test.
 //!

@@ -11,7 +11,7 @@ const SESSION_MS = 8 * 3600 * 1000;
 
 const TEXT = {
   en: {
-    "nav.orders": "Orders", "nav.shops": "Shops", "nav.signout": "Sign out", "lang.switch": "中文",
+    "nav.orders": "Orders", "nav.shops": "Shops", "nav.attention": "Attention", "nav.signout": "Sign out", "lang.switch": "中文",
     "signin.title": "Sign in", "signin.help": "Paste an API key (orderhub keys create --scope read). It is kept in this browser tab only.",
     "signin.key": "API key", "signin.go": "Sign in",
     "signin.refused": "That key was not accepted: it is unknown or was revoked. Check it, or create one with `orderhub keys create`.",
@@ -43,11 +43,20 @@ const TEXT = {
     "shops.syncnow": "Sync now", "shops.started": "Sync started for", "shops.check": "Check",
     "shops.checkok": "Every check passed", "shops.checkfailed": "A check failed", "shops.fetch": "Fetch by order number",
     "shops.fetchgo": "Fetch", "shops.fetched": "Stored", "shops.missing": "Not found on the platform:",
+    "attention.title": "Needs attention", "attention.open": "Open", "attention.closed": "Closed", "attention.all": "All",
+    "attention.kind": "Kind", "attention.none": "Nothing needs attention.", "attention.severity": "Severity",
+    "attention.what": "Shop / order", "attention.reason": "What is wrong", "attention.action": "What to do",
+    "attention.opened": "Opened", "attention.state": "State", "attention.dismiss": "Dismiss",
+    "attention.note": "Note: what was done, or why nothing needs doing", "attention.save": "Dismiss with this note",
+    "attention.dismissed": "Dismissed by", "attention.cleared": "Cleared by itself",
+    "attention.done": "Dismissed.",
+    "kind.shop_paused": "Shop paused", "kind.shop_stalled": "Shop not syncing", "kind.writeback_failed": "Write-back failed",
+    "kind.unreadable_order": "Order could not be read", "severity.critical": "critical", "severity.warning": "warning",
     "error.network": "The orderhub server cannot be reached. Is it running?",
     "error.forbidden": "Your key may not do this:",
   },
   zh: {
-    "nav.orders": "订单", "nav.shops": "店铺", "nav.signout": "退出", "lang.switch": "English",
+    "nav.orders": "订单", "nav.shops": "店铺", "nav.attention": "待处理", "nav.signout": "退出", "lang.switch": "English",
     "signin.title": "登录", "signin.help": "粘贴 API 密钥(orderhub keys create --scope read)。密钥只保存在当前浏览器标签页中。",
     "signin.key": "API 密钥", "signin.go": "登录",
     "signin.refused": "密钥无效:未知或已被吊销。请检查密钥,或用 `orderhub keys create` 创建新的密钥。",
@@ -79,6 +88,15 @@ const TEXT = {
     "shops.syncnow": "立即同步", "shops.started": "已开始同步", "shops.check": "检查",
     "shops.checkok": "全部检查通过", "shops.checkfailed": "有检查未通过", "shops.fetch": "按订单号拉取",
     "shops.fetchgo": "拉取", "shops.fetched": "已保存", "shops.missing": "平台上没有这些订单:",
+    "attention.title": "待处理事项", "attention.open": "未处理", "attention.closed": "已关闭", "attention.all": "全部",
+    "attention.kind": "类型", "attention.none": "没有需要处理的事项。", "attention.severity": "级别",
+    "attention.what": "店铺 / 订单", "attention.reason": "问题", "attention.action": "处理方法",
+    "attention.opened": "发生时间", "attention.state": "状态", "attention.dismiss": "忽略",
+    "attention.note": "备注:做了什么,或为何无需处理", "attention.save": "填写备注并忽略",
+    "attention.dismissed": "已忽略:", "attention.cleared": "已自动解除",
+    "attention.done": "已忽略。",
+    "kind.shop_paused": "店铺已暂停同步", "kind.shop_stalled": "店铺同步停滞", "kind.writeback_failed": "回传失败",
+    "kind.unreadable_order": "订单无法读取", "severity.critical": "严重", "severity.warning": "警告",
     "error.network": "无法连接 orderhub 服务器,请确认它正在运行。",
     "error.forbidden": "当前密钥无权执行此操作:",
   },
@@ -218,12 +236,25 @@ async function render() {
   try {
     if (path.startsWith("/ui/orders/")) await renderOrder(view, decodeURIComponent(path.slice("/ui/orders/".length)));
     else if (path.startsWith("/ui/shops")) await renderShops(view);
+    else if (path.startsWith("/ui/attention")) await renderAttention(view);
     else await renderOrders(view);
   } catch (error) {
     if (error.status !== 401) notice(error.message);
   }
+  await countAttention();
   translateChrome();
   view.setAttribute("data-rendered", location.pathname + location.search);
+}
+
+/** The open items' count beside "Attention" in the navigation. */
+async function countAttention() {
+  const badge = document.getElementById("attention-count");
+  try {
+    const { items } = await api("/api/v1/attention?limit=500");
+    badge.textContent = items.length >= 500 ? "500+" : String(items.length);
+    badge.hidden = items.length === 0;
+    badge.classList.toggle("critical", items.some((i) => i.severity === "critical"));
+  } catch (_) { badge.hidden = true; }
 }
 
 // ---- sign in ------------------------------------------------------------
@@ -565,6 +596,53 @@ function fetchBox(shop) {
       notice(t("shops.fetched") + ": " + stored + (answer.missing.length ? ". " + t("shops.missing") + " " + answer.missing.join(", ") : ""), "info");
     } catch (error) { if (error.status !== 401) notice(error.message); }
   } }, h("label", {}, t("shops.fetch"), input), h("button", { type: "submit" }, t("shops.fetchgo")));
+}
+
+// ---- attention ----------------------------------------------------------
+
+async function renderAttention(view) {
+  const params = new URLSearchParams(location.search);
+  const open = params.get("open") || "true";
+  const query = new URLSearchParams({ open, limit: "200" });
+  if (params.get("kind")) query.set("kind", params.get("kind"));
+  const { items } = await api("/api/v1/attention?" + query);
+  const tabs = h("div", { class: "counts tabs" }, [["true", "attention.open"], ["false", "attention.closed"], ["all", "attention.all"]].map(([value, label]) =>
+    h("a", { href: "/ui/attention?open=" + value, class: "pill" + (value === open ? " active" : ""), "data-open": value }, t(label))));
+  const rows = items.map((item) => {
+    const what = [];
+    if (item.shop) what.push(h("a", { href: "/ui/shops" }, item.shop));
+    if (item.order_id) what.push(h("div", {}, h("a", { href: "/ui/orders/" + encodeURIComponent(item.order_id), class: "order-link" }, item.order_id)));
+    const state = item.dismissed_at
+      ? h("div", {}, t("attention.dismissed") + " " + item.dismissed_by, h("div", { class: "muted note" }, item.note))
+      : item.cleared_at ? h("span", { class: "muted" }, t("attention.cleared") + " " + time(item.cleared_at))
+      : dismissBox(item);
+    return h("tr", { "data-item": item.id, "data-kind": item.kind },
+      h("td", {}, h("span", { class: "pill " + (item.severity === "critical" ? "failed" : "pending") }, t("severity." + item.severity))),
+      h("td", {}, t("kind." + item.kind)), h("td", {}, what),
+      h("td", {}, item.reason, h("div", { class: "muted" }, "→ " + item.action)),
+      h("td", {}, time(item.opened_at)), h("td", { class: "state" }, state));
+  });
+  const table = items.length
+    ? h("div", { class: "table-wrap" }, h("table", { id: "attention" },
+        h("thead", {}, h("tr", {}, ["attention.severity", "attention.kind", "attention.what", "attention.reason", "attention.opened", "attention.state"].map((k) => h("th", {}, t(k))))),
+        h("tbody", {}, rows)))
+    : h("p", { class: "muted", id: "attention-none" }, t("attention.none"));
+  view.replaceChildren(h("h1", {}, t("attention.title")), tabs, table);
+}
+
+/** A person closes an item: a note, then the API records who and when. */
+function dismissBox(item) {
+  const note = h("input", { name: "note", placeholder: t("attention.note"), "aria-label": t("attention.note"), size: 28, required: true });
+  const form = h("form", { class: "filters dismiss", "data-dismiss": item.id, hidden: true, onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      await api("/api/v1/attention/" + item.id + "/dismiss", { method: "POST", json: { note: note.value } });
+      history.replaceState({ message: t("attention.done"), kind: "info" }, "", location.pathname + location.search);
+      render();
+    } catch (error) { if (error.status !== 401) notice(error.message); }
+  } }, note, h("button", { type: "submit", class: "primary" }, t("attention.save")));
+  const button = h("button", { type: "button", "data-dismiss-open": item.id, onclick: () => { form.hidden = false; button.hidden = true; note.focus(); } }, t("attention.dismiss"));
+  return h("div", {}, button, form);
 }
 
 // ---- start --------------------------------------------------------------

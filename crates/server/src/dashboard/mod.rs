@@ -41,6 +41,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/ui/orders", get(page))
         .route("/ui/orders/{id}", get(page))
         .route("/ui/shops", get(page))
+        .route("/ui/attention", get(page))
         .route("/ui/app.js", get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }))
         .route("/ui/app.css", get(|| async { asset("text/css; charset=utf-8", STYLE) }))
 }
