@@ -197,6 +197,9 @@ try {
     await page.waitForTimeout(500);
   }
   check(await page.locator("#attention-count").isVisible(), "no count of open items in the navigation");
+  // The demo's shop broken on purpose is there by itself, with the platform's refusal.
+  const paused = await page.locator("#attention tr[data-kind=shop_paused]").innerText();
+  check(paused.includes("belment-expired") && paused.includes("401"), `the demo's paused shop: ${paused}`);
   const itemText = await page.locator(row).innerText();
   check(itemText.includes("Write-back failed") && itemText.includes("critical"), `the item: ${itemText}`);
   const itemId = await page.locator(row).getAttribute("data-item");
@@ -224,7 +227,8 @@ try {
   await page.click("a[data-nav=shops]");
   await rendered();
   await page.waitForSelector("#shops tbody tr");
-  check((await page.locator("#shops tbody tr").count()) === 5, "not five shops");
+  check((await page.locator("#shops tbody tr").count()) === 6, "not the five platforms' shops and the one broken on purpose");
+  check((await page.locator("#shops tr[data-shop=belment-expired] .state").innerText()).includes("Paused"), "the broken shop is not paused");
   await page.fill("form[data-fetch=fecshop] input", "NO-SUCH-ORDER");
   await page.click("form[data-fetch=fecshop] button");
   await page.waitForSelector("#notice:not([hidden])");

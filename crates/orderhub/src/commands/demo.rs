@@ -46,14 +46,17 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     sandbox.add_faults(&faults);
     let database_url = format!("sqlite://{}", args.database.display());
     let config_path = PathBuf::from("orderhub-demo.toml");
-    let text = sandbox::config_text(&sandbox, &database_url, &args.listen);
+    let text = sandbox::config_text(&sandbox, &database_url, &args.listen) + &expired_shop(&sandbox);
     let config = config::parse(&config_path, &text, &|_| None)?;
     std::fs::write(&config_path, &text).with_context(|| format!("cannot write {}", config_path.display()))?;
 
     let store = open_store(&config.database_url).await?;
     let started = Instant::now();
     fetch_lookup_only(context, &store, &config, &sandbox).await?;
-    let outcome = sync_and_report(&store, &config.shops, context.json).await?;
+    // The shop broken on purpose is first synced by the scheduler, as a real
+    // shop whose token expired would be.
+    let working: Vec<_> = config.shops.iter().filter(|shop| shop.key() != EXPIRED_SHOP).cloned().collect();
+    let outcome = sync_and_report(&store, &working, context.json).await?;
     let elapsed = started.elapsed();
     if let Err(error) = outcome {
         return Err(AlreadyReported(format!("the demo sync failed: {error}")).into());
@@ -65,15 +68,39 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<()> {
     // The sandbox lives as long as this function: it keeps serving while the API does.
     let _churn = sandbox.spawn_churn(args.churn);
     let hub = build_hub(&store, &config.shops)?;
-    if args.churn > 0 {
-        hub.spawn_schedulers();
-    }
+    hub.spawn_schedulers();
     start_background(&hub, &config);
+    if !context.json {
+        println!(
+            "shop {EXPIRED_SHOP} signs in with a token the platform refuses, on purpose: the dashboard's \
+             Attention page shows it paused, with what to do"
+        );
+    }
     // The demo's own key: everything, PII included (the buyers are made up).
     let (key, _) = orderhub_server::auth::create_key(&store, "demo", orderhub_server::auth::Scope::Admin, true).await?;
     println!("API key for this demo (admin, pii): {key}");
     let _sandbox = sandbox;
     serve_until_stopped(hub, &config, &args.listen, true, Some(&key)).await
+}
+
+/// The key of the demo's shop whose token the platform refuses.
+const EXPIRED_SHOP: &str = "belment-expired";
+
+/// A second shop on the Shoptima simulator whose token the platform
+/// refuses: what a person sees when a shop's token expires (the shop
+/// paused, an attention item, an alert where one is configured).
+fn expired_shop(sandbox: &orderhub_sandbox::Sandbox) -> String {
+    let Some(shoptima) = sandbox.shops.iter().find(|shop| shop.platform == "shoptima") else {
+        return String::new();
+    };
+    let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+    format!(
+        "\n# Broken on purpose: the platform refuses this token.\n[[shops]]\nkey = {}\nplatform = \"shoptima\"\n\
+         base_url = {}\ntoken = \"an-expired-token\"\nsync_from = {}\nsync_every = \"30s\"\n",
+        quote(EXPIRED_SHOP),
+        quote(&shoptima.base_url),
+        quote(&sandbox.earliest.to_string()),
+    )
 }
 
 /// Removes the demo's database and its log, so that every demo starts empty.
