@@ -74,6 +74,7 @@ mod tests {
             shipped_at: None,
             cancelled_at: None,
             completed_at: None,
+            ship_by: None,
             customer: Customer::default(),
             shipping_address: Address::default(),
             items: vec![],

@@ -65,6 +65,8 @@ pub fn write_json(order: &Order, out: &mut Vec<u8>) {
     time(out, order.cancelled_at);
     out.extend_from_slice(b",\"completed_at\":");
     time(out, order.completed_at);
+    out.extend_from_slice(b",\"ship_by\":");
+    time(out, order.ship_by);
     out.extend_from_slice(b",\"customer\":");
     customer(out, &order.customer);
     out.extend_from_slice(b",\"shipping_address\":");
@@ -332,7 +334,7 @@ mod tests {
         );
         let texts = (text(), text(), text(), optional_text(), text(), text(), optional_text());
         let amounts = [amount(), amount(), amount(), amount(), amount()];
-        let times = [time(), time(), time(), time(), time(), time()];
+        let times = [time(), time(), time(), time(), time(), time(), time()];
         let customer = [optional_text(), optional_text(), optional_text(), optional_text()];
         let address = [
             optional_text(),
@@ -352,7 +354,7 @@ mod tests {
                 let (status, payment_status, fulfillment_status, refund_status) = statuses;
                 let (id, shop, order_number, platform_order_id, code, label, currency) = texts;
                 let [subtotal, shipping, discount, total, paid] = amounts;
-                let [created_at, updated_at, paid_at, shipped_at, cancelled_at, completed_at] = times;
+                let [created_at, updated_at, paid_at, shipped_at, cancelled_at, completed_at, ship_by] = times;
                 let [customer_id, name, email, phone] = customer;
                 let [a_name, a_phone, company, country_code, province, city, district, address1, address2, postal_code] =
                     address;
@@ -380,6 +382,7 @@ mod tests {
                     shipped_at,
                     cancelled_at,
                     completed_at,
+                    ship_by,
                     customer: Customer { id: customer_id, name, email, phone },
                     shipping_address: Address {
                         name: a_name,

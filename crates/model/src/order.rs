@@ -52,6 +52,13 @@ pub struct Order {
     pub shipped_at: Option<Timestamp>,
     pub cancelled_at: Option<Timestamp>,
     pub completed_at: Option<Timestamp>,
+    /// When the order must ship by, while it awaits shipment: when it was
+    /// paid (or placed) plus its shop's `ship_within`. `null` once it
+    /// shipped or was cancelled, while unpaid, and for shops with no
+    /// deadline. Set by the hub, not read from the platform; stored orders
+    /// from before the field read as `null`.
+    #[serde(default)]
+    pub ship_by: Option<Timestamp>,
     pub customer: Customer,
     pub shipping_address: Address,
     pub items: Vec<LineItem>,

@@ -49,6 +49,9 @@ pub struct ShopConfig {
     pub refresh_window: SignedDuration,
     /// List requests in flight at once.
     pub max_in_flight: usize,
+    /// When its orders must ship (`ship_within`, `ship_warn_before`); `None`
+    /// with `ship_within = "off"`.
+    pub ship_deadline: Option<orderhub_sync::ShipDeadline>,
     /// The file was written by `orderhub sandbox` or `demo`
     /// ([`WRITTEN_BY_SANDBOX`]): the shop's platform is a simulator that
     /// runs only while they do.
@@ -166,6 +169,12 @@ struct FileShop {
     sync_every: Option<Spanned<String>>,
     /// Orders created within this span are re-read each sync. Default `30d`.
     refresh_window: Option<Spanned<String>>,
+    /// An order must ship this long after it was paid: its `ship_by`, and an
+    /// attention item as the deadline nears or passes. `"off"`: no deadline.
+    /// Default `48h`.
+    ship_within: Option<Spanned<String>>,
+    /// How long before its deadline an unshipped order needs attention. Default `12h`.
+    ship_warn_before: Option<Spanned<String>>,
     /// Page size to ask for. Default: the platform's largest.
     page_size: Option<Spanned<u32>>,
     /// Per-request time limit. Default `30s`.
@@ -508,6 +517,25 @@ fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> 
     let sync_every = duration("sync_every", shop.sync_every, "5m")?;
     let refresh_window = duration("refresh_window", shop.refresh_window, "30d")?;
     let timeout = duration("timeout", shop.timeout, "30s")?;
+    let ship_within = loader.read(
+        &var("ship_within"),
+        shop.ship_within,
+        &name("ship_within"),
+        |text| if text.trim() == "off" { Some(None) } else { parse_duration(text).map(Some) },
+        |text| format!("{text:?} is not a duration: use a number and s, m, h or d, e.g. \"48h\", or \"off\""),
+    )?;
+    let warn_before = duration("ship_warn_before", shop.ship_warn_before, "12h")?;
+    let signed = |span: Duration| SignedDuration::try_from(span).unwrap_or(SignedDuration::MAX);
+    let ship_deadline = match ship_within {
+        Some(None) => None,
+        Some(Some(within)) => {
+            Some(orderhub_sync::ShipDeadline { within: signed(within), warn_before: signed(warn_before) })
+        }
+        None => Some(orderhub_sync::ShipDeadline {
+            warn_before: signed(warn_before),
+            ..orderhub_sync::ShipDeadline::DEFAULT
+        }),
+    };
     let rate_limit = loader.read(&var("rate_limit"), shop.rate_limit, &name("rate_limit"), parse_rate, |text| {
         format!("{text:?} is not a rate: use requests per s, m or h, e.g. \"10/s\"")
     })?;
@@ -537,6 +565,7 @@ fn shop_config(loader: &Loader, index: usize, table: Origin, shop: FileShop) -> 
         sync_every,
         refresh_window: SignedDuration::try_from(refresh_window).unwrap_or(SignedDuration::MAX),
         max_in_flight,
+        ship_deadline,
         simulated: loader.text.starts_with(WRITTEN_BY_SANDBOX),
     })
 }

@@ -252,6 +252,7 @@ mod connector {
             shipped_at: None,
             cancelled_at: None,
             completed_at: None,
+            ship_by: None,
             customer: Customer { name: Some(wire.buyer), ..Customer::default() },
             shipping_address: Address::default(),
             items: Vec::new(),
@@ -338,6 +339,7 @@ fn shop_sync(shop: &orderhub_sandbox::SandboxShop, earliest: Timestamp) -> ShopS
             max_delay: Duration::from_millis(50),
         },
         max_in_flight: orderhub_sync::DEFAULT_IN_FLIGHT,
+        ship_deadline: None,
     }
 }
 

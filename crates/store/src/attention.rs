@@ -131,6 +131,15 @@ pub struct SyncAge {
     pub last_error: Option<String>,
 }
 
+/// An order awaiting shipment whose deadline (`ship_by`) is near or past.
+#[derive(Debug, Clone)]
+pub struct DueShipment {
+    pub order_id: String,
+    pub shop: String,
+    pub order_number: String,
+    pub ship_by: Timestamp,
+}
+
 /// An order the platform sent that could not be read, and has not been
 /// read since.
 #[derive(Debug, Clone)]

@@ -53,6 +53,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("document", Kind::Document),
             ("first_seen_ms", Int),
             ("last_changed_ms", Int),
+            ("ship_by_ms", Int),
         ],
         key: &["key"],
         identity: Some("key"),
@@ -161,6 +162,32 @@ pub(crate) const TABLES: &[Table] = &[
     },
     Table { name: "webhook_state", columns: DELIVERY_STATE, key: &["name"], identity: None },
     Table { name: "sink_state", columns: DELIVERY_STATE, key: &["name"], identity: None },
+    Table {
+        name: "attention",
+        columns: &[
+            ("id", Int),
+            ("cause", Text),
+            ("kind", Text),
+            ("severity", Text),
+            ("shop", Text),
+            ("order_id", Text),
+            ("reason", Text),
+            ("action", Text),
+            ("opened_ms", Int),
+            ("cleared_ms", Int),
+            ("dismissed_ms", Int),
+            ("dismissed_by", Text),
+            ("note", Text),
+        ],
+        key: &["id"],
+        identity: Some("id"),
+    },
+    Table {
+        name: "alert_sent",
+        columns: &[("alert", Text), ("item_id", Int), ("sent_ms", Int)],
+        key: &["alert", "item_id"],
+        identity: None,
+    },
 ];
 
 /// A webhook's or a sink's progress (`crate::Deliveries`).

@@ -44,7 +44,7 @@ mod tests;
 mod write_queue;
 
 pub use attention::{
-    AttentionCause, AttentionFilter, AttentionItem, PausedShop, Reconciled, Severity, SyncAge, UnreadOrder,
+    AttentionCause, AttentionFilter, AttentionItem, DueShipment, PausedShop, Reconciled, Severity, SyncAge, UnreadOrder,
 };
 pub use backup::{BackupReport, StoreCheck, restore_sqlite};
 pub use copy::CopyReport;
@@ -240,6 +240,8 @@ pub struct OrderQuery {
     pub updated_from: Option<jiff::Timestamp>,
     /// Updated by the platform before (exclusive).
     pub updated_to: Option<jiff::Timestamp>,
+    /// Awaiting shipment with a deadline (`ship_by`) before this (exclusive).
+    pub ship_by_before: Option<jiff::Timestamp>,
     /// Orders with a line of exactly this SKU.
     pub sku: Option<String>,
     /// Orders with a search term starting with this text, in any case: an

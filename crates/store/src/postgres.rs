@@ -109,6 +109,7 @@ pub(crate) async fn insert_rows(tx: &mut Transaction<'static, Db>, rows: &[sql::
                 for cell in cells {
                     match *cell {
                         Cell::Null => row.push_bind(None::<&str>),
+                        Cell::NullInt => row.push_bind(None::<i64>),
                         Cell::Int(value) => row.push_bind(value),
                         Cell::Text(value) => row.push_bind(value),
                         Cell::Blob(value) => row.push_bind(value),

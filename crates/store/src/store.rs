@@ -697,6 +697,12 @@ impl Store {
         on_backend!(self, s => s.sync_age(shop).await)
     }
 
+    /// Orders awaiting shipment whose deadline is at or before `by`, soonest
+    /// first, at most `limit`.
+    pub async fn due_shipments(&self, by: jiff::Timestamp, limit: i64) -> Result<Vec<crate::DueShipment>, StoreError> {
+        on_backend!(self, s => s.due_shipments(by, limit).await)
+    }
+
     /// Orders the platform sent that could not be read and have not been read since.
     pub async fn unread_orders(&self) -> Result<Vec<crate::UnreadOrder>, StoreError> {
         on_backend!(self, s => s.unread_orders().await)

@@ -93,6 +93,7 @@ fn order(number: &str, updated: i64) -> Order {
         shipped_at: None,
         cancelled_at: None,
         completed_at: None,
+        ship_by: None,
         customer: Customer { name: Some("kai jiang".into()), ..Customer::default() },
         shipping_address: Address { country_code: Some("HK".into()), ..Address::default() },
         items: vec![LineItem {

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 /// The kinds of cause the sweep finds (and so closes when gone).
-pub const KINDS: &[&str] = &[SHOP_PAUSED, SHOP_STALLED, WRITEBACK_FAILED, UNREADABLE_ORDER];
+pub const KINDS: &[&str] = &[SHOP_PAUSED, SHOP_STALLED, WRITEBACK_FAILED, UNREADABLE_ORDER, SHIP_DEADLINE];
 
 /// A shop paused by an error a person has to fix (a refused token, a spent
 /// quota, a shop not authorised), with the platform's own message.
@@ -27,6 +27,14 @@ pub const WRITEBACK_FAILED: &str = "writeback_failed";
 /// An order the platform sent that could not be read (its payload is kept),
 /// not read since.
 pub const UNREADABLE_ORDER: &str = "unreadable_order";
+
+/// An order awaiting shipment within its shop's `ship_warn_before` of its
+/// deadline (a warning), or past it (critical).
+pub const SHIP_DEADLINE: &str = "ship_deadline";
+
+/// Deadlines looked at in one sweep, soonest first: a shop with more late
+/// orders than this gets the rest in the sweeps after their first ship.
+const MOST_DEADLINES: i64 = 5_000;
 
 /// A shop is stalled once its last good sync is this many of its
 /// `sync_every` ago: one late run is a slow platform, three are a shop
@@ -41,6 +49,8 @@ pub const SWEEP_EVERY: Duration = Duration::from_secs(10);
 pub struct SweptShop<'a> {
     pub key: &'a str,
     pub sync_every: Duration,
+    /// When its orders must ship; `None`: no deadline.
+    pub deadline: Option<crate::ShipDeadline>,
 }
 
 /// Finds the causes there are now and reconciles the attention list with
@@ -65,7 +75,45 @@ pub async fn find_causes(
     }
     causes.extend(store.failed_writebacks().await?.iter().map(writeback_failed));
     causes.extend(store.unread_orders().await?.iter().map(unreadable_order));
+    causes.extend(deadlines(store, shops, now).await?);
     Ok(causes)
+}
+
+/// The orders of shops with a deadline that are within their warning of it, or past it.
+async fn deadlines(store: &Store, shops: &[SweptShop<'_>], now: Timestamp) -> Result<Vec<AttentionCause>, StoreError> {
+    let Some(longest) = shops.iter().filter_map(|shop| shop.deadline).map(|d| d.warn_before).max() else {
+        return Ok(Vec::new());
+    };
+    let by = now.checked_add(longest).unwrap_or(now);
+    let due = store.due_shipments(by, MOST_DEADLINES).await?;
+    Ok(due
+        .iter()
+        .filter_map(|order| {
+            let deadline = shops.iter().find(|shop| shop.key == order.shop)?.deadline?;
+            let warn_from = order.ship_by.checked_sub(deadline.warn_before).unwrap_or(order.ship_by);
+            (warn_from <= now).then(|| ship_deadline(order, now))
+        })
+        .collect())
+}
+
+/// One order's deadline: the words say when, never how long from now, so
+/// that an item reads the same sweep after sweep until it turns late.
+fn ship_deadline(order: &orderhub_store::DueShipment, now: Timestamp) -> AttentionCause {
+    let (severity, when) = match order.ship_by <= now {
+        true => (Severity::Critical, format!("is late: it had to ship by {:.0}", order.ship_by)),
+        false => (Severity::Warning, format!("must ship by {:.0}", order.ship_by)),
+    };
+    AttentionCause {
+        cause: format!("{SHIP_DEADLINE}:{}", order.order_id),
+        kind: SHIP_DEADLINE,
+        severity,
+        shop: Some(order.shop.clone()),
+        order_id: Some(order.order_id.clone()),
+        reason: format!("Order {} of shop {} {when}.", order.order_number, order.shop),
+        action: "Ship it and report the tracking number (the order's page, `orderhub ship`, or the API); the item \
+                 closes once the platform shows it shipped or cancelled."
+            .to_string(),
+    }
 }
 
 fn shop_paused(shop: &str, reason: &str, since: Timestamp) -> AttentionCause {
@@ -151,8 +199,11 @@ fn unreadable_order(order: &orderhub_store::UnreadOrder) -> AttentionCause {
 impl crate::Hub {
     /// Sweeps the attention list now over the hub's shops.
     pub async fn sweep_attention(&self) -> Result<Reconciled, StoreError> {
-        let shops: Vec<SweptShop<'_>> =
-            self.shops().iter().map(|shop| SweptShop { key: shop.key(), sync_every: shop.sync_every }).collect();
+        let shops: Vec<SweptShop<'_>> = self
+            .shops()
+            .iter()
+            .map(|shop| SweptShop { key: shop.key(), sync_every: shop.sync_every, deadline: shop.sync.ship_deadline })
+            .collect();
         sweep(&self.store, &shops, Timestamp::now()).await
     }
 
@@ -216,7 +267,7 @@ mod tests {
     #[test]
     fn a_shop_is_stalled_after_three_of_its_intervals() {
         let now: Timestamp = "2026-12-07T12:00:00Z".parse().unwrap();
-        let shop = SweptShop { key: "belment", sync_every: Duration::from_secs(60) };
+        let shop = SweptShop { key: "belment", sync_every: Duration::from_secs(60), deadline: None };
         let ago = |secs| Some(now.checked_sub(SignedDuration::from_secs(secs)).unwrap());
         let age = |ok, first| orderhub_store::SyncAge { last_ok_at: ok, first_run_at: first, last_error: None };
         assert_eq!(shop_stalled(&shop, &age(ago(180), ago(9_999)), now), None);

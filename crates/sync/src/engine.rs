@@ -34,6 +34,9 @@ pub struct ShopSync {
     /// List requests in flight at once, at most (1 to [`MAX_IN_FLIGHT`](crate::MAX_IN_FLIGHT)):
     /// the pages of a window, and of its spans, are asked for together.
     pub max_in_flight: usize,
+    /// When the shop's orders must ship; the connector gives them their
+    /// `ship_by` ([`crate::WithDeadlines`]), and the attention sweep warns by it.
+    pub ship_deadline: Option<crate::ShipDeadline>,
 }
 
 /// Exponential backoff with jitter for transient failures.

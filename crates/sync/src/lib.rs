@@ -34,6 +34,7 @@
 
 mod alerts;
 pub mod attention;
+mod deadlines;
 mod doctor;
 mod engine;
 mod error;
@@ -52,6 +53,7 @@ pub use alerts::{
     Alert, AlertRequest, LISTED as ALERT_LISTED, Language as AlertLanguage, Service as AlertService,
     accepted as alert_accepted, dingtalk_sign, feishu_sign, request as alert_request,
 };
+pub use deadlines::{ShipDeadline, WithDeadlines};
 pub use doctor::{CLOCK_TOLERANCE, Check, check_shop};
 pub use engine::{
     Progress, ProgressFn, RetryPolicy, ShipReport, ShopSync, SyncReport, UPPER_BOUND_LAG, due_for_scheduled_sync,

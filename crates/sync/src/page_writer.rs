@@ -364,7 +364,7 @@ mod tests {
             "platform_status": {"code": "1", "label": "成功支付"}, "currency": "USD", "subtotal": "1.00",
             "shipping": "0.00", "discount": "0.00", "total": "1.00", "paid": "1.00",
             "created_at": "2026-11-01T00:00:00Z", "updated_at": "2026-11-01T00:00:00Z", "paid_at": null,
-            "shipped_at": null, "cancelled_at": null, "completed_at": null,
+            "shipped_at": null, "cancelled_at": null, "completed_at": null, "ship_by": null,
             "customer": {"id": null, "name": null, "email": null, "phone": null},
             "shipping_address": address, "items": [], "shipments": [], "raw": {"order_num": number.to_string()}
         }))

@@ -171,12 +171,18 @@ impl Opening {
 
 /// Reads one window of one partition, its first requests already asked
 /// for, and moves its stream's cursor to `cursor` once every span of it is
-/// read in full.
+/// read in full. Both first requests are heard out before any page is
+/// stored, the far page even where the answers carry totals and it is not
+/// needed: a platform that refused it (a spent quota) has refused the run.
 pub(crate) async fn read_window(run: &RunReader<'_>, opening: Opening, cursor: &CursorUpdate) -> Result<(), Halt> {
     let Opening { window, first, far } = opening;
     let checks = &MovedChecks::new(window.partition);
     let uncounted = uncounted_spans(run.lanes.size());
     let first = run.answer(first).await?;
+    let far = match far {
+        Some(page) => Some(run.answer(page).await?),
+        None => None,
+    };
     match first.answer.total {
         Some(total) => _ = run.counts.expected.fetch_add(total, Ordering::Relaxed),
         None => run.counts.untold.store(true, Ordering::Relaxed),
@@ -186,9 +192,8 @@ pub(crate) async fn read_window(run: &RunReader<'_>, opening: Opening, cursor: &
     if spans.len() > 1 && first.answer.pages_after.is_none() {
         let far = match far {
             Some(page) => page,
-            None => run.ask(window.query(pages_to_split(uncounted))),
+            None => run.answer(run.ask(window.query(pages_to_split(uncounted)))).await?,
         };
-        let far = run.answer(far).await?;
         if far.orders.orders().is_empty() && far.bad.is_empty() {
             spans = vec![window];
         }

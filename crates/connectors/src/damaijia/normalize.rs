@@ -140,6 +140,7 @@ fn normalize_order(shop: &str, wire: DamaijiaShopOrder, raw: RawPayload) -> Resu
         shipped_at: wire.ship_time,
         cancelled_at: None,
         completed_at: wire.finish_time,
+        ship_by: None,
         customer: Customer { id: wire.doudian_open_id.clone(), name: name.clone(), email: None, phone: phone.clone() },
         shipping_address: Address {
             name,

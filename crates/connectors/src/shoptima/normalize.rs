@@ -93,6 +93,7 @@ fn normalize_order(shop: &str, wire: ShoptimaOrder, raw: RawPayload) -> Result<O
         shipped_at,
         cancelled_at: None,
         completed_at: None,
+        ship_by: None,
         customer: Customer { id: None, name: name.clone(), email: wire.email.clone(), phone: wire.phone.clone() },
         shipping_address: Address {
             name,

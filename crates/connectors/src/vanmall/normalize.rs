@@ -133,6 +133,7 @@ pub fn normalize(shop: &str, zone: &TimeZone, raw: &RawValue) -> Result<Order, N
         shipped_at: time("fulfilled_at", &wire.fulfilled_at)?,
         cancelled_at: time("cancelled_at", &wire.cancelled_at)?,
         completed_at: None,
+        ship_by: None,
         customer: Customer {
             id: wire.customer_id.clone(),
             name: name.clone(),

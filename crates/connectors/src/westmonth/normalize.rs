@@ -141,6 +141,7 @@ fn normalize_order(
         shipped_at: None,
         cancelled_at: None,
         completed_at: None,
+        ship_by: None,
         customer: Customer { id: wire.customer_id.clone(), ..Customer::default() },
         shipping_address: Address::default(),
         items,

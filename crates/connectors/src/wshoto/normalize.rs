@@ -124,6 +124,7 @@ fn normalize_order(shop: &str, wire: WshotoOrder, raw: RawPayload) -> Result<Ord
         shipped_at: wire.send_time,
         cancelled_at: if status == OrderStatus::Cancelled { wire.close_time } else { None },
         completed_at: wire.finish_time,
+        ship_by: None,
         customer: Customer {
             id: wire.customer_id.clone(),
             name: wire.buyer_nick.clone().or_else(|| address.and_then(|a| a.name.clone())),

@@ -137,6 +137,7 @@ fn made_up_order(i: u64, newest: Timestamp, rng: &mut Rng) -> Order {
         shipped_at: shipped.then_some(updated),
         cancelled_at: None,
         completed_at: None,
+        ship_by: None,
         customer: Customer {
             id: Some(format!("u{}", i / 3)),
             name: Some(name.clone()),

@@ -92,9 +92,15 @@ pub fn find_sink<'a>(
 
 /// A shop's connector and sync settings.
 pub fn shop_sync(shop: &ShopConfig) -> anyhow::Result<ShopSync> {
-    let connector = orderhub_connectors::connect(shop.settings.clone())?;
+    let connector: std::sync::Arc<dyn orderhub_connectors::Connector> =
+        orderhub_connectors::connect(shop.settings.clone())?.into();
+    let connector = match shop.ship_deadline {
+        Some(deadline) => orderhub_sync::WithDeadlines::wrap(connector, deadline),
+        None => connector,
+    };
     Ok(ShopSync {
-        connector: connector.into(),
+        connector,
+        ship_deadline: shop.ship_deadline,
         sync_from: shop.sync_from,
         refresh_window: shop.refresh_window,
         overlap: SignedDuration::from_mins(10),

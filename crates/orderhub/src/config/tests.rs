@@ -278,3 +278,21 @@ fn alerts_are_read_with_their_defaults_and_bad_ones_are_named() {
     let error = bad("name = \"a\"\nkind = \"wecom\"\nurl = \"https://x.example\"\nkinds = [\"late\"]\n");
     assert!(error.contains("alerts[0].kinds") && error.contains("shop_paused"), "{error}");
 }
+
+#[test]
+fn ship_deadlines_default_to_48_hours_and_can_be_off() {
+    let config = parse_with(GOOD, &no_env).unwrap();
+    assert_eq!(config.shops[0].ship_deadline, Some(orderhub_sync::ShipDeadline::DEFAULT));
+    let set = format!("{GOOD}ship_within = \"24h\"\nship_warn_before = \"2h\"\n");
+    let deadline = parse_with(&set, &no_env).unwrap().shops[0].ship_deadline.unwrap();
+    assert_eq!(
+        (deadline.within, deadline.warn_before),
+        (SignedDuration::from_hours(24), SignedDuration::from_hours(2))
+    );
+    let off = format!("{GOOD}ship_within = \"off\"\n");
+    assert_eq!(parse_with(&off, &no_env).unwrap().shops[0].ship_deadline, None);
+    let env = |name: &str| (name == "ORDERHUB_SHOP_BELMENT_SHIP_WITHIN").then(|| "off".to_string());
+    assert_eq!(parse_with(GOOD, &env).unwrap().shops[0].ship_deadline, None);
+    let error = error_of(&format!("{GOOD}ship_within = \"two days\"\n"));
+    assert!(error.contains("shops[0].ship_within") && error.contains("\"off\""), "{error}");
+}

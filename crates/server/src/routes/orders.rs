@@ -77,6 +77,7 @@ fn set_filter(query: &mut OrderQuery, params: &Params, name: &str, value: &str) 
         "created_to" => query.created_to = params.time(name)?,
         "updated_from" => query.updated_from = params.time(name)?,
         "updated_to" => query.updated_to = params.time(name)?,
+        "ship_by_before" => query.ship_by_before = params.time(name)?,
         "sku" => query.sku = text,
         "q" => query.q = text,
         // The test `every_documented_filter_is_read` calls this for each name.
@@ -148,6 +149,9 @@ pub struct OrderListParams {
     updated_from: Option<jiff::Timestamp>,
     /// Updated by the platform before this instant.
     updated_to: Option<jiff::Timestamp>,
+    /// Awaiting shipment with a ship-by deadline before this instant: the
+    /// orders due (or late) by then.
+    ship_by_before: Option<jiff::Timestamp>,
     /// Orders with a line of exactly this SKU.
     sku: Option<String>,
     /// Search: the start of an order number, platform order id or tracking

@@ -147,3 +147,67 @@ async fn causes_and_cures(db: TestDatabase) {
     let metrics = api.client().get(format!("{}/metrics", api.base)).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("orderhub_attention_open{kind=\"shop_paused\",severity=\"critical\"} 0"), "{metrics}");
 }
+
+/// A deadline over a clock the test controls: nothing until the warning,
+/// then one item, a warning that turns critical once late, closed by the
+/// shipment the platform then shows; the order carries its `ship_by`
+/// (its payment time on the platform plus 48 h) and is listed by it.
+#[tokio::test]
+async fn a_deadline_warns_turns_late_and_closes_when_the_order_ships() {
+    use jiff::{SignedDuration, Timestamp};
+    use orderhub_sync::attention::{SweptShop, sweep};
+    use orderhub_sync::{ShipDeadline, WithDeadlines};
+
+    let platform = shoptima(30).await;
+    let db = TestDatabase::sqlite();
+    let deadline = ShipDeadline::DEFAULT;
+    let mut shop = belment(&platform);
+    shop.connector = WithDeadlines::wrap(shop.connector, deadline);
+    shop.ship_deadline = Some(deadline);
+    let api = Api::start_scheduled(&db.url, vec![(shop, Duration::from_secs(3600))], vec![]).await;
+    let (key, reader) = (api.key(Scope::Write, false).await, api.key(Scope::Read, false).await);
+    api.hub.sync_now("belment").await.unwrap();
+
+    let number = shippable(&platform);
+    let id = format!("shoptima:belment:{number}");
+    let truth = platform.sim.truth().into_iter().find(|o| o["order_num"] == number.as_str()).unwrap();
+    let paid = Timestamp::from_second(truth["pay_time"].as_i64().unwrap()).unwrap();
+    let (_, order) = api.get(&reader, &format!("/api/v1/orders/{id}")).await;
+    let ship_by: Timestamp = order["ship_by"].as_str().unwrap().parse().unwrap();
+    assert_eq!(ship_by, paid.checked_add(SignedDuration::from_hours(48)).unwrap());
+
+    // Listed by it: every order due before the bound, ours among them.
+    let bound = ship_by.checked_add(SignedDuration::from_secs(1)).unwrap();
+    let (status, due) = api.get(&reader, &format!("/api/v1/orders?ship_by_before={bound}&limit=100")).await;
+    assert_eq!(status, 200, "{due}");
+    let due = due["orders"].as_array().unwrap();
+    assert!(due.iter().any(|o| o["id"] == id.as_str()));
+    assert!(due.iter().all(|o| o["ship_by"].as_str().unwrap().parse::<Timestamp>().unwrap() < bound), "{due:?}");
+
+    let shops = [SweptShop { key: "belment", sync_every: Duration::from_secs(3600), deadline: Some(deadline) }];
+    let cause = format!("ship_deadline:{id}");
+    let item_at = async |hours_from_deadline: i64| {
+        let now = ship_by.checked_add(SignedDuration::from_secs(hours_from_deadline * 3600 + 1)).unwrap();
+        sweep(&api.store, &shops, now).await.unwrap();
+        let (_, listed) = api.get(&reader, "/api/v1/attention?open=all&kind=ship_deadline&limit=500").await;
+        listed["items"].as_array().unwrap().iter().find(|i| i["cause"] == cause.as_str()).cloned()
+    };
+    assert_eq!(item_at(-13).await, None, "13 hours before the deadline, nothing");
+    let warned = item_at(-11).await.expect("11 hours before, a warning");
+    assert_eq!((&warned["severity"], &warned["order_id"]), (&json!("warning"), &json!(id)));
+    assert!(warned["reason"].as_str().unwrap().contains("must ship by"), "{warned}");
+    let late = item_at(0).await.unwrap();
+    assert_eq!((&late["id"], &late["severity"]), (&warned["id"], &json!("critical")), "the same item, now critical");
+    assert!(late["reason"].as_str().unwrap().contains("is late"), "{late}");
+
+    // Shipped: the platform shows it, the order has no deadline, the item closes.
+    let path = format!("/api/v1/orders/{id}/shipments");
+    let (status, _) = api.post(&key, &path, &json!({"tracking_number": "SF9", "carrier_code": "SF"}), None).await;
+    assert_eq!(status, 202);
+    api.hub.run_due_jobs().await.unwrap();
+    api.hub.sync_now("belment").await.unwrap();
+    let (_, order) = api.get(&reader, &format!("/api/v1/orders/{id}")).await;
+    assert_eq!((&order["status"], &order["ship_by"]), (&json!("shipped"), &Value::Null));
+    let closed = item_at(0).await.unwrap();
+    assert!(closed["cleared_at"].is_string(), "{closed}");
+}

@@ -89,6 +89,7 @@ pub fn shop_on(platform: &Platform1, key: &str, token: &str) -> ShopSync {
             max_delay: Duration::from_millis(50),
         },
         max_in_flight: orderhub_sync::DEFAULT_IN_FLIGHT,
+        ship_deadline: None,
     }
 }
 
@@ -189,6 +190,7 @@ pub fn order(number: &str, created: i64, updated: i64) -> Order {
         shipped_at: None,
         cancelled_at: None,
         completed_at: None,
+        ship_by: None,
         customer: Customer {
             id: Some("c1".into()),
             name: Some("张三".into()),

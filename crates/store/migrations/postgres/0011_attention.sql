@@ -30,3 +30,8 @@ CREATE TABLE alert_sent (
     sent_ms  BIGINT NOT NULL,
     PRIMARY KEY (alert, item_id)
 );
+
+-- When an order awaiting shipment must ship by (the canonical `ship_by`):
+-- the attention list's deadlines and the API's `ship_by_before` read it.
+ALTER TABLE orders ADD COLUMN ship_by_ms BIGINT;
+CREATE INDEX orders_ship_by ON orders (ship_by_ms) WHERE ship_by_ms IS NOT NULL;

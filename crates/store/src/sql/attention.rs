@@ -4,7 +4,7 @@
 use super::{Db, DbRow, SqlStore, Turn, now_ms, timestamp};
 use crate::StoreError;
 use crate::attention::{
-    AttentionCause, AttentionFilter, AttentionItem, PausedShop, Reconciled, Severity, SyncAge, UnreadOrder,
+    AttentionCause, AttentionFilter, AttentionItem, DueShipment, PausedShop, Reconciled, Severity, SyncAge, UnreadOrder,
 };
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 use std::collections::HashMap;
@@ -221,6 +221,28 @@ impl SqlStore {
             _ => None,
         };
         Ok(SyncAge { last_ok_at: last_ok.flatten().map(timestamp), first_run_at: first.map(timestamp), last_error })
+    }
+
+    pub async fn due_shipments(&self, by: jiff::Timestamp, limit: i64) -> Result<Vec<DueShipment>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, shop, order_number, ship_by_ms FROM orders
+             WHERE ship_by_ms IS NOT NULL AND ship_by_ms <= $1 AND status = 'awaiting_shipment'
+             ORDER BY ship_by_ms, id LIMIT $2",
+        )
+        .bind(by.as_millisecond())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DueShipment {
+                    order_id: r.try_get("id")?,
+                    shop: r.try_get("shop")?,
+                    order_number: r.try_get("order_number")?,
+                    ship_by: timestamp(r.try_get("ship_by_ms")?),
+                })
+            })
+            .collect()
     }
 
     pub async fn unread_orders(&self) -> Result<Vec<UnreadOrder>, StoreError> {

@@ -1160,6 +1160,7 @@ const ORDER_COLUMNS: &[&str] = &[
     "document",
     "first_seen_ms",
     "last_changed_ms",
+    "ship_by_ms",
 ];
 
 /// What a changed order's row does: it replaces the stored one's columns
@@ -1168,10 +1169,10 @@ const CHANGED_ORDER: &str = "ON CONFLICT (id) DO UPDATE SET status = excluded.st
      payment_status = excluded.payment_status, fulfillment_status = excluded.fulfillment_status,
      refund_status = excluded.refund_status, currency = excluded.currency, total = excluded.total,
      created_ms = excluded.created_ms, updated_ms = excluded.updated_ms, document = excluded.document,
-     last_changed_ms = excluded.last_changed_ms";
+     last_changed_ms = excluded.last_changed_ms, ship_by_ms = excluded.ship_by_ms";
 
 /// An order's row after its key, as `ORDER_COLUMNS` names them.
-fn order_cells<'a>(order: &'a Order, rows: &'a OrderRows, now: i64) -> [Cell<'a>; 15] {
+fn order_cells<'a>(order: &'a Order, rows: &'a OrderRows, now: i64) -> [Cell<'a>; 16] {
     [
         Cell::Text(&order.id),
         Cell::Text(order.platform.as_str()),
@@ -1191,6 +1192,7 @@ fn order_cells<'a>(order: &'a Order, rows: &'a OrderRows, now: i64) -> [Cell<'a>
         },
         Cell::Int(now),
         Cell::Int(now),
+        order.ship_by.map_or(Cell::NullInt, |at| Cell::Int(at.as_millisecond())),
     ]
 }
 
@@ -1199,6 +1201,8 @@ fn order_cells<'a>(order: &'a Order, rows: &'a OrderRows, now: i64) -> [Cell<'a>
 pub(crate) enum Cell<'a> {
     /// NULL, in a text column (PostgreSQL types the parameter as text).
     Null,
+    /// NULL, in an integer column.
+    NullInt,
     Int(i64),
     Text(&'a str),
     Blob(&'a [u8]),

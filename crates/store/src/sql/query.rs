@@ -179,6 +179,7 @@ fn push_filters(
         ("created_ms", "<", query.created_to),
         ("updated_ms", ">=", query.updated_from),
         ("updated_ms", "<", query.updated_to),
+        ("ship_by_ms", "<", query.ship_by_before),
     ];
     for (name, op, bound) in ranges {
         if let Some(bound) = bound {

@@ -122,7 +122,7 @@ impl Statement {
             // again before the next one, so SQLite never reads a stale pointer.
             let code = unsafe {
                 match *cell {
-                    Cell::Null => ffi::sqlite3_bind_null(statement, at),
+                    Cell::Null | Cell::NullInt => ffi::sqlite3_bind_null(statement, at),
                     Cell::Int(value) => ffi::sqlite3_bind_int64(statement, at, value),
                     Cell::Text(value) => ffi::sqlite3_bind_text64(
                         statement,

@@ -174,6 +174,7 @@ fn kind_in_chinese(kind: &str) -> &str {
         crate::attention::SHOP_STALLED => "店铺同步停滞",
         crate::attention::WRITEBACK_FAILED => "回传失败",
         crate::attention::UNREADABLE_ORDER => "订单无法读取",
+        crate::attention::SHIP_DEADLINE => "发货时限",
         other => other,
     }
 }

@@ -77,6 +77,7 @@ pub fn shop_sharing(connector: std::sync::Arc<dyn Connector>, retry: RetryPolicy
         overlap: SignedDuration::from_mins(10),
         retry,
         max_in_flight: orderhub_sync::DEFAULT_IN_FLIGHT,
+        ship_deadline: None,
     }
 }
 
