@@ -204,6 +204,10 @@ try {
   check(itemText.includes("Write-back failed") && itemText.includes("critical"), `the item: ${itemText}`);
   const itemId = await page.locator(row).getAttribute("data-item");
   await shot("08-attention");
+  await page.click("a[data-kind-filter=writeback_failed]");
+  await rendered();
+  const kinds = await page.locator("#attention tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.kind));
+  check(kinds.length > 0 && kinds.every((k) => k === "writeback_failed"), `the kind filter: ${kinds}`);
   await page.click(`${row} a.order-link`);
   await rendered();
   check((await page.locator("#order-title").innerText()).includes(third), "the item does not lead to its order");

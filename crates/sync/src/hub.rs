@@ -118,6 +118,23 @@ impl Hub {
         tasks.push(tokio::spawn(task));
     }
 
+    /// Runs `work` (which takes and renews the store's lease `lease` while it
+    /// works: a webhook's deliveries, a sink's publishing, an alert) until
+    /// it ends or the hub shuts down, then gives the lease back, so that
+    /// another worker takes the work over at once instead of after it lapses.
+    pub(crate) fn spawn_under_lease(self: &Arc<Self>, lease: String, work: impl Future<Output = ()> + Send + 'static) {
+        let hub = self.clone();
+        self.spawn_tracked(async move {
+            tokio::select! {
+                () = work => {}
+                () = hub.stopping() => {}
+            }
+            if let Err(error) = hub.store.release_lease(&lease, &hub.worker).await {
+                tracing::warn!(%lease, %error, "cannot give the lease back; it lapses by itself");
+            }
+        });
+    }
+
     /// Stops the hub's work and gives it back: schedulers and deliveries
     /// end, a running sync stops between pages (its page transaction rolls
     /// back, its run is recorded `interrupted`), write-back jobs in hand go

@@ -48,16 +48,8 @@ impl Hub {
     /// is at least once, and receivers dedupe on `seq`).
     pub fn spawn_webhook(self: &Arc<Self>, webhook: Webhook) {
         let hub = self.clone();
-        self.spawn_tracked(async move {
-            tokio::select! {
-                () = hub.deliver_forever(&webhook) => {}
-                () = hub.stopping() => {}
-            }
-            let lease = format!("webhook:{}", webhook.name);
-            if let Err(error) = hub.store.release_lease(&lease, &hub.worker).await {
-                tracing::warn!(webhook = %webhook.name, %error, "cannot release the webhook's lease; it lapses by itself");
-            }
-        });
+        let lease = format!("webhook:{}", webhook.name);
+        self.spawn_under_lease(lease, async move { hub.deliver_forever(&webhook).await });
     }
 
     async fn deliver_forever(&self, webhook: &Webhook) {

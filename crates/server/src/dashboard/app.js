@@ -44,7 +44,7 @@ const TEXT = {
     "shops.checkok": "Every check passed", "shops.checkfailed": "A check failed", "shops.fetch": "Fetch by order number",
     "shops.fetchgo": "Fetch", "shops.fetched": "Stored", "shops.missing": "Not found on the platform:",
     "attention.title": "Needs attention", "attention.open": "Open", "attention.closed": "Closed", "attention.all": "All",
-    "attention.kind": "Kind", "attention.none": "Nothing needs attention.", "attention.severity": "Severity",
+    "attention.kind": "Kind", "attention.allkinds": "Every kind", "attention.none": "Nothing needs attention.", "attention.severity": "Severity",
     "attention.what": "Shop / order", "attention.reason": "What is wrong", "attention.action": "What to do",
     "attention.opened": "Opened", "attention.state": "State", "attention.dismiss": "Dismiss",
     "attention.note": "Note: what was done, or why nothing needs doing", "attention.save": "Dismiss with this note",
@@ -89,7 +89,7 @@ const TEXT = {
     "shops.checkok": "全部检查通过", "shops.checkfailed": "有检查未通过", "shops.fetch": "按订单号拉取",
     "shops.fetchgo": "拉取", "shops.fetched": "已保存", "shops.missing": "平台上没有这些订单:",
     "attention.title": "待处理事项", "attention.open": "未处理", "attention.closed": "已关闭", "attention.all": "全部",
-    "attention.kind": "类型", "attention.none": "没有需要处理的事项。", "attention.severity": "级别",
+    "attention.kind": "类型", "attention.allkinds": "全部类型", "attention.none": "没有需要处理的事项。", "attention.severity": "级别",
     "attention.what": "店铺 / 订单", "attention.reason": "问题", "attention.action": "处理方法",
     "attention.opened": "发生时间", "attention.state": "状态", "attention.dismiss": "忽略",
     "attention.note": "备注:做了什么,或为何无需处理", "attention.save": "填写备注并忽略",
@@ -250,10 +250,11 @@ async function render() {
 async function countAttention() {
   const badge = document.getElementById("attention-count");
   try {
-    const { items } = await api("/api/v1/attention?limit=500");
-    badge.textContent = items.length >= 500 ? "500+" : String(items.length);
-    badge.hidden = items.length === 0;
-    badge.classList.toggle("critical", items.some((i) => i.severity === "critical"));
+    const { open } = await api("/api/v1/attention?limit=1");
+    const total = open.reduce((sum, c) => sum + c.count, 0);
+    badge.textContent = String(total);
+    badge.hidden = total === 0;
+    badge.classList.toggle("critical", open.some((c) => c.severity === "critical" && c.count > 0));
   } catch (_) { badge.hidden = true; }
 }
 
@@ -605,9 +606,16 @@ async function renderAttention(view) {
   const open = params.get("open") || "true";
   const query = new URLSearchParams({ open, limit: "200" });
   if (params.get("kind")) query.set("kind", params.get("kind"));
-  const { items } = await api("/api/v1/attention?" + query);
+  const { items, open: counts } = await api("/api/v1/attention?" + query);
   const tabs = h("div", { class: "counts tabs" }, [["true", "attention.open"], ["false", "attention.closed"], ["all", "attention.all"]].map(([value, label]) =>
     h("a", { href: "/ui/attention?open=" + value, class: "pill" + (value === open ? " active" : ""), "data-open": value }, t(label))));
+  // The open items by kind, each a filter (again: all kinds).
+  const byKind = {};
+  for (const c of counts) byKind[c.kind] = (byKind[c.kind] || 0) + c.count;
+  const kind = params.get("kind");
+  const kinds = h("div", { class: "counts tabs", id: "attention-kinds" },
+    h("a", { href: "/ui/attention?open=" + open, class: "pill" + (kind ? "" : " active") }, t("attention.allkinds")),
+    Object.entries(byKind).map(([k, n]) => h("a", { href: "/ui/attention?open=" + open + "&kind=" + k, class: "pill" + (k === kind ? " active" : ""), "data-kind-filter": k }, t("kind." + k) + " " + n)));
   const rows = items.map((item) => {
     const what = [];
     if (item.shop) what.push(h("a", { href: "/ui/shops" }, item.shop));
@@ -627,7 +635,7 @@ async function renderAttention(view) {
         h("thead", {}, h("tr", {}, ["attention.severity", "attention.kind", "attention.what", "attention.reason", "attention.opened", "attention.state"].map((k) => h("th", {}, t(k))))),
         h("tbody", {}, rows)))
     : h("p", { class: "muted", id: "attention-none" }, t("attention.none"));
-  view.replaceChildren(h("h1", {}, t("attention.title")), tabs, table);
+  view.replaceChildren(h("h1", {}, t("attention.title")), tabs, kinds, table);
 }
 
 /** A person closes an item: a note, then the API records who and when. */

@@ -24,6 +24,16 @@ pub struct AttentionList {
     items: Vec<AttentionItem>,
     /// Pass as `before` for the next page; absent on the last.
     next_before: Option<i64>,
+    /// Every open item counted by kind and severity, whatever the filters.
+    open: Vec<OpenCount>,
+}
+
+/// How many items of a kind and severity are open.
+#[derive(Serialize, ToSchema)]
+pub struct OpenCount {
+    kind: String,
+    severity: Severity,
+    count: i64,
 }
 
 /// `GET /api/v1/attention?kind=&shop=&severity=&open=&before=&limit=`.
@@ -48,7 +58,9 @@ pub async fn list(State(state): State<AppState>, params: Params) -> Result<Json<
     let filter = filter_of(&params)?;
     let items = state.hub.store.attention_items(&filter).await?;
     let next_before = (items.len() as i64 == filter.limit).then(|| items.last().map(|item| item.id)).flatten();
-    Ok(Json(AttentionList { items, next_before }))
+    let open = state.hub.store.open_attention_counts().await?;
+    let open = open.into_iter().map(|(kind, severity, count)| OpenCount { kind, severity, count }).collect();
+    Ok(Json(AttentionList { items, next_before, open }))
 }
 
 fn filter_of(params: &Params) -> Result<AttentionFilter, ApiError> {

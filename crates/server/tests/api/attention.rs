@@ -87,6 +87,10 @@ async fn causes_and_cures(db: TestDatabase) {
     let reason = stalled["reason"].as_str().unwrap();
     assert!(reason.contains("last synced 3 s ago") && reason.contains("The last run failed"), "{reason}");
     assert_eq!(items.len(), 3, "{items:?}");
+    let (_, listed) = api.get(&reader, "/api/v1/attention?kind=shop_stalled").await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "filtered by kind");
+    let open: i64 = listed["open"].as_array().unwrap().iter().map(|c| c["count"].as_i64().unwrap()).sum();
+    assert_eq!(open, 3, "every open item counted, whatever the filter: {listed}");
 
     // Seen again, and after a restart on the same database: still one item each.
     api.hub.sweep_attention().await.unwrap();

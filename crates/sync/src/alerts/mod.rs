@@ -101,15 +101,8 @@ impl Hub {
     /// Sends `alert` until the hub shuts down, then gives its lease back.
     pub fn spawn_alert(self: &Arc<Self>, alert: Alert) {
         let hub = self.clone();
-        self.spawn_tracked(async move {
-            tokio::select! {
-                () = hub.alert_forever(&alert) => {}
-                () = hub.stopping() => {}
-            }
-            if let Err(error) = hub.store.release_lease(&format!("alert:{}", alert.name), &hub.worker).await {
-                tracing::warn!(alert = %alert.name, %error, "cannot release the alert's lease; it lapses by itself");
-            }
-        });
+        let lease = format!("alert:{}", alert.name);
+        self.spawn_under_lease(lease, async move { hub.alert_forever(&alert).await });
     }
 
     async fn alert_forever(&self, alert: &Alert) {

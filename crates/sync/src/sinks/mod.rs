@@ -129,15 +129,8 @@ impl Hub {
     /// Publishes to `sink` until the hub shuts down, then gives its lease back.
     pub fn spawn_sink(self: &Arc<Self>, sink: Sink) {
         let hub = self.clone();
-        self.spawn_tracked(async move {
-            tokio::select! {
-                () = hub.publish_forever(&sink) => {}
-                () = hub.stopping() => {}
-            }
-            if let Err(error) = hub.store.release_lease(&format!("sink:{}", sink.name), &hub.worker).await {
-                tracing::warn!(sink = %sink.name, %error, "cannot release the sink's lease; it lapses by itself");
-            }
-        });
+        let lease = format!("sink:{}", sink.name);
+        self.spawn_under_lease(lease, async move { hub.publish_forever(&sink).await });
     }
 
     async fn publish_forever(&self, sink: &Sink) {
