@@ -292,16 +292,18 @@ mod tests {
             "payment_status" => "paid",
             "fulfillment_status" => "fulfilled",
             "refund_status" => "none",
-            name if name.ends_with("_from") || name.ends_with("_to") => "2024-05-01T00:00:00Z",
+            name if name.ends_with("_from") || name.ends_with("_to") || name.ends_with("_before") => {
+                "2024-05-01T00:00:00Z"
+            }
             _ => "x",
         };
         let names: Vec<&str> = parameter_names().iter().copied().filter(|n| !PAGING.contains(n)).collect();
-        assert_eq!(names.len(), 13, "{names:?}");
+        assert_eq!(names.len(), 14, "{names:?}");
         let params = Params::from_pairs(names.iter().map(|&name| (name, sample(name))));
         let query = order_query(&params, true).unwrap().query;
         assert_eq!(query.platform.as_deref(), Some("shoptima"));
         assert_eq!(query.q.as_deref(), Some("x"));
-        assert!(query.updated_to.is_some());
+        assert!(query.updated_to.is_some() && query.ship_by_before.is_some());
         for paging in PAGING {
             assert!(parameter_names().contains(&paging), "{paging} is documented");
         }
