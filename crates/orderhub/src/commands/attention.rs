@@ -2,11 +2,11 @@
 //! is swept first, so the list is current without a running `serve`);
 //! `orderhub attention dismiss ID --note TEXT`: a person closes an item.
 
-use super::serve::build_hub;
 use super::{load_config, open_store};
 use crate::Context;
 use crate::output::{print_json, table};
 use orderhub_store::{AttentionFilter, AttentionItem};
+use orderhub_sync::attention::{SweptShop, sweep};
 
 #[derive(clap::Args, Debug)]
 pub struct AttentionArgs {
@@ -44,7 +44,13 @@ pub async fn run(context: &Context, args: AttentionArgs) -> anyhow::Result<()> {
     if let Some(AttentionCommand::Dismiss { id, note }) = args.command {
         return dismiss(context, &store, id, &note).await;
     }
-    build_hub(&store, &config.shops)?.sweep_attention().await?;
+    // The sweep reads the store only: no connector is built for it.
+    let shops: Vec<SweptShop<'_>> = config
+        .shops
+        .iter()
+        .map(|shop| SweptShop { key: shop.key(), sync_every: shop.sync_every, deadline: shop.ship_deadline })
+        .collect();
+    sweep(&store, &shops, jiff::Timestamp::now()).await?;
     let filter = AttentionFilter {
         kind: args.kind,
         shop: args.shop,
