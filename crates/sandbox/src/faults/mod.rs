@@ -21,6 +21,7 @@
 //! | `429`           | HTTP 429 Too Many Requests, `Retry-After: 1`                         |
 //! | `rate_limit:N`  | HTTP 429 for requests beyond N per second (per rule)                 |
 //! | `page_cap:N`    | list pages hold at most N orders, whatever the request asked         |
+//! | `bad_order:NUM` | the real answer, with each field of order NUM but its number `{}`    |
 //!
 //! `@CHANCE` fires on that share of requests (`@10%`, `@0.1`); `*COUNT` on the
 //! next COUNT requests only; neither: on every request. Without `PLATFORM=` a
@@ -71,7 +72,7 @@ impl SimSpec {
 }
 
 /// One kind of fault; see the module documentation for each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FaultKind {
     ServerError(u16),
     Busy(Option<i64>),
@@ -83,6 +84,9 @@ pub enum FaultKind {
     TooManyRequests,
     RateLimit(u32),
     PageCap(u32),
+    /// The order with this number comes broken: an order the platform sent
+    /// that cannot be read (the attention list's `unreadable_order`).
+    BadOrder(Arc<str>),
 }
 
 /// When a rule fires.
@@ -130,6 +134,7 @@ impl fmt::Display for FaultKind {
             FaultKind::TooManyRequests => write!(f, "429"),
             FaultKind::RateLimit(n) => write!(f, "rate_limit:{n}"),
             FaultKind::PageCap(n) => write!(f, "page_cap:{n}"),
+            FaultKind::BadOrder(number) => write!(f, "bad_order:{number}"),
         }
     }
 }
@@ -219,9 +224,14 @@ fn parse_kind(body: &str) -> Result<FaultKind, String> {
         "429" => FaultKind::TooManyRequests,
         "rate_limit" => FaultKind::RateLimit(number("requests per second")?.clamp(1, u32::MAX as u64) as u32),
         "page_cap" => FaultKind::PageCap(number("orders per page")?.clamp(1, u32::MAX as u64) as u32),
+        "bad_order" => match arg {
+            Some(number) if !number.is_empty() => FaultKind::BadOrder(number.into()),
+            _ => return Err("`bad_order` needs the order's number: `bad_order:NUMBER`".into()),
+        },
         other => {
             return Err(format!(
-                "unknown fault {other:?}; known: 5xx, busy, slow, timeout, reset, truncated, lost, 429, rate_limit, page_cap"
+                "unknown fault {other:?}; known: 5xx, busy, slow, timeout, reset, truncated, lost, 429, rate_limit, \
+                 page_cap, bad_order"
             ));
         }
     })
@@ -411,19 +421,20 @@ impl Faults {
             if !applies(&active.rule, endpoint) {
                 continue;
             }
-            match active.rule.kind {
+            match &active.rule.kind {
                 FaultKind::PageCap(_) => {}
                 FaultKind::RateLimit(per_second) => {
                     if active.window.0 != now {
                         active.window = (now, 0);
                     }
                     active.window.1 += 1;
-                    if active.window.1 > per_second {
+                    if active.window.1 > *per_second {
                         active.hits += 1;
                         return Some(FaultKind::TooManyRequests);
                     }
                 }
                 kind => {
+                    let kind = kind.clone();
                     if fires(active, rng) {
                         return Some(kind);
                     }
@@ -515,7 +526,7 @@ async fn inject(State(faults): State<Faults>, request: Request, next: Next) -> R
     let started = Instant::now();
     let (method, path) = (request.method().to_string(), request.uri().path().to_string());
     let fault = faults.decide(endpoint);
-    let response = match fault {
+    let response = match fault.clone() {
         None => next.run(request).await,
         Some(FaultKind::ServerError(status)) => faults.server_error(status),
         Some(FaultKind::Busy(code)) => match faults.spec.business_error {
@@ -547,6 +558,7 @@ async fn inject(State(faults): State<Faults>, request: Request, next: Next) -> R
             (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], "Too Many Requests").into_response()
         }
         Some(FaultKind::PageCap(_)) => next.run(request).await,
+        Some(FaultKind::BadOrder(number)) => break_order(next.run(request).await, &number).await,
     };
     faults.record(LoggedRequest {
         seq: 0,
@@ -559,6 +571,36 @@ async fn inject(State(faults): State<Faults>, request: Request, next: Next) -> R
         fault: fault.map(|f| f.to_string()),
     });
     response
+}
+
+/// `answer` with every field of the order numbered `number` but the ones
+/// that hold its number made an empty object: an order the platform sent
+/// that no reader can use (no money, time, status or item list reads from
+/// `{}`). The order is the outermost JSON object with a field equal to the
+/// number (text or digits), wherever the platform's envelope puts its orders.
+async fn break_order(answer: Response, number: &str) -> Response {
+    let (parts, body) = answer.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let Ok(mut document) = serde_json::from_slice::<Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    cut_down(&mut document, number);
+    let mut response = Response::from_parts(parts, Body::from(serde_json::to_vec(&document).expect("JSON writes")));
+    response.headers_mut().remove(axum::http::header::CONTENT_LENGTH);
+    response
+}
+
+/// Breaks every outermost object under `value` that names `number`.
+fn cut_down(value: &mut Value, number: &str) {
+    let names = |v: &Value| v.as_str() == Some(number) || (v.is_number() && v.to_string() == number);
+    match value {
+        Value::Object(fields) if fields.values().any(names) => {
+            fields.values_mut().filter(|v| !names(v)).for_each(|v| *v = Value::Object(Default::default()))
+        }
+        Value::Object(fields) => fields.values_mut().for_each(|v| cut_down(v, number)),
+        Value::Array(values) => values.iter_mut().for_each(|v| cut_down(v, number)),
+        _ => {}
+    }
 }
 
 /// Puts the fault layer and its admin routes on a simulator's router:

@@ -25,7 +25,7 @@ static B: SimSpec = SimSpec {
 #[test]
 fn plans_read_every_kind_and_trigger() {
     let plan = parse_plan(
-        "5xx@10%, alpha.ship=lost*1, beta=timeout, slow:250@0.5, alpha=busy:101, *.list=page_cap:20, rate_limit:5, 429*2, reset, truncated",
+        "5xx@10%, alpha.ship=lost*1, beta=timeout, slow:250@0.5, alpha=busy:101, *.list=page_cap:20, rate_limit:5, 429*2, reset, truncated, alpha.list=bad_order:A-17",
         &[&A, &B],
     )
     .unwrap();
@@ -42,7 +42,8 @@ fn plans_read_every_kind_and_trigger() {
             "rate_limit:5",
             "429*2",
             "reset",
-            "truncated"
+            "truncated",
+            "alpha.list=bad_order:A-17"
         ]
     );
     // What a rule prints reads back as the same rule.
@@ -62,6 +63,7 @@ fn bad_rules_say_which_and_why() {
     assert!(parse_plan("5xx@150%", &[&A]).unwrap_err().problem.contains("not a chance"));
     assert!(parse_plan("5xx:404", &[&A]).unwrap_err().problem.contains("500 to 599"));
     assert!(parse_plan("slow", &[&A]).unwrap_err().problem.contains("needs milliseconds"));
+    assert!(parse_plan("bad_order", &[&A]).unwrap_err().problem.contains("needs the order's number"));
 }
 
 #[test]
@@ -209,6 +211,28 @@ mod over_http {
         assert!(cleared.status().is_success());
         let page: Value = platform.list(100).send().await.unwrap().json().await.unwrap();
         assert_eq!(page["data"]["data"].as_array().unwrap().len() as i64, total);
+    }
+
+    #[tokio::test]
+    async fn a_bad_order_comes_with_nothing_but_its_number_and_the_others_whole() {
+        let platform = start(20).await;
+        let whole: Value = platform.list(100).send().await.unwrap().json().await.unwrap();
+        let orders = whole["data"]["data"].as_array().unwrap();
+        let number = orders[3]["order_num"].as_str().unwrap().to_string();
+        assert!(platform.plan(&format!("shoptima.list=bad_order:{number}")).await.status().is_success());
+        let page: Value = platform.list(100).send().await.unwrap().json().await.unwrap();
+        let listed = page["data"]["data"].as_array().unwrap();
+        assert_eq!(listed.len(), orders.len());
+        let broken = listed[3].as_object().unwrap();
+        assert_eq!(broken.len(), orders[3].as_object().unwrap().len(), "every field is still there");
+        for (field, value) in broken {
+            let kept = if field == "order_num" { json!(number) } else { json!({}) };
+            assert_eq!(value, &kept, "{field}: only the number is left");
+        }
+        assert_eq!(listed[2], orders[2], "the other orders come whole");
+        assert_eq!(page["data"]["total"], whole["data"]["total"], "the envelope is the platform's");
+        let log = platform.admin("/_sandbox/requests").await;
+        assert_eq!(log["requests"].as_array().unwrap().last().unwrap()["fault"], format!("bad_order:{number}"));
     }
 
     #[tokio::test]

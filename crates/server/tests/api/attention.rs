@@ -1,6 +1,7 @@
 //! `/api/v1/attention`: each kind opened by its real cause on a Shoptima
-//! simulator (a refused token, a platform down for longer than three of a
-//! shop's intervals, a shipment the platform refuses), closed by its cure,
+//! simulator (a refused token, an order the platform sends broken, a
+//! platform down for longer than three of a shop's intervals, a shipment the
+//! platform refuses, a deadline passed on a clock the test sets), closed by its cure,
 //! never opened twice for one cause (also after a restart), and dismissed
 //! by a person with a note; on SQLite and on PostgreSQL.
 
@@ -45,14 +46,18 @@ async fn causes_and_cures(db: TestDatabase) {
     let api = Api::start_scheduled(&db.url, shops, vec![]).await;
     let key = api.key(Scope::Write, false).await;
     let reader = api.key(Scope::Read, false).await;
+    // The platform sends one order cut down to its number.
+    let truth = platform.sim.truth();
+    let broken = truth.last().unwrap()["order_num"].as_str().unwrap().to_string();
+    platform.sim.faults().add_spec(&format!("shoptima.list=bad_order:{broken}")).unwrap();
     api.hub.sync_now("belment").await.unwrap();
     api.hub.sync_now("refused").await.unwrap_err();
 
     // A refused token: the shop is paused, one critical item with the platform's words.
     api.hub.sweep_attention().await.unwrap();
     let items = open_items(&api, &reader).await;
-    assert_eq!(items.len(), 1, "{items:?}");
-    let paused = &items[0];
+    assert_eq!(items.len(), 2, "{items:?}");
+    let paused = find(&items, "shop_paused:refused").expect("a refused token pauses its shop");
     assert_eq!(
         (&paused["kind"], &paused["severity"], &paused["shop"]),
         (&json!("shop_paused"), &json!("critical"), &json!("refused"))
@@ -60,6 +65,13 @@ async fn causes_and_cures(db: TestDatabase) {
     let reason = paused["reason"].as_str().unwrap();
     assert!(reason.contains("Shop refused stopped syncing") && reason.contains("401"), "{reason}");
     assert!(paused["action"].as_str().unwrap().contains("orderhub sync --shop refused"));
+
+    // The order that could not be read: a warning naming it, with the reader's error.
+    let unread = find(&items, &format!("unreadable_order:belment:{broken}")).expect("a broken order is an item");
+    assert_eq!((&unread["severity"], &unread["shop"]), (&json!("warning"), &json!("belment")));
+    let reason = unread["reason"].as_str().unwrap();
+    assert!(reason.contains(&format!("Order {broken} of shop belment could not be read")), "{reason}");
+    assert!(unread["action"].as_str().unwrap().contains(&format!("orderhub fetch --shop belment {broken}")));
 
     // A shipment the platform refuses: one critical item with its answer.
     let number = shippable(&platform);
@@ -77,6 +89,7 @@ async fn causes_and_cures(db: TestDatabase) {
 
     // The platform down for longer than three of belment's intervals: stalled,
     // with the last run's error.
+    platform.sim.faults().clear();
     platform.sim.faults().add_spec("shoptima.list=5xx").unwrap();
     tokio::time::sleep(Duration::from_millis(3_100)).await;
     api.hub.sync_now("belment").await.unwrap_err();
@@ -86,11 +99,11 @@ async fn causes_and_cures(db: TestDatabase) {
     assert_eq!(stalled["severity"], "warning");
     let reason = stalled["reason"].as_str().unwrap();
     assert!(reason.contains("last synced 3 s ago") && reason.contains("The last run failed"), "{reason}");
-    assert_eq!(items.len(), 3, "{items:?}");
+    assert_eq!(items.len(), 4, "{items:?}");
     let (_, listed) = api.get(&reader, "/api/v1/attention?kind=shop_stalled").await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 1, "filtered by kind");
     let open: i64 = listed["open"].as_array().unwrap().iter().map(|c| c["count"].as_i64().unwrap()).sum();
-    assert_eq!(open, 3, "every open item counted, whatever the filter: {listed}");
+    assert_eq!(open, 4, "every open item counted, whatever the filter: {listed}");
 
     // Seen again, and after a restart on the same database: still one item each.
     api.hub.sweep_attention().await.unwrap();
@@ -106,9 +119,11 @@ async fn causes_and_cures(db: TestDatabase) {
     let again: Vec<Value> = open_items(&api, &reader).await.iter().map(|i| i["id"].clone()).collect();
     assert_eq!(again, ids, "no item opened twice for one cause");
 
-    // The cures: the platform answers again, a second shipment lands.
+    // The cures: the platform answers again, a second shipment lands, the
+    // broken order is read whole.
     platform.sim.faults().clear();
     api.hub.sync_now("belment").await.unwrap();
+    api.hub.fetch("belment", std::slice::from_ref(&broken)).await.unwrap();
     let (status, _) = api.post(&key, &path, &json!({"tracking_number": "SF2", "carrier_code": "SF"}), None).await;
     assert_eq!(status, 202);
     api.hub.run_due_jobs().await.unwrap();
@@ -117,7 +132,7 @@ async fn causes_and_cures(db: TestDatabase) {
     assert_eq!(items.iter().map(|i| i["kind"].as_str().unwrap()).collect::<Vec<_>>(), ["shop_paused"], "{items:?}");
     let (_, closed) = api.get(&reader, "/api/v1/attention?open=false").await;
     let closed = closed["items"].as_array().unwrap();
-    assert_eq!(closed.len(), 2);
+    assert_eq!(closed.len(), 3);
     assert!(closed.iter().all(|i| i["cleared_at"].is_string() && i["dismissed_at"].is_null()), "{closed:?}");
 
     // A person dismisses the paused shop's item with a note: only with the
