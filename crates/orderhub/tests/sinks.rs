@@ -161,7 +161,7 @@ async fn check_published(setup: &Setup, rabbit: &RabbitReader, events: i64) {
         assert_eq!((body["seq"].as_i64(), *seq), (Some(event.seq), event.seq));
         assert_eq!(
             (body["order_id"].as_str(), body["kind"].as_str()),
-            (Some(event.order_id.as_str()), Some(event.kind.as_str()))
+            (event.order_id.as_deref(), Some(event.kind.as_str()))
         );
         assert_eq!(body["changes"].as_array().map(Vec::len), Some(event.changes.len()), "{body}");
         assert!(body.get("order").is_none(), "include_order is off for this sink");

@@ -9,10 +9,10 @@
 //! restarts and workers, and closes by itself when its cause is gone.
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How soon a person should look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Severity {
@@ -49,6 +49,8 @@ pub struct AttentionCause {
     pub kind: &'static str,
     pub severity: Severity,
     pub shop: Option<String>,
+    /// The platform of the shop, when the shop is configured.
+    pub platform: Option<String>,
     /// The canonical id of the order, when the cause is one order's.
     pub order_id: Option<String>,
     /// What is wrong, in words (with the platform's own message where it sent one).
@@ -58,7 +60,7 @@ pub struct AttentionCause {
 }
 
 /// An item of the attention list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttentionItem {
     pub id: i64,
@@ -67,11 +69,17 @@ pub struct AttentionItem {
     pub kind: String,
     pub severity: Severity,
     pub shop: Option<String>,
+    /// The platform of the shop, when the shop is configured.
+    pub platform: Option<String>,
     pub order_id: Option<String>,
     pub reason: String,
     pub action: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub opened_at: Timestamp,
+    /// When it reached its severity: its opening, or the moment it turned
+    /// critical (a deadline that passed). An alert's digest window counts from it.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub raised_at: Timestamp,
     /// When the cause cleared (the shop synced again, a later write-back
     /// succeeded, the order was read): the item closed by itself.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]

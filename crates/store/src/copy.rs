@@ -170,10 +170,12 @@ pub(crate) const TABLES: &[Table] = &[
             ("kind", Text),
             ("severity", Text),
             ("shop", Text),
+            ("platform", Text),
             ("order_id", Text),
             ("reason", Text),
             ("action", Text),
             ("opened_ms", Int),
+            ("raised_ms", Int),
             ("cleared_ms", Int),
             ("dismissed_ms", Int),
             ("dismissed_by", Text),
@@ -184,8 +186,14 @@ pub(crate) const TABLES: &[Table] = &[
     },
     Table {
         name: "alert_sent",
-        columns: &[("alert", Text), ("item_id", Int), ("sent_ms", Int)],
+        columns: &[("alert", Text), ("item_id", Int), ("sent_ms", Int), ("severity", Text)],
         key: &["alert", "item_id"],
+        identity: None,
+    },
+    Table {
+        name: "attention_events",
+        columns: &[("seq", Int), ("item_id", Int), ("kind", Text), ("item", Text), ("recorded_ms", Int)],
+        key: &["seq"],
         identity: None,
     },
 ];

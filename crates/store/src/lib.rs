@@ -294,20 +294,32 @@ pub struct OrderListPage {
     pub next: Option<SortKey>,
 }
 
-/// One entry of the change feed: an order created or changed, in commit order.
+/// One entry of the change feed, in commit order: an order created or
+/// changed, or an item of the attention list opened or closed.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeedEvent {
     /// Commit order across the whole store; resume with `after=seq`.
     pub seq: i64,
-    pub order_id: String,
-    pub platform: String,
+    /// The order's canonical id; an attention item's order, `null` when the
+    /// item is a shop's (a paused shop) or of an order not stored (one that
+    /// could not be read).
+    pub order_id: Option<String>,
+    /// The order's platform; an attention item's shop's, `null` when that
+    /// shop is not configured.
+    pub platform: Option<String>,
     pub shop: String,
-    pub order_number: String,
-    /// `created` or `changed`.
+    /// The order's number; `null` for an attention event.
+    pub order_number: Option<String>,
+    /// `created`, `changed`, `attention.opened` or `attention.closed` (its
+    /// cause cleared, or a person dismissed it).
     pub kind: String,
+    /// What changed (for `created`, every field); empty for an attention event.
     pub changes: Vec<orderhub_model::Change>,
     pub recorded_at: jiff::Timestamp,
+    /// An attention event's item as it was then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attention: Option<AttentionItem>,
 }
 
 /// What a write-back job does.

@@ -32,6 +32,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "run progress", include_str!("../migrations/postgres/0009_run_progress.sql")),
     (10, "sink state", include_str!("../migrations/postgres/0010_sink_state.sql")),
     (11, "attention", include_str!("../migrations/postgres/0011_attention.sql")),
+    (12, "attention feed", include_str!("../migrations/postgres/0012_attention_feed.sql")),
 ];
 
 /// Documents stay JSON text: PostgreSQL compresses large values itself
@@ -123,14 +124,35 @@ pub(crate) async fn insert_rows(tx: &mut Transaction<'static, Db>, rows: &[sql::
     Ok(())
 }
 
-/// After rows were copied in with their own ids: the identity column's
-/// sequence continues after the largest, so that new rows do not collide.
 /// PostgreSQL checks its own pages (checksums, WAL); reaching it is the check here.
 pub(crate) async fn integrity(pool: &Pool<Db>) -> Result<String, sqlx::Error> {
     sqlx::query("SELECT 1").execute(pool).await?;
     Ok("ok".into())
 }
 
+/// The next number of the change feed for an event that is not an order's
+/// (an attention item opened or closed): from the order events' own
+/// sequence. Inside a writing transaction (which holds the write lock), so
+/// numbers are commit order.
+pub(crate) async fn next_feed_seq(tx: &mut Transaction<'static, Db>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('order_events', 'seq'))").fetch_one(&mut **tx).await
+}
+
+/// After attention events were copied in with their numbers: the order
+/// events' sequence continues after them too.
+pub(crate) async fn feed_counter_after_copy(pool: &Pool<Db>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "SELECT setval(pg_get_serial_sequence('order_events', 'seq'),
+                GREATEST((SELECT COALESCE(MAX(seq), 0) FROM order_events),
+                         (SELECT COALESCE(MAX(seq), 0) FROM attention_events)) + 1, false)",
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// After rows were copied in with their own ids: the identity column's
+/// sequence continues after the largest, so that new rows do not collide.
 pub(crate) async fn after_copy(pool: &Pool<Db>, table: &str, column: &str) -> Result<(), sqlx::Error> {
     let sql = format!(
         "SELECT setval(pg_get_serial_sequence('{table}', '{column}'), COALESCE(MAX({column}), 0) + 1, false) FROM {table}"

@@ -40,6 +40,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (15, "run progress", include_str!("../migrations/sqlite/0015_run_progress.sql")),
     (16, "sink state", include_str!("../migrations/sqlite/0016_sink_state.sql")),
     (17, "attention", include_str!("../migrations/sqlite/0017_attention.sql")),
+    (18, "attention feed", include_str!("../migrations/sqlite/0018_attention_feed.sql")),
 ];
 
 /// Documents are stored packed against their platform's dictionary
@@ -252,16 +253,46 @@ pub(crate) async fn begin_write(pool: &Pool<Db>) -> Result<Transaction<'static, 
     pool.begin_with("BEGIN IMMEDIATE").await
 }
 
-/// After rows were copied in with their own ids: nothing to do, SQLite's
-/// AUTOINCREMENT continues after the largest id in the table.
 /// SQLite's own check of the file (`PRAGMA quick_check`): "ok", or what is wrong.
 pub(crate) async fn integrity(pool: &Pool<Db>) -> Result<String, sqlx::Error> {
     let answers: Vec<String> = sqlx::query_scalar("PRAGMA quick_check").fetch_all(pool).await?;
     Ok(answers.join("; "))
 }
 
+/// After rows were copied in with their own ids: nothing to do, SQLite's
+/// AUTOINCREMENT continues after the largest id in the table.
 pub(crate) async fn after_copy(_pool: &Pool<Db>, _table: &str, _column: &str) -> Result<(), sqlx::Error> {
     Ok(())
+}
+
+/// Makes sure `order_events` has its AUTOINCREMENT counter (a store that
+/// never numbered an event has none yet) and that it is past every
+/// attention event's number.
+const FEED_COUNTER: &str = "INSERT INTO sqlite_sequence (name, seq)
+     SELECT 'order_events', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'order_events')";
+const FEED_COUNTER_PAST_ATTENTION: &str = "UPDATE sqlite_sequence
+     SET seq = MAX(seq, (SELECT COALESCE(MAX(seq), 0) FROM order_events), (SELECT COALESCE(MAX(seq), 0) FROM attention_events))
+     WHERE name = 'order_events'";
+
+/// The next number of the change feed for an event that is not an order's
+/// (an attention item opened or closed): the order events' AUTOINCREMENT
+/// counter moved on by one, so the order events written after it are
+/// numbered after it. Inside a writing transaction, so numbers are commit order.
+pub(crate) async fn next_feed_seq(tx: &mut Transaction<'static, Db>) -> Result<i64, sqlx::Error> {
+    sqlx::query(FEED_COUNTER).execute(&mut **tx).await?;
+    sqlx::query(FEED_COUNTER_PAST_ATTENTION).execute(&mut **tx).await?;
+    sqlx::query_scalar("UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'order_events' RETURNING seq")
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// After attention events were copied in with their numbers: the order
+/// events' counter continues after them too.
+pub(crate) async fn feed_counter_after_copy(pool: &Pool<Db>) -> Result<(), sqlx::Error> {
+    let mut tx = begin_write(pool).await?;
+    sqlx::query(FEED_COUNTER).execute(&mut *tx).await?;
+    sqlx::query(FEED_COUNTER_PAST_ATTENTION).execute(&mut *tx).await?;
+    tx.commit().await
 }
 
 /// SQL for the UTC day (`YYYY-MM-DD`) of a unix-milliseconds column.

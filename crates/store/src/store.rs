@@ -671,7 +671,8 @@ impl Store {
     }
 
     /// Open items an alert has not been sent yet, oldest first: of these
-    /// `kinds` (every kind when empty) and `severities`.
+    /// `kinds` (every kind when empty) and `severities`. An item sent as a
+    /// warning that is critical now is one of them again.
     pub async fn unalerted_items(
         &self,
         alert: &str,
@@ -682,9 +683,9 @@ impl Store {
         on_backend!(self, s => s.unalerted_items(alert, kinds, severities, limit).await)
     }
 
-    /// Records that `alert` was sent these items (a repeat changes nothing).
-    pub async fn mark_alerted(&self, alert: &str, ids: &[i64]) -> Result<(), StoreError> {
-        write_on_backend!(self, s => s.mark_alerted(alert, ids).await)
+    /// Records that `alert` was sent these items, at their severity now.
+    pub async fn mark_alerted(&self, alert: &str, items: &[crate::AttentionItem]) -> Result<(), StoreError> {
+        write_on_backend!(self, s => s.mark_alerted(alert, items).await)
     }
 
     /// Shops paused by an error a person has to fix.

@@ -622,8 +622,8 @@ async fn the_feed_is_in_commit_order_across_concurrent_writers(db: &TestDatabase
         for event in &page {
             assert!(event.seq > after, "seq {} after {after}", event.seq);
             assert_eq!(
-                (event.kind.as_str(), event.shop.as_str(), event.platform.as_str()),
-                ("created", "belment", "shoptima")
+                (event.kind.as_str(), event.shop.as_str(), event.platform.as_deref()),
+                ("created", "belment", Some("shoptima"))
             );
             after = event.seq;
             seen.push(event.seq);
@@ -983,7 +983,8 @@ async fn everything_in(store: &Store) -> Vec<String> {
         .await
         .unwrap();
     for e in store.events_after(0, 1_000_000).await.unwrap() {
-        all.push(format!("{} {} {} {:?} {}", e.seq, e.order_id, e.kind, e.changes, e.recorded_at));
+        let item = serde_json::to_string(&e.attention).unwrap();
+        all.push(format!("{} {:?} {} {:?} {} {item}", e.seq, e.order_id, e.kind, e.changes, e.recorded_at));
     }
     all.push(format!("{:?}", store.cursor("belment", "s").await.unwrap()));
     all.push(format!("{:?}", store.bad_orders("belment").await.unwrap()));
@@ -1030,11 +1031,24 @@ async fn a_copy_from_sqlite_is_identical_and_numbering_continues(db: &TestDataba
     source.insert_api_key("ops", "ohk_ab", "hash-1", &["read".to_string()]).await.unwrap();
     source.webhook_state("erp").await.unwrap();
     source.webhook_delivered("erp", 3, 3).await.unwrap();
+    // The feed's newest number is an attention event's.
+    let paused = AttentionCause {
+        cause: "shop_paused:belment".into(),
+        kind: "shop_paused",
+        severity: Severity::Critical,
+        shop: Some("belment".into()),
+        platform: Some("shoptima".into()),
+        order_id: None,
+        reason: "quota spent".into(),
+        action: "wait".into(),
+    };
+    source.reconcile_attention(&[paused], &["shop_paused"]).await.unwrap();
 
     let target = db.open().await;
     let report = source.copy_to(&target, &|_, _| {}).await.unwrap();
     let rows: std::collections::HashMap<String, u64> = report.tables.into_iter().collect();
     assert_eq!((rows["orders"], rows["order_events"], rows["outbox"]), (1234, 1235, 1));
+    assert_eq!((rows["attention"], rows["attention_events"]), (1, 1));
     assert_eq!(everything_in(&source).await, everything_in(&target).await);
 
     // New rows continue after the copied ones, not over them.

@@ -48,6 +48,8 @@ pub const SWEEP_EVERY: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone, Copy)]
 pub struct SweptShop<'a> {
     pub key: &'a str,
+    /// Its platform: what its items (and their events in the change feed) say.
+    pub platform: &'a str,
     pub sync_every: Duration,
     /// When its orders must ship; `None`: no deadline.
     pub deadline: Option<crate::ShipDeadline>,
@@ -76,6 +78,10 @@ pub async fn find_causes(
     causes.extend(store.failed_writebacks().await?.iter().map(writeback_failed));
     causes.extend(store.unread_orders().await?.iter().map(unreadable_order));
     causes.extend(deadlines(store, shops, now).await?);
+    for cause in &mut causes {
+        let shop = shops.iter().find(|shop| cause.shop.as_deref() == Some(shop.key));
+        cause.platform = shop.map(|shop| shop.platform.to_string());
+    }
     Ok(causes)
 }
 
@@ -108,6 +114,7 @@ fn ship_deadline(order: &orderhub_store::DueShipment, now: Timestamp) -> Attenti
         kind: SHIP_DEADLINE,
         severity,
         shop: Some(order.shop.clone()),
+        platform: None,
         order_id: Some(order.order_id.clone()),
         reason: format!("Order {} of shop {} {when}.", order.order_number, order.shop),
         action: "Ship it and report the tracking number (the order's page, `orderhub ship`, or the API); the item \
@@ -122,6 +129,7 @@ fn shop_paused(shop: &str, reason: &str, since: Timestamp) -> AttentionCause {
         kind: SHOP_PAUSED,
         severity: Severity::Critical,
         shop: Some(shop.to_string()),
+        platform: None,
         order_id: None,
         reason: format!("Shop {shop} stopped syncing at {since:.0}: {reason}. No new orders arrive from it."),
         action: format!(
@@ -151,6 +159,7 @@ fn shop_stalled(shop: &SweptShop<'_>, age: &orderhub_store::SyncAge, now: Timest
         kind: SHOP_STALLED,
         severity: Severity::Warning,
         shop: Some(key.to_string()),
+        platform: None,
         order_id: None,
         reason: format!("Shop {key} {what}; it syncs every {}.{last_error}", words(every)),
         action: format!(
@@ -168,6 +177,7 @@ fn writeback_failed(job: &OutboxJob) -> AttentionCause {
         kind: WRITEBACK_FAILED,
         severity: if kind == "ship" { Severity::Critical } else { Severity::Warning },
         shop: Some(job.shop.clone()),
+        platform: None,
         order_id: Some(job.order_id.clone()),
         reason: format!("The {kind} write-back of order {} failed (job {}): {answer}", job.order_id, job.id),
         action: "Correct what the platform refused (a carrier code, a tracking number, the order's state) and send \
@@ -184,6 +194,7 @@ fn unreadable_order(order: &orderhub_store::UnreadOrder) -> AttentionCause {
         kind: UNREADABLE_ORDER,
         severity: Severity::Warning,
         shop: Some(shop.clone()),
+        platform: None,
         order_id: None,
         reason: format!(
             "Order {number} of shop {shop} could not be read at {:.0}: {}. Its payload is kept.",
@@ -202,7 +213,12 @@ impl crate::Hub {
         let shops: Vec<SweptShop<'_>> = self
             .shops()
             .iter()
-            .map(|shop| SweptShop { key: shop.key(), sync_every: shop.sync_every, deadline: shop.sync.ship_deadline })
+            .map(|shop| SweptShop {
+                key: shop.key(),
+                platform: shop.sync.connector.platform().as_str(),
+                sync_every: shop.sync_every,
+                deadline: shop.sync.ship_deadline,
+            })
             .collect();
         sweep(&self.store, &shops, Timestamp::now()).await
     }
@@ -267,7 +283,8 @@ mod tests {
     #[test]
     fn a_shop_is_stalled_after_three_of_its_intervals() {
         let now: Timestamp = "2026-12-07T12:00:00Z".parse().unwrap();
-        let shop = SweptShop { key: "belment", sync_every: Duration::from_secs(60), deadline: None };
+        let shop =
+            SweptShop { key: "belment", platform: "shoptima", sync_every: Duration::from_secs(60), deadline: None };
         let ago = |secs| Some(now.checked_sub(SignedDuration::from_secs(secs)).unwrap());
         let age = |ok, first| orderhub_store::SyncAge { last_ok_at: ok, first_run_at: first, last_error: None };
         assert_eq!(shop_stalled(&shop, &age(ago(180), ago(9_999)), now), None);

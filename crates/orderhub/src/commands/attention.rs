@@ -48,7 +48,12 @@ pub async fn run(context: &Context, args: AttentionArgs) -> anyhow::Result<()> {
     let shops: Vec<SweptShop<'_>> = config
         .shops
         .iter()
-        .map(|shop| SweptShop { key: shop.key(), sync_every: shop.sync_every, deadline: shop.ship_deadline })
+        .map(|shop| SweptShop {
+            key: shop.key(),
+            platform: shop.settings.platform.as_str(),
+            sync_every: shop.sync_every,
+            deadline: shop.ship_deadline,
+        })
         .collect();
     sweep(&store, &shops, jiff::Timestamp::now()).await?;
     let filter = AttentionFilter {

@@ -592,7 +592,7 @@ async fn break_order(answer: Response, number: &str) -> Response {
 
 /// Breaks every outermost object under `value` that names `number`.
 fn cut_down(value: &mut Value, number: &str) {
-    let names = |v: &Value| v.as_str() == Some(number) || (v.is_number() && v.to_string() == number);
+    let names = |v: &Value| v.as_str() == Some(number) || v.as_u64().is_some_and(|n| number.parse() == Ok(n));
     match value {
         Value::Object(fields) if fields.values().any(names) => {
             fields.values_mut().filter(|v| !names(v)).for_each(|v| *v = Value::Object(Default::default()))

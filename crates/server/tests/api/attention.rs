@@ -66,6 +66,17 @@ async fn causes_and_cures(db: TestDatabase) {
     assert!(reason.contains("Shop refused stopped syncing") && reason.contains("401"), "{reason}");
     assert!(paused["action"].as_str().unwrap().contains("orderhub sync --shop refused"));
 
+    // Each opening is in the change feed, between the order events, with its item.
+    let (status, feed) = api.get(&reader, "/api/v1/events?limit=1000").await;
+    assert_eq!(status, 200, "{feed}");
+    let opened: Vec<&Value> =
+        feed["events"].as_array().unwrap().iter().filter(|e| e["kind"] == "attention.opened").collect();
+    assert_eq!(opened.len(), 2, "{opened:?}");
+    let event = opened.iter().find(|e| e["shop"] == "refused").unwrap();
+    assert_eq!((&event["platform"], &event["order_id"]), (&json!("shoptima"), &Value::Null));
+    assert_eq!(event["attention"]["id"], paused["id"]);
+    assert_eq!(event["attention"]["reason"], paused["reason"]);
+
     // The order that could not be read: a warning naming it, with the reader's error.
     let unread = find(&items, &format!("unreadable_order:belment:{broken}")).expect("a broken order is an item");
     assert_eq!((&unread["severity"], &unread["shop"]), (&json!("warning"), &json!("belment")));
@@ -134,6 +145,18 @@ async fn causes_and_cures(db: TestDatabase) {
     let closed = closed["items"].as_array().unwrap();
     assert_eq!(closed.len(), 3);
     assert!(closed.iter().all(|i| i["cleared_at"].is_string() && i["dismissed_at"].is_null()), "{closed:?}");
+    let (_, feed) = api.get(&reader, "/api/v1/events?limit=1000").await;
+    let mut told: Vec<i64> = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "attention.closed")
+        .map(|e| e["attention"]["id"].as_i64().unwrap())
+        .collect();
+    let mut cleared: Vec<i64> = closed.iter().map(|i| i["id"].as_i64().unwrap()).collect();
+    told.sort();
+    cleared.sort();
+    assert_eq!(told, cleared, "each item that closed is in the feed once");
 
     // A person dismisses the paused shop's item with a note: only with the
     // write scope, once, and it stays closed while the shop stays paused.
@@ -203,7 +226,12 @@ async fn a_deadline_warns_turns_late_and_closes_when_the_order_ships() {
     assert!(due.iter().any(|o| o["id"] == id.as_str()));
     assert!(due.iter().all(|o| o["ship_by"].as_str().unwrap().parse::<Timestamp>().unwrap() < bound), "{due:?}");
 
-    let shops = [SweptShop { key: "belment", sync_every: Duration::from_secs(3600), deadline: Some(deadline) }];
+    let shops = [SweptShop {
+        key: "belment",
+        platform: "shoptima",
+        sync_every: Duration::from_secs(3600),
+        deadline: Some(deadline),
+    }];
     let cause = format!("ship_deadline:{id}");
     let item_at = async |hours_from_deadline: i64| {
         let now = ship_by.checked_add(SignedDuration::from_secs(hours_from_deadline * 3600 + 1)).unwrap();

@@ -1,16 +1,35 @@
 //! The attention list: items kept in step with the causes found now, and
 //! the facts causes are found from.
 
-use super::{Db, DbRow, SqlStore, Turn, now_ms, timestamp};
+use super::{Db, DbRow, SqlStore, Turn, next_feed_seq, now_ms, timestamp};
 use crate::StoreError;
 use crate::attention::{
     AttentionCause, AttentionFilter, AttentionItem, DueShipment, PausedShop, Reconciled, Severity, SyncAge, UnreadOrder,
 };
-use sqlx::{AssertSqlSafe, QueryBuilder, Row};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row, Transaction};
 use std::collections::HashMap;
 
-const COLUMNS: &str = "id, cause, kind, severity, shop, order_id, reason, action, opened_ms, cleared_ms, \
-                       dismissed_ms, dismissed_by, note";
+const COLUMNS: &str = "id, cause, kind, severity, shop, platform, order_id, reason, action, opened_ms, raised_ms, \
+                       cleared_ms, dismissed_ms, dismissed_by, note";
+
+/// The change feed's kind for an item that opened.
+pub(crate) const OPENED: &str = "attention.opened";
+/// The change feed's kind for an item that closed: its cause cleared, or a person dismissed it.
+pub(crate) const CLOSED: &str = "attention.closed";
+
+/// Puts `item`, as it is now, in the change feed as an event of `kind`.
+async fn record_event(tx: &mut Transaction<'static, Db>, kind: &str, item: &AttentionItem) -> Result<(), StoreError> {
+    let seq = next_feed_seq(tx).await?;
+    sqlx::query("INSERT INTO attention_events (seq, item_id, kind, item, recorded_ms) VALUES ($1, $2, $3, $4, $5)")
+        .bind(seq)
+        .bind(item.id)
+        .bind(kind)
+        .bind(serde_json::to_string(item).expect("an item serialises"))
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
 
 impl SqlStore {
     pub async fn reconcile_attention(
@@ -34,19 +53,24 @@ impl SqlStore {
                 Some(item) if item.severity == cause.severity && item.reason == cause.reason => {}
                 // The same cause, worse or in other words (a later refusal's message): the item says so.
                 Some(item) => {
-                    sqlx::query("UPDATE attention SET severity = $2, reason = $3, action = $4 WHERE id = $1")
-                        .bind(item.id)
-                        .bind(cause.severity.as_str())
-                        .bind(&cause.reason)
-                        .bind(&cause.action)
-                        .execute(&mut *tx)
-                        .await?;
+                    let raised = if item.severity == cause.severity { item.raised_at.as_millisecond() } else { now };
+                    sqlx::query(
+                        "UPDATE attention SET severity = $2, reason = $3, action = $4, raised_ms = $5 WHERE id = $1",
+                    )
+                    .bind(item.id)
+                    .bind(cause.severity.as_str())
+                    .bind(&cause.reason)
+                    .bind(&cause.action)
+                    .bind(raised)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 None => {
                     // Another worker may have opened it since the read: then nothing comes back.
                     let sql = format!(
-                        "INSERT INTO attention (cause, kind, severity, shop, order_id, reason, action, opened_ms)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                        "INSERT INTO attention (cause, kind, severity, shop, platform, order_id, reason, action,
+                                                opened_ms, raised_ms)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
                          ON CONFLICT (cause) WHERE cleared_ms IS NULL DO NOTHING RETURNING {COLUMNS}"
                     );
                     let row = sqlx::query(AssertSqlSafe(sql))
@@ -54,13 +78,17 @@ impl SqlStore {
                         .bind(cause.kind)
                         .bind(cause.severity.as_str())
                         .bind(&cause.shop)
+                        .bind(&cause.platform)
                         .bind(&cause.order_id)
                         .bind(&cause.reason)
                         .bind(&cause.action)
                         .bind(now)
                         .fetch_optional(&mut *tx)
                         .await?;
-                    done.opened.extend(row.as_ref().map(item_from_row).transpose()?);
+                    if let Some(item) = row.as_ref().map(item_from_row).transpose()? {
+                        record_event(&mut tx, OPENED, &item).await?;
+                        done.opened.push(item);
+                    }
                 }
             }
         }
@@ -72,7 +100,13 @@ impl SqlStore {
                 "UPDATE attention SET cleared_ms = $2 WHERE id = $1 AND cleared_ms IS NULL RETURNING {COLUMNS}"
             );
             let row = sqlx::query(AssertSqlSafe(sql)).bind(item.id).bind(now).fetch_optional(&mut *tx).await?;
-            done.closed.extend(row.as_ref().map(item_from_row).transpose()?);
+            // An item a person dismissed was in the feed as closed then.
+            if let Some(item) = row.as_ref().map(item_from_row).transpose()? {
+                if item.dismissed_at.is_none() {
+                    record_event(&mut tx, CLOSED, &item).await?;
+                }
+                done.closed.push(item);
+            }
         }
         tx.commit().await?;
         Ok(done)
@@ -112,15 +146,20 @@ impl SqlStore {
             "UPDATE attention SET dismissed_ms = $2, dismissed_by = $3, note = $4
              WHERE id = $1 AND cleared_ms IS NULL AND dismissed_ms IS NULL RETURNING {COLUMNS}"
         );
-        let mut conn = self.writing().await?;
+        let mut tx = self.begin_writing(Turn::Short).await?;
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(id)
             .bind(now_ms())
             .bind(by)
             .bind(note)
-            .fetch_optional(&mut *conn)
+            .fetch_optional(&mut *tx)
             .await?;
-        row.as_ref().map(item_from_row).transpose()
+        let item = row.as_ref().map(item_from_row).transpose()?;
+        if let Some(item) = &item {
+            record_event(&mut tx, CLOSED, item).await?;
+        }
+        tx.commit().await?;
+        Ok(item)
     }
 
     pub async fn open_attention_counts(&self) -> Result<Vec<(String, Severity, i64)>, StoreError> {
@@ -146,7 +185,10 @@ impl SqlStore {
             "SELECT {COLUMNS} FROM attention a WHERE a.cleared_ms IS NULL AND a.dismissed_ms IS NULL
              AND NOT EXISTS (SELECT 1 FROM alert_sent s WHERE s.alert = "
         ));
-        sql.push_bind(alert.to_string()).push(" AND s.item_id = a.id)");
+        // Sent already: at its severity now, or as critical (an item that
+        // turned critical after its warning was sent is sent again).
+        sql.push_bind(alert.to_string())
+            .push(" AND s.item_id = a.id AND (s.severity = a.severity OR s.severity = 'critical'))");
         if !kinds.is_empty() {
             sql.push(" AND a.kind IN (");
             let mut list = sql.separated(", ");
@@ -164,17 +206,19 @@ impl SqlStore {
         sql.build().fetch_all(&self.pool).await?.iter().map(item_from_row).collect()
     }
 
-    pub async fn mark_alerted(&self, alert: &str, ids: &[i64]) -> Result<(), StoreError> {
-        if ids.is_empty() {
+    pub async fn mark_alerted(&self, alert: &str, items: &[AttentionItem]) -> Result<(), StoreError> {
+        if items.is_empty() {
             return Ok(());
         }
-        // One statement for a digest's items (at most 1,000: 3,000 parameters).
+        // One statement for a digest's items (at most 1,000: 4,000 parameters).
         let now = now_ms();
-        let mut sql = QueryBuilder::<Db>::new("INSERT INTO alert_sent (alert, item_id, sent_ms) ");
-        sql.push_values(ids, |mut row, id| {
-            row.push_bind(alert.to_string()).push_bind(*id).push_bind(now);
+        let mut sql = QueryBuilder::<Db>::new("INSERT INTO alert_sent (alert, item_id, sent_ms, severity) ");
+        sql.push_values(items, |mut row, item| {
+            row.push_bind(alert.to_string()).push_bind(item.id).push_bind(now).push_bind(item.severity.as_str());
         });
-        sql.push(" ON CONFLICT (alert, item_id) DO NOTHING");
+        sql.push(
+            " ON CONFLICT (alert, item_id) DO UPDATE SET sent_ms = excluded.sent_ms, severity = excluded.severity",
+        );
         sql.build().execute(&mut *self.writing().await?).await?;
         Ok(())
     }
@@ -275,10 +319,12 @@ fn item_from_row(row: &DbRow) -> Result<AttentionItem, StoreError> {
         kind: row.try_get("kind")?,
         severity: Severity::parse(&row.try_get::<String, _>("severity")?),
         shop: row.try_get("shop")?,
+        platform: row.try_get("platform")?,
         order_id: row.try_get("order_id")?,
         reason: row.try_get("reason")?,
         action: row.try_get("action")?,
         opened_at: timestamp(row.try_get("opened_ms")?),
+        raised_at: timestamp(row.try_get::<Option<i64>, _>("raised_ms")?.unwrap_or(row.try_get("opened_ms")?)),
         cleared_at: at("cleared_ms")?,
         dismissed_at: at("dismissed_ms")?,
         dismissed_by: row.try_get("dismissed_by")?,

@@ -1,6 +1,6 @@
 //! Reading and writing whole rows for `Store::copy_to` (see `crate::copy`).
 
-use super::{Db, SqlStore, Turn, after_copy, unpack_document};
+use super::{Db, SqlStore, Turn, after_copy, feed_counter_after_copy, unpack_document};
 use crate::StoreError;
 use crate::copy::{Kind, ROWS_PER_PAGE, Table, Value};
 use sqlx::{QueryBuilder, Row};
@@ -81,9 +81,13 @@ impl SqlStore {
 
     /// After rows were written with their ids: new rows continue after them.
     pub(crate) async fn copied(&self, table: &Table) -> Result<(), StoreError> {
-        match table.identity {
-            Some(column) => after_copy(&self.pool, table.name, column).await.map_err(StoreError::from),
-            None => Ok(()),
+        if let Some(column) = table.identity {
+            after_copy(&self.pool, table.name, column).await?;
         }
+        // Attention events are numbered from the order events' counter.
+        if table.name == "attention_events" {
+            feed_counter_after_copy(&self.pool).await?;
+        }
+        Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! API keys, webhook delivery state and the run figures health and metrics read.
 
+use super::feed::LAST_FEED_SEQ;
 use super::{DbRow, SqlStore, now_ms, timestamp};
 use crate::{ApiKey, Deliveries, RunTotals, StoreError, WebhookState};
 use sqlx::{AssertSqlSafe, Row};
@@ -85,8 +86,7 @@ impl SqlStore {
 
     pub async fn delivery_state(&self, of: Deliveries, name: &str) -> Result<WebhookState, StoreError> {
         let sql = format!(
-            "INSERT INTO {} (name, delivered_seq)
-             VALUES ($1, (SELECT COALESCE(MAX(seq), 0) FROM order_events)) ON CONFLICT (name) DO NOTHING",
+            "INSERT INTO {} (name, delivered_seq) VALUES ($1, {LAST_FEED_SEQ}) ON CONFLICT (name) DO NOTHING",
             of.table()
         );
         sqlx::query(AssertSqlSafe(sql)).bind(name).execute(&mut *self.writing().await?).await?;

@@ -15,7 +15,7 @@
 use super::EXPLAIN;
 use super::{
     BY_KEY_HINT, Db, DbRow, MIGRATIONS, PACK_DOCUMENTS, SHORT_WRITES_TAKE_THE_LOCK, after_copy, begin_write, day_of_ms,
-    document_value, index_hint, insert_rows, integrity,
+    document_value, feed_counter_after_copy, index_hint, insert_rows, integrity, next_feed_seq,
 };
 use crate::documents::{Dictionaries, Dictionary, Document, Stored, classify};
 use crate::prepared::{OrderRows, search_terms};

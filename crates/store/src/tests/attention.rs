@@ -7,6 +7,8 @@ contract!(
     a_cause_opens_one_item_however_often_and_however_many_sweep,
     an_item_closes_when_its_cause_is_gone_and_a_dismissal_holds_while_it_lasts,
     the_facts_of_causes_clear_with_their_cure,
+    openings_and_closings_are_in_the_change_feed_between_order_events,
+    an_item_that_turns_critical_is_alerted_again_once,
 );
 
 fn cause(key: &str, severity: Severity, reason: &str) -> AttentionCause {
@@ -15,6 +17,7 @@ fn cause(key: &str, severity: Severity, reason: &str) -> AttentionCause {
         kind: "shop_paused",
         severity,
         shop: Some(key.into()),
+        platform: Some("shoptima".into()),
         order_id: None,
         reason: reason.into(),
         action: "renew the token".into(),
@@ -169,4 +172,88 @@ async fn the_facts_of_causes_clear_with_their_cure(db: &TestDatabase) {
     store.claim_job(60_000).await.unwrap().unwrap();
     store.finish_job(second.id, "done", Some(&json!({"ok": true})), None).await.unwrap();
     assert!(store.failed_writebacks().await.unwrap().is_empty());
+}
+
+async fn openings_and_closings_are_in_the_change_feed_between_order_events(db: &TestDatabase) {
+    let store = db.open().await;
+    store.write_batch("belment", &[order("A1", 1_590_081_600)], &[], None).await.unwrap();
+    let paused = cause("belment", Severity::Critical, "token refused");
+    let stalled = AttentionCause {
+        cause: "shop_stalled:fengxi".into(),
+        kind: "shop_stalled",
+        ..cause("fengxi", Severity::Warning, "late")
+    };
+    let kinds = ["shop_paused", "shop_stalled"];
+    let opened = store.reconcile_attention(&[paused, stalled], &kinds).await.unwrap().opened;
+    store.write_batch("belment", &[order("A2", 1_590_081_600)], &[], None).await.unwrap();
+    let belment = opened.iter().find(|item| item.shop.as_deref() == Some("belment")).unwrap();
+    store.dismiss_attention(belment.id, "key:ops", "renewing").await.unwrap().unwrap();
+    // Both causes clear: fengxi's item closes now; belment's closed when it was dismissed.
+    store.reconcile_attention(&[], &kinds).await.unwrap();
+    store.write_batch("belment", &[order("A3", 1_590_081_600)], &[], None).await.unwrap();
+
+    let feed = store.events_after(0, 100).await.unwrap();
+    let seqs: Vec<i64> = feed.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=7).collect::<Vec<_>>(), "one sequence in commit order, no gaps, no repeats");
+    let told: Vec<(&str, &str)> = feed.iter().map(|e| (e.kind.as_str(), e.shop.as_str())).collect();
+    assert_eq!(
+        told,
+        [
+            ("created", "belment"),
+            ("attention.opened", "belment"),
+            ("attention.opened", "fengxi"),
+            ("created", "belment"),
+            ("attention.closed", "belment"),
+            ("attention.closed", "fengxi"),
+            ("created", "belment"),
+        ]
+    );
+    // Each attention event carries the item as it was then.
+    let item = |n: usize| feed[n].attention.as_ref().unwrap();
+    assert!(item(1).is_open() && item(1).id == belment.id, "opened: open then, though dismissed since");
+    assert_eq!((item(4).dismissed_by.as_deref(), item(4).note.as_deref()), (Some("key:ops"), Some("renewing")));
+    assert!(item(5).cleared_at.is_some() && item(5).dismissed_at.is_none());
+    assert_eq!((feed[1].platform.as_deref(), feed[1].order_id.as_deref()), (Some("shoptima"), None));
+    assert!(feed[1].changes.is_empty() && feed[1].order_number.is_none() && feed[0].attention.is_none());
+
+    // Read a page at a time from any number, the feed is the same.
+    let mut paged = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.events_after(after, 2).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        paged.extend(page.iter().map(|e| e.seq));
+    }
+    assert_eq!(paged, seqs);
+    assert_eq!(store.last_event_seq().await.unwrap(), 7);
+    assert_eq!(store.webhook_state("erp").await.unwrap().delivered_seq, 7, "a new webhook starts at the end");
+}
+
+async fn an_item_that_turns_critical_is_alerted_again_once(db: &TestDatabase) {
+    let store = db.open().await;
+    let late = |severity| AttentionCause {
+        cause: "ship_deadline:o1".into(),
+        kind: "ship_deadline",
+        order_id: Some("o1".into()),
+        ..cause("belment", severity, "must ship by noon")
+    };
+    let every = [Severity::Critical, Severity::Warning];
+    store.reconcile_attention(&[late(Severity::Warning)], &["ship_deadline"]).await.unwrap();
+    let unsent = store.unalerted_items("chat", &[], &every, 100).await.unwrap();
+    assert_eq!(unsent.len(), 1);
+    store.mark_alerted("chat", &unsent).await.unwrap();
+    assert!(store.unalerted_items("chat", &[], &every, 100).await.unwrap().is_empty());
+    // The deadline passes: the same item, critical now, raised now, is due once more.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    store.reconcile_attention(&[late(Severity::Critical)], &["ship_deadline"]).await.unwrap();
+    let again = store.unalerted_items("chat", &[], &every, 100).await.unwrap();
+    assert_eq!((again.len(), again[0].id, again[0].severity), (1, unsent[0].id, Severity::Critical));
+    assert!(again[0].raised_at > unsent[0].raised_at && again[0].opened_at == unsent[0].opened_at);
+    let only_critical = store.unalerted_items("pager", &[], &[Severity::Critical], 100).await.unwrap();
+    assert_eq!(only_critical.len(), 1, "an alert for critical items only is sent it once, now");
+    store.mark_alerted("chat", &again).await.unwrap();
+    assert!(store.unalerted_items("chat", &[], &every, 100).await.unwrap().is_empty());
+    store.reconcile_attention(&[late(Severity::Critical)], &["ship_deadline"]).await.unwrap();
+    assert!(store.unalerted_items("chat", &[], &every, 100).await.unwrap().is_empty(), "once");
 }

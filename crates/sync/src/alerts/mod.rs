@@ -149,25 +149,25 @@ impl Hub {
         }
     }
 
-    /// Sends the items not sent yet if the oldest has waited its digest window.
+    /// Sends the items not sent yet (or sent as warnings and critical now)
+    /// once the first of them to be raised has waited its digest window.
     async fn alert_once(&self, client: &reqwest::Client, alert: &Alert) -> Result<Step, String> {
         let items = self
             .store
             .unalerted_items(&alert.name, &alert.kinds, &alert.severities, MOST_IN_A_DIGEST)
             .await
             .map_err(|e| format!("cannot read the attention list: {e}"))?;
-        let Some(oldest) = items.first() else { return Ok(Step::Wait(POLL)) };
+        let Some(first) = items.iter().map(|item| item.raised_at).min() else { return Ok(Step::Wait(POLL)) };
         let window = SignedDuration::try_from(alert.digest).unwrap_or(SignedDuration::ZERO);
-        let due = oldest.opened_at.checked_add(window).unwrap_or(oldest.opened_at);
+        let due = first.checked_add(window).unwrap_or(first);
         let now = Timestamp::now();
         if now < due {
             let left = Duration::try_from(due.duration_since(now)).unwrap_or(POLL);
             return Ok(Step::Wait(left.min(POLL)));
         }
         send(client, alert, &items, now.as_millisecond()).await?;
-        let ids: Vec<i64> = items.iter().map(|item| item.id).collect();
         self.store
-            .mark_alerted(&alert.name, &ids)
+            .mark_alerted(&alert.name, &items)
             .await
             .map_err(|e| format!("cannot record the alert as sent: {e}"))?;
         Ok(Step::Sent(items.len()))

@@ -114,8 +114,9 @@ impl Sink {
 /// keys, so they become `_`).
 pub(crate) fn route(template: &str, event: &FeedEvent) -> String {
     let token = |value: &str| value.replace(['.', '*', '>', ' ', '#'], "_");
+    // An attention item of a shop not configured has no platform.
     template
-        .replace("{platform}", &token(&event.platform))
+        .replace("{platform}", &token(event.platform.as_deref().unwrap_or("none")))
         .replace("{shop}", &token(&event.shop))
         .replace("{kind}", &token(&event.kind))
 }
@@ -217,8 +218,10 @@ impl Hub {
             if !sink.pii {
                 orderhub_model::masking::mask_changes(&mut body["changes"]);
             }
-            if sink.include_order {
-                body["order"] = match self.store.order_document(&event.order_id).await? {
+            if sink.include_order
+                && let Some(order_id) = &event.order_id
+            {
+                body["order"] = match self.store.order_document(order_id).await? {
                     Some(document) if sink.pii => serde_json::from_str(&document.json).unwrap_or(Value::Null),
                     Some(document) => orderhub_model::masking::mask_document(&document.json)
                         .ok()
@@ -232,13 +235,16 @@ impl Hub {
                 id: format!("{}:{}", sink.name, event.seq),
                 route: route(sink.route_template(), event),
                 body: serde_json::to_vec(&body).expect("a message serialises"),
-                headers: vec![
-                    ("Orderhub-Seq", event.seq.to_string()),
-                    ("Orderhub-Kind", event.kind.clone()),
+                headers: [
+                    ("Orderhub-Seq", Some(event.seq.to_string())),
+                    ("Orderhub-Kind", Some(event.kind.clone())),
                     ("Orderhub-Platform", event.platform.clone()),
-                    ("Orderhub-Shop", event.shop.clone()),
+                    ("Orderhub-Shop", Some(event.shop.clone())),
                     ("Orderhub-Order-Id", event.order_id.clone()),
-                ],
+                ]
+                .into_iter()
+                .filter_map(|(name, value)| Some((name, value?)))
+                .collect(),
             });
         }
         Ok(messages)
@@ -253,17 +259,20 @@ mod tests {
     fn templates_make_one_token_per_value_and_their_filter_covers_them() {
         let event = FeedEvent {
             seq: 7,
-            order_id: "shoptima:belment.us:A1".into(),
-            platform: "shoptima".into(),
+            order_id: Some("shoptima:belment.us:A1".into()),
+            platform: Some("shoptima".into()),
             shop: "belment.us".into(),
-            order_number: "A1".into(),
+            order_number: Some("A1".into()),
             kind: "created".into(),
             changes: vec![],
             recorded_at: jiff::Timestamp::UNIX_EPOCH,
+            attention: None,
         };
         let template = "orderhub.orders.{platform}.{shop}";
         assert_eq!(route(template, &event), "orderhub.orders.shoptima.belment_us");
         assert_eq!(route_filter(template), "orderhub.orders.*.*");
         assert_eq!(route("orders.{kind}", &event), "orders.created");
+        let paused = FeedEvent { kind: "attention.opened".into(), platform: None, order_id: None, ..event };
+        assert_eq!(route("orderhub.{kind}.{platform}.{shop}", &paused), "orderhub.attention_opened.none.belment_us");
     }
 }
