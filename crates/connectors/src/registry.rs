@@ -18,6 +18,9 @@ pub struct PlatformEntry {
     pub label: &'static str,
     /// Its colour in the dashboard's charts (CSS).
     pub colour: &'static str,
+    /// What its orders are to the seller: sales (a sales channel) or
+    /// purchases (a supplier the seller buys from, as Westmonth is).
+    pub role: orderhub_model::Role,
     /// What it can do with a shop's default settings.
     pub capabilities: Capabilities,
     /// Where a shop must give the platform's own shop id (`remote_shop_id`):

@@ -79,6 +79,8 @@ mod tests {
             shipping_address: Address::default(),
             items: vec![],
             shipments: vec![],
+            role: crate::Role::Sale,
+            links: Vec::new(),
             raw: serde_json::json!({"order_num": "A-1", "remind_payment": 0}).into(),
         }
     }

@@ -14,7 +14,7 @@
 //! test holds this writer to it for arbitrary orders, and adding a field to
 //! [`Order`] without writing it here fails that test.
 
-use crate::{Address, Customer, LineItem, Order, PlatformStatus, Shipment};
+use crate::{Address, Customer, LineItem, Order, OrderLink, PlatformStatus, Shipment};
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 use std::io::Write;
@@ -75,6 +75,10 @@ pub fn write_json(order: &Order, out: &mut Vec<u8>) {
     array(out, &order.items, line_item);
     out.extend_from_slice(b",\"shipments\":");
     array(out, &order.shipments, shipment);
+    out.extend_from_slice(b",\"role\":");
+    string(out, order.role.as_str());
+    out.extend_from_slice(b",\"links\":");
+    array(out, &order.links, link);
     out.extend_from_slice(b",\"raw\":");
     out.extend_from_slice(order.raw.get().as_bytes());
     out.push(b'}');
@@ -172,6 +176,16 @@ fn shipment(out: &mut Vec<u8>, shipment: &Shipment) {
     out.push(b'}');
 }
 
+fn link(out: &mut Vec<u8>, link: &OrderLink) {
+    out.extend_from_slice(b"{\"relation\":");
+    string(out, link.relation.as_str());
+    out.extend_from_slice(b",\"order_number\":");
+    string(out, &link.order_number);
+    out.extend_from_slice(b",\"order_id\":");
+    optional(out, &link.order_id);
+    out.push(b'}');
+}
+
 fn optional(out: &mut Vec<u8>, text: &Option<String>) {
     match text {
         Some(text) => string(out, text),
@@ -239,7 +253,9 @@ fn string(out: &mut Vec<u8>, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{FulfillmentStatus, OrderStatus, PaymentStatus, Platform, RawPayload, RefundStatus};
+    use crate::{
+        FulfillmentStatus, LinkRelation, OrderStatus, PaymentStatus, Platform, RawPayload, RefundStatus, Role,
+    };
     use proptest::prelude::*;
 
     fn text() -> impl Strategy<Value = String> {
@@ -348,7 +364,13 @@ mod tests {
             optional_text(),
             optional_text(),
         ];
-        let lines = (prop::collection::vec(line_item(), 0..3), prop::collection::vec(shipment(), 0..3), raw());
+        let lines = (
+            prop::collection::vec(line_item(), 0..3),
+            prop::collection::vec(shipment(), 0..3),
+            raw(),
+            prop::sample::select(vec![Role::Sale, Role::Purchase]),
+            prop::collection::vec(link(), 0..3),
+        );
         (platform, statuses, texts, amounts, times, customer, address, lines).prop_map(
             |(platform, statuses, texts, amounts, times, customer, address, lines)| {
                 let (status, payment_status, fulfillment_status, refund_status) = statuses;
@@ -358,7 +380,7 @@ mod tests {
                 let [customer_id, name, email, phone] = customer;
                 let [a_name, a_phone, company, country_code, province, city, district, address1, address2, postal_code] =
                     address;
-                let (items, shipments, raw) = lines;
+                let (items, shipments, raw, role, links) = lines;
                 Order {
                     id,
                     platform,
@@ -398,10 +420,17 @@ mod tests {
                     },
                     items,
                     shipments,
+                    role,
+                    links,
                     raw,
                 }
             },
         )
+    }
+
+    fn link() -> impl Strategy<Value = OrderLink> {
+        (prop::sample::select(vec![LinkRelation::Fulfils, LinkRelation::FulfilledBy]), text(), optional_text())
+            .prop_map(|(relation, order_number, order_id)| OrderLink { relation, order_number, order_id })
     }
 
     proptest! {

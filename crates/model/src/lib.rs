@@ -26,7 +26,7 @@ mod status;
 
 pub use change::{Change, diff};
 pub use json::write_json;
-pub use order::{Address, Customer, LineItem, Order, PlatformStatus, Shipment, hub_id};
+pub use order::{Address, Customer, LineItem, LinkRelation, Order, OrderLink, PlatformStatus, Role, Shipment, hub_id};
 pub use platform::Platform;
 pub use raw::{JsonScan, RawPayload};
 pub use status::{FulfillmentStatus, OrderStatus, PaymentStatus, RefundStatus};

@@ -63,6 +63,16 @@ pub struct Order {
     pub shipping_address: Address,
     pub items: Vec<LineItem>,
     pub shipments: Vec<Shipment>,
+    /// Whether the order is a sale (a buyer's order on a sales platform) or
+    /// a purchase (the seller's own order at a supplier), from its platform's
+    /// registry entry. Stored orders from before the field read as sales.
+    #[serde(default)]
+    pub role: Role,
+    /// The orders this one is tied to: a supplier order `fulfils` the shop
+    /// order whose number it names; that shop order is `fulfilled_by` it.
+    /// Stored orders from before the field read as `[]`.
+    #[serde(default)]
+    pub links: Vec<OrderLink>,
     /// The platform's payload for this order, verbatim.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub raw: crate::RawPayload,
@@ -134,4 +144,59 @@ pub struct Shipment {
     pub carrier_code: Option<String>,
     pub carrier_name: Option<String>,
     pub shipped_at: Option<Timestamp>,
+}
+
+/// What an order is to the seller.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A buyer's order on a sales platform: what the seller sold.
+    #[default]
+    Sale,
+    /// The seller's order at a supplier (Westmonth): what the seller bought
+    /// to fulfil a sale.
+    Purchase,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Sale => "sale",
+            Role::Purchase => "purchase",
+        }
+    }
+}
+
+/// One tie between a supplier's order and the shop order it fulfils.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderLink {
+    pub relation: LinkRelation,
+    /// The linked order's number, as the supplier wrote it (Westmonth's
+    /// `seller_order_no`).
+    pub order_number: String,
+    /// The linked order's hub id; `null` while no stored order has that
+    /// number (or more than one does).
+    pub order_id: Option<String>,
+}
+
+/// Which way a link points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LinkRelation {
+    /// This supplier order ships the goods of the linked shop order.
+    Fulfils,
+    /// This shop order is shipped by the linked supplier order.
+    FulfilledBy,
+}
+
+impl LinkRelation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkRelation::Fulfils => "fulfils",
+            LinkRelation::FulfilledBy => "fulfilled_by",
+        }
+    }
 }

@@ -191,6 +191,7 @@ mod connector {
         platform: PLATFORM,
         label: "Tinyshop",
         colour: "#0e9384",
+        role: orderhub_model::Role::Sale,
         capabilities: CAPABILITIES,
         remote_shop_id: None,
         connect: |settings| {
@@ -257,6 +258,8 @@ mod connector {
             shipping_address: Address::default(),
             items: Vec::new(),
             shipments: Vec::new(),
+            role: orderhub_model::Role::Sale,
+            links: Vec::new(),
             raw: RawPayload::from_parsed(raw.get()),
         })
     }

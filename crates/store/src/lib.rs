@@ -226,6 +226,9 @@ pub struct SortKey {
 #[derive(Debug, Clone, Default)]
 pub struct OrderQuery {
     pub platform: Option<String>,
+    /// Orders of any of these platforms (a role's: `role=sale` is the sales
+    /// platforms); `Some(vec![])` matches none.
+    pub platforms: Option<Vec<String>>,
     pub shop: Option<String>,
     pub status: Option<String>,
     pub payment_status: Option<String>,

@@ -109,6 +109,8 @@ fn order(number: &str, updated: i64) -> Order {
             image_url: None,
         }],
         shipments: vec![],
+        role: orderhub_model::Role::Sale,
+        links: Vec::new(),
         raw: serde_json::from_str(r#"{"order_num": "X", "price": 6.00, "big": 123456789012345678901234567890}"#)
             .unwrap(),
     }

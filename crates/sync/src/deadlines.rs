@@ -151,6 +151,8 @@ mod tests {
             shipping_address: Address::default(),
             items: vec![],
             shipments: vec![],
+            role: orderhub_model::Role::Sale,
+            links: Vec::new(),
             raw: serde_json::json!({}).into(),
         }
     }

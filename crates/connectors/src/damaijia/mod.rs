@@ -27,6 +27,7 @@ pub static ENTRY: crate::registry::PlatformEntry = crate::registry::PlatformEntr
     platform: PLATFORM,
     label: "Damaijia (大麦家, Douyin)",
     colour: "#d92d20",
+    role: orderhub_model::Role::Sale,
     capabilities: client::CAPABILITIES,
     remote_shop_id: Some("the Douyin shop_id"),
     connect: |settings| Ok(Box::new(DamaijiaConnector::new(settings)?)),

@@ -156,6 +156,8 @@ fn normalize_order(shop: &str, wire: DamaijiaShopOrder, raw: RawPayload) -> Resu
         },
         items,
         shipments,
+        role: super::ENTRY.role,
+        links: Vec::new(),
         raw,
     })
 }

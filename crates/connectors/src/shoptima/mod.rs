@@ -25,6 +25,7 @@ pub static ENTRY: crate::registry::PlatformEntry = crate::registry::PlatformEntr
     platform: PLATFORM,
     label: "Shoptima",
     colour: "#1f6feb",
+    role: orderhub_model::Role::Sale,
     capabilities: client::CAPABILITIES,
     remote_shop_id: None,
     connect: |settings| Ok(Box::new(ShoptimaConnector::new(settings)?)),

@@ -109,6 +109,8 @@ fn normalize_order(shop: &str, wire: ShoptimaOrder, raw: RawPayload) -> Result<O
         },
         items,
         shipments,
+        role: super::ENTRY.role,
+        links: Vec::new(),
         raw,
     })
 }

@@ -23,6 +23,7 @@ pub static ENTRY: crate::registry::PlatformEntry = crate::registry::PlatformEntr
     platform: PLATFORM,
     label: "VanMall",
     colour: "#7a5af8",
+    role: orderhub_model::Role::Sale,
     capabilities: client::CAPABILITIES,
     remote_shop_id: None,
     connect: |settings| Ok(Box::new(VanmallConnector::new(settings)?)),

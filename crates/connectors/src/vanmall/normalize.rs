@@ -154,6 +154,8 @@ pub fn normalize(shop: &str, zone: &TimeZone, raw: &RawValue) -> Result<Order, N
         },
         items,
         shipments: vec![],
+        role: super::ENTRY.role,
+        links: Vec::new(),
         raw: raw.into(),
     })
 }

@@ -25,6 +25,7 @@ pub static ENTRY: crate::registry::PlatformEntry = crate::registry::PlatformEntr
     platform: PLATFORM,
     label: "Westmonth (西月)",
     colour: "#f79009",
+    role: orderhub_model::Role::Purchase,
     capabilities: client::CAPABILITIES,
     remote_shop_id: None,
     connect: |settings| Ok(Box::new(WestmonthConnector::new(settings)?)),

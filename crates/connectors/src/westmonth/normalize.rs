@@ -4,8 +4,8 @@ use super::wire::WestmonthOrder;
 use crate::wire::{read_raw, wall_clock, warn_unknown_once, with_scale};
 use jiff::tz::TimeZone;
 use orderhub_model::{
-    Address, Customer, Decimal, FulfillmentStatus, LineItem, Order, OrderStatus, PaymentStatus, PlatformStatus,
-    RawPayload, RefundStatus, Shipment, hub_id,
+    Address, Customer, Decimal, FulfillmentStatus, LineItem, LinkRelation, Order, OrderLink, OrderStatus,
+    PaymentStatus, PlatformStatus, RawPayload, RefundStatus, Shipment, hub_id,
 };
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::value::RawValue;
@@ -146,6 +146,18 @@ fn normalize_order(
         shipping_address: Address::default(),
         items,
         shipments,
+        role: super::ENTRY.role,
+        links: fulfils(&wire),
         raw,
     })
+}
+
+/// The shop order this purchase names in `seller_order_no` (平台订单号), as
+/// an unresolved link: which stored order has that number is the hub's to find.
+fn fulfils(wire: &WestmonthOrder) -> Vec<OrderLink> {
+    let number = wire.seller_order_no.as_deref().map(str::trim).unwrap_or_default();
+    if number.is_empty() {
+        return Vec::new();
+    }
+    vec![OrderLink { relation: LinkRelation::Fulfils, order_number: number.to_string(), order_id: None }]
 }

@@ -36,6 +36,16 @@ fn the_example_order_normalises_to_a_hand_checked_order() {
     assert_eq!(order.currency.as_deref(), Some("CNY"));
     assert_eq!(order.items[0].sku.as_deref(), Some("cbsft114yy02-一盒12pcs"));
     assert!(order.shipments.is_empty(), "shipment_no is empty");
+    assert_eq!(order.role, orderhub_model::Role::Purchase, "Westmonth is the seller's supplier");
+    assert_eq!(
+        order.links,
+        [orderhub_model::OrderLink {
+            relation: orderhub_model::LinkRelation::Fulfils,
+            order_number: "576722608781890541".into(),
+            order_id: None,
+        }],
+        "seller_order_no names the shop order it fulfils, unresolved until the hub finds it"
+    );
     let mut doc = serde_json::to_value(&order).unwrap();
     doc.as_object_mut().unwrap().shift_remove("raw");
     insta::assert_snapshot!("status_example", serde_json::to_string_pretty(&doc).unwrap());

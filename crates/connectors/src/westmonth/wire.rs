@@ -15,6 +15,10 @@ pub struct WestmonthOrder {
     pub number: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
     pub customer_id: Option<String>,
+    /// 平台订单号: the number of the seller's order on a sales platform that
+    /// this purchase fulfils; empty when it names none.
+    #[serde(default, deserialize_with = "opt_text")]
+    pub seller_order_no: Option<String>,
     /// `unpaid`, `shipped`, … (订单状态标识).
     #[serde(default, deserialize_with = "opt_text")]
     pub status: Option<String>,

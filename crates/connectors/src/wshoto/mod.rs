@@ -25,6 +25,7 @@ pub static ENTRY: crate::registry::PlatformEntry = crate::registry::PlatformEntr
     platform: PLATFORM,
     label: "Wshoto (微盛)",
     colour: "#12b76a",
+    role: orderhub_model::Role::Sale,
     capabilities: client::CAPABILITIES,
     remote_shop_id: None,
     connect: |settings| Ok(Box::new(WshotoConnector::new(settings)?)),

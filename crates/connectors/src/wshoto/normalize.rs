@@ -145,6 +145,8 @@ fn normalize_order(shop: &str, wire: WshotoOrder, raw: RawPayload) -> Result<Ord
         },
         items,
         shipments,
+        role: super::ENTRY.role,
+        links: Vec::new(),
         raw,
     })
 }

@@ -156,6 +156,8 @@ fn made_up_order(i: u64, newest: Timestamp, rng: &mut Rng) -> Order {
         } else {
             vec![]
         },
+        role: orderhub_model::Role::Sale,
+        links: vec![],
         raw: raw.into(),
         order_number,
     }

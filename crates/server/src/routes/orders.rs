@@ -7,7 +7,7 @@ use crate::{ApiError, AppState, cursor};
 use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, State};
-use orderhub_model::{FulfillmentStatus, Order, OrderStatus, PaymentStatus, Platform, RefundStatus};
+use orderhub_model::{FulfillmentStatus, Order, OrderStatus, PaymentStatus, Platform, RefundStatus, Role};
 use orderhub_store::{OrderQuery, OrderSort, StoredEvent};
 use serde::Serialize;
 use serde_json::Value;
@@ -62,6 +62,15 @@ fn set_filter(query: &mut OrderQuery, params: &Params, name: &str, value: &str) 
             orderhub_connectors::registry::platform(value)
                 .map_err(|e| ApiError::BadRequest(format!("platform: {e}")))?;
             query.platform = text;
+        }
+        "role" => {
+            let role = match value {
+                "sale" => Role::Sale,
+                "purchase" => Role::Purchase,
+                _ => return Err(ApiError::BadRequest(format!("role {value:?} is not one of sale, purchase"))),
+            };
+            let platforms = orderhub_connectors::registry::platforms().into_iter().filter(|e| e.role == role);
+            query.platforms = Some(platforms.map(|entry| entry.platform.as_str().to_string()).collect());
         }
         "shop" => query.shop = text,
         "status" => query.status = status_word(name, value, OrderStatus::ALL, OrderStatus::as_str)?,
@@ -133,6 +142,9 @@ fn order_query(params: &Params, pii: bool) -> Result<Listing, ApiError> {
 #[allow(dead_code)]
 pub struct OrderListParams {
     platform: Option<Platform>,
+    /// `sale` (orders of sales platforms) or `purchase` (the seller's orders
+    /// at a supplier platform, Westmonth).
+    role: Option<orderhub_model::Role>,
     /// A configured shop key.
     shop: Option<String>,
     status: Option<OrderStatus>,
@@ -288,6 +300,7 @@ mod tests {
     fn every_documented_filter_is_read() {
         let sample = |name: &str| match name {
             "platform" => "shoptima",
+            "role" => "purchase",
             "status" => "shipped",
             "payment_status" => "paid",
             "fulfillment_status" => "fulfilled",
@@ -298,10 +311,11 @@ mod tests {
             _ => "x",
         };
         let names: Vec<&str> = parameter_names().iter().copied().filter(|n| !PAGING.contains(n)).collect();
-        assert_eq!(names.len(), 14, "{names:?}");
+        assert_eq!(names.len(), 15, "{names:?}");
         let params = Params::from_pairs(names.iter().map(|&name| (name, sample(name))));
         let query = order_query(&params, true).unwrap().query;
         assert_eq!(query.platform.as_deref(), Some("shoptima"));
+        assert_eq!(query.platforms, Some(vec!["westmonth".to_string()]), "the platforms of purchases");
         assert_eq!(query.q.as_deref(), Some("x"));
         assert!(query.updated_to.is_some() && query.ship_by_before.is_some());
         for paging in PAGING {

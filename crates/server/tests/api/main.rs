@@ -213,6 +213,8 @@ pub fn order(number: &str, created: i64, updated: i64) -> Order {
             carrier_name: None,
             shipped_at: None,
         }],
+        role: orderhub_model::Role::Sale,
+        links: vec![],
         raw: json!({"order_num": number, "phone": "13812345678"}).into(),
     }
 }

@@ -47,6 +47,17 @@ async fn filters_and_search_find_exactly_the_matching_orders() {
         orders.push(o);
     }
     api.store.write_batch("belment", &orders, &[], None).await.unwrap();
+    // The seller's purchase at its supplier, for ASDA-005.
+    let mut purchase = order("aOP2505071626702", T0, T0);
+    (purchase.platform, purchase.shop) = (orderhub_connectors::westmonth::PLATFORM, "westmoon".into());
+    purchase.id = orderhub_model::hub_id(purchase.platform, "westmoon", "aOP2505071626702");
+    purchase.role = orderhub_model::Role::Purchase;
+    purchase.links = vec![orderhub_model::OrderLink {
+        relation: orderhub_model::LinkRelation::Fulfils,
+        order_number: "ASDA-005".into(),
+        order_id: None,
+    }];
+    api.store.write_batch("westmoon", std::slice::from_ref(&purchase), &[], None).await.unwrap();
     let key = api.key(Scope::Read, true).await;
     let get = |path: String| {
         let api = &api;
@@ -58,7 +69,22 @@ async fn filters_and_search_find_exactly_the_matching_orders() {
         }
     };
 
-    let all = get("/api/v1/orders?limit=500".into()).await;
+    // Sales and purchases apart; each order says which it is, and its links.
+    let purchases = get("/api/v1/orders?role=purchase".into()).await;
+    assert_eq!(numbers(&purchases), ["aOP2505071626702"]);
+    assert_eq!(purchases["orders"][0]["role"], "purchase");
+    assert_eq!(
+        purchases["orders"][0]["links"],
+        serde_json::json!([{"relation": "fulfils", "order_number": "ASDA-005", "order_id": null}])
+    );
+    let sales = get("/api/v1/orders?role=sale&limit=500".into()).await;
+    assert_eq!(numbers(&sales).len(), 30);
+    assert!(
+        sales["orders"].as_array().unwrap().iter().all(|o| o["role"] == "sale" && o["links"] == serde_json::json!([]))
+    );
+    assert_eq!(numbers(&get("/api/v1/orders?role=purchase&shop=belment".into()).await).len(), 0);
+
+    let all = get("/api/v1/orders?limit=500&platform=shoptima".into()).await;
     assert_eq!(numbers(&all).len(), 30);
     assert_eq!(numbers(&all)[0], "ASDA-029", "newest created first");
     assert!(all["next_cursor"].is_null());
@@ -112,6 +138,7 @@ async fn bad_input_is_a_400_that_says_what_is_wrong() {
         ("status=paid", "status \"paid\" is not one of"),
         ("refund_status=all", "refund_status"),
         ("platform=ebay", "platform"),
+        ("role=supplier", "role \"supplier\" is not one of sale, purchase"),
         ("limit=0", "limit"),
         ("limit=501", "limit"),
         ("limit=ten", "limit"),

@@ -167,6 +167,15 @@ fn push_filters(
             sql.push(format!(" AND {name} = ")).push_bind(value.to_string());
         }
     }
+    if let Some(platforms) = &query.platforms {
+        sql.push(" AND platform IN (");
+        let mut list = sql.separated(", ");
+        // An empty list matches nothing: `IN ('')` (no platform's key is empty).
+        for platform in platforms.iter().map(String::as_str).chain(platforms.is_empty().then_some("")) {
+            list.push_bind(platform.to_string());
+        }
+        sql.push(")");
+    }
     // No index by order number: a number is one of its order's search
     // terms (lower-cased and trimmed), and the terms' key finds it.
     if let Some(number) = &query.order_number {
