@@ -102,6 +102,30 @@ try {
   check(/awaiting shipment \d+/.test(counts), `no status counts: ${counts}`);
   await shot("02-orders");
 
+  await begin("sales and purchases");
+  const salesPlatforms = await page.locator("#orders tbody tr td:nth-child(3)").allInnerTexts();
+  check(salesPlatforms.every((p) => p.trim() !== "westmonth"), `a purchase among the sales: ${salesPlatforms}`);
+  const legend = await page.locator(".legend").innerText();
+  check(!legend.includes("westmonth"), `the sales chart counts purchases: ${legend}`);
+  await page.click("#role-purchase");
+  await page.waitForURL(/role=purchase/);
+  await rendered();
+  const purchasePlatforms = await page.locator("#orders tbody tr td:nth-child(3)").allInnerTexts();
+  check(purchasePlatforms.length > 0 && purchasePlatforms.every((p) => p.trim() === "westmonth"),
+    `the purchases view lists ${purchasePlatforms}`);
+  // A purchase the store linked to the shop order it fulfils: both pages show the other.
+  const linkedRow = page.locator("#orders tbody tr:has(td.linked .link:not(.unresolved))").first();
+  await linkedRow.locator("a.order-link").click();
+  await page.waitForSelector("#links li[data-relation=fulfils] a.linked-order");
+  const purchaseNumber = (await page.locator("#order-title").innerText()).split(" ")[0].trim();
+  await page.click("#links a.linked-order");
+  await page.waitForSelector("#links li[data-relation=fulfilled_by]");
+  const back = await page.locator("#links").innerText();
+  check(back.includes(purchaseNumber), `the shop order does not name purchase ${purchaseNumber}: ${back}`);
+  await shot("02b-linked");
+  await page.goto(base + "/ui/orders");
+  await rendered();
+
   await begin("filter");
   await page.selectOption("select[name=status]", "shipped");
   await page.click("#filters button[type=submit]");

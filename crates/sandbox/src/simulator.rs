@@ -29,6 +29,15 @@ pub trait Simulator: Send + Sync {
     fn lookup_only_numbers(&self) -> Option<Vec<String>> {
         None
     }
+    /// The numbers of its orders that are paid and not shipped: what the
+    /// seller may have bought from a supplier to fulfil. Empty for a
+    /// platform that is no sales channel.
+    fn awaiting_shipment(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// For a supplier: makes its orders name some of `numbers` (other
+    /// simulators' orders awaiting shipment) as the shop orders they fulfil.
+    fn supply(&self, _numbers: &[String]) {}
 }
 
 /// What a simulator is made with.
@@ -216,6 +225,11 @@ impl Sandbox {
             });
             started_simulators.push(started.simulator);
             running.push(serving);
+        }
+        // The supplier's purchases name the shop orders they fulfil.
+        let awaiting: Vec<String> = started_simulators.iter().flat_map(|s| s.awaiting_shipment()).collect();
+        for simulator in &started_simulators {
+            simulator.supply(&awaiting);
         }
         let earliest = if examples {
             // The documents' examples are from 2020 to 2025.

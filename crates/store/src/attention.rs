@@ -158,3 +158,19 @@ pub struct UnreadOrder {
     pub error: String,
     pub recorded_at: Timestamp,
 }
+
+/// A purchase's link to the shop order it names that found no one order:
+/// none has the number (yet), or several do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnresolvedLink {
+    /// The purchase's hub id and shop.
+    pub purchase_id: String,
+    pub shop: String,
+    /// The number it names.
+    pub number: String,
+    /// When the purchase was first stored.
+    pub since: Timestamp,
+    /// The stored orders with that number, by hub id (two or more: the
+    /// number is ambiguous; none: it names no stored order).
+    pub candidates: Vec<String>,
+}

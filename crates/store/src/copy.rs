@@ -81,6 +81,12 @@ pub(crate) const TABLES: &[Table] = &[
         identity: Some("seq"),
     },
     Table {
+        name: "order_links",
+        columns: &[("number", Text), ("order_key", Int)],
+        key: &["number", "order_key"],
+        identity: None,
+    },
+    Table {
         name: "order_terms",
         columns: &[("term", Text), ("order_key", Int)],
         key: &["term", "order_key"],

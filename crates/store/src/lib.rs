@@ -44,7 +44,8 @@ mod tests;
 mod write_queue;
 
 pub use attention::{
-    AttentionCause, AttentionFilter, AttentionItem, DueShipment, PausedShop, Reconciled, Severity, SyncAge, UnreadOrder,
+    AttentionCause, AttentionFilter, AttentionItem, DueShipment, PausedShop, Reconciled, Severity, SyncAge,
+    UnreadOrder, UnresolvedLink,
 };
 pub use backup::{BackupReport, StoreCheck, restore_sqlite};
 pub use copy::CopyReport;
@@ -176,6 +177,8 @@ pub struct RunProgress {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusCount {
     pub shop: String,
+    /// The shop's platform.
+    pub platform: String,
     pub status: String,
     pub count: i64,
 }
@@ -245,6 +248,12 @@ pub struct OrderQuery {
     pub updated_to: Option<jiff::Timestamp>,
     /// Awaiting shipment with a deadline (`ship_by`) before this (exclusive).
     pub ship_by_before: Option<jiff::Timestamp>,
+    /// Orders tied to another by a resolved link (`Some(true)`: a purchase
+    /// that found its shop order, or a shop order a purchase fulfils), or
+    /// not (`Some(false)`).
+    pub linked: Option<bool>,
+    /// Shop orders fulfilled by a purchase of this (supplier) shop.
+    pub fulfilled_by: Option<String>,
     /// Orders with a line of exactly this SKU.
     pub sku: Option<String>,
     /// Orders with a search term starting with this text, in any case: an

@@ -33,6 +33,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "sink state", include_str!("../migrations/postgres/0010_sink_state.sql")),
     (11, "attention", include_str!("../migrations/postgres/0011_attention.sql")),
     (12, "attention feed", include_str!("../migrations/postgres/0012_attention_feed.sql")),
+    (13, "order links", include_str!("../migrations/postgres/0013_order_links.sql")),
 ];
 
 /// Documents stay JSON text: PostgreSQL compresses large values itself

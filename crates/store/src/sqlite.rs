@@ -41,6 +41,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (16, "sink state", include_str!("../migrations/sqlite/0016_sink_state.sql")),
     (17, "attention", include_str!("../migrations/sqlite/0017_attention.sql")),
     (18, "attention feed", include_str!("../migrations/sqlite/0018_attention_feed.sql")),
+    (19, "order links", include_str!("../migrations/sqlite/0019_order_links.sql")),
 ];
 
 /// Documents are stored packed against their platform's dictionary

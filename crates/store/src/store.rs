@@ -688,6 +688,17 @@ impl Store {
         write_on_backend!(self, s => s.mark_alerted(alert, items).await)
     }
 
+    /// Purchases linked to the shop order they fulfil.
+    pub async fn linked_purchases(&self) -> Result<i64, StoreError> {
+        on_backend!(self, s => s.linked_purchases().await)
+    }
+
+    /// Purchases' links that found no one shop order (none has the number,
+    /// or several do), at most `limit`, with the candidates.
+    pub async fn unresolved_links(&self, limit: i64) -> Result<Vec<crate::UnresolvedLink>, StoreError> {
+        on_backend!(self, s => s.unresolved_links(limit).await)
+    }
+
     /// Shops paused by an error a person has to fix.
     pub async fn paused_shops(&self) -> Result<Vec<crate::PausedShop>, StoreError> {
         on_backend!(self, s => s.paused_shops().await)

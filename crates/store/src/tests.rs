@@ -68,6 +68,8 @@ contract!(
 
 #[path = "tests/attention.rs"]
 mod attention;
+#[path = "tests/links.rs"]
+mod links;
 
 fn order(number: &str, updated: i64) -> Order {
     Order {

@@ -145,7 +145,7 @@ pub async fn verify_shop(
                     (Some(h), Some(p)) => p >= h,
                     _ => true,
                 };
-                if newer_on_platform && diff(held, &order).iter().any(|c| c.field != "raw") {
+                if newer_on_platform && differs(held, &order) {
                     report.stale.push(order.order_number.clone());
                     to_write.push(order);
                 }
@@ -161,4 +161,20 @@ pub async fn verify_shop(
     }
     report.api_calls = connector.api_calls() - calls_before;
     Ok(report)
+}
+
+/// Whether the platform's copy says something else than the held order: in
+/// any field but the payload, and in links only by the numbers the platform
+/// names (the shop order a number resolves to, and the links back, are the
+/// store's: `docs/suppliers.md`).
+fn differs(held: &Order, listed: &Order) -> bool {
+    let named = |order: &Order| -> Vec<String> {
+        let fulfils = order.links.iter().filter(|l| l.relation == orderhub_model::LinkRelation::Fulfils);
+        fulfils.map(|l| l.order_number.clone()).collect()
+    };
+    diff(held, listed).iter().any(|change| match change.field.as_str() {
+        "raw" => false,
+        "links" => named(held) != named(listed),
+        _ => true,
+    })
 }

@@ -155,12 +155,14 @@ async fn report(
 ) -> anyhow::Result<()> {
     let stored = store.order_count().await?;
     let events = store.event_count().await?;
+    let linked = store.linked_purchases().await?;
     let counts = store.status_counts().await?;
     if context.json {
         print_json(&json!({
             "orders_on_platforms": truth,
             "orders_stored": stored,
             "events": events,
+            "purchases_linked": linked,
             "seconds": elapsed.as_secs_f64(),
             "by_status": counts,
             "database": database_url,
@@ -175,6 +177,7 @@ async fn report(
         "\n{stored} of {truth} orders stored in {database_url} ({events} events), {:.0} orders/s",
         stored as f64 / elapsed.as_secs_f64().max(1e-9)
     );
+    println!("{linked} purchases at the supplier linked to the shop orders they fulfil (docs/suppliers.md)");
     println!("look around: orderhub --config {} orders list", config_path.display());
     Ok(())
 }

@@ -310,6 +310,14 @@ fn describe(o: &Order) -> String {
             time(&s.shipped_at)
         ));
     }
+    for link in &o.links {
+        let relation = match link.relation {
+            orderhub_model::LinkRelation::Fulfils => "fulfils",
+            orderhub_model::LinkRelation::FulfilledBy => "fulfilled by",
+        };
+        let to = link.order_id.as_deref().unwrap_or("no stored order found yet, or more than one");
+        out.push_str(&format!("{relation} {} ({to})\n", link.order_number));
+    }
     out
 }
 
@@ -339,6 +347,8 @@ const CSV_HEADER: &[&str] = &[
     "items",
     "skus",
     "tracking_numbers",
+    "role",
+    "linked_orders",
 ];
 
 fn csv_row(o: &Order) -> String {
@@ -370,6 +380,8 @@ fn csv_row(o: &Order) -> String {
         o.items.iter().map(|i| i.quantity).sum::<u32>().to_string(),
         o.items.iter().filter_map(|i| i.sku.clone()).collect::<Vec<_>>().join(";"),
         o.shipments.iter().map(|s| s.tracking_number.clone()).collect::<Vec<_>>().join(";"),
+        o.role.as_str().to_string(),
+        o.links.iter().map(|l| l.order_number.clone()).collect::<Vec<_>>().join(";"),
     ];
     cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(",")
 }

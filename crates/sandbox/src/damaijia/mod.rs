@@ -357,6 +357,13 @@ impl crate::Simulator for DamaijiaSim {
     fn order_count(&self) -> usize {
         self.lock().orders.len()
     }
+
+    /// 105 已支付 and 2 备货中, not refunded.
+    fn awaiting_shipment(&self) -> Vec<String> {
+        let state = self.lock();
+        let awaiting = state.orders.iter().filter(|o| matches!(o.order_status, 105 | 2) && o.main_status != 21);
+        awaiting.map(|o| o.order_id.clone()).collect()
+    }
 }
 
 /// The sandbox's damaijia simulator (`crate::simulator`).

@@ -588,6 +588,12 @@ impl crate::Simulator for ShoptimaSim {
     fn order_count(&self) -> usize {
         self.lock().orders.len()
     }
+
+    fn awaiting_shipment(&self) -> Vec<String> {
+        let state = self.lock();
+        let awaiting = state.orders.iter().filter(|o| o.status == 1 && o.is_refund == 0);
+        awaiting.map(|o| o.order_num.clone()).collect()
+    }
 }
 
 /// The sandbox's shoptima simulator (`crate::simulator`).

@@ -129,6 +129,32 @@ impl WestmonthSim {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Makes its orders name `percent` of `numbers` (shop orders awaiting
+    /// shipment on other platforms) in their 平台订单号 (`seller_order_no`),
+    /// one order each, paid orders first: the seller bought from Westmonth to
+    /// fulfil them. One order in twenty names nothing, and one in fifty keeps
+    /// the number it was made with, which no shop has (a dangling link);
+    /// orders left over when the numbers run out name nothing. The document's
+    /// example orders are left as they are.
+    pub fn supply(&self, numbers: &[String], percent: u64) {
+        let mut state = self.lock();
+        // An even spread: i × 37 runs through every remainder of 100.
+        let mut picked = numbers.iter().enumerate().filter(|(i, _)| (*i as u64 * 37 + 11) % 100 < percent);
+        let mut order: Vec<usize> = (0..state.orders.len()).filter(|&i| state.orders[i].verbatim.is_none()).collect();
+        order.sort_by_key(|&i| (state.orders[i].pay_status != 1, i));
+        for (n, index) in order.into_iter().enumerate() {
+            let purchase = &mut state.orders[index];
+            match n {
+                n if n % 20 == 7 => purchase.seller_order_no.clear(),
+                n if n % 50 == 13 => {}
+                _ => match picked.next() {
+                    Some((_, number)) => purchase.seller_order_no = number.clone(),
+                    None => purchase.seller_order_no.clear(),
+                },
+            }
+        }
+    }
+
     /// Every order as the list would show it now, by number.
     pub fn truth(&self) -> Vec<Value> {
         let state = self.lock();
@@ -323,7 +349,15 @@ impl crate::Simulator for WestmonthSim {
     fn order_count(&self) -> usize {
         self.lock().orders.len()
     }
+
+    fn supply(&self, numbers: &[String]) {
+        WestmonthSim::supply(self, numbers, SUPPLIED_PERCENT);
+    }
 }
+
+/// The share of the shop orders awaiting shipment that the sandbox's
+/// supplier orders name, when it has orders enough.
+pub const SUPPLIED_PERCENT: u64 = 60;
 
 /// The sandbox's westmonth simulator (`crate::simulator`).
 pub static SIMULATOR: crate::SimulatorEntry = crate::SimulatorEntry {

@@ -98,3 +98,25 @@ fn numbers_carry_the_day_the_order_was_placed_in_china() {
         assert_eq!(&order.number[3..9], &day[2..], "{} placed {}", order.number, order.created_at);
     }
 }
+
+/// The supplier's orders name the shop orders handed to it: each at most
+/// once, about the share asked for, paid purchases first; a few name
+/// nothing and a few keep a number no shop has.
+#[test]
+fn supplied_orders_name_shop_orders_once_each() {
+    let config = WestmonthConfig { orders: 400, seed: 6, anchor: 1_752_000_000, ..WestmonthConfig::default() };
+    let sim = WestmonthSim::new(&config);
+    let numbers: Vec<String> = (0..200).map(|i| format!("SHOP-{i:03}")).collect();
+    sim.supply(&numbers, 60);
+    let truth = sim.truth();
+    let named: Vec<&str> = truth.iter().filter_map(|o| o["seller_order_no"].as_str()).collect();
+    let shop: Vec<&str> = named.iter().copied().filter(|n| n.starts_with("SHOP-")).collect();
+    assert_eq!(shop.iter().collect::<HashSet<_>>().len(), shop.len(), "each shop order named once");
+    assert!((110..=130).contains(&shop.len()), "about 60% of 200: {}", shop.len());
+    let empty = named.iter().filter(|n| n.is_empty()).count();
+    let dangling = named.iter().filter(|n| n.starts_with("57672260")).count();
+    assert!(dangling >= 5 && empty >= 20, "{dangling} dangling, {empty} empty");
+    let unpaid_naming =
+        truth.iter().filter(|o| o["pay_status"] != 1 && o["seller_order_no"].as_str().unwrap().starts_with("SHOP-"));
+    assert_eq!(unpaid_naming.count(), 0, "paid purchases name the shop orders first");
+}

@@ -23,6 +23,9 @@ const TEXT = {
     "orders.clear": "Clear", "orders.any": "any", "orders.none": "No orders match.", "orders.next": "Next page",
     "orders.first": "First page", "orders.counts": "Orders by status", "orders.chart": "Orders per day (last 30 days)",
     "orders.unfiltered": "All shops and statuses: the filters below apply to the list only.",
+    "orders.sales": "Sales", "orders.purchases": "Purchases at suppliers",
+    "col.linked": "Linked", "order.links": "Linked orders", "link.fulfils": "fulfils", "link.fulfilled_by": "fulfilled by",
+    "link.unresolved": "no one stored order has this number (yet)", "link.tracking": "tracking",
     "value.encrypted": "encrypted", "image.none": "no image", "timeline.payload": "payload only",
     "col.order": "Order", "col.shop": "Shop", "col.platform": "Platform", "col.status": "Status", "col.payment": "Payment",
     "col.buyer": "Buyer", "col.total": "Total", "col.created": "Created",
@@ -68,6 +71,9 @@ const TEXT = {
     "orders.clear": "清除", "orders.any": "全部", "orders.none": "没有符合条件的订单。", "orders.next": "下一页",
     "orders.first": "第一页", "orders.counts": "各状态订单数", "orders.chart": "每日订单(近 30 天)",
     "orders.unfiltered": "全部店铺和状态:下方筛选只作用于列表。",
+    "orders.sales": "销售订单", "orders.purchases": "供应商采购单",
+    "col.linked": "关联", "order.links": "关联订单", "link.fulfils": "履约", "link.fulfilled_by": "由采购单履约",
+    "link.unresolved": "尚无(或不止一个)对应的已存订单", "link.tracking": "物流",
     "value.encrypted": "已加密", "image.none": "无图", "timeline.payload": "仅原始数据",
     "col.order": "订单号", "col.shop": "店铺", "col.platform": "平台", "col.status": "状态", "col.payment": "支付",
     "col.buyer": "买家", "col.total": "金额", "col.created": "下单时间",
@@ -111,10 +117,12 @@ const STATUS_WORDS = {
  *  from GET /api/v1/platforms (the connectors' registry), never listed here. */
 let PLATFORMS = null;
 const COLORS = {};
+/** Each platform's role: `sale` (a sales channel) or `purchase` (a supplier). */
+const ROLES = {};
 async function loadPlatforms() {
   if (!PLATFORMS) {
     const answer = await api("/api/v1/platforms");
-    for (const p of answer.platforms) COLORS[p.key] = p.colour;
+    for (const p of answer.platforms) { COLORS[p.key] = p.colour; ROLES[p.key] = p.role; }
     PLATFORMS = answer.platforms.map((p) => p.key);
   }
   return PLATFORMS;
@@ -294,7 +302,12 @@ async function renderOrders(view) {
   const query = new URLSearchParams();
   for (const [k, v] of params) if (v) query.set(k, v);
   if (!query.has("limit")) query.set("limit", "50");
-  const [page, stats] = await Promise.all([api("/api/v1/orders?" + query), api("/api/v1/stats"), loadPlatforms()]);
+  // Sales by default: purchases at a supplier are not sales, and have a view of their own.
+  const role = params.get("role") === "purchase" ? "purchase" : "sale";
+  query.set("role", role);
+  const [page, stats] = await Promise.all(
+    [api("/api/v1/orders?" + query), api("/api/v1/stats?role=" + role), loadPlatforms()]);
+  const platforms = PLATFORMS.filter((p) => ROLES[p] === role);
   const form = h("form", { class: "filters", id: "filters", onsubmit: (event) => {
     event.preventDefault();
     const next = new URLSearchParams();
@@ -305,7 +318,8 @@ async function renderOrders(view) {
     go("/ui/orders" + (next.toString() ? "?" + next : ""));
   } },
     h("label", {}, t("orders.search"), h("input", { name: "q", type: "search", value: params.get("q") || "", size: 34 })),
-    select("platform", t("orders.platform"), PLATFORMS, params.get("platform")),
+    role === "purchase" ? h("input", { type: "hidden", name: "role", value: "purchase" }) : null,
+    select("platform", t("orders.platform"), platforms, params.get("platform")),
     h("label", {}, t("orders.shop"), h("input", { name: "shop", value: params.get("shop") || "", size: 10 })),
     select("status", t("orders.status"), STATUSES, params.get("status")),
     select("payment_status", t("orders.payment"), PAYMENTS, params.get("payment_status")),
@@ -325,19 +339,27 @@ async function renderOrders(view) {
     h("td", {}, o.shop), h("td", {}, o.platform),
     h("td", { class: "status" }, pill(o.status)), h("td", {}, pill(o.payment_status)),
     h("td", {}, secret(o.customer && o.customer.name)),
+    h("td", { class: "linked" }, (o.links || []).map((l) => h("span", {
+      class: "link" + (l.order_id ? "" : " unresolved"), title: t("link." + l.relation) + " " + l.order_number,
+    }, (l.relation === "fulfils" ? "→ " : "← ") + l.order_number))),
     h("td", { class: "n" }, money(o.total, o.currency)), h("td", {}, time(o.created_at))));
   const table = page.orders.length
     ? h("table", { id: "orders" }, h("thead", {}, h("tr", {},
-        ["col.order", "col.shop", "col.platform", "col.status", "col.payment", "col.buyer"].map((k) => h("th", {}, t(k))),
+        ["col.order", "col.shop", "col.platform", "col.status", "col.payment", "col.buyer", "col.linked"].map((k) => h("th", {}, t(k))),
         h("th", { class: "n" }, t("col.total")), h("th", {}, t("col.created")))), h("tbody", {}, rows))
     : h("p", { class: "muted", id: "no-orders" }, t("orders.none"));
   const pager = h("div", { class: "pager" },
     params.get("cursor") ? h("a", { class: "button", href: "/ui/orders?" + withoutCursor(params) }, t("orders.first")) : null,
     page.next_cursor ? h("a", { class: "button", id: "next-page", href: "/ui/orders?" + withCursor(params, page.next_cursor) }, t("orders.next")) : null);
+  const roles = h("div", { class: "tabs", id: "roles" },
+    h("a", { href: "/ui/orders", class: "button" + (role === "sale" ? " active" : ""), id: "role-sale" }, t("orders.sales")),
+    h("a", { href: "/ui/orders?role=purchase", class: "button" + (role === "purchase" ? " active" : ""), id: "role-purchase" },
+      t("orders.purchases")));
   view.replaceChildren(
+    roles,
     h("div", { class: "card" }, h("h2", {}, t("orders.counts")), counts,
       h("p", { class: "muted", id: "unfiltered" }, t("orders.unfiltered"))),
-    h("div", { class: "card chart" }, h("h2", {}, t("orders.chart")), chart(stats.orders_per_day)),
+    h("div", { class: "card chart" }, h("h2", {}, t("orders.chart")), chart(stats.orders_per_day, platforms)),
     h("div", { class: "card" }, form),
     h("div", { class: "table-wrap" }, table), pager);
 }
@@ -346,7 +368,7 @@ function withoutCursor(params) { const p = new URLSearchParams(params); p.delete
 function withCursor(params, cursor) { const p = new URLSearchParams(params); p.set("cursor", cursor); return p.toString(); }
 
 /** A stacked bar per day, one colour per platform, as inline SVG. */
-function chart(perDay) {
+function chart(perDay, platforms) {
   const days = [...new Set(perDay.map((d) => d.day))].sort();
   const svgNs = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(svgNs, "svg");
@@ -374,7 +396,7 @@ function chart(perDay) {
       y -= height;
     }
   });
-  const legend = h("div", { class: "legend" }, PLATFORMS.map((p) => h("span", {}, h("i", { style: "background:" + COLORS[p] }), p)));
+  const legend = h("div", { class: "legend" }, platforms.map((p) => h("span", {}, h("i", { style: "background:" + COLORS[p] }), p)));
   // The first and last day under the bars, and the tallest day's count.
   const axis = h("div", { class: "axis", id: "chart-axis" },
     h("span", {}, days[0] || ""), h("span", {}, "max " + (days.length ? max : 0)), h("span", {}, days[days.length - 1] || ""));
@@ -390,6 +412,9 @@ async function renderOrder(view, id) {
     api("/api/v1/shops"),
     api("/api/v1/orders/" + encodeURIComponent(id) + "/writebacks"),
   ]);
+  // The linked orders as they are now: their status and tracking.
+  const linked = await Promise.all((order.links || []).map((l) =>
+    l.order_id ? api("/api/v1/orders/" + encodeURIComponent(l.order_id)).catch(() => null) : null));
   const shop = shops.shops.find((s) => s.key === order.shop);
   const addr = order.shipping_address || {};
   const cust = order.customer || {};
@@ -425,8 +450,24 @@ async function renderOrder(view, id) {
         joined([addr.address1, addr.address2, addr.district, addr.city, addr.province, addr.postal_code, addr.country_code], ", ")))),
     h("div", { class: "card" }, h("h2", {}, t("order.items")), h("div", { class: "table-wrap" }, items)),
     h("div", { class: "card" }, h("h2", {}, t("order.shipments")), shipments, shipForm(order, shop, jobs.jobs)),
+    (order.links || []).length ? h("div", { class: "card" }, h("h2", {}, t("order.links")), links(order.links, linked)) : null,
     h("div", { class: "card" }, h("h2", {}, t("order.timeline")), timeline),
     h("div", { class: "card" }, h("h2", {}, t("order.raw")), h("pre", { id: "raw" }, JSON.stringify(order.raw, null, 2))));
+}
+
+/** An order's links, each with the linked order's status and tracking. */
+function links(list, linked) {
+  return h("ul", { id: "links" }, list.map((l, i) => {
+    const other = linked[i];
+    const number = l.order_id
+      ? h("a", { href: "/ui/orders/" + encodeURIComponent(l.order_id), class: "linked-order" }, l.order_number)
+      : h("span", {}, l.order_number);
+    const tracking = other && other.shipments.length
+      ? [" · ", t("link.tracking") + " ", other.shipments.map((s) => s.tracking_number + " " + (s.carrier_code || "")).join(", ")]
+      : [];
+    return h("li", { "data-relation": l.relation }, t("link." + l.relation), " ", number, " ",
+      other ? pill(other.status) : h("span", { class: "muted" }, l.order_id ? "" : t("link.unresolved")), ...tracking);
+  }));
 }
 
 /** A buyer's value: a platform's ciphertext (Douyin's `encrypted:…`) as a

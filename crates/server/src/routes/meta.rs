@@ -389,26 +389,49 @@ pub struct Stats {
     orders_per_day: Vec<DayCount>,
 }
 
+/// The query string of `GET /api/v1/stats`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct StatsParams {
+    /// Count only `sale`s (orders of sales platforms) or only `purchase`s
+    /// (the seller's orders at a supplier); both when absent.
+    role: Option<orderhub_model::Role>,
+}
+
 /// `GET /api/v1/stats`: orders per shop and status, and per day and platform
 /// over the last 30 days.
 #[utoipa::path(
-    get, path = "/api/v1/stats", operation_id = "get_stats", tag = "orders",
+    get, path = "/api/v1/stats", operation_id = "get_stats", tag = "orders", params(StatsParams),
     responses(
         (status = 200, description = "Counts by status and by day", body = Stats),
-        (status = 400, description = "A query parameter: this route takes none", body = ErrorBody),
+        (status = 400, description = "An unknown parameter, or a role that is not sale or purchase", body = ErrorBody),
         (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
     ),
     security(("api_key" = []))
 )]
 pub async fn stats(State(state): State<AppState>, params: crate::routes::Params) -> Result<Json<Stats>, ApiError> {
-    params.only(&[])?;
+    params.only(&["role"])?;
+    let role = match params.get("role") {
+        None => None,
+        Some("sale") => Some(orderhub_model::Role::Sale),
+        Some("purchase") => Some(orderhub_model::Role::Purchase),
+        Some(other) => return Err(ApiError::BadRequest(format!("role {other:?} is not one of sale, purchase"))),
+    };
+    // A platform's role is its registry entry's; one the hub does not know counts as a sale.
+    let wanted = |platform: &str| {
+        let of = orderhub_connectors::registry::entry(platform).map_or(orderhub_model::Role::Sale, |e| e.role);
+        role.is_none_or(|role| role == of)
+    };
     let store = &state.hub.store;
     let since = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 30);
     let orders_per_day = store
         .orders_per_day(since)
         .await?
         .into_iter()
+        .filter(|(_, platform, _)| wanted(platform))
         .map(|(day, platform, orders)| DayCount { day, platform, orders })
         .collect();
-    Ok(Json(Stats { status_counts: store.status_counts().await?, orders_per_day }))
+    let status_counts = store.status_counts().await?.into_iter().filter(|count| wanted(&count.platform)).collect();
+    Ok(Json(Stats { status_counts, orders_per_day }))
 }

@@ -87,6 +87,14 @@ fn set_filter(query: &mut OrderQuery, params: &Params, name: &str, value: &str) 
         "updated_from" => query.updated_from = params.time(name)?,
         "updated_to" => query.updated_to = params.time(name)?,
         "ship_by_before" => query.ship_by_before = params.time(name)?,
+        "linked" => {
+            query.linked = Some(match value {
+                "true" => true,
+                "false" => false,
+                _ => return Err(ApiError::BadRequest(format!("linked {value:?} is not one of true, false"))),
+            });
+        }
+        "fulfilled_by" => query.fulfilled_by = text,
         "sku" => query.sku = text,
         "q" => query.q = text,
         // The test `every_documented_filter_is_read` calls this for each name.
@@ -164,6 +172,11 @@ pub struct OrderListParams {
     /// Awaiting shipment with a ship-by deadline before this instant: the
     /// orders due (or late) by then.
     ship_by_before: Option<jiff::Timestamp>,
+    /// `true`: orders tied to another by a resolved link (a purchase at the
+    /// supplier and the shop order it fulfils); `false`: the others.
+    linked: Option<bool>,
+    /// Shop orders fulfilled by a purchase of this supplier shop.
+    fulfilled_by: Option<String>,
     /// Orders with a line of exactly this SKU.
     sku: Option<String>,
     /// Search: the start of an order number, platform order id or tracking
@@ -301,6 +314,7 @@ mod tests {
         let sample = |name: &str| match name {
             "platform" => "shoptima",
             "role" => "purchase",
+            "linked" => "true",
             "status" => "shipped",
             "payment_status" => "paid",
             "fulfillment_status" => "fulfilled",
@@ -311,12 +325,13 @@ mod tests {
             _ => "x",
         };
         let names: Vec<&str> = parameter_names().iter().copied().filter(|n| !PAGING.contains(n)).collect();
-        assert_eq!(names.len(), 15, "{names:?}");
+        assert_eq!(names.len(), 17, "{names:?}");
         let params = Params::from_pairs(names.iter().map(|&name| (name, sample(name))));
         let query = order_query(&params, true).unwrap().query;
         assert_eq!(query.platform.as_deref(), Some("shoptima"));
         assert_eq!(query.platforms, Some(vec!["westmonth".to_string()]), "the platforms of purchases");
         assert_eq!(query.q.as_deref(), Some("x"));
+        assert_eq!((query.linked, query.fulfilled_by.as_deref()), (Some(true), Some("x")));
         assert!(query.updated_to.is_some() && query.ship_by_before.is_some());
         for paging in PAGING {
             assert!(parameter_names().contains(&paging), "{paging} is documented");

@@ -16,6 +16,9 @@ pub struct PlatformInfo {
     label: &'static str,
     /// Its colour in charts (CSS).
     colour: &'static str,
+    /// What its orders are to the seller: `sale` (a sales channel) or
+    /// `purchase` (a supplier the seller buys from).
+    role: orderhub_model::Role,
     /// What it can do with a shop's default settings.
     capabilities: ShopCapabilities,
 }
@@ -42,6 +45,7 @@ pub async fn list() -> Json<PlatformList> {
             key: entry.platform,
             label: entry.label,
             colour: entry.colour,
+            role: entry.role,
             capabilities: ShopCapabilities::of(&entry.capabilities),
         })
         .collect();

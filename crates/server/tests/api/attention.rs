@@ -258,3 +258,74 @@ async fn a_deadline_warns_turns_late_and_closes_when_the_order_ships() {
     let closed = item_at(0).await.unwrap();
     assert!(closed["cleared_at"].is_string(), "{closed}");
 }
+
+/// A supplier's purchases whose shop order is ambiguous (two shops have the
+/// number) or missing: listed for a person (the missing one after an hour,
+/// on a clock the test sets), with the candidates; the missing one closes
+/// once its shop order arrives and the link is made.
+#[tokio::test]
+async fn unresolved_supplier_links_are_listed_until_the_link_is_made() {
+    use jiff::{SignedDuration, Timestamp};
+    use orderhub_model::{LinkRelation, OrderLink, Role};
+    use orderhub_sync::attention::{DANGLING_AFTER, SweptShop, sweep};
+
+    let dir = tempfile::tempdir().unwrap();
+    let api = Api::start(&dir, vec![]).await;
+    let reader = api.key(Scope::Read, false).await;
+    let sale = |shop: &str, number: &str| {
+        let mut order = crate::order(number, 1_700_000_000, 1_700_000_000);
+        order.shop = shop.into();
+        order.id = orderhub_model::hub_id(order.platform, shop, number);
+        order
+    };
+    let purchase = |number: &str, names: &str| {
+        let mut order = sale("westmoon", number);
+        order.platform = orderhub_connectors::westmonth::PLATFORM;
+        order.id = orderhub_model::hub_id(order.platform, "westmoon", number);
+        order.role = Role::Purchase;
+        order.links = vec![OrderLink { relation: LinkRelation::Fulfils, order_number: names.into(), order_id: None }];
+        order
+    };
+    api.store.write_batch("belment", &[sale("belment", "S-9")], &[], None).await.unwrap();
+    api.store.write_batch("fengxi", &[sale("fengxi", "S-9")], &[], None).await.unwrap();
+    let purchases = [purchase("P-9", "S-9"), purchase("P-0", "S-0")];
+    api.store.write_batch("westmoon", &purchases, &[], None).await.unwrap();
+
+    let shops = ["belment", "fengxi", "westmoon"].map(|key| SweptShop {
+        key,
+        platform: if key == "westmoon" { "westmonth" } else { "shoptima" },
+        sync_every: Duration::from_secs(3600),
+        deadline: None,
+    });
+    let items_at = async |now: Timestamp| {
+        sweep(&api.store, &shops, now).await.unwrap();
+        let (_, listed) = api.get(&reader, "/api/v1/attention?kind=link_unresolved").await;
+        listed["items"].as_array().unwrap().clone()
+    };
+    let now = Timestamp::now();
+    let items = items_at(now).await;
+    assert_eq!(items.len(), 1, "the ambiguous one at once, the missing one not yet: {items:?}");
+    let ambiguous = &items[0];
+    assert_eq!(
+        (&ambiguous["order_id"], &ambiguous["shop"], &ambiguous["platform"]),
+        (&json!("westmonth:westmoon:P-9"), &json!("westmoon"), &json!("westmonth"))
+    );
+    let reason = ambiguous["reason"].as_str().unwrap();
+    assert!(reason.contains("shoptima:belment:S-9, shoptima:fengxi:S-9"), "{reason}");
+
+    let later = now.checked_add(DANGLING_AFTER).unwrap().checked_add(SignedDuration::from_secs(1)).unwrap();
+    let items = items_at(later).await;
+    assert_eq!(items.len(), 2, "{items:?}");
+    let missing = find(&items, "link_unresolved:westmonth:westmoon:P-0:S-0").expect("the missing one, after an hour");
+    assert!(missing["reason"].as_str().unwrap().contains("which no stored order has"), "{missing}");
+
+    // The shop order arrives: linked, and the item closes by itself.
+    api.store.write_batch("belment", &[sale("belment", "S-0")], &[], None).await.unwrap();
+    let items = items_at(later).await;
+    assert_eq!(
+        items.iter().map(|i| i["cause"].as_str().unwrap()).collect::<Vec<_>>(),
+        [ambiguous["cause"].as_str().unwrap()]
+    );
+    let (_, order) = api.get(&reader, "/api/v1/orders/westmonth:westmoon:P-0").await;
+    assert_eq!(order["links"][0]["order_id"], "shoptima:belment:S-0");
+}

@@ -73,15 +73,24 @@ async fn filters_and_search_find_exactly_the_matching_orders() {
     let purchases = get("/api/v1/orders?role=purchase".into()).await;
     assert_eq!(numbers(&purchases), ["aOP2505071626702"]);
     assert_eq!(purchases["orders"][0]["role"], "purchase");
+    // Written after the shop orders, the purchase found the one it names, and that one links back.
     assert_eq!(
         purchases["orders"][0]["links"],
-        serde_json::json!([{"relation": "fulfils", "order_number": "ASDA-005", "order_id": null}])
+        serde_json::json!([{"relation": "fulfils", "order_number": "ASDA-005", "order_id": "shoptima:belment:ASDA-005"}])
     );
     let sales = get("/api/v1/orders?role=sale&limit=500".into()).await;
     assert_eq!(numbers(&sales).len(), 30);
-    assert!(
-        sales["orders"].as_array().unwrap().iter().all(|o| o["role"] == "sale" && o["links"] == serde_json::json!([]))
+    assert!(sales["orders"].as_array().unwrap().iter().all(|o| o["role"] == "sale"));
+    let fulfilled = get("/api/v1/orders?fulfilled_by=westmoon".into()).await;
+    assert_eq!(numbers(&fulfilled), ["ASDA-005"]);
+    assert_eq!(
+        fulfilled["orders"][0]["links"],
+        serde_json::json!([{"relation": "fulfilled_by", "order_number": "aOP2505071626702",
+                            "order_id": "westmonth:westmoon:aOP2505071626702"}])
     );
+    assert_eq!(numbers(&get("/api/v1/orders?linked=true".into()).await), ["ASDA-005", "aOP2505071626702"]);
+    assert_eq!(numbers(&get("/api/v1/orders?linked=false&limit=500".into()).await).len(), 29);
+    assert!(numbers(&get("/api/v1/orders?fulfilled_by=belment".into()).await).is_empty());
     assert_eq!(numbers(&get("/api/v1/orders?role=purchase&shop=belment".into()).await).len(), 0);
 
     let all = get("/api/v1/orders?limit=500&platform=shoptima".into()).await;
@@ -139,6 +148,7 @@ async fn bad_input_is_a_400_that_says_what_is_wrong() {
         ("refund_status=all", "refund_status"),
         ("platform=ebay", "platform"),
         ("role=supplier", "role \"supplier\" is not one of sale, purchase"),
+        ("linked=yes", "linked \"yes\" is not one of true, false"),
         ("limit=0", "limit"),
         ("limit=501", "limit"),
         ("limit=ten", "limit"),

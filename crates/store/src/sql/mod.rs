@@ -286,12 +286,21 @@ impl SqlStore {
     }
 
     pub async fn status_counts(&self) -> Result<Vec<StatusCount>, StoreError> {
-        let rows =
-            sqlx::query("SELECT shop, status, COUNT(*) AS n FROM orders GROUP BY shop, status ORDER BY shop, status")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT shop, platform, status, COUNT(*) AS n FROM orders GROUP BY shop, platform, status
+             ORDER BY shop, platform, status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
-            .map(|r| Ok(StatusCount { shop: r.try_get("shop")?, status: r.try_get("status")?, count: r.try_get("n")? }))
+            .map(|r| {
+                Ok(StatusCount {
+                    shop: r.try_get("shop")?,
+                    platform: r.try_get("platform")?,
+                    status: r.try_get("status")?,
+                    count: r.try_get("n")?,
+                })
+            })
             .collect()
     }
 
@@ -914,18 +923,43 @@ async fn write_orders(
     now: i64,
 ) -> Result<WriteStats, StoreError> {
     let mut stats = WriteStats::default();
-    let stored = stored_versions(tx, packing.dictionaries, orders).await?;
-    pack_documents(tx, packing, orders, rows).await?;
+    // Orders whose links the store resolves differently from the incoming
+    // (or stored) version are written in that version instead (`links`).
+    let batch_len = orders.len();
+    let relinked = links::relink(tx, packing.dictionaries, orders).await?;
+    let relinked_orders: Vec<Order> = relinked.iter().map(|r| r.order.clone()).collect();
+    let mut relinked_rows = prepare_rows(packing.dictionaries, &relinked_orders);
+    let mut orders: Vec<&Order> = orders.to_vec();
+    let mut rows: Vec<&mut OrderRows> = rows.iter_mut().map(|rows| &mut **rows).collect();
+    for ((relink, order), order_rows) in relinked.iter().zip(&relinked_orders).zip(relinked_rows.iter_mut()) {
+        match relink.index {
+            Some(index) => (orders[index], rows[index]) = (order, order_rows),
+            None => {
+                orders.push(order);
+                rows.push(order_rows);
+            }
+        }
+    }
+    let stored = stored_versions(tx, packing.dictionaries, &orders).await?;
+    pack_documents(tx, packing, &orders, &mut rows).await?;
     let rows: Vec<&OrderRows> = rows.iter().map(|rows| &**rows).collect();
     let mut writes = Vec::with_capacity(orders.len());
-    for (&order, &rows) in orders.iter().zip(&rows) {
-        if let Some(write) = decide(order, rows, stored.get(&order.id), packing.dictionaries, &mut stats)? {
+    // Stored orders rewritten for their links are another batch's (often
+    // another shop's): they are not counted in this one's figures.
+    let (mut others, mut others_changed) = (WriteStats::default(), 0);
+    for (index, (&order, &rows)) in orders.iter().zip(&rows).enumerate() {
+        let counted = if index < batch_len { &mut stats } else { &mut others };
+        if let Some(write) = decide(order, rows, stored.get(&order.id), packing.dictionaries, counted)? {
+            others_changed += usize::from(index >= batch_len && matches!(write, Write::Update(_)));
             writes.push(write);
         }
     }
     let keyed = assign_keys(tx, next_key, writes, &mut stats).await?;
+    stats.changed -= others_changed as u64;
     delete_replaced_rows(tx, &keyed).await?;
     insert_rows(tx, &rows_of(&keyed, now)).await?;
+    let written: Vec<(i64, &Order, bool)> = keyed.iter().map(|w| (w.key, w.order, w.replaced.is_some())).collect();
+    links::write_link_rows(tx, &written).await?;
     Ok(stats)
 }
 
@@ -1240,6 +1274,7 @@ mod copy;
 mod feed;
 mod keys;
 mod leases;
+mod links;
 mod outbox;
 mod query;
 mod upkeep;

@@ -195,6 +195,20 @@ fn push_filters(
             sql.push(format!(" AND {name} {op} ")).push_bind(bound.as_millisecond());
         }
     }
+    if let Some(linked) = query.linked {
+        sql.push(if linked { " AND (" } else { " AND NOT (" });
+        sql.push(
+            "key IN (SELECT order_key FROM order_links WHERE linked_id IS NOT NULL)
+             OR id IN (SELECT linked_id FROM order_links WHERE linked_id IS NOT NULL))",
+        );
+    }
+    if let Some(shop) = &query.fulfilled_by {
+        sql.push(
+            " AND id IN (SELECT l.linked_id FROM order_links l JOIN orders p ON p.key = l.order_key WHERE p.shop = ",
+        )
+        .push_bind(shop.clone())
+        .push(")");
+    }
     if let Some(sku) = &query.sku {
         sql.push(" AND key IN (SELECT order_key FROM order_items WHERE sku = ").push_bind(sku.clone()).push(")");
     }

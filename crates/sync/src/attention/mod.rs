@@ -13,8 +13,13 @@ use orderhub_store::{AttentionCause, OutboxJob, Reconciled, Severity, Store, Sto
 use std::collections::HashSet;
 use std::time::Duration;
 
+mod links;
+
+pub use links::DANGLING_AFTER;
+
 /// The kinds of cause the sweep finds (and so closes when gone).
-pub const KINDS: &[&str] = &[SHOP_PAUSED, SHOP_STALLED, WRITEBACK_FAILED, UNREADABLE_ORDER, SHIP_DEADLINE];
+pub const KINDS: &[&str] =
+    &[SHOP_PAUSED, SHOP_STALLED, WRITEBACK_FAILED, UNREADABLE_ORDER, SHIP_DEADLINE, LINK_UNRESOLVED];
 
 /// A shop paused by an error a person has to fix (a refused token, a spent
 /// quota, a shop not authorised), with the platform's own message.
@@ -27,6 +32,10 @@ pub const WRITEBACK_FAILED: &str = "writeback_failed";
 /// An order the platform sent that could not be read (its payload is kept),
 /// not read since.
 pub const UNREADABLE_ORDER: &str = "unreadable_order";
+
+/// A supplier's purchase naming a shop order that two stored orders answer
+/// to, or that none has an hour after it arrived ([`DANGLING_AFTER`]).
+pub const LINK_UNRESOLVED: &str = "link_unresolved";
 
 /// An order awaiting shipment within its shop's `ship_warn_before` of its
 /// deadline (a warning), or past it (critical).
@@ -78,6 +87,8 @@ pub async fn find_causes(
     causes.extend(store.failed_writebacks().await?.iter().map(writeback_failed));
     causes.extend(store.unread_orders().await?.iter().map(unreadable_order));
     causes.extend(deadlines(store, shops, now).await?);
+    let unresolved = store.unresolved_links(links::MOST_LINKS).await?;
+    causes.extend(unresolved.iter().filter_map(|link| links::link_unresolved(link, now)));
     for cause in &mut causes {
         let shop = shops.iter().find(|shop| cause.shop.as_deref() == Some(shop.key));
         cause.platform = shop.map(|shop| shop.platform.to_string());
