@@ -255,7 +255,16 @@ async fn prepared_orders_are_stored_as_orders_written_directly(db: &TestDatabase
     assert_eq!(found(Some("yt9"), None).await, ["A-2"]);
     let items = item_rows(db).await;
     let lines_now = items.iter().filter(|i| i.0 == moved.id).map(|i| i.1.clone()).collect::<Vec<_>>();
-    assert_eq!(lines(&direct.id), lines_now);
+    assert_eq!(lines(&direct.id), lines_now, "a change that leaves the lines keeps their rows");
+
+    // Its lines change: the item rows follow them (one dropped, one changed).
+    let mut relined = moved.clone();
+    relined.updated_at = Some(Timestamp::from_second(300).unwrap());
+    relined.items.truncate(1);
+    relined.items[0].sku = Some("CUP-9".into());
+    assert_eq!(write_prepared(relined.clone()).await.changed, 1);
+    let rows: Vec<_> = item_rows(db).await.into_iter().filter(|i| i.0 == relined.id).map(|i| (i.1.0, i.1.1)).collect();
+    assert_eq!(rows, [(relined.items[0].line_id.clone(), Some("CUP-9".to_string()))]);
 }
 
 /// Every stored line: (order id, (line id, sku, unit price, total)), by order and line.
