@@ -18,11 +18,11 @@
 //! `order_links` holds each purchase's named numbers, so that a shop order
 //! written later finds the purchases that name it.
 
-use super::{Db, ORDERS_PER_STATEMENT, StoredVersion, document_value, read_dictionaries, unknown_dictionaries};
+use super::{Db, ORDERS_PER_STATEMENT, StoredVersion, read_dictionaries, unknown_dictionaries};
 use crate::StoreError;
 use crate::documents::Dictionaries;
 use orderhub_model::{LinkRelation, Order, OrderLink, Role};
-use sqlx::{QueryBuilder, Row, Transaction};
+use sqlx::{QueryBuilder, Transaction};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// An order whose links the write changes: a batch order (its index) or a
@@ -221,12 +221,7 @@ async fn stored_orders(
         }
         query.push("))");
         for row in query.build().fetch_all(&mut **tx).await? {
-            versions.push(StoredVersion {
-                key: row.try_get("key")?,
-                id: row.try_get("id")?,
-                document: document_value(&row)?.to_vec(),
-                updated_ms: row.try_get("updated_ms")?,
-            });
+            versions.push(StoredVersion::from_row(&row)?);
         }
     }
     let missing = unknown_dictionaries(dictionaries, versions.iter().map(|v| v.document.as_slice()));
@@ -236,9 +231,10 @@ async fn stored_orders(
     versions.iter().map(|version| version.order(dictionaries)).collect()
 }
 
-/// Keeps `order_links` in step with the written orders (`keyed`: each
-/// written order's key): a changed order's rows are replaced, a new
-/// purchase's added.
+/// Keeps `order_links` in step with the written orders (`written`: each
+/// one's key, the order, and whether it replaced a stored version): a
+/// changed purchase's rows are replaced, a new one's added, each with the
+/// shop order its link resolved to.
 pub(crate) async fn write_link_rows(
     tx: &mut Transaction<'static, Db>,
     written: &[(i64, &Order, bool)],

@@ -834,6 +834,16 @@ pub(crate) struct StoredVersion {
 }
 
 impl StoredVersion {
+    /// A row of `key, id, document, updated_ms` from `orders`.
+    fn from_row(row: &DbRow) -> Result<StoredVersion, StoreError> {
+        Ok(StoredVersion {
+            key: row.try_get("key")?,
+            id: row.try_get("id")?,
+            document: document_value(row)?.to_vec(),
+            updated_ms: row.try_get("updated_ms")?,
+        })
+    }
+
     /// The stored order (its document's dictionary learnt first).
     fn order(&self, dictionaries: &Dictionaries) -> Result<Order, StoreError> {
         let corrupt = |detail| StoreError::Corrupt { id: self.id.clone(), detail };
@@ -895,12 +905,7 @@ pub(crate) async fn lookup_orders(
         }
         query.push(")");
         for row in query.build().fetch_all(&mut **tx).await? {
-            found.push(StoredVersion {
-                key: row.try_get("key")?,
-                id: row.try_get("id")?,
-                document: document_value(&row)?.to_vec(),
-                updated_ms: row.try_get("updated_ms")?,
-            });
+            found.push(StoredVersion::from_row(&row)?);
         }
     }
     Ok(found)
