@@ -146,6 +146,14 @@ pub struct Shipment {
     pub shipped_at: Option<Timestamp>,
 }
 
+impl Order {
+    /// The shop order numbers this order names as the ones it fulfils (its
+    /// `fulfils` links, resolved or not): a supplier's purchase names one.
+    pub fn fulfils(&self) -> impl Iterator<Item = &str> {
+        self.links.iter().filter(|l| l.relation == LinkRelation::Fulfils).map(|l| l.order_number.as_str())
+    }
+}
+
 /// What an order is to the seller.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -165,6 +173,11 @@ impl Role {
             Role::Sale => "sale",
             Role::Purchase => "purchase",
         }
+    }
+
+    /// The role a word names (`sale`, `purchase`), as the API takes it.
+    pub fn parse(word: &str) -> Option<Role> {
+        [Role::Sale, Role::Purchase].into_iter().find(|role| role.as_str() == word)
     }
 }
 

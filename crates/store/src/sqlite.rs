@@ -278,10 +278,11 @@ const FEED_COUNTER_PAST_ATTENTION: &str = "UPDATE sqlite_sequence
 /// The next number of the change feed for an event that is not an order's
 /// (an attention item opened or closed): the order events' AUTOINCREMENT
 /// counter moved on by one, so the order events written after it are
-/// numbered after it. Inside a writing transaction, so numbers are commit order.
+/// numbered after it. Inside a writing transaction, so numbers are commit
+/// order. (The counter is past every attention event: they are numbered
+/// here, and a copy moves it past those it brings, `feed_counter_after_copy`.)
 pub(crate) async fn next_feed_seq(tx: &mut Transaction<'static, Db>) -> Result<i64, sqlx::Error> {
     sqlx::query(FEED_COUNTER).execute(&mut **tx).await?;
-    sqlx::query(FEED_COUNTER_PAST_ATTENTION).execute(&mut **tx).await?;
     sqlx::query_scalar("UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'order_events' RETURNING seq")
         .fetch_one(&mut **tx)
         .await

@@ -168,13 +168,9 @@ pub async fn verify_shop(
 /// names (the shop order a number resolves to, and the links back, are the
 /// store's: `docs/suppliers.md`).
 fn differs(held: &Order, listed: &Order) -> bool {
-    let named = |order: &Order| -> Vec<String> {
-        let fulfils = order.links.iter().filter(|l| l.relation == orderhub_model::LinkRelation::Fulfils);
-        fulfils.map(|l| l.order_number.clone()).collect()
-    };
     diff(held, listed).iter().any(|change| match change.field.as_str() {
         "raw" => false,
-        "links" => named(held) != named(listed),
+        "links" => !held.fulfils().eq(listed.fulfils()),
         _ => true,
     })
 }

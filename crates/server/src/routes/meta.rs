@@ -412,12 +412,13 @@ pub struct StatsParams {
 )]
 pub async fn stats(State(state): State<AppState>, params: crate::routes::Params) -> Result<Json<Stats>, ApiError> {
     params.only(&["role"])?;
-    let role = match params.get("role") {
-        None => None,
-        Some("sale") => Some(orderhub_model::Role::Sale),
-        Some("purchase") => Some(orderhub_model::Role::Purchase),
-        Some(other) => return Err(ApiError::BadRequest(format!("role {other:?} is not one of sale, purchase"))),
-    };
+    let role = params
+        .get("role")
+        .map(|word| {
+            orderhub_model::Role::parse(word)
+                .ok_or_else(|| ApiError::BadRequest(format!("role {word:?} is not one of sale, purchase")))
+        })
+        .transpose()?;
     // A platform's role is its registry entry's; one the hub does not know counts as a sale.
     let wanted = |platform: &str| {
         let of = orderhub_connectors::registry::entry(platform).map_or(orderhub_model::Role::Sale, |e| e.role);

@@ -64,11 +64,8 @@ fn set_filter(query: &mut OrderQuery, params: &Params, name: &str, value: &str) 
             query.platform = text;
         }
         "role" => {
-            let role = match value {
-                "sale" => Role::Sale,
-                "purchase" => Role::Purchase,
-                _ => return Err(ApiError::BadRequest(format!("role {value:?} is not one of sale, purchase"))),
-            };
+            let role = Role::parse(value)
+                .ok_or_else(|| ApiError::BadRequest(format!("role {value:?} is not one of sale, purchase")))?;
             let platforms = orderhub_connectors::registry::platforms().into_iter().filter(|e| e.role == role);
             query.platforms = Some(platforms.map(|entry| entry.platform.as_str().to_string()).collect());
         }

@@ -4,8 +4,7 @@
 use super::{Db, DbRow, SqlStore, Turn, next_feed_seq, now_ms, timestamp};
 use crate::StoreError;
 use crate::attention::{
-    AttentionCause, AttentionFilter, AttentionItem, DueShipment, PausedShop, Reconciled, Severity, SyncAge,
-    UnreadOrder, UnresolvedLink,
+    AttentionCause, AttentionFilter, AttentionItem, DueShipment, PausedShop, Reconciled, Severity, SyncAge, UnreadOrder,
 };
 use sqlx::{AssertSqlSafe, QueryBuilder, Row, Transaction};
 use std::collections::HashMap;
@@ -14,9 +13,9 @@ const COLUMNS: &str = "id, cause, kind, severity, shop, platform, order_id, reas
                        cleared_ms, dismissed_ms, dismissed_by, note";
 
 /// The change feed's kind for an item that opened.
-pub(crate) const OPENED: &str = "attention.opened";
+const OPENED: &str = "attention.opened";
 /// The change feed's kind for an item that closed: its cause cleared, or a person dismissed it.
-pub(crate) const CLOSED: &str = "attention.closed";
+const CLOSED: &str = "attention.closed";
 
 /// Puts `item`, as it is now, in the change feed as an event of `kind`.
 async fn record_event(tx: &mut Transaction<'static, Db>, kind: &str, item: &AttentionItem) -> Result<(), StoreError> {
@@ -307,48 +306,6 @@ impl SqlStore {
                 })
             })
             .collect()
-    }
-}
-
-impl SqlStore {
-    pub async fn linked_purchases(&self) -> Result<i64, StoreError> {
-        let sql = "SELECT COUNT(DISTINCT order_key) FROM order_links WHERE linked_id IS NOT NULL";
-        Ok(sqlx::query_scalar(sql).fetch_one(&self.pool).await?)
-    }
-
-    pub async fn unresolved_links(&self, limit: i64) -> Result<Vec<UnresolvedLink>, StoreError> {
-        // Candidates: the other stored orders whose number is the named one
-        // (found by their search terms; the exact number is checked here).
-        let rows = sqlx::query(
-            "SELECT l.number, p.id AS purchase_id, p.shop, p.first_seen_ms, s.id AS candidate, s.order_number
-             FROM (SELECT * FROM order_links WHERE linked_id IS NULL ORDER BY order_key, number LIMIT $1) l
-             JOIN orders p ON p.key = l.order_key
-             LEFT JOIN order_terms t ON t.term = LOWER(l.number) AND t.order_key <> p.key
-             LEFT JOIN orders s ON s.key = t.order_key
-             ORDER BY p.id, l.number, s.id",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut links: Vec<UnresolvedLink> = Vec::new();
-        for row in &rows {
-            let (purchase_id, number): (String, String) = (row.try_get("purchase_id")?, row.try_get("number")?);
-            if links.last().is_none_or(|l| l.purchase_id != purchase_id || l.number != number) {
-                links.push(UnresolvedLink {
-                    purchase_id,
-                    shop: row.try_get("shop")?,
-                    since: timestamp(row.try_get("first_seen_ms")?),
-                    candidates: Vec::new(),
-                    number: number.clone(),
-                });
-            }
-            let candidate: Option<String> = row.try_get("candidate")?;
-            let candidate_number: Option<String> = row.try_get("order_number")?;
-            if let Some(candidate) = candidate.filter(|_| candidate_number.as_deref() == Some(number.as_str())) {
-                links.last_mut().expect("pushed above").candidates.push(candidate);
-            }
-        }
-        Ok(links)
     }
 }
 

@@ -18,11 +18,11 @@
 //! `order_links` holds each purchase's named numbers, so that a shop order
 //! written later finds the purchases that name it.
 
-use super::{Db, ORDERS_PER_STATEMENT, StoredVersion, read_dictionaries, unknown_dictionaries};
-use crate::StoreError;
+use super::{Db, ORDERS_PER_STATEMENT, SqlStore, StoredVersion, read_dictionaries, timestamp, unknown_dictionaries};
 use crate::documents::Dictionaries;
+use crate::{StoreError, UnresolvedLink};
 use orderhub_model::{LinkRelation, Order, OrderLink, Role};
-use sqlx::{QueryBuilder, Transaction};
+use sqlx::{QueryBuilder, Row, Transaction};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// An order whose links the write changes: a batch order (its index) or a
@@ -46,7 +46,7 @@ pub(crate) async fn relink(
     let mut asked: BTreeSet<String> = BTreeSet::new();
     for order in batch {
         match order.role {
-            Role::Purchase => asked.extend(fulfils(order).map(str::to_string)),
+            Role::Purchase => asked.extend(order.fulfils().map(str::to_string)),
             Role::Sale => asked.extend(numbers_of(order).map(str::to_string)),
         }
     }
@@ -58,7 +58,7 @@ pub(crate) async fn relink(
         .copied()
         .chain(purchases.iter())
         .filter(|o| o.role == Role::Purchase)
-        .flat_map(|o| fulfils(o).map(str::to_string))
+        .flat_map(|o| o.fulfils().map(str::to_string))
         .collect();
     if named.is_empty() {
         return Ok(Vec::new());
@@ -100,11 +100,6 @@ async fn has_purchases(tx: &mut Transaction<'static, Db>, batch: &[&Order]) -> R
         .is_some())
 }
 
-/// The numbers a purchase's `fulfils` links name.
-fn fulfils(order: &Order) -> impl Iterator<Item = &str> {
-    order.links.iter().filter(|l| l.relation == LinkRelation::Fulfils).map(|l| l.order_number.as_str())
-}
-
 /// The numbers a sale answers to: its number, and its platform id where that differs.
 fn numbers_of(order: &Order) -> impl Iterator<Item = &str> {
     std::iter::once(order.order_number.as_str()).chain(order.platform_order_id.as_deref())
@@ -128,7 +123,7 @@ impl<'a> Resolution<'a> {
         }
         let mut resolution = Resolution { sales, fulfilled_by: BTreeMap::new() };
         for order in orders.iter().filter(|o| o.role == Role::Purchase) {
-            for number in fulfils(order) {
+            for number in order.fulfils() {
                 if let Some(sale) = resolution.sale(number) {
                     let by = (order.order_number.as_str(), order.id.as_str());
                     resolution.fulfilled_by.entry(sale).or_default().insert(by);
@@ -265,4 +260,46 @@ pub(crate) async fn write_link_rows(
         query.build().execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+impl SqlStore {
+    pub async fn linked_purchases(&self) -> Result<i64, StoreError> {
+        let sql = "SELECT COUNT(DISTINCT order_key) FROM order_links WHERE linked_id IS NOT NULL";
+        Ok(sqlx::query_scalar(sql).fetch_one(&self.pool).await?)
+    }
+
+    pub async fn unresolved_links(&self, limit: i64) -> Result<Vec<UnresolvedLink>, StoreError> {
+        // Candidates: the other stored orders whose number is the named one
+        // (found by their search terms; the exact number is checked here).
+        let rows = sqlx::query(
+            "SELECT l.number, p.id AS purchase_id, p.shop, p.first_seen_ms, s.id AS candidate, s.order_number
+             FROM (SELECT * FROM order_links WHERE linked_id IS NULL ORDER BY order_key, number LIMIT $1) l
+             JOIN orders p ON p.key = l.order_key
+             LEFT JOIN order_terms t ON t.term = LOWER(l.number) AND t.order_key <> p.key
+             LEFT JOIN orders s ON s.key = t.order_key
+             ORDER BY p.id, l.number, s.id",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut links: Vec<UnresolvedLink> = Vec::new();
+        for row in &rows {
+            let (purchase_id, number): (String, String) = (row.try_get("purchase_id")?, row.try_get("number")?);
+            if links.last().is_none_or(|l| l.purchase_id != purchase_id || l.number != number) {
+                links.push(UnresolvedLink {
+                    purchase_id,
+                    shop: row.try_get("shop")?,
+                    since: timestamp(row.try_get("first_seen_ms")?),
+                    candidates: Vec::new(),
+                    number: number.clone(),
+                });
+            }
+            let candidate: Option<String> = row.try_get("candidate")?;
+            let candidate_number: Option<String> = row.try_get("order_number")?;
+            if let Some(candidate) = candidate.filter(|_| candidate_number.as_deref() == Some(number.as_str())) {
+                links.last_mut().expect("pushed above").candidates.push(candidate);
+            }
+        }
+        Ok(links)
+    }
 }

@@ -931,13 +931,13 @@ async fn write_orders(
     // Orders whose links the store resolves differently from the incoming
     // (or stored) version are written in that version instead (`links`).
     let batch_len = orders.len();
-    let relinked = links::relink(tx, packing.dictionaries, orders).await?;
-    let relinked_orders: Vec<Order> = relinked.iter().map(|r| r.order.clone()).collect();
+    let (places, relinked_orders): (Vec<Option<usize>>, Vec<Order>) =
+        links::relink(tx, packing.dictionaries, orders).await?.into_iter().map(|r| (r.index, r.order)).unzip();
     let mut relinked_rows = prepare_rows(packing.dictionaries, &relinked_orders);
     let mut orders: Vec<&Order> = orders.to_vec();
     let mut rows: Vec<&mut OrderRows> = rows.iter_mut().map(|rows| &mut **rows).collect();
-    for ((relink, order), order_rows) in relinked.iter().zip(&relinked_orders).zip(relinked_rows.iter_mut()) {
-        match relink.index {
+    for ((place, order), order_rows) in places.iter().zip(&relinked_orders).zip(relinked_rows.iter_mut()) {
+        match *place {
             Some(index) => (orders[index], rows[index]) = (order, order_rows),
             None => {
                 orders.push(order);
